@@ -1,0 +1,95 @@
+# cfaudit: a plain Makefile (no autotools).
+#   make          build ./cfaudit (-Werror)
+#   make check    build and run every test (ends with "N passed, N failed")
+#   make demo     audit the bundled sample origins
+#   make asan     build ./cfaudit-asan and the tests with ASan+UBSan; make asan check runs them
+#   make bench    benchmark on a generated big server (see tests/bench)
+# Missing Debian packages are installed when run as root; otherwise the one
+# apt-get line that installs them is printed.
+
+CC ?= cc
+PKGS = libnftnl libmnl libxml-2.0 openssl jansson
+BUILD_DEBS = build-essential pkg-config libnftnl-dev libmnl-dev libxml2-dev libssl-dev libjansson-dev
+TEST_DEBS = iptables ipset nftables iproute2 jq valgrind
+
+WARN = -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
+       -Wformat=2 -Wno-format-nonliteral -Wpointer-arith -Wvla
+CFLAGS ?= -O2 -g
+CPPFLAGS += -D_GNU_SOURCE -Iaudit -Ichecks -Ibuild
+ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) $(SANFLAGS) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+
+# "make asan check" runs the whole suite on the ASan+UBSan build.
+ifneq ($(filter asan,$(MAKECMDGOALS)),)
+ASAN = 1
+endif
+ifeq ($(ASAN),1)
+SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+O = build/asan
+BIN = cfaudit-asan
+else
+O = build/rel
+BIN = cfaudit
+endif
+
+SRC = $(wildcard audit/*.c) $(wildcard checks/*.c)
+LIBSRC = $(filter-out audit/main.c,$(SRC))
+OBJ = $(patsubst %.c,$(O)/%.o,$(LIBSRC)) $(O)/ipranges_data.o
+HDR = $(wildcard audit/*.h) $(wildcard checks/*.h) build/ipranges_data.h
+UNIT_SRC = $(wildcard tests/unit/*.c)
+UNIT_BIN = $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRC))
+RANGE_DATA = ipranges/ips-v4.txt ipranges/ips-v6.txt ipranges/retired.txt \
+	     ipranges/ports.txt ipranges/limits.txt ipranges/origin-ca-rsa-root.pem \
+	     ipranges/origin-ca-ecc-root.pem ipranges/origin-pull-ca.pem ipranges/origin-ciphers.txt
+
+.PHONY: all deps check demo asan bench clean test-bins fuzz
+
+all: deps $(BIN)
+
+deps: build/.deps-ok
+build/.deps-ok: Makefile
+	@mkdir -p build
+	@sh tests/deps.sh $(BUILD_DEBS) $(if $(filter check asan bench,$(MAKECMDGOALS)),$(TEST_DEBS))
+	@touch $@
+
+$(BIN): $(O)/audit/main.o $(OBJ)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
+
+$(O)/%.o: %.c $(HDR) | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+# The Cloudflare data files are compiled in: no runtime file is needed.
+build/ipranges_data.c build/ipranges_data.h: $(RANGE_DATA) ipranges/embed.sh
+	@mkdir -p build
+	sh ipranges/embed.sh build/ipranges_data $(RANGE_DATA)
+
+$(O)/ipranges_data.o: build/ipranges_data.c build/ipranges_data.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(O)/tests/%: tests/unit/%.c tests/unit/unit.h $(OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Itests/unit $(ALL_CFLAGS) -o $@ $< $(OBJ) $(LIBS)
+
+test-bins: $(BIN) $(UNIT_BIN) $(O)/tests/probe
+
+$(O)/tests/probe: tests/oracle/probe.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $<
+
+check: deps
+	@$(MAKE) --no-print-directory test-bins
+	@BIN=./$(BIN) O=$(O) sh tests/run.sh
+
+asan: deps
+	@$(MAKE) --no-print-directory ASAN=1 test-bins
+
+demo: all
+	@sh tests/demo.sh ./$(BIN)
+
+bench: all
+	@sh tests/bench/bench.sh ./$(BIN)
+
+clean:
+	rm -rf build cfaudit cfaudit-asan

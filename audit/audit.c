@@ -1,0 +1,175 @@
+/* Findings and the exit status of one audit run. */
+#include "audit.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "checks.h"
+#include "util.h"
+
+const char *
+severity_name(enum severity s)
+{
+	switch (s) {
+	case SEV_INFO:
+		return "info";
+	case SEV_WARNING:
+		return "warning";
+	case SEV_ERROR:
+		return "error";
+	case SEV_NEVER:
+		return "never";
+	}
+	abort();
+}
+
+bool
+severity_parse(const char *s, enum severity *out)
+{
+	static const enum severity all[] = {SEV_INFO, SEV_WARNING, SEV_ERROR, SEV_NEVER};
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(all); i++)
+		if (strcmp(s, severity_name(all[i])) == 0) {
+			*out = all[i];
+			return true;
+		}
+	return false;
+}
+
+const char *
+ssl_mode_name(enum ssl_mode m)
+{
+	switch (m) {
+	case SSL_OFF:
+		return "off";
+	case SSL_FLEXIBLE:
+		return "flexible";
+	case SSL_FULL:
+		return "full";
+	case SSL_STRICT:
+		return "strict";
+	}
+	abort();
+}
+
+/* FNV-1a over the parts that identify a finding without its line number, so
+ * the fingerprint survives lines moving. */
+static char *
+fingerprint(const char *id, const struct loc *loc, const char *message)
+{
+	uint64_t h = 1469598103934665603ull;
+	const char *parts[3] = {id, loc->file ? loc->file : "", message};
+	size_t i;
+	const unsigned char *p;
+
+	for (i = 0; i < ARRAY_LEN(parts); i++) {
+		for (p = (const unsigned char *)parts[i]; *p; p++) {
+			h ^= *p;
+			h *= 1099511628211ull;
+		}
+		h ^= 0xff;
+		h *= 1099511628211ull;
+	}
+	return xasprintf("%016llx", (unsigned long long)h);
+}
+
+struct finding *
+audit_finding(struct audit *a, const char *id, struct loc loc, const char *fmt, ...)
+{
+	const struct check *chk = check_find(id);
+	struct finding f;
+	va_list ap;
+
+	if (chk == NULL) {
+		fprintf(stderr, "cfaudit: internal error: no check %s\n", id);
+		abort();
+	}
+	memset(&f, 0, sizeof(f));
+	f.check = chk;
+	f.sev = chk->sev;
+	f.loc = loc;
+	va_start(ap, fmt);
+	f.message = xvasprintf(fmt, ap);
+	va_end(ap);
+	f.fingerprint = fingerprint(id, &loc, f.message);
+	VEC_PUSH(a->findings, a->nfinding, a->finding_cap, f);
+	return &a->findings[a->nfinding - 1];
+}
+
+void
+finding_add_range(struct finding *f, const char *range)
+{
+	f->ranges = xreallocarray(f->ranges, f->nrange + 1, sizeof(*f->ranges));
+	f->ranges[f->nrange++] = xstrdup(range);
+}
+
+void
+finding_add_port(struct finding *f, uint16_t port)
+{
+	size_t i;
+
+	for (i = 0; i < f->nport; i++)
+		if (f->ports[i] == port)
+			return;
+	f->ports = xreallocarray(f->ports, f->nport + 1, sizeof(*f->ports));
+	f->ports[f->nport++] = port;
+	if (f->nport == 1)
+		f->port = port;
+}
+
+bool
+audit_complete(const struct audit *a)
+{
+	size_t i;
+	bool any = false;
+
+	for (i = 0; i < a->origin.ninput; i++) {
+		if (a->origin.inputs[i]->status != IN_OK)
+			return false;
+		if (a->origin.inputs[i]->kind != IN_RANGES)
+			any = true;
+	}
+	return any;
+}
+
+int
+audit_exit_status(const struct audit *a)
+{
+	size_t i;
+
+	if (!audit_complete(a))
+		return 2;
+	if (a->opt.fail_on == SEV_NEVER)
+		return 0;
+	for (i = 0; i < a->nfinding; i++)
+		if (a->findings[i].sev >= a->opt.fail_on)
+			return 1;
+	return 0;
+}
+
+void
+audit_free(struct audit *a)
+{
+	size_t i;
+	size_t j;
+
+	for (i = 0; i < a->nfinding; i++) {
+		struct finding *f = &a->findings[i];
+
+		free(f->message);
+		free(f->fingerprint);
+		for (j = 0; j < f->nrange; j++)
+			free(f->ranges[j]);
+		free(f->ranges);
+		free(f->ports);
+	}
+	free(a->findings);
+	reach_free(&a->reach);
+	origin_free(&a->origin);
+	ranges_free(&a->cf);
+	for (i = 0; i < IN_KIND_COUNT; i++)
+		free(a->opt.file[i]);
+}

@@ -1,0 +1,1335 @@
+/* The firewall evaluator: Cloudflare's first SYN through the hooks of the
+ * model, exactly as the kernel walks them, with three-valued matches. A match
+ * that cannot be decided (unknown interface, an unknown module) splits the
+ * walk in two: if both outcomes agree the match did not matter, otherwise the
+ * verdict is undecided and names it. A rate match splits it into light and
+ * heavy load: accepted when light but dropped when heavy is "ratelimit". */
+#include "fw_eval.h"
+
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+#define FW_MAX_DEPTH 64
+#define FW_DEFAULT_BUDGET 200000ul
+#define EPHEMERAL_LO 1024
+#define EPHEMERAL_HI 65535
+
+const char *
+verdict_name(enum verdict_kind v)
+{
+	switch (v) {
+	case V_ACCEPT:
+		return "accept";
+	case V_RATELIMIT:
+		return "ratelimit";
+	case V_UNDECIDED:
+		return "undecided";
+	case V_REJECT:
+		return "reject";
+	case V_DROP:
+		return "drop";
+	}
+	abort();
+}
+
+enum tri {
+	T_NO,
+	T_YES,
+	T_MAYBE,
+	T_RATE
+};
+
+/* The packet as the rules see it. */
+struct pkt {
+	enum family fam;
+	u128 src;
+	u128 dst;
+	bool dst_known;
+	bool dst_local;
+	bool src_local; /* the origin's own reply */
+	uint8_t proto;
+	bool sport_known;
+	uint16_t sport;
+	bool dport_known;
+	uint16_t dport;
+	bool has_iif;
+	bool has_oif;
+	const char *iif; /* NULL: unknown name */
+	const char *oif;
+	unsigned ctstate;
+	uint8_t tcpflags; /* without the ECN bits a SYN may carry */
+	int icmp_type;
+	uint32_t mark;
+	uint32_t connmark;
+};
+
+struct frame {
+	const struct chain *chain;
+	size_t pos;
+};
+
+/* The whole walk state: copied when the walk splits. */
+struct state {
+	struct pkt pkt;
+	enum probe_stage stage;
+	unsigned hookpos; /* index into the stage's hook sequence */
+	size_t basepos;   /* index into that hook's base chains */
+	unsigned depth;
+	struct frame stack[FW_MAX_DEPTH];
+	struct loc accept_loc; /* the last accept seen, for an accept verdict */
+	const struct rule *accept_rule;
+	const struct chain *accept_chain;
+};
+
+struct base_list {
+	size_t n;
+	const struct chain **v;
+};
+
+struct ctx {
+	const struct origin *o;
+	const struct eval_opts *opt;
+	struct base_list base[FAM_COUNT][HOOK_NONE];
+	unsigned long budget;
+	unsigned depth; /* nested splits */
+	struct ivset possible_dst[FAM_COUNT];
+};
+
+static struct verdict run(struct ctx *c, struct state st);
+
+/* ---- matches ---- */
+
+static enum tri
+tri_not(enum tri t, bool neg)
+{
+	if (!neg)
+		return t;
+	if (t == T_YES)
+		return T_NO;
+	if (t == T_NO)
+		return T_YES;
+	return t;
+}
+
+static bool
+host_is_local(const struct origin *o, enum family fam, u128 a)
+{
+	size_t i;
+
+	if (addr_is_loopback(fam, a))
+		return true;
+	for (i = 0; i < o->naddr; i++)
+		if (o->addrs[i].fam == fam && o->addrs[i].addr == a)
+			return true;
+	return false;
+}
+
+/* An address set against the packet's destination, which may be unknown: any
+ * address the origin could be reached at. */
+static enum tri
+match_dst_set(const struct ctx *c, const struct pkt *p, const struct ivset *s)
+{
+	const struct ivset *pd = &c->possible_dst[p->fam];
+	size_t i;
+	bool all = true;
+	bool none = true;
+
+	if (p->dst_known)
+		return ivset_contains(s, p->dst) ? T_YES : T_NO;
+	for (i = 0; i < pd->n; i++) {
+		if (!ivset_covers(s, pd->v[i].lo, pd->v[i].hi))
+			all = false;
+		if (ivset_overlaps(s, pd->v[i].lo, pd->v[i].hi))
+			none = false;
+	}
+	return all ? T_YES : none ? T_NO : T_MAYBE;
+}
+
+static enum tri
+match_addr(const struct ctx *c, const struct pkt *p, const struct ivset *s, bool src)
+{
+	if (s->fam != p->fam)
+		return T_NO;
+	if (src)
+		return ivset_contains(s, p->src) ? T_YES : T_NO;
+	return match_dst_set(c, p, s);
+}
+
+/* A port that may be any ephemeral port. */
+static enum tri
+match_port_value(const struct portset *ps, bool known, uint16_t port)
+{
+	size_t i;
+
+	if (known) {
+		for (i = 0; i < ps->n; i++)
+			if (ps->v[i].lo <= port && port <= ps->v[i].hi)
+				return T_YES;
+		return T_NO;
+	}
+	for (i = 0; i < ps->n; i++) {
+		if (ps->v[i].lo <= EPHEMERAL_LO && ps->v[i].hi >= EPHEMERAL_HI)
+			return T_YES;
+	}
+	for (i = 0; i < ps->n; i++) {
+		if (ps->v[i].hi >= EPHEMERAL_LO)
+			return T_MAYBE;
+	}
+	return T_NO;
+}
+
+static bool
+has_ports(const struct pkt *p)
+{
+	return p->proto == PROTO_TCP || p->proto == PROTO_UDP;
+}
+
+/* Interface names: '+' at the end is a prefix wildcard (iptables); nftables
+ * wildcards are written the same way by its parser. "lo" never carries
+ * Cloudflare's traffic. */
+static enum tri
+match_iface(const char *pattern, bool has, const char *name)
+{
+	size_t len = strlen(pattern);
+	bool wild = len > 0 && pattern[len - 1] == '+';
+
+	if (!has)
+		return T_NO;
+	if (name == NULL) {
+		if (strcmp(pattern, "lo") == 0)
+			return T_NO;
+		if (wild && len == 1)
+			return T_YES;
+		return T_MAYBE;
+	}
+	if (wild)
+		return strncmp(pattern, name, len - 1) == 0 ? T_YES : T_NO;
+	return strcmp(pattern, name) == 0 ? T_YES : T_NO;
+}
+
+static enum tri
+match_flags(const struct pkt *p, uint8_t mask, uint8_t comp)
+{
+	uint8_t plain = p->tcpflags;
+	uint8_t ecn = (uint8_t)(plain | TCPF_ECE | TCPF_CWR);
+	bool a;
+	bool b;
+
+	if (p->proto != PROTO_TCP)
+		return T_NO;
+	/* A SYN may or may not ask for ECN (ECE|CWR); a SYN-ACK may carry ECE. */
+	if (plain & TCPF_ACK)
+		ecn = (uint8_t)(plain | TCPF_ECE);
+	a = (plain & mask) == comp;
+	b = (ecn & mask) == comp;
+	if (a == b)
+		return a ? T_YES : T_NO;
+	return T_MAYBE;
+}
+
+/* xt_addrtype: Cloudflare's address is a unicast one; the origin's own is
+ * local and unicast. */
+static enum tri
+match_addrtype(const struct pkt *p, const struct match *m)
+{
+	unsigned st = p->src_local ? AT_LOCAL | AT_UNICAST : AT_UNICAST;
+	unsigned dt = p->dst_local ? AT_LOCAL | AT_UNICAST : AT_UNICAST;
+
+	if (m->u.addrtype.src && ((st & m->u.addrtype.src) != 0) == m->u.addrtype.src_neg)
+		return T_NO;
+	if (m->u.addrtype.dst && ((dt & m->u.addrtype.dst) != 0) == m->u.addrtype.dst_neg)
+		return T_NO;
+	return T_YES;
+}
+
+static enum tri
+match_icmp(const struct pkt *p, const struct match *m)
+{
+	uint8_t want = p->fam == FAM_V4 ? PROTO_ICMP : PROTO_ICMPV6;
+
+	if (p->proto != want)
+		return T_NO;
+	if (m->u.icmp.type < 0)
+		return T_YES;
+	if (m->u.icmp.type != p->icmp_type)
+		return T_NO;
+	/* Neighbour discovery uses code 0 only. */
+	return m->u.icmp.code <= 0 ? T_YES : T_NO;
+}
+
+static enum tri
+tri_or(enum tri a, enum tri b)
+{
+	if (a == T_YES || b == T_YES)
+		return T_YES;
+	if (a == T_MAYBE || b == T_MAYBE)
+		return T_MAYBE;
+	return T_NO;
+}
+
+static enum tri
+tri_and(enum tri a, enum tri b)
+{
+	if (a == T_NO || b == T_NO)
+		return T_NO;
+	if (a == T_MAYBE || b == T_MAYBE)
+		return T_MAYBE;
+	return T_YES;
+}
+
+static enum tri match_set(const struct ctx *c, const struct pkt *p, const struct ipset *s,
+			  const enum set_dir *dir, unsigned ndir, unsigned depth);
+
+/* One member of a multi-dimension set (hash:ip,port, hash:net,iface...). */
+static enum tri
+match_elem(const struct pkt *p, const struct ipset *s,
+	   const struct set_elem *e, const enum set_dir *dir, unsigned ndir)
+{
+	enum tri t = T_YES;
+	unsigned i;
+
+	for (i = 0; i < s->ndim && i < ndir; i++) {
+		bool src = dir[i] == SD_SRC;
+
+		switch (s->dim[i]) {
+		case DIM_ADDR: {
+			u128 a = src ? p->src : p->dst;
+
+			if (src || p->dst_known)
+				t = tri_and(t, e->lo <= a && a <= e->hi ? T_YES : T_NO);
+			else
+				t = tri_and(t, T_MAYBE);
+			break;
+		}
+		case DIM_PORT: {
+			struct port_range pr = {e->plo, e->phi};
+			struct portset ps = {1, &pr};
+
+			if (!has_ports(p) || (e->proto && e->proto != p->proto))
+				return T_NO;
+			t = tri_and(t, src ? match_port_value(&ps, p->sport_known, p->sport)
+					   : match_port_value(&ps, p->dport_known, p->dport));
+			break;
+		}
+		case DIM_IFACE:
+			t = tri_and(t, src ? match_iface(e->iface, p->has_iif, p->iif)
+					   : match_iface(e->iface, p->has_oif, p->oif));
+			break;
+		case DIM_SETNAME:
+			return T_MAYBE;
+		}
+	}
+	if (t != T_NO && e->nomatch)
+		return T_MAYBE;
+	return t;
+}
+
+static enum tri
+match_set(const struct ctx *c, const struct pkt *p, const struct ipset *s, const enum set_dir *dir,
+	  unsigned ndir, unsigned depth)
+{
+	enum tri t = T_NO;
+	size_t i;
+
+	if (s == NULL || depth > 8)
+		return T_MAYBE;
+	if (s->ndim == 1 && s->dim[0] == DIM_SETNAME) {
+		/* list:set: the first member set that matches decides */
+		for (i = 0; i < s->nelem && t != T_YES; i++)
+			t = tri_or(t, match_set(c, p, origin_find_set((struct origin *)c->o,
+								      s->elem[i].member),
+						dir, ndir, depth + 1));
+		return t;
+	}
+	if (s->ndim == 0)
+		return T_MAYBE;
+	if (s->fam != p->fam && s->dim[0] == DIM_ADDR)
+		return T_NO;
+	if (s->addrs_ready && ndir >= 1)
+		return match_addr(c, p, &s->addrs, dir[0] == SD_SRC);
+	for (i = 0; i < s->nelem && t != T_YES; i++)
+		t = tri_or(t, match_elem(p, s, &s->elem[i], dir, ndir));
+	return t;
+}
+
+/* The outcome of one match for the packet. A rate match reports T_RATE and
+ * its light/heavy outcomes (negation applied). */
+static enum tri
+match_eval(const struct ctx *c, const struct pkt *p, const struct match *m, struct rate *rate)
+{
+	enum tri t;
+
+	switch (m->kind) {
+	case M_SADDR:
+		t = match_addr(c, p, &m->u.addrs, true);
+		break;
+	case M_DADDR:
+		t = match_addr(c, p, &m->u.addrs, false);
+		break;
+	case M_PROTO:
+		t = p->proto == m->u.proto ? T_YES : T_NO;
+		break;
+	case M_SPORT:
+		t = has_ports(p) ? match_port_value(&m->u.ports, p->sport_known, p->sport) : T_NO;
+		break;
+	case M_DPORT:
+		t = has_ports(p) ? match_port_value(&m->u.ports, p->dport_known, p->dport) : T_NO;
+		break;
+	case M_IIF:
+		t = match_iface(m->u.ifname, p->has_iif, p->iif);
+		break;
+	case M_OIF:
+		t = match_iface(m->u.ifname, p->has_oif, p->oif);
+		break;
+	case M_CTSTATE:
+		t = (m->u.bits & p->ctstate) ? T_YES : T_NO;
+		break;
+	case M_SET:
+		t = match_set(c, p, m->u.set.set, m->u.set.dir, m->u.set.ndir, 0);
+		break;
+	case M_TCPFLAGS:
+		t = match_flags(p, m->u.flags.mask, m->u.flags.comp);
+		break;
+	case M_ICMP:
+		t = match_icmp(p, m);
+		break;
+	case M_ADDRTYPE:
+		t = match_addrtype(p, m);
+		break;
+	case M_MARK:
+		t = (p->mark & m->u.mark.mask) == m->u.mark.value ? T_YES : T_NO;
+		break;
+	case M_CONNMARK:
+		t = (p->connmark & m->u.mark.mask) == m->u.mark.value ? T_YES : T_NO;
+		break;
+	case M_RATE:
+		rate->light = m->u.rate.light != m->neg;
+		rate->heavy = m->u.rate.heavy != m->neg;
+		if (rate->light == rate->heavy)
+			return rate->light ? T_YES : T_NO;
+		return T_RATE;
+	case M_ALWAYS:
+		t = T_YES;
+		break;
+	case M_NEVER:
+		t = T_NO;
+		break;
+	case M_UNKNOWN:
+		return T_MAYBE;
+	default:
+		abort();
+	}
+	return tri_not(t, m->neg);
+}
+
+/* ---- verdicts ---- */
+
+static void
+verdict_path(struct verdict *v, const struct state *st)
+{
+	unsigned i;
+
+	v->npath = st->depth < FW_MAX_PATH ? st->depth : FW_MAX_PATH;
+	for (i = 0; i < v->npath; i++)
+		v->path[i] = st->stack[i].chain;
+}
+
+static struct verdict
+verdict_at(enum verdict_kind k, const struct state *st, const struct rule *r, struct loc loc,
+	   char *why)
+{
+	struct verdict v;
+
+	memset(&v, 0, sizeof(v));
+	v.kind = k;
+	v.stage = st->stage;
+	v.rule = r;
+	v.loc = loc;
+	v.chain = st->depth ? st->stack[st->depth - 1].chain : NULL;
+	v.why = why;
+	v.forwarded = !st->pkt.dst_local && st->stage == STAGE_SYN;
+	v.final_port = st->pkt.dport;
+	v.final_dst_known = st->pkt.dst_known;
+	v.final_dst = st->pkt.dst;
+	v.final_connmark = st->pkt.connmark;
+	verdict_path(&v, st);
+	return v;
+}
+
+static char *
+loc_text(struct loc l)
+{
+	return xasprintf("%s:%u", l.file, l.line);
+}
+
+static bool
+verdict_same(const struct verdict *a, const struct verdict *b)
+{
+	return a->kind == b->kind;
+}
+
+static void
+verdict_free(struct verdict *v)
+{
+	free(v->why);
+	v->why = NULL;
+}
+
+/* An undecidable match mattered: name it and both outcomes. */
+static struct verdict
+combine_maybe(const struct match *m, const struct rule *r, struct verdict no, struct verdict yes)
+{
+	char *at;
+	char *why;
+
+	if (verdict_same(&no, &yes) && no.kind != V_UNDECIDED) {
+		verdict_free(&yes);
+		return no;
+	}
+	if (no.kind == V_UNDECIDED) {
+		verdict_free(&yes);
+		return no;
+	}
+	if (yes.kind == V_UNDECIDED) {
+		verdict_free(&no);
+		return yes;
+	}
+	at = loc_text(r->loc);
+	why = xasprintf("cannot decide \"%s\" (%s): %s if it matches, %s if not", m->text, at,
+			verdict_name(yes.kind), verdict_name(no.kind));
+	free(at);
+	verdict_free(&yes);
+	verdict_free(&no);
+	no.kind = V_UNDECIDED;
+	no.loc = r->loc;
+	no.rule = r;
+	no.chain = r->chain;
+	no.why = why;
+	return no;
+}
+
+/* A rate match mattered: accepted under light load, refused under heavy
+ * load is a rate limit on Cloudflare (many visitors share few addresses). */
+static struct verdict
+combine_rate(const struct match *m, const struct rule *r, const struct rate *rate,
+	     struct verdict no, struct verdict yes)
+{
+	struct verdict light = rate->light ? yes : no;
+	struct verdict heavy = rate->light ? no : yes;
+
+	if (light.kind == V_ACCEPT && (heavy.kind == V_DROP || heavy.kind == V_REJECT)) {
+		light.kind = V_RATELIMIT;
+		light.rule = r;
+		light.loc = r->loc;
+		light.chain = r->chain;
+		free(light.why);
+		light.why = xasprintf("%s; over the limit: %s", m->text, verdict_name(heavy.kind));
+		verdict_free(&heavy);
+		return light;
+	}
+	if (light.kind == V_ACCEPT && heavy.kind != V_ACCEPT) {
+		verdict_free(&light);
+		return heavy;
+	}
+	verdict_free(&heavy);
+	return light;
+}
+
+/* ---- the walk ---- */
+
+/* Hook sequences per stage; HOOK_NONE ends one. The SYN's route after
+ * PREROUTING depends on DNAT, so it is decided in next_hook(). */
+static enum hook
+stage_hook(const struct state *st, unsigned pos)
+{
+	switch (st->stage) {
+	case STAGE_SYN:
+		if (pos == 0)
+			return HOOK_PREROUTING;
+		if (st->pkt.dst_local)
+			return pos == 1 ? HOOK_INPUT : HOOK_NONE;
+		return pos == 1 ? HOOK_FORWARD : pos == 2 ? HOOK_POSTROUTING : HOOK_NONE;
+	case STAGE_REPLY:
+		return pos == 0 ? HOOK_OUTPUT : pos == 1 ? HOOK_POSTROUTING : HOOK_NONE;
+	case STAGE_ND:
+		/* inbound solicitations/advertisements; outbound ones use the
+		 * reply flag on the state (see nd_probe) */
+		if (st->pkt.src_local)
+			return pos == 0 ? HOOK_OUTPUT : pos == 1 ? HOOK_POSTROUTING : HOOK_NONE;
+		return pos == 0 ? HOOK_PREROUTING : pos == 1 ? HOOK_INPUT : HOOK_NONE;
+	}
+	abort();
+}
+
+/* NAT chains see only the first packet of a connection. */
+static bool
+chain_applies(const struct chain *ch, const struct pkt *p)
+{
+	if (!(ch->families & FAM_BIT(p->fam)))
+		return false;
+	if (ch->type == CT_NAT)
+		return (p->ctstate & CTS_NEW) != 0;
+	return true;
+}
+
+static const struct chain *
+current_base(const struct ctx *c, const struct state *st)
+{
+	enum hook h = stage_hook(st, st->hookpos);
+	const struct base_list *bl;
+
+	if (h == HOOK_NONE)
+		return NULL;
+	bl = &c->base[st->pkt.fam][h];
+	return st->basepos < bl->n ? bl->v[st->basepos] : NULL;
+}
+
+/* Move to the next base chain that applies; false when the packet has been
+ * through every hook of its stage. */
+static bool
+next_base(const struct ctx *c, struct state *st)
+{
+	for (;;) {
+		enum hook h = stage_hook(st, st->hookpos);
+		const struct chain *ch;
+
+		if (h == HOOK_NONE)
+			return false;
+		ch = current_base(c, st);
+		if (ch == NULL) {
+			st->hookpos++;
+			st->basepos = 0;
+			continue;
+		}
+		if (!chain_applies(ch, &st->pkt)) {
+			st->basepos++;
+			continue;
+		}
+		st->depth = 1;
+		st->stack[0].chain = ch;
+		st->stack[0].pos = 0;
+		return true;
+	}
+}
+
+/* The base chain ended with accept: on to the next one. */
+static void
+base_accepted(struct state *st, const struct rule *r, struct loc loc)
+{
+	const struct chain *ch = st->stack[0].chain;
+
+	if (ch->type != CT_NAT) {
+		st->accept_loc = loc;
+		st->accept_rule = r;
+		st->accept_chain = st->depth ? st->stack[st->depth - 1].chain : ch;
+	}
+	st->basepos++;
+	st->depth = 0;
+}
+
+/* The end of a base chain: its policy. true when that is final. */
+static bool
+apply_policy(struct state *st, struct verdict *out)
+{
+	const struct chain *ch = st->stack[0].chain;
+
+	st->depth = 1;
+	if (ch->policy == A_DROP) {
+		*out = verdict_at(V_DROP, st, NULL, ch->policy_loc, xstrdup("chain policy DROP"));
+		return true;
+	}
+	base_accepted(st, NULL, ch->policy_loc);
+	return false;
+}
+
+static void
+apply_dnat(const struct ctx *c, struct state *st, const struct rule *r)
+{
+	const struct action *a = &r->act;
+
+	if (a->to_port)
+		st->pkt.dport = a->to_port;
+	if (a->kind == A_REDIRECT) {
+		st->pkt.dst_local = true;
+	} else if (a->has_addr && a->to_fam == st->pkt.fam) {
+		/* DNAT to an address of this origin (or loopback) stays local;
+		 * to any other address the packet is forwarded. */
+		st->pkt.dst = a->to_addr;
+		st->pkt.dst_known = true;
+		st->pkt.dst_local = host_is_local(c->o, st->pkt.fam, a->to_addr);
+	}
+	st->pkt.ctstate |= CTS_DNAT;
+	base_accepted(st, r, r->loc);
+}
+
+static struct verdict
+undecided_target(const struct state *st, const struct rule *r)
+{
+	char *at = loc_text(r->loc);
+	char *why = xasprintf("target %s (%s) is decided outside the ruleset",
+			      r->act.name ? r->act.name : "?", at);
+
+	free(at);
+	return verdict_at(V_UNDECIDED, st, r, r->loc, why);
+}
+
+static bool
+push_chain(struct state *st, const struct rule *r, const struct chain *target, bool replace,
+	   struct verdict *out)
+{
+	/* goto from a base chain: the base chain's policy applies when the
+	 * target returns, so keep the base frame, moved to its end */
+	if (replace && st->depth == 1)
+		st->stack[0].pos = st->stack[0].chain->nrule;
+	if (!replace || st->depth == 1) {
+		if (st->depth >= FW_MAX_DEPTH) {
+			*out = verdict_at(V_UNDECIDED, st, r, r->loc,
+					  xstrdup("chains nested too deep (a jump loop?)"));
+			return true;
+		}
+		st->depth++;
+	}
+	st->stack[st->depth - 1].chain = target;
+	st->stack[st->depth - 1].pos = 0;
+	return false;
+}
+
+/* Apply the action of a matching rule to st; true when the verdict is final
+ * (in *out), false when the walk goes on from the changed state. */
+static bool
+apply_action(const struct ctx *c, struct state *st, const struct rule *r, struct verdict *out)
+{
+	const struct action *a = &r->act;
+
+	switch (a->kind) {
+	case A_ACCEPT:
+		base_accepted(st, r, r->loc);
+		return false;
+	case A_DROP:
+		*out = verdict_at(V_DROP, st, r, r->loc, NULL);
+		return true;
+	case A_REJECT:
+		/* A reject on the way out never reaches Cloudflare: silence. */
+		if (st->stage != STAGE_SYN)
+			*out = verdict_at(V_DROP, st, r, r->loc,
+					  xasprintf("rejected locally (%s): nothing reaches Cloudflare",
+						    a->detail ? a->detail : "reject"));
+		else
+			*out = verdict_at(V_REJECT, st, r, r->loc,
+					  a->detail ? xstrdup(a->detail) : NULL);
+		return true;
+	case A_RETURN:
+		if (st->depth == 1)
+			return apply_policy(st, out);
+		st->depth--;
+		return false;
+	case A_JUMP:
+	case A_GOTO:
+		if (a->target == NULL) {
+			*out = undecided_target(st, r);
+			return true;
+		}
+		return push_chain(st, r, a->target, a->kind == A_GOTO, out);
+	case A_CONTINUE:
+		return false;
+	case A_DNAT:
+	case A_REDIRECT:
+		apply_dnat(c, st, r);
+		return false;
+	case A_NOTRACK:
+		st->pkt.ctstate = CTS_UNTRACKED;
+		return false;
+	case A_SETMARK:
+		st->pkt.mark = (st->pkt.mark & ~a->mask) ^ a->value;
+		return false;
+	case A_CONNMARK_SET:
+		st->pkt.connmark = (st->pkt.connmark & ~a->mask) ^ a->value;
+		return false;
+	case A_CONNMARK_RESTORE:
+		st->pkt.mark = (st->pkt.mark & ~a->mask) | (st->pkt.connmark & a->mask);
+		return false;
+	case A_QUEUE:
+	case A_UNKNOWN:
+		*out = undecided_target(st, r);
+		return true;
+	}
+	abort();
+}
+
+/* The rule matched on every decided match; the undecided ones (from index i
+ * of und[]) split the walk in two. */
+static struct verdict
+branch_rule(struct ctx *c, const struct state *st, const struct rule *r, const size_t *und,
+	    const struct rate *rates, size_t nund, size_t i)
+{
+	const struct match *m;
+	struct verdict yes;
+	struct verdict no;
+
+	if (i == nund) {
+		struct state s2 = *st;
+		struct verdict v;
+
+		if (apply_action(c, &s2, r, &v))
+			return v;
+		return run(c, s2);
+	}
+	m = &r->m[und[i]];
+	no = run(c, *st);
+	yes = branch_rule(c, st, r, und, rates, nund, i + 1);
+	if (m->kind == M_RATE)
+		return combine_rate(m, r, &rates[i], no, yes);
+	return combine_maybe(m, r, no, yes);
+}
+
+#define MAX_UNDECIDED_PER_RULE 8
+#define MAX_BRANCH_DEPTH 200
+
+enum rule_outcome {
+	RULE_NO,     /* the walk goes on */
+	RULE_YES,    /* every match holds: apply the action */
+	RULE_SPLIT,  /* some match is undecided: *out is the combined verdict */
+};
+
+static enum rule_outcome
+eval_rule(struct ctx *c, const struct state *st, const struct rule *r, struct verdict *out)
+{
+	size_t und[MAX_UNDECIDED_PER_RULE];
+	struct rate rates[MAX_UNDECIDED_PER_RULE];
+	size_t nund = 0;
+	size_t i;
+
+	for (i = 0; i < r->nmatch; i++) {
+		struct rate rate = {false, false};
+		enum tri t = match_eval(c, &st->pkt, &r->m[i], &rate);
+
+		if (t == T_NO)
+			return RULE_NO;
+		if (t == T_YES)
+			continue;
+		if (nund == MAX_UNDECIDED_PER_RULE) {
+			*out = verdict_at(V_UNDECIDED, st, r, r->loc,
+					  xstrdup("too many undecidable matches in one rule"));
+			return RULE_SPLIT;
+		}
+		rates[nund] = rate;
+		und[nund++] = i;
+	}
+	if (nund == 0)
+		return RULE_YES;
+	if (c->depth >= MAX_BRANCH_DEPTH) {
+		*out = verdict_at(V_UNDECIDED, st, r, r->loc,
+				  xstrdup("too many undecidable matches on the path"));
+		return RULE_SPLIT;
+	}
+	c->depth++;
+	*out = branch_rule(c, st, r, und, rates, nund, 0);
+	c->depth--;
+	return RULE_SPLIT;
+}
+
+/* Walk from st to the final verdict. Loops in place; recurses only where an
+ * undecided match splits the walk. */
+static struct verdict
+run(struct ctx *c, struct state st)
+{
+	struct verdict v;
+
+	for (;;) {
+		struct frame *f;
+		const struct rule *r;
+
+		if (st.depth == 0 && !next_base(c, &st)) {
+			v = verdict_at(V_ACCEPT, &st, st.accept_rule, st.accept_loc, NULL);
+			v.chain = st.accept_chain;
+			return v;
+		}
+		f = &st.stack[st.depth - 1];
+		if (f->pos >= f->chain->nrule) {
+			/* the end of a regular chain returns; of a base chain, the policy */
+			if (st.depth > 1) {
+				st.depth--;
+				continue;
+			}
+			if (apply_policy(&st, &v))
+				return v;
+			continue;
+		}
+		if (c->budget == 0)
+			return verdict_at(V_UNDECIDED, &st, NULL, f->chain->loc,
+					  xstrdup("evaluation budget exhausted (too many undecidable "
+						  "matches on the path)"));
+		c->budget--;
+		r = f->chain->rules[f->pos++];
+		switch (eval_rule(c, &st, r, &v)) {
+		case RULE_NO:
+			continue;
+		case RULE_SPLIT:
+			return v;
+		case RULE_YES:
+			if (apply_action(c, &st, r, &v))
+				return v;
+			continue;
+		}
+	}
+}
+
+/* ---- the driver ---- */
+
+static int
+base_cmp(const void *a, const void *b)
+{
+	const struct chain *x = *(const struct chain *const *)a;
+	const struct chain *y = *(const struct chain *const *)b;
+
+	if (x->priority != y->priority)
+		return x->priority < y->priority ? -1 : 1;
+	/* same priority: keep the order they were defined in (stable) */
+	return x->loc.file == y->loc.file ? (x->loc.line < y->loc.line ? -1 : x->loc.line > y->loc.line)
+					    : 0;
+}
+
+static void
+build_base_lists(struct ctx *c)
+{
+	size_t i;
+	int f;
+
+	for (i = 0; i < c->o->fw.nchain; i++) {
+		const struct chain *ch = c->o->fw.chains[i];
+
+		if (ch->hook == HOOK_NONE)
+			continue;
+		for (f = 0; f < FAM_COUNT; f++) {
+			struct base_list *bl = &c->base[f][ch->hook];
+
+			if (!(ch->families & FAM_BIT(f)))
+				continue;
+			bl->v = xreallocarray(bl->v, bl->n + 1, sizeof(*bl->v));
+			bl->v[bl->n++] = ch;
+		}
+	}
+	for (f = 0; f < FAM_COUNT; f++)
+		for (i = 0; i < HOOK_NONE; i++)
+			if (c->base[f][i].n > 1)
+				qsort(c->base[f][i].v, c->base[f][i].n, sizeof(*c->base[f][i].v),
+				      base_cmp);
+}
+
+/* Addresses Cloudflare could be connecting to when the origin's are not
+ * known: any unicast address that is not loopback or link-local (private
+ * space stays in: cloud VMs see their private address behind 1:1 NAT). */
+static void
+build_possible_dst(struct ctx *c)
+{
+	static const char *const v4_not[] = {"0.0.0.0/8", "127.0.0.0/8", "169.254.0.0/16",
+					      "224.0.0.0/3"};
+	static const char *const v6_not[] = {"::/127", "fe80::/10", "ff00::/8"};
+	struct ivset not;
+	struct ivset all;
+	struct cidr cd;
+	size_t i;
+	int f;
+
+	for (f = 0; f < FAM_COUNT; f++) {
+		const char *const *list = f == FAM_V4 ? v4_not : v6_not;
+		size_t n = f == FAM_V4 ? ARRAY_LEN(v4_not) : ARRAY_LEN(v6_not);
+
+		ivset_init(&not, (enum family)f);
+		ivset_init(&all, (enum family)f);
+		ivset_add(&all, 0, fam_max((enum family)f));
+		for (i = 0; i < n; i++)
+			if (cidr_parse(list[i], &cd))
+				ivset_add_cidr(&not, &cd);
+		ivset_normalize(&not);
+		ivset_subtract(&c->possible_dst[f], &all, &not);
+		ivset_free(&not);
+		ivset_free(&all);
+	}
+}
+
+/* ---- pieces: a Cloudflare range is split only where some set cuts it ---- */
+
+struct cuts {
+	size_t n;
+	size_t cap;
+	u128 *v;
+};
+
+static void
+add_cut(void *arg, u128 a)
+{
+	struct cuts *cu = arg;
+
+	VEC_PUSH(cu->v, cu->n, cu->cap, a);
+}
+
+static void
+cut_by_set(const struct ivset *s, const struct cidr *r, struct cuts *cu)
+{
+	if (s->fam == r->fam)
+		ivset_cuts(s, r->lo, r->hi, add_cut, cu);
+}
+
+static void
+cut_by_ipset(const struct ipset *s, const struct cidr *r, struct cuts *cu)
+{
+	size_t i;
+
+	if (s->fam != r->fam)
+		return;
+	if (s->addrs_ready) {
+		cut_by_set(&s->addrs, r, cu);
+		return;
+	}
+	for (i = 0; i < s->nelem; i++) {
+		const struct set_elem *e = &s->elem[i];
+
+		if (s->ndim == 0 || s->dim[0] != DIM_ADDR || e->hi < r->lo || e->lo > r->hi)
+			continue;
+		if (e->lo > r->lo)
+			add_cut(cu, e->lo);
+		if (e->hi < r->hi)
+			add_cut(cu, e->hi + 1);
+	}
+}
+
+static void
+collect_cuts(const struct origin *o, const struct cidr *r, struct cuts *cu)
+{
+	size_t i;
+	size_t j;
+	size_t k;
+
+	for (i = 0; i < o->fw.nchain; i++) {
+		const struct chain *ch = o->fw.chains[i];
+
+		for (j = 0; j < ch->nrule; j++) {
+			const struct rule *ru = ch->rules[j];
+
+			for (k = 0; k < ru->nmatch; k++) {
+				const struct match *m = &ru->m[k];
+
+				if (m->kind == M_SADDR || m->kind == M_DADDR)
+					cut_by_set(&m->u.addrs, r, cu);
+			}
+		}
+	}
+	for (i = 0; i < o->nset; i++)
+		cut_by_ipset(o->sets[i], r, cu);
+}
+
+static int
+u128_cmp(const void *a, const void *b)
+{
+	u128 x = *(const u128 *)a;
+	u128 y = *(const u128 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* ---- probes ---- */
+
+static void
+state_init(struct state *st, enum family fam, enum probe_stage stage)
+{
+	memset(st, 0, sizeof(*st));
+	st->pkt.fam = fam;
+	st->stage = stage;
+}
+
+static struct verdict
+probe(struct ctx *c, struct state *st)
+{
+	c->budget = c->opt->budget ? c->opt->budget : FW_DEFAULT_BUDGET;
+	c->depth = 0;
+	return run(c, *st);
+}
+
+static struct verdict
+syn_probe(struct ctx *c, enum family fam, u128 src, bool has_dst, u128 dst, uint16_t port)
+{
+	struct state st;
+
+	state_init(&st, fam, STAGE_SYN);
+	st.pkt.src = src;
+	st.pkt.dst = dst;
+	st.pkt.dst_known = has_dst;
+	st.pkt.dst_local = true;
+	st.pkt.proto = PROTO_TCP;
+	st.pkt.dport_known = true;
+	st.pkt.dport = port;
+	st.pkt.has_iif = true;
+	st.pkt.iif = c->opt->public_iface;
+	st.pkt.ctstate = CTS_NEW;
+	st.pkt.tcpflags = TCPF_SYN;
+	return probe(c, &st);
+}
+
+/* The origin's SYN-ACK back to Cloudflare (conntrack: ESTABLISHED). */
+static struct verdict
+reply_probe(struct ctx *c, enum family fam, u128 cf_addr, const struct verdict *syn)
+{
+	struct state st;
+
+	state_init(&st, fam, STAGE_REPLY);
+	st.pkt.src = syn->final_dst;
+	st.pkt.src_local = true;
+	st.pkt.dst = cf_addr;
+	st.pkt.dst_known = true;
+	st.pkt.proto = PROTO_TCP;
+	st.pkt.sport_known = true;
+	st.pkt.sport = syn->final_port;
+	st.pkt.has_oif = true;
+	st.pkt.oif = c->opt->public_iface;
+	st.pkt.ctstate = CTS_ESTABLISHED;
+	st.pkt.tcpflags = TCPF_SYN | TCPF_ACK;
+	st.pkt.connmark = syn->final_connmark;
+	return probe(c, &st);
+}
+
+/* IPv6 neighbour discovery between the origin and its router: without it no
+ * IPv6 packet is delivered at all. NS/NA are UNTRACKED for conntrack
+ * (nf_conntrack_proto_icmpv6: noct_valid_new). */
+static struct verdict
+nd_probe(struct ctx *c, int type, bool outbound)
+{
+	struct state st;
+	enum family fam;
+	u128 router;
+	u128 self;
+	u128 solicited;
+
+	addr_parse("fe80::1", &fam, &router);
+	addr_parse("fe80::2", &fam, &self);
+	addr_parse("ff02::1:ff00:2", &fam, &solicited);
+	state_init(&st, FAM_V6, STAGE_ND);
+	st.pkt.proto = PROTO_ICMPV6;
+	st.pkt.icmp_type = type;
+	st.pkt.ctstate = CTS_UNTRACKED;
+	st.pkt.dst_known = true;
+	if (outbound) {
+		st.pkt.src = self;
+		st.pkt.src_local = true;
+		st.pkt.dst = type == 135 ? solicited : router;
+		st.pkt.has_oif = true;
+		st.pkt.oif = c->opt->public_iface;
+	} else {
+		st.pkt.src = router;
+		st.pkt.dst = type == 135 ? solicited : self;
+		st.pkt.dst_local = true;
+		st.pkt.has_iif = true;
+		st.pkt.iif = c->opt->public_iface;
+	}
+	return probe(c, &st);
+}
+
+static int
+verdict_rank(enum verdict_kind k)
+{
+	switch (k) {
+	case V_ACCEPT:
+		return 0;
+	case V_RATELIMIT:
+		return 1;
+	case V_UNDECIDED:
+		return 2;
+	case V_REJECT:
+		return 3;
+	case V_DROP:
+		return 4;
+	}
+	abort();
+}
+
+static void
+check_nd(struct ctx *c, struct reach_table *out)
+{
+	static const int types[] = {135, 136};
+	struct verdict worst;
+	bool have = false;
+	size_t i;
+	int dir;
+
+	for (dir = 0; dir < 2; dir++) {
+		for (i = 0; i < ARRAY_LEN(types); i++) {
+			struct verdict v = nd_probe(c, types[i], dir == 1);
+
+			if (!have || verdict_rank(v.kind) > verdict_rank(worst.kind)) {
+				if (have)
+					verdict_free(&worst);
+				worst = v;
+				have = true;
+			} else {
+				verdict_free(&v);
+			}
+		}
+	}
+	out->nd_checked[FAM_V6] = true;
+	out->nd[FAM_V6] = worst;
+}
+
+static bool
+verdict_equal(const struct verdict *a, const struct verdict *b)
+{
+	return a->kind == b->kind && a->stage == b->stage && a->loc.file == b->loc.file &&
+	       a->loc.line == b->loc.line && a->rule == b->rule &&
+	       ((a->why == NULL && b->why == NULL) ||
+		(a->why && b->why && strcmp(a->why, b->why) == 0));
+}
+
+static struct verdict
+verdict_dup(const struct verdict *v)
+{
+	struct verdict d = *v;
+
+	d.why = v->why ? xstrdup(v->why) : NULL;
+	return d;
+}
+
+/* One piece x destination x port: the SYN, then the reply, then what IPv6
+ * neighbour discovery allows. */
+static struct verdict
+evaluate_piece(struct ctx *c, const struct reach_table *out, enum family fam, u128 src,
+	       bool has_dst, u128 dst, uint16_t port)
+{
+	struct verdict v = syn_probe(c, fam, src, has_dst, dst, port);
+	struct verdict r;
+
+	if ((v.kind == V_ACCEPT || v.kind == V_RATELIMIT) && !v.forwarded) {
+		r = reply_probe(c, fam, src, &v);
+		if (r.kind != V_ACCEPT) {
+			verdict_free(&v);
+			v = r;
+		} else {
+			verdict_free(&r);
+		}
+	}
+	if (fam == FAM_V6 && out->nd_checked[FAM_V6] && v.kind != V_DROP &&
+	    verdict_rank(out->nd[FAM_V6].kind) > verdict_rank(v.kind) &&
+	    out->nd[FAM_V6].kind != V_RATELIMIT) {
+		verdict_free(&v);
+		v = verdict_dup(&out->nd[FAM_V6]);
+		/* ND fails silently whatever its rule does: Cloudflare times out */
+		if (v.kind == V_REJECT)
+			v.kind = V_DROP;
+	}
+	return v;
+}
+
+static void
+add_reach(struct reach_table *out, enum family fam, size_t range, u128 lo, u128 hi, bool has_dst,
+	  u128 dst, uint16_t port, struct verdict v)
+{
+	struct reach *last = out->n ? &out->v[out->n - 1] : NULL;
+	struct reach r;
+
+	/* adjacent pieces with the same verdict are one row */
+	if (last && last->fam == fam && last->range == range && last->port == port &&
+	    last->has_dst == has_dst && last->dst == dst && last->last + 1 == lo &&
+	    verdict_equal(&last->v, &v)) {
+		last->last = hi;
+		verdict_free(&v);
+		return;
+	}
+	memset(&r, 0, sizeof(r));
+	r.fam = fam;
+	r.range = range;
+	r.first = lo;
+	r.last = hi;
+	r.has_dst = has_dst;
+	r.dst = dst;
+	r.port = port;
+	r.v = v;
+	VEC_PUSH(out->v, out->n, out->cap, r);
+}
+
+static void
+evaluate_range(struct ctx *c, const struct cf_ranges *cf, enum family fam, size_t ri,
+	       struct reach_table *out)
+{
+	const struct cidr *r = &cf->v[fam][ri];
+	const struct origin *o = c->o;
+	struct cuts cu = {0, 0, NULL};
+	size_t i;
+	size_t p;
+	size_t d;
+	size_t ndst = 0;
+
+	collect_cuts(o, r, &cu);
+	add_cut(&cu, r->lo);
+	qsort(cu.v, cu.n, sizeof(*cu.v), u128_cmp);
+	for (i = 0; i < o->naddr; i++)
+		if (o->addrs[i].fam == fam)
+			ndst++;
+	for (d = 0; d < (ndst ? o->naddr : 1); d++) {
+		bool has_dst = ndst > 0;
+		u128 dst = has_dst ? o->addrs[d].addr : 0;
+
+		if (has_dst && o->addrs[d].fam != fam)
+			continue;
+		for (p = 0; p < c->opt->nport; p++) {
+			for (i = 0; i < cu.n; i++) {
+				u128 lo = cu.v[i];
+				u128 hi;
+				size_t j = i + 1;
+
+				if (i > 0 && cu.v[i] == cu.v[i - 1])
+					continue;
+				while (j < cu.n && cu.v[j] == lo)
+					j++;
+				hi = j < cu.n ? cu.v[j] - 1 : r->hi;
+				add_reach(out, fam, ri, lo, hi, has_dst, dst, c->opt->ports[p],
+					  evaluate_piece(c, out, fam, lo, has_dst, dst,
+							 c->opt->ports[p]));
+			}
+		}
+	}
+	free(cu.v);
+}
+
+void
+fw_evaluate(const struct origin *o, const struct cf_ranges *cf, const struct eval_opts *opt,
+	    struct reach_table *out)
+{
+	struct ctx c;
+	size_t i;
+	int f;
+
+	memset(&c, 0, sizeof(c));
+	memset(out, 0, sizeof(*out));
+	c.o = o;
+	c.opt = opt;
+	build_base_lists(&c);
+	build_possible_dst(&c);
+	if (o->fw_seen[FAM_V6])
+		check_nd(&c, out);
+	for (f = 0; f < FAM_COUNT; f++) {
+		if (!o->fw_seen[f])
+			continue;
+		for (i = 0; i < cf->n[f]; i++)
+			evaluate_range(&c, cf, (enum family)f, i, out);
+	}
+	for (f = 0; f < FAM_COUNT; f++) {
+		for (i = 0; i < HOOK_NONE; i++)
+			free(c.base[f][i].v);
+		ivset_free(&c.possible_dst[f]);
+	}
+}
+
+void
+reach_free(struct reach_table *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		verdict_free(&t->v[i].v);
+	free(t->v);
+	if (t->nd_checked[FAM_V6])
+		verdict_free(&t->nd[FAM_V6]);
+	memset(t, 0, sizeof(*t));
+}

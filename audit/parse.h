@@ -1,0 +1,29 @@
+/* The parsers: each reads one input format into the origin model. A parser
+ * never decides a finding; bad input is input_error(in, line, ...) and the
+ * parser resynchronises at the next statement. */
+#ifndef CFAUDIT_PARSE_H
+#define CFAUDIT_PARSE_H
+
+#include <stddef.h>
+
+#include "model.h"
+
+/* Caps shared by the parsers (hitting one is an input error). */
+#define CAP_RULES 2000000u      /* rules in one ruleset file */
+#define CAP_SET_ELEMS 20000000u /* members of one set */
+#define CAP_CHAINS 100000u      /* chains in one table */
+
+/* iptables-save / ip6tables-save output (also iptables-restore input and ufw's
+ * rule files, which are iptables-restore fragments). fam: the family the file
+ * is for (rules.v4 vs rules.v6). data is NUL-terminated, len bytes. */
+void parse_iptables(struct origin *o, struct input *in, const char *data, size_t len,
+		    enum family fam);
+
+/* ipset save / restore format ("create NAME TYPE ...", "add NAME ELEM ..."). */
+void parse_ipset(struct origin *o, struct input *in, const char *data, size_t len);
+
+/* Cloudflare ranges for --ranges: plain CIDR lines or the API's JSON. */
+struct cf_ranges;
+void parse_ranges(struct cf_ranges *r, struct input *in, const char *data, size_t len);
+
+#endif

@@ -1,0 +1,242 @@
+/* JSON output (DESIGN.md), written with jansson so it is always valid: any
+ * byte sequence from a hostile config is escaped by the library (invalid
+ * UTF-8 is first replaced, since jansson refuses it). */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "checks.h"
+#include "report.h"
+#include "util.h"
+
+/* A JSON string from bytes that may not be UTF-8: invalid bytes become
+ * U+FFFD. */
+static json_t *
+jstr(const char *s)
+{
+	json_t *j;
+	struct buf b = {NULL, 0, 0};
+	const unsigned char *p = (const unsigned char *)s;
+
+	if (s == NULL)
+		return json_null();
+	j = json_string(s);
+	if (j)
+		return j;
+	while (*p) {
+		json_t *one;
+		size_t n;
+
+		for (n = 1; n <= 4; n++) {
+			char tmp[5];
+
+			memcpy(tmp, p, n);
+			tmp[n] = '\0';
+			if (memchr(tmp, '\0', n))
+				break;
+			if ((one = json_stringn(tmp, n)) != NULL) {
+				json_decref(one);
+				break;
+			}
+		}
+		if (n <= 4 && memchr(p, '\0', n) == NULL) {
+			buf_add(&b, (const char *)p, n);
+			p += n;
+		} else {
+			buf_adds(&b, "\xef\xbf\xbd");
+			p++;
+		}
+	}
+	j = json_string(b.p ? b.p : "");
+	buf_free(&b);
+	return j ? j : json_string("");
+}
+
+static json_t *
+jaddr(enum family fam, u128 a)
+{
+	char buf[ADDR_STRLEN];
+
+	addr_format(fam, a, buf, sizeof(buf));
+	return json_string(buf);
+}
+
+static json_t *
+json_file(struct loc loc)
+{
+	return loc.file ? jstr(loc.file) : json_null();
+}
+
+static json_t *
+json_tool(void)
+{
+	return json_pack("{s:s, s:s}", "name", "cfaudit", "version", CFAUDIT_VERSION);
+}
+
+static json_t *
+json_ranges(const struct audit *a)
+{
+	return json_pack("{s:o, s:o, s:I, s:I}", "source", jstr(a->cf.source), "date",
+			 *a->cf.date ? jstr(a->cf.date) : json_null(), "ipv4",
+			 (json_int_t)a->cf.n[FAM_V4], "ipv6", (json_int_t)a->cf.n[FAM_V6]);
+}
+
+static json_t *
+json_settings(const struct audit *a)
+{
+	json_t *limits = json_object();
+	json_t *ports = json_array();
+	size_t i;
+
+	for (i = 0; i < LIM_COUNT; i++)
+		json_object_set_new(limits, limit_name((enum limit_id)i),
+				    json_integer(a->cf.limit[i]));
+	for (i = 0; i < a->opt.nport; i++)
+		json_array_append_new(ports, json_integer(a->opt.ports[i]));
+	return json_pack("{s:s, s:s, s:o, s:o, s:o, s:s}", "ssl_mode",
+			 ssl_mode_name(a->opt.ssl_mode), "at", a->opt.at_text, "limits", limits,
+			 "ports", ports, "public_iface",
+			 a->opt.public_iface ? jstr(a->opt.public_iface) : json_null(), "fail_on",
+			 severity_name(a->opt.fail_on));
+}
+
+static json_t *
+json_inputs(const struct audit *a)
+{
+	json_t *arr = json_array();
+	size_t i;
+	size_t j;
+
+	for (i = 0; i < a->origin.ninput; i++) {
+		const struct input *in = a->origin.inputs[i];
+		json_t *errs = json_array();
+
+		for (j = 0; j < a->origin.ndiag; j++) {
+			const struct diag *d = &a->origin.diags[j];
+
+			if (d->loc.file == in->file)
+				json_array_append_new(errs, json_pack("{s:I, s:o}", "line",
+								      (json_int_t)d->loc.line,
+								      "message", jstr(d->msg)));
+		}
+		json_array_append_new(arr, json_pack("{s:s, s:o, s:s, s:o}", "kind",
+						     input_kind_name(in->kind), "file",
+						     jstr(in->file), "status",
+						     input_status_name(in->status), "errors", errs));
+	}
+	return arr;
+}
+
+static json_t *
+json_finding(const struct finding *f)
+{
+	json_t *o = json_object();
+	json_t *ranges = json_array();
+	json_t *ports = json_array();
+	size_t i;
+
+	json_object_set_new(o, "id", json_string(f->check->id));
+	json_object_set_new(o, "code", f->check->code ? json_integer(f->check->code) : json_null());
+	json_object_set_new(o, "severity", json_string(severity_name(f->sev)));
+	json_object_set_new(o, "file", json_file(f->loc));
+	json_object_set_new(o, "line", f->loc.line ? json_integer(f->loc.line) : json_null());
+	json_object_set_new(o, "message", jstr(f->message));
+	json_object_set_new(o, "title", json_string(f->check->title));
+	json_object_set_new(o, "host", json_null());
+	json_object_set_new(o, "port", f->port ? json_integer(f->port) : json_null());
+	json_object_set_new(o, "family", f->has_fam ? json_string(fam_name(f->fam)) : json_null());
+	for (i = 0; i < f->nrange; i++)
+		json_array_append_new(ranges, jstr(f->ranges[i]));
+	for (i = 0; i < f->nport; i++)
+		json_array_append_new(ports, json_integer(f->ports[i]));
+	json_object_set_new(o, "ranges", ranges);
+	json_object_set_new(o, "ports", ports);
+	json_object_set_new(o, "suppressed", json_false());
+	json_object_set_new(o, "fingerprint", json_string(f->fingerprint));
+	return o;
+}
+
+static const char *
+stage_name(enum probe_stage s)
+{
+	switch (s) {
+	case STAGE_SYN:
+		return "syn";
+	case STAGE_REPLY:
+		return "reply";
+	case STAGE_ND:
+		return "nd";
+	}
+	abort();
+}
+
+static json_t *
+json_reach(const struct audit *a, const struct reach *r)
+{
+	const struct cidr *c = &a->cf.v[r->fam][r->range];
+	char range[2 * ADDR_STRLEN + 8];
+	json_t *o = json_object();
+	json_t *path = json_array();
+	unsigned i;
+
+	interval_format(r->fam, c->lo, c->hi, range, sizeof(range));
+	for (i = 0; i < r->v.npath; i++)
+		json_array_append_new(path, jstr(r->v.path[i]->name));
+	json_object_set_new(o, "family", json_string(fam_name(r->fam)));
+	json_object_set_new(o, "range", json_string(range));
+	json_object_set_new(o, "first", jaddr(r->fam, r->first));
+	json_object_set_new(o, "last", jaddr(r->fam, r->last));
+	json_object_set_new(o, "address", r->has_dst ? jaddr(r->fam, r->dst) : json_null());
+	json_object_set_new(o, "port", json_integer(r->port));
+	json_object_set_new(o, "verdict", json_string(verdict_name(r->v.kind)));
+	json_object_set_new(o, "stage", json_string(stage_name(r->v.stage)));
+	json_object_set_new(o, "file", json_file(r->v.loc));
+	json_object_set_new(o, "line", r->v.loc.line ? json_integer(r->v.loc.line) : json_null());
+	json_object_set_new(o, "path", path);
+	json_object_set_new(o, "why", jstr(r->v.why));
+	if (r->v.forwarded)
+		json_object_set_new(o, "forwarded", json_true());
+	return o;
+}
+
+static json_t *
+json_summary(const struct audit *a)
+{
+	size_t n[SEV_ERROR + 1] = {0};
+	size_t i;
+
+	for (i = 0; i < a->nfinding; i++)
+		n[a->findings[i].sev]++;
+	return json_pack("{s:I, s:I, s:I, s:I, s:b, s:i}", "error", (json_int_t)n[SEV_ERROR],
+			 "warning", (json_int_t)n[SEV_WARNING], "info", (json_int_t)n[SEV_INFO],
+			 "suppressed", (json_int_t)0, "complete", audit_complete(a), "exit_status",
+			 audit_exit_status(a));
+}
+
+bool
+report_json(FILE *out, const struct audit *a)
+{
+	json_t *root = json_object();
+	json_t *findings = json_array();
+	json_t *reach = json_array();
+	size_t i;
+	int rc;
+
+	for (i = 0; i < a->nfinding; i++)
+		json_array_append_new(findings, json_finding(&a->findings[i]));
+	for (i = 0; i < a->reach.n; i++)
+		json_array_append_new(reach, json_reach(a, &a->reach.v[i]));
+	json_object_set_new(root, "tool", json_tool());
+	json_object_set_new(root, "ranges", json_ranges(a));
+	json_object_set_new(root, "settings", json_settings(a));
+	json_object_set_new(root, "inputs", json_inputs(a));
+	json_object_set_new(root, "findings", findings);
+	json_object_set_new(root, "reachability", reach);
+	json_object_set_new(root, "hosts", json_array());
+	json_object_set_new(root, "summary", json_summary(a));
+	rc = json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	fputc('\n', out);
+	json_decref(root);
+	return rc == 0;
+}

@@ -1,0 +1,39 @@
+/* The check table: one row per check (mandoc's message table). IDs are
+ * permanent: CF<code>-<AREA>-<WHAT>; CF000 predicts no 5xx but matters. */
+#ifndef CFAUDIT_CHECKS_H
+#define CFAUDIT_CHECKS_H
+
+#include <stddef.h>
+
+#include "audit.h"
+
+struct check {
+	const char *id;
+	int code; /* HTTP status Cloudflare shows; 0 for CF000 */
+	enum severity sev;
+	const char *title;
+	const char *explain; /* cause, evidence looked for, fix */
+	void (*run)(struct audit *a);
+};
+
+/* The table, sorted by id (a unit test keeps it so). */
+extern const struct check check_table[];
+extern const size_t check_count;
+
+const struct check *check_find(const char *id);
+/* Run every check over the evaluated model. */
+void checks_run(struct audit *a);
+
+/* One function per family of checks (checks/<family>.c). Each runs the
+ * checks of its family; rows name them so --list-checks shows every ID. */
+void check_fw_drop(struct audit *a);
+void check_fw_reject(struct audit *a);
+void check_fw_ratelimit(struct audit *a);
+void check_fw_reply(struct audit *a);
+void check_fw_undecided(struct audit *a);
+void check_fw_ipv6_nd(struct audit *a);
+void check_fw_retired(struct audit *a);
+void check_fw_partial_allowlist(struct audit *a);
+void check_ranges_stale(struct audit *a);
+
+#endif

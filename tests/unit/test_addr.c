@@ -1,0 +1,136 @@
+/* Addresses and interval sets. */
+#include "addr.h"
+#include "unit.h"
+#include "util.h"
+
+static u128
+A(const char *s)
+{
+	enum family f;
+	u128 a = 0;
+
+	addr_parse(s, &f, &a);
+	return a;
+}
+
+static void
+cidr_parsing(void)
+{
+	struct cidr c;
+	char buf[128];
+
+	CHECK(cidr_parse("173.245.48.0/20", &c));
+	CHECK(c.fam == FAM_V4 && c.prefix == 20);
+	CHECK(c.lo == A("173.245.48.0") && c.hi == A("173.245.63.255"));
+	/* host bits are cleared, as iptables does */
+	CHECK(cidr_parse("10.1.2.3/8", &c) && c.lo == A("10.0.0.0"));
+	CHECK(cidr_parse("10.0.0.0/255.255.0.0", &c) && c.prefix == 16);
+	CHECK(!cidr_parse("10.0.0.0/255.0.255.0", &c));
+	CHECK(!cidr_parse("10.0.0.0/33", &c));
+	CHECK(!cidr_parse("10.0.0/8", &c));
+	CHECK(!cidr_parse("example.com", &c));
+	CHECK(cidr_parse("2400:cb00::/32", &c) && c.fam == FAM_V6);
+	interval_format(c.fam, c.lo, c.hi, buf, sizeof(buf));
+	CHECK_STR(buf, "2400:cb00::/32");
+	CHECK(range_parse("1.2.3.4-1.2.3.9", &c) && c.hi - c.lo == 5);
+	interval_format(c.fam, c.lo, c.hi, buf, sizeof(buf));
+	CHECK_STR(buf, "1.2.3.4-1.2.3.9");
+	CHECK(!range_parse("1.2.3.9-1.2.3.4", &c));
+	CHECK(!range_parse("1.2.3.4-::1", &c));
+	CHECK(cidr_parse("0.0.0.0/0", &c) && c.lo == 0 && c.hi == 0xffffffffu);
+	CHECK(cidr_parse("::/0", &c) && c.hi == ~(u128)0);
+}
+
+static void
+ivset_merge(void)
+{
+	struct ivset s;
+	struct cidr c;
+
+	ivset_init(&s, FAM_V4);
+	ivset_add(&s, 10, 20);
+	ivset_add(&s, 21, 30); /* adjacent: merged */
+	ivset_add(&s, 5, 12);  /* overlapping */
+	ivset_add(&s, 40, 50);
+	ivset_add(&s, 45, 45); /* inside */
+	ivset_normalize(&s);
+	CHECK(s.n == 2);
+	CHECK(s.v[0].lo == 5 && s.v[0].hi == 30);
+	CHECK(s.v[1].lo == 40 && s.v[1].hi == 50);
+	CHECK(ivset_contains(&s, 5) && ivset_contains(&s, 30) && !ivset_contains(&s, 31));
+	CHECK(ivset_covers(&s, 6, 29) && !ivset_covers(&s, 29, 41));
+	CHECK(ivset_overlaps(&s, 29, 41) && !ivset_overlaps(&s, 31, 39));
+	ivset_free(&s);
+	ivset_init(&s, FAM_V6);
+	cidr_parse("::/0", &c);
+	ivset_add_cidr(&s, &c);
+	ivset_add(&s, 7, 9);
+	ivset_normalize(&s);
+	CHECK(ivset_is_full(&s));
+	ivset_free(&s);
+}
+
+static void
+ivset_subtraction(void)
+{
+	struct ivset a;
+	struct ivset b;
+	struct ivset d;
+
+	ivset_init(&a, FAM_V4);
+	ivset_init(&b, FAM_V4);
+	ivset_add(&a, 0, 100);
+	ivset_add(&a, 200, 300);
+	ivset_add(&b, 10, 20);
+	ivset_add(&b, 90, 210);
+	ivset_add(&b, 300, 400);
+	ivset_normalize(&a);
+	ivset_normalize(&b);
+	ivset_subtract(&d, &a, &b);
+	CHECK(d.n == 3);
+	CHECK(d.v[0].lo == 0 && d.v[0].hi == 9);
+	CHECK(d.v[1].lo == 21 && d.v[1].hi == 89);
+	CHECK(d.v[2].lo == 211 && d.v[2].hi == 299);
+	ivset_free(&a);
+	ivset_free(&b);
+	ivset_free(&d);
+}
+
+static u128 cut_seen[8];
+static int ncut;
+
+static void
+record_cut(void *arg, u128 a)
+{
+	(void)arg;
+	if (ncut < 8)
+		cut_seen[ncut++] = a;
+}
+
+static void
+ivset_cutting(void)
+{
+	struct ivset s;
+
+	ivset_init(&s, FAM_V4);
+	ivset_add(&s, 5, 15);
+	ivset_add(&s, 50, 60);
+	ivset_add(&s, 90, 200);
+	ivset_normalize(&s);
+	ncut = 0;
+	ivset_cuts(&s, 10, 100, record_cut, NULL);
+	/* [10,15] ends inside: cut at 16; [50,60]: 50 and 61; [90,..] starts: 90 */
+	CHECK(ncut == 4);
+	CHECK(cut_seen[0] == 16 && cut_seen[1] == 50 && cut_seen[2] == 61 && cut_seen[3] == 90);
+	ivset_free(&s);
+}
+
+int
+main(void)
+{
+	RUN(cidr_parsing);
+	RUN(ivset_merge);
+	RUN(ivset_subtraction);
+	RUN(ivset_cutting);
+	return 0;
+}

@@ -1,0 +1,363 @@
+/* The firewall evaluator over hand-built models (the kernel oracle test checks
+ * the same semantics against the real thing). */
+#include "fw_eval.h"
+#include "ranges.h"
+#include "unit.h"
+#include "util.h"
+
+static struct origin o;
+static struct cf_ranges cf;
+static struct reach_table t;
+static unsigned line;
+
+static struct loc
+L(void)
+{
+	return (struct loc){intern("/t"), ++line};
+}
+
+static void
+reset(void)
+{
+	origin_free(&o);
+	reach_free(&t);
+	memset(&o, 0, sizeof(o));
+	line = 0;
+}
+
+static struct chain *
+base(const char *table, const char *name, enum hook h, int prio, enum action_kind policy,
+     enum family fam)
+{
+	struct chain *c = ruleset_add_chain(&o.fw, table, name, FAM_BIT(fam), L());
+
+	c->hook = h;
+	c->priority = prio;
+	c->policy = policy;
+	c->policy_loc = c->loc;
+	c->type = strcmp(table, "nat") == 0 ? CT_NAT : CT_FILTER;
+	o.fw_seen[fam] = true;
+	return c;
+}
+
+static struct rule *
+rule(struct chain *c, enum action_kind k)
+{
+	struct rule *r = chain_add_rule(c, L());
+
+	r->act.kind = k;
+	r->act.name = xstrdup("X");
+	return r;
+}
+
+static void
+saddr(struct rule *r, const char *cidr, bool neg)
+{
+	struct match *m = rule_add_match(r, M_SADDR, neg, cidr);
+	struct cidr c;
+
+	cidr_parse(cidr, &c);
+	ivset_init(&m->u.addrs, c.fam);
+	ivset_add_cidr(&m->u.addrs, &c);
+}
+
+static void
+dport(struct rule *r, uint16_t lo, uint16_t hi)
+{
+	struct match *m = rule_add_match(r, M_DPORT, false, "--dport");
+
+	m->u.ports.n = 1;
+	m->u.ports.v = xmalloc(sizeof(*m->u.ports.v));
+	m->u.ports.v[0].lo = lo;
+	m->u.ports.v[0].hi = hi;
+}
+
+static void
+ctstate(struct rule *r, unsigned bits)
+{
+	rule_add_match(r, M_CTSTATE, false, "--ctstate")->u.bits = bits;
+}
+
+static const uint16_t ports443[] = {443};
+
+static void
+evaluate(const char *iface)
+{
+	struct eval_opts eo = {iface, 1, ports443, 0};
+
+	origin_finish(&o);
+	fw_evaluate(&o, &cf, &eo, &t);
+}
+
+/* The verdict for one source address (v4 or v6). */
+static const struct reach *
+at(const char *addr)
+{
+	enum family f;
+	u128 a;
+	size_t i;
+
+	addr_parse(addr, &f, &a);
+	for (i = 0; i < t.n; i++)
+		if (t.v[i].fam == f && t.v[i].first <= a && a <= t.v[i].last)
+			return &t.v[i];
+	return NULL;
+}
+
+static void
+policy_drop_with_allowlist(void)
+{
+	struct chain *in;
+
+	reset();
+	in = base("filter", "INPUT", HOOK_INPUT, 0, A_DROP, FAM_V4);
+	saddr(rule(in, A_ACCEPT), "173.245.48.0/20", false);
+	evaluate(NULL);
+	CHECK(at("173.245.48.1")->v.kind == V_ACCEPT);
+	CHECK(at("173.245.48.1")->v.loc.line == 2);
+	CHECK(at("162.158.0.1")->v.kind == V_DROP);
+	CHECK(at("162.158.0.1")->v.rule == NULL); /* the policy */
+	CHECK(at("162.158.0.1")->v.loc.line == in->policy_loc.line);
+	CHECK(at("2400:cb00::1") == NULL); /* no IPv6 ruleset: not evaluated */
+}
+
+static void
+jump_and_piece_split(void)
+{
+	struct chain *in;
+	struct chain *ban;
+	struct rule *j;
+	const struct reach *r;
+
+	reset();
+	in = base("filter", "INPUT", HOOK_INPUT, 0, A_ACCEPT, FAM_V4);
+	ban = ruleset_add_chain(&o.fw, "filter", "f2b", FAM_BIT(FAM_V4), L());
+	j = rule(in, A_JUMP);
+	j->act.target = ban;
+	saddr(rule(ban, A_DROP), "162.158.5.0/24", false);
+	rule(ban, A_RETURN);
+	evaluate(NULL);
+	CHECK(at("162.158.4.255")->v.kind == V_ACCEPT);
+	r = at("162.158.5.7");
+	CHECK(r->v.kind == V_DROP && r->v.npath == 2);
+	CHECK_STR(r->v.path[1]->name, "f2b");
+	CHECK(r->first == at("162.158.5.0")->first && r->last == at("162.158.5.255")->last);
+	CHECK(at("162.158.6.0")->v.kind == V_ACCEPT);
+	/* the range became three rows; an untouched range stays one */
+	CHECK(at("162.158.0.0")->last + 1 == r->first);
+	CHECK(at("173.245.48.0")->last == at("173.245.63.255")->last);
+}
+
+static void
+reject_and_goto(void)
+{
+	struct chain *in;
+	struct chain *zone;
+	struct rule *g;
+	struct rule *rj;
+
+	reset();
+	in = base("filter", "INPUT", HOOK_INPUT, 0, A_ACCEPT, FAM_V4);
+	zone = ruleset_add_chain(&o.fw, "filter", "zone", FAM_BIT(FAM_V4), L());
+	g = rule(in, A_GOTO);
+	g->act.target = zone;
+	rj = rule(in, A_REJECT); /* never reached: goto does not come back */
+	rj->act.detail = xstrdup("tcp-reset");
+	saddr(rule(zone, A_RETURN), "104.16.0.0/13", false);
+	rj = rule(zone, A_REJECT);
+	rj->act.detail = xstrdup("icmp-host-prohibited");
+	evaluate(NULL);
+	/* RETURN from a goto'd chain ends the calling base chain: its policy */
+	CHECK(at("104.16.0.1")->v.kind == V_ACCEPT);
+	CHECK(at("104.24.0.1")->v.kind == V_REJECT);
+	CHECK_STR(at("104.24.0.1")->v.why, "icmp-host-prohibited");
+}
+
+static void
+rate_limit(void)
+{
+	struct chain *in;
+	struct rule *r;
+	struct match *m;
+
+	reset();
+	in = base("filter", "INPUT", HOOK_INPUT, 0, A_DROP, FAM_V4);
+	r = rule(in, A_ACCEPT);
+	dport(r, 443, 443);
+	m = rule_add_match(r, M_RATE, false, "-m limit --limit 10/s");
+	m->u.rate.light = true;
+	m->u.rate.heavy = false;
+	evaluate(NULL);
+	CHECK(at("173.245.48.1")->v.kind == V_RATELIMIT);
+	CHECK(at("173.245.48.1")->v.loc.line == r->loc.line);
+	/* connlimit above N -> REJECT before an accept: also a rate limit */
+	reset();
+	in = base("filter", "INPUT", HOOK_INPUT, 0, A_ACCEPT, FAM_V4);
+	r = rule(in, A_REJECT);
+	m = rule_add_match(r, M_RATE, false, "-m connlimit --connlimit-above 20");
+	m->u.rate.light = false;
+	m->u.rate.heavy = true;
+	evaluate(NULL);
+	CHECK(at("173.245.48.1")->v.kind == V_RATELIMIT);
+}
+
+static void
+unknown_matches(void)
+{
+	struct chain *in;
+	struct rule *r;
+
+	reset();
+	in = base("filter", "INPUT", HOOK_INPUT, 0, A_ACCEPT, FAM_V4);
+	r = rule(in, A_CONTINUE); /* -m time ... -j LOG: does not matter */
+	rule_add_match(r, M_UNKNOWN, false, "-m time --timestart 09:00");
+	r = rule(in, A_DROP);
+	rule_add_match(r, M_UNKNOWN, false, "-m string --string foo");
+	evaluate(NULL);
+	CHECK(at("173.245.48.1")->v.kind == V_UNDECIDED);
+	CHECK(at("173.245.48.1")->v.loc.line == r->loc.line);
+	CHECK(strstr(at("173.245.48.1")->v.why, "-m string") != NULL);
+}
+
+static void
+interfaces(void)
+{
+	struct chain *in;
+	struct rule *r;
+
+	reset();
+	in = base("filter", "INPUT", HOOK_INPUT, 0, A_DROP, FAM_V4);
+	r = rule(in, A_ACCEPT);
+	rule_add_match(r, M_IIF, false, "-i lo")->u.ifname = xstrdup("lo");
+	r = rule(in, A_ACCEPT);
+	rule_add_match(r, M_IIF, false, "-i eth+")->u.ifname = xstrdup("eth+");
+	evaluate(NULL);
+	CHECK(at("173.245.48.1")->v.kind == V_UNDECIDED);
+	reach_free(&t);
+	evaluate("eth0");
+	CHECK(at("173.245.48.1")->v.kind == V_ACCEPT);
+	reach_free(&t);
+	evaluate("ens3");
+	CHECK(at("173.245.48.1")->v.kind == V_DROP);
+}
+
+static void
+conntrack_new(void)
+{
+	struct chain *in;
+
+	reset();
+	in = base("filter", "INPUT", HOOK_INPUT, 0, A_DROP, FAM_V4);
+	ctstate(rule(in, A_ACCEPT), CTS_ESTABLISHED | CTS_RELATED);
+	evaluate(NULL);
+	CHECK(at("173.245.48.1")->v.kind == V_DROP);
+}
+
+static void
+dnat_changes_port(void)
+{
+	struct chain *pre;
+	struct chain *in;
+	struct rule *r;
+
+	reset();
+	pre = base("nat", "PREROUTING", HOOK_PREROUTING, -100, A_ACCEPT, FAM_V4);
+	in = base("filter", "INPUT", HOOK_INPUT, 0, A_DROP, FAM_V4);
+	r = rule(pre, A_REDIRECT);
+	dport(r, 443, 443);
+	r->act.to_port = 8443;
+	r = rule(in, A_ACCEPT);
+	dport(r, 443, 443);
+	evaluate(NULL);
+	CHECK(at("173.245.48.1")->v.kind == V_DROP);
+	r = rule(in, A_ACCEPT);
+	dport(r, 8443, 8443);
+	reach_free(&t);
+	evaluate(NULL);
+	CHECK(at("173.245.48.1")->v.kind == V_ACCEPT);
+}
+
+static void
+reply_path(void)
+{
+	struct chain *out;
+
+	reset();
+	base("filter", "INPUT", HOOK_INPUT, 0, A_ACCEPT, FAM_V4);
+	out = base("filter", "OUTPUT", HOOK_OUTPUT, 0, A_DROP, FAM_V4);
+	evaluate(NULL);
+	CHECK(at("173.245.48.1")->v.kind == V_DROP);
+	CHECK(at("173.245.48.1")->v.stage == STAGE_REPLY);
+	ctstate(rule(out, A_ACCEPT), CTS_ESTABLISHED);
+	reach_free(&t);
+	evaluate(NULL);
+	CHECK(at("173.245.48.1")->v.kind == V_ACCEPT);
+}
+
+static void
+ipv6_neighbour_discovery(void)
+{
+	struct chain *in;
+	struct rule *r;
+
+	reset();
+	in = base("filter", "INPUT", HOOK_INPUT, 0, A_DROP, FAM_V6);
+	ctstate(rule(in, A_ACCEPT), CTS_ESTABLISHED | CTS_RELATED);
+	saddr(rule(in, A_ACCEPT), "2400:cb00::/32", false);
+	evaluate(NULL);
+	CHECK(t.nd_checked[FAM_V6] && t.nd[FAM_V6].kind == V_DROP);
+	CHECK(at("2400:cb00::1")->v.kind == V_DROP);
+	CHECK(at("2400:cb00::1")->v.stage == STAGE_ND);
+	r = rule(in, A_ACCEPT);
+	rule_add_match(r, M_PROTO, false, "-p ipv6-icmp")->u.proto = PROTO_ICMPV6;
+	/* move it first: ND must pass before anything else drops it */
+	in->rules[2] = in->rules[0];
+	in->rules[0] = r;
+	reach_free(&t);
+	evaluate(NULL);
+	CHECK(t.nd[FAM_V6].kind == V_ACCEPT);
+	CHECK(at("2400:cb00::1")->v.kind == V_ACCEPT);
+	CHECK(at("2606:4700::1")->v.kind == V_DROP);
+}
+
+static void
+marks(void)
+{
+	struct chain *mangle;
+	struct chain *in;
+	struct rule *r;
+
+	reset();
+	mangle = base("mangle", "PREROUTING", HOOK_PREROUTING, -150, A_ACCEPT, FAM_V4);
+	in = base("filter", "INPUT", HOOK_INPUT, 0, A_ACCEPT, FAM_V4);
+	r = rule(mangle, A_SETMARK);
+	saddr(r, "173.245.48.0/20", false);
+	r->act.value = 0x2;
+	r->act.mask = 0xffffffff;
+	r = rule(in, A_DROP);
+	rule_add_match(r, M_MARK, false, "-m mark --mark 0x2")->u.mark.value = 2;
+	r->m[0].u.mark.mask = 0xffffffff;
+	evaluate(NULL);
+	CHECK(at("173.245.48.1")->v.kind == V_DROP);
+	CHECK(at("162.158.0.1")->v.kind == V_ACCEPT);
+}
+
+int
+main(void)
+{
+	ranges_builtin(&cf);
+	RUN(policy_drop_with_allowlist);
+	RUN(jump_and_piece_split);
+	RUN(reject_and_goto);
+	RUN(rate_limit);
+	RUN(unknown_matches);
+	RUN(interfaces);
+	RUN(conntrack_new);
+	RUN(dnat_changes_port);
+	RUN(reply_path);
+	RUN(ipv6_neighbour_discovery);
+	RUN(marks);
+	reset();
+	ranges_free(&cf);
+	return 0;
+}
