@@ -42,14 +42,20 @@ RANGE_DATA = ipranges/ips-v4.txt ipranges/ips-v6.txt ipranges/retired.txt \
 	     ipranges/ports.txt ipranges/limits.txt ipranges/origin-ca-rsa-root.pem \
 	     ipranges/origin-ca-ecc-root.pem ipranges/origin-pull-ca.pem ipranges/origin-ciphers.txt
 
-.PHONY: all deps check demo asan bench clean test-bins fuzz
+.PHONY: all deps test-deps check demo asan bench clean test-bins
 
 all: deps $(BIN)
 
-deps: build/.deps-ok
-build/.deps-ok: Makefile
+deps: build/.deps-build
+build/.deps-build: Makefile tests/deps.sh
 	@mkdir -p build
-	@sh tests/deps.sh $(BUILD_DEBS) $(if $(filter check asan bench,$(MAKECMDGOALS)),$(TEST_DEBS))
+	@sh tests/deps.sh $(BUILD_DEBS)
+	@touch $@
+
+test-deps: build/.deps-test
+build/.deps-test: Makefile tests/deps.sh
+	@mkdir -p build
+	@sh tests/deps.sh $(BUILD_DEBS) $(TEST_DEBS)
 	@touch $@
 
 $(BIN): $(O)/audit/main.o $(OBJ)
@@ -78,8 +84,8 @@ $(O)/tests/probe: tests/oracle/probe.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $<
 
-check: deps
-	@$(MAKE) --no-print-directory test-bins
+check: test-deps
+	@$(MAKE) --no-print-directory ASAN=$(ASAN) test-bins
 	@BIN=./$(BIN) O=$(O) sh tests/run.sh
 
 asan: deps
@@ -88,7 +94,7 @@ asan: deps
 demo: all
 	@sh tests/demo.sh ./$(BIN)
 
-bench: all
+bench: test-deps all
 	@sh tests/bench/bench.sh ./$(BIN)
 
 clean:

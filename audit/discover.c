@@ -115,6 +115,72 @@ read_ranges(struct audit *a)
 	}
 }
 
+/* ufw: the rule files are live only when ufw.conf says ENABLED=yes; ufw_load
+ * adds the framing ufw-init puts around them. */
+static const char *const ufw_rule_paths[FAM_COUNT][UFW_NPART] = {
+	{"/etc/ufw/before.rules", "/etc/ufw/after.rules", "/etc/ufw/user.rules"},
+	{"/etc/ufw/before6.rules", "/etc/ufw/after6.rules", "/etc/ufw/user6.rules"},
+};
+
+struct ufw_read {
+	struct ufw_files files;
+	char *data[2 + FAM_COUNT * UFW_NPART];
+	size_t n;
+};
+
+static void
+ufw_read_one(struct audit *a, struct ufw_read *ur, const char *path, struct ufw_text *t)
+{
+	char *err = NULL;
+	enum read_result rr;
+
+	memset(t, 0, sizeof(*t));
+	rr = root_read(path, &ur->data[ur->n], &t->len, &err);
+	if (rr == READ_MISSING)
+		return;
+	t->in = origin_add_input(&a->origin, IN_UFW, path);
+	if (rr == READ_FAILED) {
+		input_unreadable(t->in, "%s", err);
+		free(err);
+		t->in = NULL;
+		return;
+	}
+	t->data = ur->data[ur->n++];
+}
+
+static void
+ufw_discover(struct audit *a)
+{
+	struct ufw_read ur;
+	enum ufw_state state;
+	size_t first = a->origin.ninput;
+	size_t i;
+	int f;
+	int p;
+
+	memset(&ur, 0, sizeof(ur));
+	for (f = 0; f < FAM_COUNT; f++)
+		for (p = 0; p < UFW_NPART; p++)
+			ufw_read_one(a, &ur, ufw_rule_paths[f][p], &ur.files.rules[f][p]);
+	if (a->origin.ninput == first) {
+		/* no rule files: ufw is not installed */
+		return;
+	}
+	ufw_read_one(a, &ur, "/etc/ufw/ufw.conf", &ur.files.conf);
+	ufw_read_one(a, &ur, "/etc/default/ufw", &ur.files.defaults);
+	state = ufw_load(&a->origin, &ur.files);
+	for (i = first; state != UFW_LIVE && i < a->origin.ninput; i++) {
+		struct input *in = a->origin.inputs[i];
+
+		if (in->detail == NULL)
+			in->detail = xstrdup(state == UFW_DISABLED
+						     ? "ufw is disabled (ufw.conf ENABLED=no): not live"
+						     : "ufw.conf or /etc/default/ufw missing: not live");
+	}
+	for (i = 0; i < ur.n; i++)
+		free(ur.data[i]);
+}
+
 static bool
 any_explicit(const struct options *opt)
 {
@@ -133,7 +199,7 @@ discover(struct audit *a)
 
 	for (i = 0; i < ARRAY_LEN(fw_places); i++)
 		read_input(a, fw_places[i].kind, fw_places[i].path, false);
-	ufw_discover(&a->origin);
+	ufw_discover(a);
 	for (i = 0; i < ARRAY_LEN(unsupported_places); i++) {
 		if (!root_exists(unsupported_places[i].path))
 			continue;

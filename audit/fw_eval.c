@@ -481,7 +481,8 @@ verdict_free(struct verdict *v)
 
 /* An undecidable match mattered: name it and both outcomes. */
 static struct verdict
-combine_maybe(const struct match *m, const struct rule *r, struct verdict no, struct verdict yes)
+combine_maybe(const struct state *st, const struct match *m, const struct rule *r,
+	      struct verdict no, struct verdict yes)
 {
 	char *at;
 	char *why;
@@ -509,14 +510,15 @@ combine_maybe(const struct match *m, const struct rule *r, struct verdict no, st
 	no.rule = r;
 	no.chain = r->chain;
 	no.why = why;
+	verdict_path(&no, st);
 	return no;
 }
 
 /* A rate match mattered: accepted under light load, refused under heavy
  * load is a rate limit on Cloudflare (many visitors share few addresses). */
 static struct verdict
-combine_rate(const struct match *m, const struct rule *r, const struct rate *rate,
-	     struct verdict no, struct verdict yes)
+combine_rate(const struct state *st, const struct match *m, const struct rule *r,
+	     const struct rate *rate, struct verdict no, struct verdict yes)
 {
 	struct verdict light = rate->light ? yes : no;
 	struct verdict heavy = rate->light ? no : yes;
@@ -528,6 +530,7 @@ combine_rate(const struct match *m, const struct rule *r, const struct rate *rat
 		light.chain = r->chain;
 		free(light.why);
 		light.why = xasprintf("%s; over the limit: %s", m->text, verdict_name(heavy.kind));
+		verdict_path(&light, st);
 		verdict_free(&heavy);
 		return light;
 	}
@@ -782,8 +785,8 @@ branch_rule(struct ctx *c, const struct state *st, const struct rule *r, const s
 	no = run(c, *st);
 	yes = branch_rule(c, st, r, und, rates, nund, i + 1);
 	if (m->kind == M_RATE)
-		return combine_rate(m, r, &rates[i], no, yes);
-	return combine_maybe(m, r, no, yes);
+		return combine_rate(st, m, r, &rates[i], no, yes);
+	return combine_maybe(st, m, r, no, yes);
 }
 
 #define MAX_UNDECIDED_PER_RULE 8

@@ -283,6 +283,10 @@ struct set_elem {
 	char *member;    /* list:set */
 	bool nomatch;
 	unsigned line;
+	/* The second address dimension (hash:ip,port,ip, hash:ip,port,net,
+	 * hash:net,port,net, hash:net,net); lo/hi hold the first. */
+	u128 lo2;
+	u128 hi2;
 };
 
 struct ipset {
@@ -290,7 +294,8 @@ struct ipset {
 	char *name;
 	char *type; /* "hash:net", ... */
 	enum family fam;
-	unsigned ndim;
+	unsigned ndim; /* 0: a dimension no probe can be looked up in (a MAC, a mark:
+			 hash:mac, hash:ip,mac, hash:ip,mark...): undecided */
 	enum set_dim dim[3];
 	size_t nelem;
 	size_t cap;

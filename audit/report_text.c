@@ -120,6 +120,11 @@ print_inputs(FILE *out, const struct audit *a)
 			fputs(" (found; not audited by this version)", out);
 		else if (in->errors)
 			fprintf(out, " (%u error%s)", in->errors, in->errors == 1 ? "" : "s");
+		else if (in->detail) {
+			fputs(" (", out);
+			fput_escaped(out, in->detail);
+			fputc(')', out);
+		}
 		fputc('\n', out);
 	}
 	if (a->origin.ninput == 0)

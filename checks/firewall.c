@@ -333,6 +333,42 @@ rule_trusts(const struct rule *r)
 	return r->act.kind != A_DROP && r->act.kind != A_REJECT;
 }
 
+/* A set trusts its members when an accepting rule matches on it (a deny list
+ * of the same shape trusts nothing). */
+static bool
+set_trusted(const struct origin *o, const struct ipset *s)
+{
+	size_t i;
+	size_t j;
+	size_t k;
+
+	for (i = 0; i < o->fw.nchain; i++) {
+		const struct chain *ch = o->fw.chains[i];
+
+		for (j = 0; j < ch->nrule; j++) {
+			const struct rule *r = ch->rules[j];
+
+			if (!rule_trusts(r))
+				continue;
+			for (k = 0; k < r->nmatch; k++)
+				if (r->m[k].kind == M_SET && !r->m[k].neg && r->m[k].u.set.name &&
+				    strcmp(r->m[k].u.set.name, s->name) == 0)
+					return true;
+		}
+	}
+	for (i = 0; i < o->nset; i++) {
+		const struct ipset *list = o->sets[i];
+
+		if (list->ndim != 1 || list->dim[0] != DIM_SETNAME)
+			continue;
+		for (j = 0; j < list->nelem; j++)
+			if (list->elem[j].member && strcmp(list->elem[j].member, s->name) == 0 &&
+			    set_trusted(o, list))
+				return true;
+	}
+	return false;
+}
+
 void
 check_fw_retired(struct audit *a)
 {
@@ -370,7 +406,7 @@ check_fw_retired(struct audit *a)
 	for (i = 0; i < o->nset; i++) {
 		const struct ipset *s = o->sets[i];
 
-		if (s->ndim == 0 || s->dim[0] != DIM_ADDR)
+		if (s->ndim == 0 || s->dim[0] != DIM_ADDR || !set_trusted(o, s))
 			continue;
 		for (e = 0; e < s->nelem; e++) {
 			const struct set_elem *el = &s->elem[e];
@@ -497,7 +533,7 @@ check_fw_partial_allowlist(struct audit *a)
 		const struct ipset *s = o->sets[i];
 		char *what;
 
-		if (!s->addrs_ready || s->addrs.n == 0)
+		if (!s->addrs_ready || s->addrs.n == 0 || !set_trusted(o, s))
 			continue;
 		what = xasprintf("set %s", s->name);
 		report_partial(a, s->loc, &s->addrs, what);

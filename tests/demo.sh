@@ -1,0 +1,35 @@
+#!/bin/sh
+# make demo: audit every bundled sample origin and show what cfaudit says.
+#   sh tests/demo.sh [CFAUDIT]     (default ./cfaudit)
+# For each samples/NAME (the healthy one first): a heading with the first line
+# of its README, the command, its output and its exit status (not fatal:
+# broken origins are supposed to make cfaudit exit non-zero).
+
+bin=${1:-./cfaudit}
+if [ ! -x "$bin" ]; then
+	echo "demo: $bin is missing (run make)" >&2
+	exit 1
+fi
+
+names=
+[ -d samples/healthy ] && names=healthy
+for d in samples/*/; do
+	[ -d "$d" ] || continue
+	n=$(basename "$d")
+	[ "$n" = healthy ] && continue
+	names="$names $n"
+done
+
+first=1
+for n in $names; do
+	[ "$first" = 1 ] || echo
+	first=0
+	title=$n
+	[ -f "samples/$n/README" ] && title=$(head -n 1 "samples/$n/README")
+	echo "=== samples/$n"
+	echo "    $title"
+	echo "\$ $bin --root samples/$n"
+	"$bin" --root "samples/$n"
+	echo "[exit status $?]"
+done
+exit 0
