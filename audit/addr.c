@@ -199,7 +199,12 @@ ivset_add(struct ivset *s, u128 lo, u128 hi)
 	} else if (s->n > 0) {
 		s->sorted = false;
 	}
-	VEC_PUSH(s->v, s->n, s->cap, iv);
+	/* most sets hold one interval (a rule's -s): start small */
+	if (s->n == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 1;
+		s->v = xreallocarray(s->v, s->cap, sizeof(*s->v));
+	}
+	s->v[s->n++] = iv;
 }
 
 void
@@ -221,6 +226,34 @@ iv_cmp(const void *a, const void *b)
 	return 0;
 }
 
+/* IPv4 keys fit in 32 bits: two 16-bit LSD radix passes on lo beat qsort
+ * with a 128-bit comparator by an order of magnitude on million-entry sets.
+ * Intervals with equal lo keep their order; the merge below does not care. */
+static void
+radix_sort_v4(struct iv *v, size_t n)
+{
+	struct iv *tmp = xreallocarray(NULL, n, sizeof(*tmp));
+	size_t *count = xcalloc(65536 + 1, sizeof(*count));
+	int pass;
+	size_t i;
+
+	for (pass = 0; pass < 2; pass++) {
+		unsigned shift = pass * 16u;
+		struct iv *from = pass == 0 ? v : tmp;
+		struct iv *to = pass == 0 ? tmp : v;
+
+		memset(count, 0, (65536 + 1) * sizeof(*count));
+		for (i = 0; i < n; i++)
+			count[((unsigned)(from[i].lo >> shift) & 0xffff) + 1]++;
+		for (i = 1; i <= 65536; i++)
+			count[i] += count[i - 1];
+		for (i = 0; i < n; i++)
+			to[count[(unsigned)(from[i].lo >> shift) & 0xffff]++] = from[i];
+	}
+	free(count);
+	free(tmp);
+}
+
 void
 ivset_normalize(struct ivset *s)
 {
@@ -229,7 +262,10 @@ ivset_normalize(struct ivset *s)
 
 	if (s->sorted)
 		return;
-	qsort(s->v, s->n, sizeof(*s->v), iv_cmp);
+	if (s->fam == FAM_V4 && s->n > 4096)
+		radix_sort_v4(s->v, s->n);
+	else
+		qsort(s->v, s->n, sizeof(*s->v), iv_cmp);
 	for (i = 0; i < s->n; i++) {
 		/* merge overlapping and adjacent intervals (hi + 1 cannot wrap
 		 * unless hi is the maximum, which then absorbs everything) */

@@ -971,38 +971,57 @@ add_cut(void *arg, u128 a)
 	VEC_PUSH(cu->v, cu->n, cu->cap, a);
 }
 
+static int u128_cmp(const void *a, const void *b);
+
+/* Cuts are collected once per family for all of Cloudflare's ranges: a
+ * boundary of some address set that falls inside a range starts a new piece
+ * there. Small sets (a rule's -s) test their two ends; big ones (an ipset)
+ * are searched per range, touching only the intervals inside it. */
 static void
-cut_by_set(const struct ivset *s, const struct cidr *r, struct cuts *cu)
+cut_at(const struct ivset *cf_all, struct cuts *cu, u128 a)
 {
-	if (s->fam == r->fam)
-		ivset_cuts(s, r->lo, r->hi, add_cut, cu);
+	if (ivset_contains(cf_all, a))
+		add_cut(cu, a);
 }
 
 static void
-cut_by_ipset(const struct ipset *s, const struct cidr *r, struct cuts *cu)
+cut_by_set(const struct ivset *s, const struct cf_ranges *cf, struct cuts *cu)
+{
+	enum family fam = s->fam;
+	size_t i;
+
+	if (s->n > 16) {
+		for (i = 0; i < cf->n[fam]; i++)
+			ivset_cuts(s, cf->v[fam][i].lo, cf->v[fam][i].hi, add_cut, cu);
+		return;
+	}
+	for (i = 0; i < s->n; i++) {
+		cut_at(&cf->all[fam], cu, s->v[i].lo);
+		if (s->v[i].hi != fam_max(fam))
+			cut_at(&cf->all[fam], cu, s->v[i].hi + 1);
+	}
+}
+
+static void
+cut_by_ipset(const struct ipset *s, const struct cf_ranges *cf, struct cuts *cu)
 {
 	size_t i;
 
-	if (s->fam != r->fam)
-		return;
 	if (s->addrs_ready) {
-		cut_by_set(&s->addrs, r, cu);
+		cut_by_set(&s->addrs, cf, cu);
 		return;
 	}
+	if (s->ndim == 0 || s->dim[0] != DIM_ADDR)
+		return;
 	for (i = 0; i < s->nelem; i++) {
-		const struct set_elem *e = &s->elem[i];
-
-		if (s->ndim == 0 || s->dim[0] != DIM_ADDR || e->hi < r->lo || e->lo > r->hi)
-			continue;
-		if (e->lo > r->lo)
-			add_cut(cu, e->lo);
-		if (e->hi < r->hi)
-			add_cut(cu, e->hi + 1);
+		cut_at(&cf->all[s->fam], cu, s->elem[i].lo);
+		if (s->elem[i].hi != fam_max(s->fam))
+			cut_at(&cf->all[s->fam], cu, s->elem[i].hi + 1);
 	}
 }
 
 static void
-collect_cuts(const struct origin *o, const struct cidr *r, struct cuts *cu)
+collect_cuts(const struct origin *o, const struct cf_ranges *cf, enum family fam, struct cuts *cu)
 {
 	size_t i;
 	size_t j;
@@ -1017,13 +1036,17 @@ collect_cuts(const struct origin *o, const struct cidr *r, struct cuts *cu)
 			for (k = 0; k < ru->nmatch; k++) {
 				const struct match *m = &ru->m[k];
 
-				if (m->kind == M_SADDR || m->kind == M_DADDR)
-					cut_by_set(&m->u.addrs, r, cu);
+				if ((m->kind == M_SADDR || m->kind == M_DADDR) && m->u.addrs.fam == fam)
+					cut_by_set(&m->u.addrs, cf, cu);
 			}
 		}
 	}
 	for (i = 0; i < o->nset; i++)
-		cut_by_ipset(o->sets[i], r, cu);
+		if (o->sets[i]->fam == fam)
+			cut_by_ipset(o->sets[i], cf, cu);
+	for (i = 0; i < cf->n[fam]; i++)
+		add_cut(cu, cf->v[fam][i].lo);
+	qsort(cu->v, cu->n, sizeof(*cu->v), u128_cmp);
 }
 
 static int
@@ -1251,21 +1274,21 @@ add_reach(struct reach_table *out, enum family fam, size_t range, u128 lo, u128 
 	VEC_PUSH(out->v, out->n, out->cap, r);
 }
 
+/* The pieces of range r: from the sorted cuts, those inside it. */
 static void
 evaluate_range(struct ctx *c, const struct cf_ranges *cf, enum family fam, size_t ri,
-	       struct reach_table *out)
+	       const struct cuts *cu, struct reach_table *out)
 {
 	const struct cidr *r = &cf->v[fam][ri];
 	const struct origin *o = c->o;
-	struct cuts cu = {0, 0, NULL};
+	size_t first = 0;
 	size_t i;
 	size_t p;
 	size_t d;
 	size_t ndst = 0;
 
-	collect_cuts(o, r, &cu);
-	add_cut(&cu, r->lo);
-	qsort(cu.v, cu.n, sizeof(*cu.v), u128_cmp);
+	while (first < cu->n && cu->v[first] < r->lo)
+		first++;
 	for (i = 0; i < o->naddr; i++)
 		if (o->addrs[i].fam == fam)
 			ndst++;
@@ -1276,23 +1299,22 @@ evaluate_range(struct ctx *c, const struct cf_ranges *cf, enum family fam, size_
 		if (has_dst && o->addrs[d].fam != fam)
 			continue;
 		for (p = 0; p < c->opt->nport; p++) {
-			for (i = 0; i < cu.n; i++) {
-				u128 lo = cu.v[i];
+			for (i = first; i < cu->n && cu->v[i] <= r->hi; i++) {
+				u128 lo = cu->v[i];
 				u128 hi;
 				size_t j = i + 1;
 
-				if (i > 0 && cu.v[i] == cu.v[i - 1])
+				if (i > first && cu->v[i] == cu->v[i - 1])
 					continue;
-				while (j < cu.n && cu.v[j] == lo)
+				while (j < cu->n && cu->v[j] == lo)
 					j++;
-				hi = j < cu.n ? cu.v[j] - 1 : r->hi;
+				hi = j < cu->n && cu->v[j] <= r->hi ? cu->v[j] - 1 : r->hi;
 				add_reach(out, fam, ri, lo, hi, has_dst, dst, c->opt->ports[p],
 					  evaluate_piece(c, out, fam, lo, has_dst, dst,
 							 c->opt->ports[p]));
 			}
 		}
 	}
-	free(cu.v);
 }
 
 void
@@ -1312,10 +1334,14 @@ fw_evaluate(const struct origin *o, const struct cf_ranges *cf, const struct eva
 	if (o->fw_seen[FAM_V6])
 		check_nd(&c, out);
 	for (f = 0; f < FAM_COUNT; f++) {
+		struct cuts cu = {0, 0, NULL};
+
 		if (!o->fw_seen[f])
 			continue;
+		collect_cuts(o, cf, (enum family)f, &cu);
 		for (i = 0; i < cf->n[f]; i++)
-			evaluate_range(&c, cf, (enum family)f, i, out);
+			evaluate_range(&c, cf, (enum family)f, i, &cu, out);
+		free(cu.v);
 	}
 	for (f = 0; f < FAM_COUNT; f++) {
 		for (i = 0; i < HOOK_NONE; i++)

@@ -193,6 +193,23 @@ set_build_addrs(struct ipset *s)
 
 	if (s->ndim != 1 || s->dim[0] != DIM_ADDR)
 		return;
+	s->addrs_ready = true;
+	for (i = 0; i < s->nelem && !s->elem[i].nomatch; i++)
+		;
+	if (i == s->nelem) {
+		/* no nomatch members (the usual case): no subtraction, one copy */
+		ivset_init(&s->addrs, s->fam);
+		s->addrs.v = xreallocarray(NULL, s->nelem, sizeof(*s->addrs.v));
+		s->addrs.cap = s->nelem;
+		for (i = 0; i < s->nelem; i++) {
+			s->addrs.v[i].lo = s->elem[i].lo;
+			s->addrs.v[i].hi = s->elem[i].hi;
+		}
+		s->addrs.n = s->nelem;
+		s->addrs.sorted = s->nelem <= 1;
+		ivset_normalize(&s->addrs);
+		return;
+	}
 	ivset_init(&yes, s->fam);
 	ivset_init(&no, s->fam);
 	for (i = 0; i < s->nelem; i++)
@@ -203,7 +220,6 @@ set_build_addrs(struct ipset *s)
 	ivset_normalize(&s->addrs);
 	ivset_free(&yes);
 	ivset_free(&no);
-	s->addrs_ready = true;
 }
 
 void
