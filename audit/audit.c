@@ -102,6 +102,11 @@ audit_finding(struct audit *a, const char *id, struct loc loc, const char *fmt, 
 void
 finding_add_range(struct finding *f, const char *range)
 {
+	size_t i;
+
+	for (i = 0; i < f->nrange; i++)
+		if (strcmp(f->ranges[i], range) == 0)
+			return;
 	f->ranges = xreallocarray(f->ranges, f->nrange + 1, sizeof(*f->ranges));
 	f->ranges[f->nrange++] = xstrdup(range);
 }
@@ -116,8 +121,7 @@ finding_add_port(struct finding *f, uint16_t port)
 			return;
 	f->ports = xreallocarray(f->ports, f->nport + 1, sizeof(*f->ports));
 	f->ports[f->nport++] = port;
-	if (f->nport == 1)
-		f->port = port;
+	f->port = f->nport == 1 ? port : 0;
 }
 
 bool

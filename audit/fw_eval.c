@@ -65,6 +65,8 @@ struct pkt {
 	int icmp_type;
 	uint32_t mark;
 	uint32_t connmark;
+	uint8_t ttl_lo; /* the TTL / hop limit the packet may carry */
+	uint8_t ttl_hi;
 };
 
 struct frame {
@@ -80,6 +82,8 @@ struct state {
 	size_t basepos;   /* index into that hook's base chains */
 	unsigned depth;
 	struct frame stack[FW_MAX_DEPTH];
+	const struct rule *nat_rule; /* the DNAT/REDIRECT applied */
+	uint16_t orig_port;
 	struct loc accept_loc; /* the last accept seen, for an accept verdict */
 	const struct rule *accept_rule;
 	const struct chain *accept_chain;
@@ -261,6 +265,41 @@ match_icmp(const struct pkt *p, const struct match *m)
 	return m->u.icmp.code <= 0 ? T_YES : T_NO;
 }
 
+/* TTL / hop limit: neighbour discovery always carries 255 (RFC 4861); a
+ * packet from Cloudflare crossed at least one router, so 1..254; our own
+ * replies carry whatever the sysctl says. */
+static enum tri
+match_ttl(const struct pkt *p, const struct match *m)
+{
+	unsigned v = m->u.ttl.value;
+	unsigned lo = p->ttl_lo;
+	unsigned hi = p->ttl_hi;
+	bool all;
+	bool none;
+
+	switch (m->u.ttl.op) {
+	case TTL_EQ:
+		all = lo == v && hi == v;
+		none = v < lo || v > hi;
+		break;
+	case TTL_NE:
+		all = v < lo || v > hi;
+		none = lo == v && hi == v;
+		break;
+	case TTL_LT:
+		all = hi < v;
+		none = lo >= v;
+		break;
+	case TTL_GT:
+		all = lo > v;
+		none = hi <= v;
+		break;
+	default:
+		abort();
+	}
+	return all ? T_YES : none ? T_NO : T_MAYBE;
+}
+
 static enum tri
 tri_or(enum tri a, enum tri b)
 {
@@ -412,6 +451,12 @@ match_eval(const struct ctx *c, const struct pkt *p, const struct match *m, stru
 		if (rate->light == rate->heavy)
 			return rate->light ? T_YES : T_NO;
 		return T_RATE;
+	case M_TTL:
+		t = match_ttl(p, m);
+		break;
+	case M_FAMILY:
+		t = (m->u.bits & FAM_BIT(p->fam)) ? T_YES : T_NO;
+		break;
 	case M_ALWAYS:
 		t = T_YES;
 		break;
@@ -453,6 +498,8 @@ verdict_at(enum verdict_kind k, const struct state *st, const struct rule *r, st
 	v.why = why;
 	v.forwarded = !st->pkt.dst_local && st->stage == STAGE_SYN;
 	v.final_port = st->pkt.dport;
+	v.nat_rule = st->nat_rule;
+	v.orig_port = st->orig_port;
 	v.final_dst_known = st->pkt.dst_known;
 	v.final_dst = st->pkt.dst;
 	v.final_connmark = st->pkt.connmark;
@@ -537,6 +584,16 @@ combine_rate(const struct state *st, const struct match *m, const struct rule *r
 	if (light.kind == V_ACCEPT && heavy.kind != V_ACCEPT) {
 		verdict_free(&light);
 		return heavy;
+	}
+	if (light.kind == V_RATELIMIT && (heavy.kind == V_DROP || heavy.kind == V_REJECT)) {
+		/* an earlier limit on the same path: name it too */
+		char *at = loc_text(r->loc);
+		char *why = xasprintf("%s; also %s (%s); over that limit: %s", light.why, m->text,
+				      at, verdict_name(heavy.kind));
+
+		free(at);
+		free(light.why);
+		light.why = why;
 	}
 	verdict_free(&heavy);
 	return light;
@@ -654,6 +711,10 @@ apply_dnat(const struct ctx *c, struct state *st, const struct rule *r)
 {
 	const struct action *a = &r->act;
 
+	if (st->nat_rule == NULL) {
+		st->nat_rule = r;
+		st->orig_port = st->pkt.dport;
+	}
 	if (a->to_port)
 		st->pkt.dport = a->to_port;
 	if (a->kind == A_REDIRECT) {
@@ -701,12 +762,39 @@ push_chain(struct state *st, const struct rule *r, const struct chain *target, b
 	return false;
 }
 
-/* Apply the action of a matching rule to st; true when the verdict is final
- * (in *out), false when the walk goes on from the changed state. */
+/* A statement before the verdict: it changes the packet, never the walk. */
+static void
+apply_pre(struct state *st, const struct action *a)
+{
+	switch (a->kind) {
+	case A_NOTRACK:
+		st->pkt.ctstate = CTS_UNTRACKED;
+		break;
+	case A_SETMARK:
+		st->pkt.mark = (st->pkt.mark & ~a->mask) ^ a->value;
+		break;
+	case A_CONNMARK_SET:
+		st->pkt.connmark = (st->pkt.connmark & ~a->mask) ^ a->value;
+		break;
+	case A_CONNMARK_RESTORE:
+		st->pkt.mark = (st->pkt.mark & ~a->mask) | (st->pkt.connmark & a->mask);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Apply the statements and the action of a matching rule to st; true when
+ * the verdict is final (in *out), false when the walk goes on from the
+ * changed state. */
 static bool
 apply_action(const struct ctx *c, struct state *st, const struct rule *r, struct verdict *out)
 {
 	const struct action *a = &r->act;
+	size_t i;
+
+	for (i = 0; i < r->npre; i++)
+		apply_pre(st, &r->pre[i]);
 
 	switch (a->kind) {
 	case A_ACCEPT:
@@ -744,16 +832,10 @@ apply_action(const struct ctx *c, struct state *st, const struct rule *r, struct
 		apply_dnat(c, st, r);
 		return false;
 	case A_NOTRACK:
-		st->pkt.ctstate = CTS_UNTRACKED;
-		return false;
 	case A_SETMARK:
-		st->pkt.mark = (st->pkt.mark & ~a->mask) ^ a->value;
-		return false;
 	case A_CONNMARK_SET:
-		st->pkt.connmark = (st->pkt.connmark & ~a->mask) ^ a->value;
-		return false;
 	case A_CONNMARK_RESTORE:
-		st->pkt.mark = (st->pkt.mark & ~a->mask) | (st->pkt.connmark & a->mask);
+		apply_pre(st, a);
 		return false;
 	case A_QUEUE:
 	case A_UNKNOWN:
@@ -1066,6 +1148,8 @@ state_init(struct state *st, enum family fam, enum probe_stage stage)
 	memset(st, 0, sizeof(*st));
 	st->pkt.fam = fam;
 	st->stage = stage;
+	st->pkt.ttl_lo = 1;
+	st->pkt.ttl_hi = stage == STAGE_SYN ? 254 : 255;
 }
 
 static struct verdict
@@ -1138,6 +1222,7 @@ nd_probe(struct ctx *c, int type, bool outbound)
 	st.pkt.icmp_type = type;
 	st.pkt.ctstate = CTS_UNTRACKED;
 	st.pkt.dst_known = true;
+	st.pkt.ttl_lo = st.pkt.ttl_hi = 255;
 	if (outbound) {
 		st.pkt.src = self;
 		st.pkt.src_local = true;

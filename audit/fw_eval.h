@@ -38,6 +38,8 @@ struct verdict {
 	const struct chain *path[FW_MAX_PATH]; /* base chain first */
 	char *why; /* reject-with; the rate match; the undecidable match */
 	bool forwarded; /* DNAT sent it to another host; accept means "forwarded" */
+	const struct rule *nat_rule; /* the DNAT/REDIRECT that changed the port, if any */
+	uint16_t orig_port;
 	/* the packet as it left the ruleset (after DNAT), for the reply */
 	uint16_t final_port;
 	bool final_dst_known;

@@ -153,6 +153,18 @@ rule_add_match(struct rule *r, enum match_kind kind, bool neg, const char *text)
 	return m;
 }
 
+struct action *
+rule_add_pre(struct rule *r, enum action_kind kind)
+{
+	struct action *a;
+
+	r->pre = xreallocarray(r->pre, r->npre + 1, sizeof(*r->pre));
+	a = &r->pre[r->npre++];
+	memset(a, 0, sizeof(*a));
+	a->kind = kind;
+	return a;
+}
+
 struct ipset *
 origin_find_set(struct origin *o, const char *name)
 {
@@ -286,6 +298,12 @@ chain_free(struct chain *c)
 		for (j = 0; j < r->nmatch; j++)
 			match_free(&r->m[j]);
 		free(r->m);
+		for (j = 0; j < r->npre; j++) {
+			free(r->pre[j].name);
+			free(r->pre[j].detail);
+			free(r->pre[j].target_name);
+		}
+		free(r->pre);
 		free(r->act.name);
 		free(r->act.detail);
 		free(r->act.target_name);

@@ -164,6 +164,8 @@ enum match_kind {
 	M_MARK,     /* u.mark */
 	M_CONNMARK, /* u.mark */
 	M_RATE,     /* u.rate */
+	M_TTL,      /* u.ttl: IPv4 TTL or IPv6 hop limit */
+	M_FAMILY,   /* u.bits: FAM_BIT()s (nftables meta nfproto in inet tables) */
 	M_ALWAYS,   /* matches every packet we evaluate (comment, counters, policy none) */
 	M_NEVER,    /* matches none of the packets we evaluate (fragments, other protocols) */
 	M_UNKNOWN   /* cannot be decided: named in u.what; makes the verdict undecided */
@@ -204,6 +206,10 @@ struct match {
 			uint32_t mask;
 		} mark;
 		struct rate rate;
+		struct {
+			enum { TTL_EQ, TTL_NE, TTL_LT, TTL_GT } op;
+			uint8_t value;
+		} ttl;
 	} u;
 };
 
@@ -246,6 +252,12 @@ struct rule {
 	struct chain *chain;
 	size_t nmatch;
 	struct match *m;
+	/* Statements applied in order before act when the rule matches (an
+	 * nftables rule may set a mark, notrack... and then give a verdict);
+	 * only non-terminal kinds (A_CONTINUE, A_NOTRACK, A_SETMARK,
+	 * A_CONNMARK_*). iptables rules have none. */
+	size_t npre;
+	struct action *pre;
 	struct action act;
 	char *comment;
 };
@@ -362,6 +374,8 @@ struct chain *ruleset_add_chain(struct ruleset *rs, const char *table, const cha
 				unsigned families, struct loc loc);
 struct rule *chain_add_rule(struct chain *c, struct loc loc);
 struct match *rule_add_match(struct rule *r, enum match_kind kind, bool neg, const char *text);
+/* Append a statement applied before the verdict (zeroed, kind set). */
+struct action *rule_add_pre(struct rule *r, enum action_kind kind);
 
 struct ipset *origin_find_set(struct origin *o, const char *name);
 struct ipset *origin_add_set(struct origin *o, const char *name, struct loc loc);

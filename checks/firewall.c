@@ -10,14 +10,18 @@
 
 #define MSG_MAX_RANGES 4
 
-/* One cause and what it affects. */
+/* One cause and what it affects: for each port, the ranges (or pieces). */
+struct port_ranges {
+	uint16_t port;
+	size_t n;
+	char **ranges;
+};
+
 struct cause {
 	const struct reach *first;
-	size_t nrange;
-	char **ranges;
 	unsigned fams;
 	size_t nport;
-	uint16_t ports[64];
+	struct port_ranges ports[64];
 };
 
 static void
@@ -38,9 +42,22 @@ same_cause(const struct reach *x, const struct reach *y)
 	const struct verdict *b = &y->v;
 
 	return a->kind == b->kind && a->stage == b->stage && a->rule == b->rule &&
+	       a->chain == b->chain && a->nat_rule == b->nat_rule &&
 	       a->loc.file == b->loc.file && a->loc.line == b->loc.line &&
 	       ((a->why == NULL && b->why == NULL) ||
 		(a->why && b->why && strcmp(a->why, b->why) == 0));
+}
+
+static void
+add_range(struct port_ranges *pr, const char *text)
+{
+	size_t i;
+
+	for (i = 0; i < pr->n; i++)
+		if (strcmp(pr->ranges[i], text) == 0)
+			return;
+	pr->ranges = xreallocarray(pr->ranges, pr->n + 1, sizeof(*pr->ranges));
+	pr->ranges[pr->n++] = xstrdup(text);
 }
 
 static void
@@ -50,41 +67,79 @@ cause_add(const struct audit *a, struct cause *c, const struct reach *r)
 	size_t i;
 
 	reach_piece_text(a, r, buf, sizeof(buf));
-	for (i = 0; i < c->nrange && strcmp(c->ranges[i], buf) != 0; i++)
+	for (i = 0; i < c->nport && c->ports[i].port != r->port; i++)
 		;
-	if (i == c->nrange) {
-		c->ranges = xreallocarray(c->ranges, c->nrange + 1, sizeof(*c->ranges));
-		c->ranges[c->nrange++] = xstrdup(buf);
+	if (i == c->nport) {
+		if (c->nport == ARRAY_LEN(c->ports))
+			return;
+		memset(&c->ports[c->nport++], 0, sizeof(c->ports[0]));
+		c->ports[i].port = r->port;
 	}
-	for (i = 0; i < c->nport && c->ports[i] != r->port; i++)
-		;
-	if (i == c->nport && c->nport < ARRAY_LEN(c->ports))
-		c->ports[c->nport++] = r->port;
+	add_range(&c->ports[i], buf);
 	c->fams |= FAM_BIT(r->fam);
 }
 
-static char *
-ports_text(const struct cause *c)
+static void
+cause_free(struct cause *c)
 {
-	struct buf b = {NULL, 0, 0};
 	size_t i;
+	size_t j;
 
-	buf_adds(&b, "tcp/");
-	for (i = 0; i < c->nport; i++)
-		buf_addf(&b, "%s%u", i ? "," : "", c->ports[i]);
-	return buf_take(&b);
+	for (i = 0; i < c->nport; i++) {
+		for (j = 0; j < c->ports[i].n; j++)
+			free(c->ports[i].ranges[j]);
+		free(c->ports[i].ranges);
+	}
 }
 
-static char *
-ranges_text(const struct cause *c)
+static bool
+same_ranges(const struct port_ranges *x, const struct port_ranges *y)
 {
-	struct buf b = {NULL, 0, 0};
 	size_t i;
 
-	for (i = 0; i < c->nrange && i < MSG_MAX_RANGES; i++)
-		buf_addf(&b, "%s%s", i ? ", " : "", c->ranges[i]);
-	if (c->nrange > MSG_MAX_RANGES)
-		buf_addf(&b, " and %zu more", c->nrange - MSG_MAX_RANGES);
+	if (x->n != y->n)
+		return false;
+	for (i = 0; i < x->n; i++)
+		if (strcmp(x->ranges[i], y->ranges[i]) != 0)
+			return false;
+	return true;
+}
+
+static void
+ranges_text(struct buf *b, const struct port_ranges *pr)
+{
+	size_t i;
+
+	for (i = 0; i < pr->n && i < MSG_MAX_RANGES; i++)
+		buf_addf(b, "%s%s", i ? ", " : "", pr->ranges[i]);
+	if (pr->n > MSG_MAX_RANGES)
+		buf_addf(b, " and %zu more", pr->n - MSG_MAX_RANGES);
+}
+
+/* "R1, R2 -> tcp/80,443": ports with the same ranges share one group;
+ * groups are separated by "; ". */
+static char *
+affected_text(const struct cause *c)
+{
+	struct buf b = {NULL, 0, 0};
+	bool done[ARRAY_LEN(c->ports)] = {false};
+	size_t i;
+	size_t j;
+
+	for (i = 0; i < c->nport; i++) {
+		if (done[i])
+			continue;
+		if (b.len)
+			buf_adds(&b, "; ");
+		ranges_text(&b, &c->ports[i]);
+		buf_addf(&b, " -> tcp/%u", c->ports[i].port);
+		for (j = i + 1; j < c->nport; j++) {
+			if (!done[j] && same_ranges(&c->ports[i], &c->ports[j])) {
+				buf_addf(&b, ",%u", c->ports[j].port);
+				done[j] = true;
+			}
+		}
+	}
 	return buf_take(&b);
 }
 
@@ -142,11 +197,20 @@ each_cause(struct audit *a, reach_filter filter, cause_report report)
 			cause_add(a, &c, &t->v[j]);
 		}
 		report(a, &c);
-		for (j = 0; j < c.nrange; j++)
-			free(c.ranges[j]);
-		free(c.ranges);
+		cause_free(&c);
 	}
 	free(done);
+}
+
+/* " [port 443 redirected to 8443 by FILE:LINE]" when a DNAT changed it. */
+static char *
+nat_text(const struct verdict *v)
+{
+	if (v->nat_rule == NULL || v->orig_port == v->final_port)
+		return xstrdup("");
+	return xasprintf(" [port %u changed to %u by %s at %s:%u]", v->orig_port, v->final_port,
+			 v->nat_rule->act.name ? v->nat_rule->act.name : "DNAT",
+			 v->nat_rule->loc.file, v->nat_rule->loc.line);
 }
 
 static struct finding *
@@ -154,26 +218,27 @@ report_cause(struct audit *a, const char *id, const struct cause *c, const char 
 	     const char *tail)
 {
 	const struct verdict *v = &c->first->v;
-	char *ports = ports_text(c);
-	char *ranges = ranges_text(c);
+	char *affected = affected_text(c);
 	char *who = decider_text(v);
+	char *nat = nat_text(v);
 	struct finding *f;
 	size_t i;
+	size_t j;
 
-	f = audit_finding(a, id, v->loc, "%s %s Cloudflare %s -> %s%s%s%s (%s)", who, verb, ranges,
-			  ports, v->why ? " [" : "", v->why ? v->why : "", v->why ? "]" : "",
-			  tail);
+	f = audit_finding(a, id, v->loc, "%s %s Cloudflare %s%s%s%s%s (%s)", who, verb, affected,
+			  nat, v->why ? " [" : "", v->why ? v->why : "", v->why ? "]" : "", tail);
 	if (c->fams == FAM_BIT(FAM_V4) || c->fams == FAM_BIT(FAM_V6)) {
 		f->has_fam = true;
 		f->fam = c->fams == FAM_BIT(FAM_V4) ? FAM_V4 : FAM_V6;
 	}
-	for (i = 0; i < c->nrange; i++)
-		finding_add_range(f, c->ranges[i]);
-	for (i = 0; i < c->nport; i++)
-		finding_add_port(f, c->ports[i]);
-	free(ports);
-	free(ranges);
+	for (i = 0; i < c->nport; i++) {
+		finding_add_port(f, c->ports[i].port);
+		for (j = 0; j < c->ports[i].n; j++)
+			finding_add_range(f, c->ports[i].ranges[j]);
+	}
+	free(affected);
 	free(who);
+	free(nat);
 	return f;
 }
 
