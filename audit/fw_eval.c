@@ -329,6 +329,7 @@ match_elem(const struct pkt *p, const struct ipset *s,
 	   const struct set_elem *e, const enum set_dir *dir, unsigned ndir)
 {
 	enum tri t = T_YES;
+	unsigned naddr = 0;
 	unsigned i;
 
 	for (i = 0; i < s->ndim && i < ndir; i++) {
@@ -337,9 +338,13 @@ match_elem(const struct pkt *p, const struct ipset *s,
 		switch (s->dim[i]) {
 		case DIM_ADDR: {
 			u128 a = src ? p->src : p->dst;
+			/* the second address dimension is held in lo2/hi2 */
+			u128 lo = naddr == 0 ? e->lo : e->lo2;
+			u128 hi = naddr == 0 ? e->hi : e->hi2;
 
+			naddr++;
 			if (src || p->dst_known)
-				t = tri_and(t, e->lo <= a && a <= e->hi ? T_YES : T_NO);
+				t = tri_and(t, lo <= a && a <= hi ? T_YES : T_NO);
 			else
 				t = tri_and(t, T_MAYBE);
 			break;

@@ -42,37 +42,37 @@ struct settype {
 };
 
 static const struct settype settypes[] = {
-	{"bitmap:ip", "bitmap:ip", 1, {K_IP}},
-	{"bitmap:ip,mac", "bitmap:ip,mac", 2, {K_IP, K_MAC}},
-	{"bitmap:port", "bitmap:port", 1, {K_PORT}},
-	{"hash:ip", "hash:ip", 1, {K_IP}},
-	{"hash:ip,mac", "hash:ip,mac", 2, {K_IP, K_MAC}},
-	{"hash:ip,mark", "hash:ip,mark", 2, {K_IP, K_MARK}},
-	{"hash:ip,port", "hash:ip,port", 2, {K_IP, K_PORT}},
-	{"hash:ip,port,ip", "hash:ip,port,ip", 3, {K_IP, K_PORT, K_IP}},
-	{"hash:ip,port,net", "hash:ip,port,net", 3, {K_IP, K_PORT, K_NET}},
-	{"hash:mac", "hash:mac", 1, {K_MAC}},
-	{"hash:net", "hash:net", 1, {K_NET}},
-	{"hash:net,iface", "hash:net,iface", 2, {K_NET, K_IFACE}},
-	{"hash:net,net", "hash:net,net", 2, {K_NET, K_NET}},
-	{"hash:net,port", "hash:net,port", 2, {K_NET, K_PORT}},
-	{"hash:net,port,net", "hash:net,port,net", 3, {K_NET, K_PORT, K_NET}},
-	{"iphash", "hash:ip", 1, {K_IP}},
-	{"ipmap", "bitmap:ip", 1, {K_IP}},
-	{"ipporthash", "hash:ip,port", 2, {K_IP, K_PORT}},
-	{"ipportiphash", "hash:ip,port,ip", 3, {K_IP, K_PORT, K_IP}},
-	{"ipportnethash", "hash:ip,port,net", 3, {K_IP, K_PORT, K_NET}},
-	{"list:set", "list:set", 1, {K_SET}},
-	{"macipmap", "bitmap:ip,mac", 2, {K_IP, K_MAC}},
-	{"nethash", "hash:net", 1, {K_NET}},
-	{"portmap", "bitmap:port", 1, {K_PORT}},
-	{"setlist", "list:set", 1, {K_SET}},
+    {"bitmap:ip", "bitmap:ip", 1, {K_IP}},
+    {"bitmap:ip,mac", "bitmap:ip,mac", 2, {K_IP, K_MAC}},
+    {"bitmap:port", "bitmap:port", 1, {K_PORT}},
+    {"hash:ip", "hash:ip", 1, {K_IP}},
+    {"hash:ip,mac", "hash:ip,mac", 2, {K_IP, K_MAC}},
+    {"hash:ip,mark", "hash:ip,mark", 2, {K_IP, K_MARK}},
+    {"hash:ip,port", "hash:ip,port", 2, {K_IP, K_PORT}},
+    {"hash:ip,port,ip", "hash:ip,port,ip", 3, {K_IP, K_PORT, K_IP}},
+    {"hash:ip,port,net", "hash:ip,port,net", 3, {K_IP, K_PORT, K_NET}},
+    {"hash:mac", "hash:mac", 1, {K_MAC}},
+    {"hash:net", "hash:net", 1, {K_NET}},
+    {"hash:net,iface", "hash:net,iface", 2, {K_NET, K_IFACE}},
+    {"hash:net,net", "hash:net,net", 2, {K_NET, K_NET}},
+    {"hash:net,port", "hash:net,port", 2, {K_NET, K_PORT}},
+    {"hash:net,port,net", "hash:net,port,net", 3, {K_NET, K_PORT, K_NET}},
+    {"iphash", "hash:ip", 1, {K_IP}},
+    {"ipmap", "bitmap:ip", 1, {K_IP}},
+    {"ipporthash", "hash:ip,port", 2, {K_IP, K_PORT}},
+    {"ipportiphash", "hash:ip,port,ip", 3, {K_IP, K_PORT, K_IP}},
+    {"ipportnethash", "hash:ip,port,net", 3, {K_IP, K_PORT, K_NET}},
+    {"list:set", "list:set", 1, {K_SET}},
+    {"macipmap", "bitmap:ip,mac", 2, {K_IP, K_MAC}},
+    {"nethash", "hash:net", 1, {K_NET}},
+    {"portmap", "bitmap:port", 1, {K_PORT}},
+    {"setlist", "list:set", 1, {K_SET}},
 };
 
 enum {
-	CO_NUM,     /* a decimal number */
-	CO_HEX,     /* a number, 0x.. allowed */
-	CO_FLAG,    /* no argument */
+	CO_NUM,  /* a decimal number */
+	CO_HEX,  /* a number, 0x.. allowed */
+	CO_FLAG, /* no argument */
 	CO_FAMILY,
 	CO_NETMASK,
 	CO_RANGE,
@@ -86,25 +86,21 @@ struct optdef {
 };
 
 static const struct optdef create_opts[] = {
-	{"bitmask", 1, CO_BITMASK}, {"bucketsize", 1, CO_NUM}, {"comment", 0, CO_FLAG},
-	{"counters", 0, CO_FLAG},   {"family", 1, CO_FAMILY},  {"forceadd", 0, CO_FLAG},
-	{"gc", 1, CO_NUM},          {"hashsize", 1, CO_NUM},   {"initval", 1, CO_HEX},
-	{"markmask", 1, CO_HEX},    {"maxelem", 1, CO_NUM},    {"netmask", 1, CO_NETMASK},
-	{"probes", 1, CO_NUM},      {"range", 1, CO_RANGE},    {"resize", 1, CO_NUM},
-	{"size", 1, CO_NUM},        {"skbinfo", 0, CO_FLAG},   {"timeout", 1, CO_NUM},
+    {"bitmask", 1, CO_BITMASK}, {"bucketsize", 1, CO_NUM}, {"comment", 0, CO_FLAG},
+    {"counters", 0, CO_FLAG},   {"family", 1, CO_FAMILY},  {"forceadd", 0, CO_FLAG},
+    {"gc", 1, CO_NUM},          {"hashsize", 1, CO_NUM},   {"initval", 1, CO_HEX},
+    {"markmask", 1, CO_HEX},    {"maxelem", 1, CO_NUM},    {"netmask", 1, CO_NETMASK},
+    {"probes", 1, CO_NUM},      {"range", 1, CO_RANGE},    {"resize", 1, CO_NUM},
+    {"size", 1, CO_NUM},        {"skbinfo", 0, CO_FLAG},   {"timeout", 1, CO_NUM},
 };
 
-enum {
-	AO_IGNORE,
-	AO_NUM,
-	AO_NOMATCH
-};
+enum { AO_IGNORE, AO_NUM, AO_NOMATCH };
 
 static const struct optdef add_opts[] = {
-	{"after", 1, AO_IGNORE},  {"before", 1, AO_IGNORE},  {"bytes", 1, AO_NUM},
-	{"comment", 1, AO_IGNORE}, {"nomatch", 0, AO_NOMATCH}, {"packets", 1, AO_NUM},
-	{"skbmark", 1, AO_IGNORE}, {"skbprio", 1, AO_IGNORE}, {"skbqueue", 1, AO_NUM},
-	{"timeout", 1, AO_NUM},
+    {"after", 1, AO_IGNORE},   {"before", 1, AO_IGNORE},   {"bytes", 1, AO_NUM},
+    {"comment", 1, AO_IGNORE}, {"nomatch", 0, AO_NOMATCH}, {"packets", 1, AO_NUM},
+    {"skbmark", 1, AO_IGNORE}, {"skbprio", 1, AO_IGNORE},  {"skbqueue", 1, AO_NUM},
+    {"timeout", 1, AO_NUM},
 };
 
 /* Protocols a hash:*,port element may name; ports only for the first four. */
@@ -115,10 +111,9 @@ struct protoname {
 };
 
 static const struct protoname elem_protos[] = {
-	{"ah", 51, false},      {"esp", 50, false},     {"gre", 47, false},
-	{"icmp", 1, false},     {"icmpv6", 58, false},  {"ipv6-icmp", 58, false},
-	{"sctp", 132, true},    {"tcp", 6, true},       {"udp", 17, true},
-	{"udplite", 136, true},
+    {"ah", 51, false},     {"esp", 50, false},       {"gre", 47, false},  {"icmp", 1, false},
+    {"icmpv6", 58, false}, {"ipv6-icmp", 58, false}, {"sctp", 132, true}, {"tcp", 6, true},
+    {"udp", 17, true},     {"udplite", 136, true},
 };
 
 struct service {
@@ -127,9 +122,9 @@ struct service {
 };
 
 static const struct service services[] = {
-	{"domain", 53}, {"ftp", 21},   {"http", 80},   {"https", 443}, {"imap", 143},
-	{"imaps", 993}, {"ntp", 123},  {"pop3", 110},  {"pop3s", 995}, {"smtp", 25},
-	{"ssh", 22},    {"submission", 587}, {"telnet", 23}, {"www", 80},
+    {"domain", 53}, {"ftp", 21},         {"http", 80},   {"https", 443}, {"imap", 143},
+    {"imaps", 993}, {"ntp", 123},        {"pop3", 110},  {"pop3s", 995}, {"smtp", 25},
+    {"ssh", 22},    {"submission", 587}, {"telnet", 23}, {"www", 80},
 };
 
 static int
@@ -147,7 +142,7 @@ names_sorted(const void *base, size_t n, size_t size)
 
 	for (i = 1; i < n; i++)
 		if (strcmp(*(const char *const *)((const char *)base + (i - 1) * size),
-			   *(const char *const *)((const char *)base + i * size)) >= 0)
+		           *(const char *const *)((const char *)base + i * size)) >= 0)
 			return false;
 	return true;
 }
@@ -161,8 +156,8 @@ bool ipset_tables_sorted(void);
 bool
 ipset_tables_sorted(void)
 {
-	return SORTED(settypes) && SORTED(create_opts) && SORTED(add_opts) &&
-	       SORTED(elem_protos) && SORTED(services);
+	return SORTED(settypes) && SORTED(create_opts) && SORTED(add_opts) && SORTED(elem_protos) &&
+	       SORTED(services);
 }
 
 /* ---- parser state ---- */
@@ -192,14 +187,13 @@ struct ips {
 	struct sinfo *si;
 	size_t nsi;
 	size_t si_cap;
-	size_t last; /* the cache: index into si of the last set named (SIZE_MAX: none) */
+	size_t last;   /* the cache: index into si of the last set named (SIZE_MAX: none) */
 	char **broken; /* sets whose create failed: adds to them are not reported again */
 	size_t nbroken;
 	size_t broken_cap;
 };
 
-static bool
-fail(struct ips *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static bool fail(struct ips *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static bool
 fail(struct ips *p, const char *fmt, ...)
@@ -292,7 +286,7 @@ destroy_set(struct ips *p, struct sinfo *si)
 	for (i = 0; i < p->o->nset; i++)
 		if (p->o->sets[i] == s) {
 			memmove(&p->o->sets[i], &p->o->sets[i + 1],
-				(p->o->nset - i - 1) * sizeof(*p->o->sets));
+			        (p->o->nset - i - 1) * sizeof(*p->o->sets));
 			p->o->nset--;
 			break;
 		}
@@ -365,8 +359,8 @@ parse_port_range(const char *s, uint16_t *lo, uint16_t *hi)
 		*hi = *lo;
 		return true;
 	}
-	return parse_port(s, (size_t)(dash - s), lo) && parse_port(dash + 1, strlen(dash + 1), hi) &&
-	       *lo <= *hi;
+	return parse_port(s, (size_t)(dash - s), lo) &&
+	       parse_port(dash + 1, strlen(dash + 1), hi) && *lo <= *hi;
 }
 
 /* [proto:]port[-port]; no protocol is tcp. ICMP "ports" are a type/code:
@@ -400,7 +394,8 @@ parse_elem_port(const struct settype *t, char *s, struct set_elem *e)
 
 		if (slash) {
 			*slash = '\0';
-			if (!parse_num(s, false, 255, &type) || !parse_num(slash + 1, false, 255, &code))
+			if (!parse_num(s, false, 255, &type) ||
+			    !parse_num(slash + 1, false, 255, &code))
 				return false;
 			e->plo = e->phi = (uint16_t)(type << 8 | code);
 			return true;
@@ -432,8 +427,7 @@ valid_mac(const char *s)
 
 /* One address dimension: a, a/len, a-b. */
 static bool
-parse_elem_addr(struct ips *p, struct sinfo *si, enum dimkind k, const char *s, u128 *lo,
-		u128 *hi)
+parse_elem_addr(struct ips *p, struct sinfo *si, enum dimkind k, const char *s, u128 *lo, u128 *hi)
 {
 	struct ipset *set = si->s;
 	struct cidr c;
@@ -443,10 +437,10 @@ parse_elem_addr(struct ips *p, struct sinfo *si, enum dimkind k, const char *s, 
 		return fail(p, "bad element \"%s\" for %s set \"%s\"", s, set->type, set->name);
 	if (c.fam != set->fam)
 		return fail(p, "\"%s\" is an %s address; set \"%s\" is family %s", s,
-			    c.fam == FAM_V6 ? "IPv6" : "IPv4", set->name, fam_word(set->fam));
+		            c.fam == FAM_V6 ? "IPv6" : "IPv4", set->name, fam_word(set->fam));
 	if (k == K_NET && !dash && c.prefix == 0)
 		return fail(p, "\"%s\": a /0 network cannot be stored in %s set \"%s\"", s,
-			    set->type, set->name);
+		            set->type, set->name);
 	if (si->netmask) {
 		u128 hm = host_bits(set->fam, si->netmask);
 
@@ -478,7 +472,7 @@ parse_elem(struct ips *p, struct sinfo *si, char *s, struct set_elem *e)
 			for (i = 1; i < n; i++)
 				part[i][-1] = ',';
 			return fail(p, "bad element \"%s\" for %s set \"%s\"", s, si->s->type,
-				    si->s->name);
+			            si->s->name);
 		}
 		part[n++] = q;
 		if (comma == NULL)
@@ -491,7 +485,7 @@ parse_elem(struct ips *p, struct sinfo *si, char *s, struct set_elem *e)
 		for (i = 1; i < n; i++)
 			part[i][-1] = ',';
 		return fail(p, "bad element \"%s\" for %s set \"%s\" (%u parts, %u expected)", s,
-			    si->s->type, si->s->name, n, t->n);
+		            si->s->type, si->s->name, n, t->n);
 	}
 	for (i = 0; i < n; i++) {
 		bool ok = true;
@@ -509,10 +503,11 @@ parse_elem(struct ips *p, struct sinfo *si, char *s, struct set_elem *e)
 			break;
 		case K_PORT:
 			if (!parse_elem_port(t, part[i], e))
-				return fail(p, "bad port \"%s\" in set \"%s\"", part[i], si->s->name);
+				return fail(p, "bad port \"%s\" in set \"%s\"", part[i],
+				            si->s->name);
 			if (si->has_range && t->n == 1 && (e->plo < si->rlo || e->phi > si->rhi))
 				return fail(p, "\"%s\" is outside the range of set \"%s\"", part[i],
-					    si->s->name);
+				            si->s->name);
 			break;
 		case K_IFACE: {
 			const char *name = part[i];
@@ -521,24 +516,25 @@ parse_elem(struct ips *p, struct sinfo *si, char *s, struct set_elem *e)
 				name += 8;
 			if (*name == '\0' || strlen(name) > IFNAME_MAXLEN)
 				return fail(p, "bad interface \"%s\" in set \"%s\"", part[i],
-					    si->s->name);
+				            si->s->name);
 			e->iface = xstrdup(part[i]);
 			break;
 		}
 		case K_MARK:
 			ok = parse_num(part[i], true, 0xffffffffull, &v);
 			if (!ok)
-				return fail(p, "bad mark \"%s\" in set \"%s\"", part[i], si->s->name);
+				return fail(p, "bad mark \"%s\" in set \"%s\"", part[i],
+				            si->s->name);
 			break;
 		case K_MAC:
 			if (!valid_mac(part[i]))
 				return fail(p, "bad MAC address \"%s\" in set \"%s\"", part[i],
-					    si->s->name);
+				            si->s->name);
 			break;
 		case K_SET:
 			if (origin_find_set(p->o, part[i]) == NULL)
 				return fail(p, "set \"%s\" added to list:set \"%s\" does not exist",
-					    part[i], si->s->name);
+				            part[i], si->s->name);
 			e->member = xstrdup(part[i]);
 			break;
 		}
@@ -570,7 +566,8 @@ static bool
 valid_set_name(struct ips *p, const char *name)
 {
 	if (strlen(name) > SETNAME_MAXLEN)
-		return fail(p, "set name \"%s\" is longer than %u characters", name, SETNAME_MAXLEN);
+		return fail(p, "set name \"%s\" is longer than %u characters", name,
+		            SETNAME_MAXLEN);
 	return true;
 }
 
@@ -778,7 +775,7 @@ add_options(struct ips *p, struct sinfo *si, struct set_elem *e)
 				net |= si->t->d[k] == K_NET;
 			if (!net)
 				return fail(p, "nomatch is only for sets of networks, not %s",
-					    si->s->type);
+				            si->s->type);
 			e->nomatch = true;
 		}
 		i += d->nargs;
@@ -829,7 +826,7 @@ cmd_del(struct ips *p)
 		if (elem_equal(&si->s->elem[i], &e)) {
 			elem_release(&si->s->elem[i]);
 			memmove(&si->s->elem[i], &si->s->elem[i + 1],
-				(si->s->nelem - i - 1) * sizeof(e));
+			        (si->s->nelem - i - 1) * sizeof(e));
 			si->s->nelem--;
 			break;
 		}

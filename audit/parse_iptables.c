@@ -43,8 +43,7 @@ cmp_name_icase(const void *key, const void *elem)
 }
 
 #define FIND(tab, key) bsearch((key), (tab), ARRAY_LEN(tab), sizeof((tab)[0]), cmp_name)
-#define FIND_ICASE(tab, key)                                                                       \
-	bsearch((key), (tab), ARRAY_LEN(tab), sizeof((tab)[0]), cmp_name_icase)
+#define FIND_ICASE(tab, key) bsearch((key), (tab), ARRAY_LEN(tab), sizeof((tab)[0]), cmp_name_icase)
 
 struct builtin {
 	const char *name;
@@ -63,33 +62,32 @@ struct table {
 };
 
 static const struct table tables[] = {
-	{"filter",
-	 3,
-	 {{"INPUT", HOOK_INPUT, CT_FILTER, 0},
-	  {"FORWARD", HOOK_FORWARD, CT_FILTER, 0},
-	  {"OUTPUT", HOOK_OUTPUT, CT_FILTER, 0}}},
-	{"mangle",
-	 5,
-	 {{"PREROUTING", HOOK_PREROUTING, CT_FILTER, -150},
-	  {"INPUT", HOOK_INPUT, CT_FILTER, -150},
-	  {"FORWARD", HOOK_FORWARD, CT_FILTER, -150},
-	  {"OUTPUT", HOOK_OUTPUT, CT_ROUTE, -150},
-	  {"POSTROUTING", HOOK_POSTROUTING, CT_FILTER, -150}}},
-	{"nat",
-	 4,
-	 {{"PREROUTING", HOOK_PREROUTING, CT_NAT, -100},
-	  {"INPUT", HOOK_INPUT, CT_NAT, 100},
-	  {"OUTPUT", HOOK_OUTPUT, CT_NAT, -100},
-	  {"POSTROUTING", HOOK_POSTROUTING, CT_NAT, 100}}},
-	{"raw",
-	 2,
-	 {{"PREROUTING", HOOK_PREROUTING, CT_FILTER, -300},
-	  {"OUTPUT", HOOK_OUTPUT, CT_FILTER, -300}}},
-	{"security",
-	 3,
-	 {{"INPUT", HOOK_INPUT, CT_FILTER, 50},
-	  {"FORWARD", HOOK_FORWARD, CT_FILTER, 50},
-	  {"OUTPUT", HOOK_OUTPUT, CT_FILTER, 50}}},
+    {"filter",
+     3,
+     {{"INPUT", HOOK_INPUT, CT_FILTER, 0},
+      {"FORWARD", HOOK_FORWARD, CT_FILTER, 0},
+      {"OUTPUT", HOOK_OUTPUT, CT_FILTER, 0}}},
+    {"mangle",
+     5,
+     {{"PREROUTING", HOOK_PREROUTING, CT_FILTER, -150},
+      {"INPUT", HOOK_INPUT, CT_FILTER, -150},
+      {"FORWARD", HOOK_FORWARD, CT_FILTER, -150},
+      {"OUTPUT", HOOK_OUTPUT, CT_ROUTE, -150},
+      {"POSTROUTING", HOOK_POSTROUTING, CT_FILTER, -150}}},
+    {"nat",
+     4,
+     {{"PREROUTING", HOOK_PREROUTING, CT_NAT, -100},
+      {"INPUT", HOOK_INPUT, CT_NAT, 100},
+      {"OUTPUT", HOOK_OUTPUT, CT_NAT, -100},
+      {"POSTROUTING", HOOK_POSTROUTING, CT_NAT, 100}}},
+    {"raw",
+     2,
+     {{"PREROUTING", HOOK_PREROUTING, CT_FILTER, -300}, {"OUTPUT", HOOK_OUTPUT, CT_FILTER, -300}}},
+    {"security",
+     3,
+     {{"INPUT", HOOK_INPUT, CT_FILTER, 50},
+      {"FORWARD", HOOK_FORWARD, CT_FILTER, 50},
+      {"OUTPUT", HOOK_OUTPUT, CT_FILTER, 50}}},
 };
 
 static const struct builtin *
@@ -110,19 +108,19 @@ struct proto {
 };
 
 static const struct proto protos[] = {
-	{"ah", 51},          {"all", 0},         {"dccp", 33},        {"egp", 8},
-	{"encap", 98},       {"esp", 50},        {"etherip", 97},     {"ggp", 3},
-	{"gre", 47},         {"hip", 139},       {"hmp", 20},         {"icmp", 1},
-	{"icmpv6", 58},      {"idrp", 45},       {"igmp", 2},         {"igp", 9},
-	{"ip", 0},           {"ipcomp", 108},    {"ipencap", 4},      {"ipip", 94},
-	{"ipv6", 41},        {"ipv6-frag", 44},  {"ipv6-icmp", 58},   {"ipv6-mh", 135},
-	{"ipv6-nonxt", 59},  {"ipv6-opts", 60},  {"ipv6-route", 43},  {"isis", 124},
-	{"l2tp", 115},       {"manet", 138},     {"mh", 135},         {"mobility-header", 135},
-	{"mpls-in-ip", 137}, {"ospf", 89},       {"pim", 103},        {"pup", 12},
-	{"rdp", 27},         {"rohc", 142},      {"rspf", 73},        {"rsvp", 46},
-	{"sctp", 132},       {"shim6", 140},     {"skip", 57},        {"st", 5},
-	{"tcp", 6},          {"udp", 17},        {"udplite", 136},    {"vmtp", 81},
-	{"vrrp", 112},       {"wesp", 141},      {"xns-idp", 22},     {"xtp", 36},
+    {"ah", 51},          {"all", 0},        {"dccp", 33},       {"egp", 8},
+    {"encap", 98},       {"esp", 50},       {"etherip", 97},    {"ggp", 3},
+    {"gre", 47},         {"hip", 139},      {"hmp", 20},        {"icmp", 1},
+    {"icmpv6", 58},      {"idrp", 45},      {"igmp", 2},        {"igp", 9},
+    {"ip", 0},           {"ipcomp", 108},   {"ipencap", 4},     {"ipip", 94},
+    {"ipv6", 41},        {"ipv6-frag", 44}, {"ipv6-icmp", 58},  {"ipv6-mh", 135},
+    {"ipv6-nonxt", 59},  {"ipv6-opts", 60}, {"ipv6-route", 43}, {"isis", 124},
+    {"l2tp", 115},       {"manet", 138},    {"mh", 135},        {"mobility-header", 135},
+    {"mpls-in-ip", 137}, {"ospf", 89},      {"pim", 103},       {"pup", 12},
+    {"rdp", 27},         {"rohc", 142},     {"rspf", 73},       {"rsvp", 46},
+    {"sctp", 132},       {"shim6", 140},    {"skip", 57},       {"st", 5},
+    {"tcp", 6},          {"udp", 17},       {"udplite", 136},   {"vmtp", 81},
+    {"vrrp", 112},       {"wesp", 141},     {"xns-idp", 22},    {"xtp", 36},
 };
 
 /* /etc/services names for the ports an origin cares about. */
@@ -132,16 +130,43 @@ struct service {
 };
 
 static const struct service services[] = {
-	{"bootpc", 68},         {"bootps", 67},     {"domain", 53},      {"ftp", 21},
-	{"ftp-data", 20},       {"http", 80},       {"http-alt", 8080},  {"https", 443},
-	{"imap", 143},          {"imap2", 143},     {"imaps", 993},      {"isakmp", 500},
-	{"kerberos", 88},       {"ldap", 389},      {"ldaps", 636},      {"microsoft-ds", 445},
-	{"ms-wbt-server", 3389}, {"mysql", 3306},   {"netbios-dgm", 138}, {"netbios-ns", 137},
-	{"netbios-ssn", 139},   {"ntp", 123},       {"pop3", 110},       {"pop3s", 995},
-	{"postgresql", 5432},   {"rsync", 873},     {"sip", 5060},       {"smtp", 25},
-	{"snmp", 161},          {"ssh", 22},        {"submission", 587}, {"submissions", 465},
-	{"syslog", 514},        {"telnet", 23},     {"tftp", 69},        {"webcache", 8080},
-	{"www", 80},
+    {"bootpc", 68},
+    {"bootps", 67},
+    {"domain", 53},
+    {"ftp", 21},
+    {"ftp-data", 20},
+    {"http", 80},
+    {"http-alt", 8080},
+    {"https", 443},
+    {"imap", 143},
+    {"imap2", 143},
+    {"imaps", 993},
+    {"isakmp", 500},
+    {"kerberos", 88},
+    {"ldap", 389},
+    {"ldaps", 636},
+    {"microsoft-ds", 445},
+    {"ms-wbt-server", 3389},
+    {"mysql", 3306},
+    {"netbios-dgm", 138},
+    {"netbios-ns", 137},
+    {"netbios-ssn", 139},
+    {"ntp", 123},
+    {"pop3", 110},
+    {"pop3s", 995},
+    {"postgresql", 5432},
+    {"rsync", 873},
+    {"sip", 5060},
+    {"smtp", 25},
+    {"snmp", 161},
+    {"ssh", 22},
+    {"submission", 587},
+    {"submissions", 465},
+    {"syslog", 514},
+    {"telnet", 23},
+    {"tftp", 69},
+    {"webcache", 8080},
+    {"www", 80},
 };
 
 struct bitname {
@@ -151,29 +176,31 @@ struct bitname {
 
 /* libxt_tcp's flag names (ALL is its 0x3F), plus ECE and CWR. */
 static const struct bitname tcp_flag_names[] = {
-	{"ACK", TCPF_ACK}, {"ALL", 0x3f},      {"CWR", TCPF_CWR}, {"ECE", TCPF_ECE},
-	{"FIN", TCPF_FIN}, {"NONE", 0},        {"PSH", TCPF_PSH}, {"RST", TCPF_RST},
-	{"SYN", TCPF_SYN}, {"URG", TCPF_URG},
+    {"ACK", TCPF_ACK}, {"ALL", 0x3f},     {"CWR", TCPF_CWR}, {"ECE", TCPF_ECE}, {"FIN", TCPF_FIN},
+    {"NONE", 0},       {"PSH", TCPF_PSH}, {"RST", TCPF_RST}, {"SYN", TCPF_SYN}, {"URG", TCPF_URG},
 };
 
 static const struct bitname ct_states[] = {
-	{"DNAT", CTS_DNAT},       {"ESTABLISHED", CTS_ESTABLISHED}, {"INVALID", CTS_INVALID},
-	{"NEW", CTS_NEW},         {"RELATED", CTS_RELATED},         {"SNAT", CTS_SNAT},
-	{"UNTRACKED", CTS_UNTRACKED},
+    {"DNAT", CTS_DNAT},           {"ESTABLISHED", CTS_ESTABLISHED},
+    {"INVALID", CTS_INVALID},     {"NEW", CTS_NEW},
+    {"RELATED", CTS_RELATED},     {"SNAT", CTS_SNAT},
+    {"UNTRACKED", CTS_UNTRACKED},
 };
 
 static const struct bitname addr_types[] = {
-	{"ANYCAST", AT_ANYCAST},     {"BLACKHOLE", AT_BLACKHOLE}, {"BROADCAST", AT_BROADCAST},
-	{"LOCAL", AT_LOCAL},         {"MULTICAST", AT_MULTICAST}, {"NAT", AT_NAT},
-	{"PROHIBIT", AT_PROHIBIT},   {"THROW", AT_THROW},         {"UNICAST", AT_UNICAST},
-	{"UNREACHABLE", AT_UNREACHABLE}, {"UNSPEC", AT_UNSPEC},   {"XRESOLVE", AT_XRESOLVE},
+    {"ANYCAST", AT_ANYCAST},     {"BLACKHOLE", AT_BLACKHOLE},
+    {"BROADCAST", AT_BROADCAST}, {"LOCAL", AT_LOCAL},
+    {"MULTICAST", AT_MULTICAST}, {"NAT", AT_NAT},
+    {"PROHIBIT", AT_PROHIBIT},   {"THROW", AT_THROW},
+    {"UNICAST", AT_UNICAST},     {"UNREACHABLE", AT_UNREACHABLE},
+    {"UNSPEC", AT_UNSPEC},       {"XRESOLVE", AT_XRESOLVE},
 };
 
 /* pkttype: whether Cloudflare's SYN (addressed to this host: PACKET_HOST)
  * has the type. */
 static const struct bitname pkt_types[] = {
-	{"broadcast", 0}, {"host", 1},     {"loopback", 0}, {"multicast", 0},
-	{"otherhost", 0}, {"outgoing", 0}, {"unicast", 1},
+    {"broadcast", 0}, {"host", 1},     {"loopback", 0}, {"multicast", 0},
+    {"otherhost", 0}, {"outgoing", 0}, {"unicast", 1},
 };
 
 struct icmpname {
@@ -183,81 +210,81 @@ struct icmpname {
 };
 
 static const struct icmpname icmp4_names[] = {
-	{"address-mask-reply", 18, -1},
-	{"address-mask-request", 17, -1},
-	{"any", -1, -1},
-	{"communication-prohibited", 3, 13},
-	{"destination-unreachable", 3, -1},
-	{"echo-reply", 0, -1},
-	{"echo-request", 8, -1},
-	{"fragmentation-needed", 3, 4},
-	{"host-precedence-violation", 3, 14},
-	{"host-prohibited", 3, 10},
-	{"host-redirect", 5, 1},
-	{"host-unknown", 3, 7},
-	{"host-unreachable", 3, 1},
-	{"ip-header-bad", 12, 0},
-	{"network-prohibited", 3, 9},
-	{"network-redirect", 5, 0},
-	{"network-unknown", 3, 6},
-	{"network-unreachable", 3, 0},
-	{"parameter-problem", 12, -1},
-	{"ping", 8, -1},
-	{"pong", 0, -1},
-	{"port-unreachable", 3, 3},
-	{"precedence-cutoff", 3, 15},
-	{"protocol-unreachable", 3, 2},
-	{"redirect", 5, -1},
-	{"required-option-missing", 12, 1},
-	{"router-advertisement", 9, -1},
-	{"router-solicitation", 10, -1},
-	{"source-quench", 4, -1},
-	{"source-route-failed", 3, 5},
-	{"time-exceeded", 11, -1},
-	{"timestamp-reply", 14, -1},
-	{"timestamp-request", 13, -1},
-	{"TOS-host-redirect", 5, 3},
-	{"TOS-host-unreachable", 3, 12},
-	{"TOS-network-redirect", 5, 2},
-	{"TOS-network-unreachable", 3, 11},
-	{"ttl-exceeded", 11, -1},
-	{"ttl-zero-during-reassembly", 11, 1},
-	{"ttl-zero-during-transit", 11, 0},
+    {"address-mask-reply", 18, -1},
+    {"address-mask-request", 17, -1},
+    {"any", -1, -1},
+    {"communication-prohibited", 3, 13},
+    {"destination-unreachable", 3, -1},
+    {"echo-reply", 0, -1},
+    {"echo-request", 8, -1},
+    {"fragmentation-needed", 3, 4},
+    {"host-precedence-violation", 3, 14},
+    {"host-prohibited", 3, 10},
+    {"host-redirect", 5, 1},
+    {"host-unknown", 3, 7},
+    {"host-unreachable", 3, 1},
+    {"ip-header-bad", 12, 0},
+    {"network-prohibited", 3, 9},
+    {"network-redirect", 5, 0},
+    {"network-unknown", 3, 6},
+    {"network-unreachable", 3, 0},
+    {"parameter-problem", 12, -1},
+    {"ping", 8, -1},
+    {"pong", 0, -1},
+    {"port-unreachable", 3, 3},
+    {"precedence-cutoff", 3, 15},
+    {"protocol-unreachable", 3, 2},
+    {"redirect", 5, -1},
+    {"required-option-missing", 12, 1},
+    {"router-advertisement", 9, -1},
+    {"router-solicitation", 10, -1},
+    {"source-quench", 4, -1},
+    {"source-route-failed", 3, 5},
+    {"time-exceeded", 11, -1},
+    {"timestamp-reply", 14, -1},
+    {"timestamp-request", 13, -1},
+    {"TOS-host-redirect", 5, 3},
+    {"TOS-host-unreachable", 3, 12},
+    {"TOS-network-redirect", 5, 2},
+    {"TOS-network-unreachable", 3, 11},
+    {"ttl-exceeded", 11, -1},
+    {"ttl-zero-during-reassembly", 11, 1},
+    {"ttl-zero-during-transit", 11, 0},
 };
 
 static const struct icmpname icmp6_names[] = {
-	{"address-unreachable", 1, 3},
-	{"any", -1, -1},
-	{"bad-header", 4, 0},
-	{"beyond-scope", 1, 2},
-	{"communication-prohibited", 1, 1},
-	{"destination-unreachable", 1, -1},
-	{"echo-reply", 129, -1},
-	{"echo-request", 128, -1},
-	{"failed-policy", 1, 5},
-	{"group-membership-query", 130, -1},
-	{"group-membership-reduction", 132, -1},
-	{"group-membership-report", 131, -1},
-	{"neighbor-advertisement", 136, -1},
-	{"neighbor-solicitation", 135, -1},
-	{"neighbour-advertisement", 136, -1},
-	{"neighbour-solicitation", 135, -1},
-	{"no-route", 1, 0},
-	{"packet-too-big", 2, -1},
-	{"parameter-problem", 4, -1},
-	{"ping", 128, -1},
-	{"pong", 129, -1},
-	{"port-unreachable", 1, 4},
-	{"redirect", 137, -1},
-	{"reject-route", 1, 6},
-	{"router-advertisement", 134, -1},
-	{"router-solicitation", 133, -1},
-	{"time-exceeded", 3, -1},
-	{"ttl-exceeded", 3, -1},
-	{"ttl-zero-during-reassembly", 3, 1},
-	{"ttl-zero-during-transit", 3, 0},
-	{"unknown-header-type", 4, 1},
-	{"unknown-option", 4, 2},
+    {"address-unreachable", 1, 3},
+    {"any", -1, -1},
+    {"bad-header", 4, 0},
+    {"beyond-scope", 1, 2},
+    {"communication-prohibited", 1, 1},
+    {"destination-unreachable", 1, -1},
+    {"echo-reply", 129, -1},
+    {"echo-request", 128, -1},
+    {"failed-policy", 1, 5},
+    {"group-membership-query", 130, -1},
+    {"group-membership-reduction", 132, -1},
+    {"group-membership-report", 131, -1},
+    {"neighbor-advertisement", 136, -1},
+    {"neighbor-solicitation", 135, -1},
+    {"neighbour-advertisement", 136, -1},
+    {"neighbour-solicitation", 135, -1},
+    {"no-route", 1, 0},
+    {"packet-too-big", 2, -1},
+    {"parameter-problem", 4, -1},
+    {"ping", 128, -1},
+    {"pong", 129, -1},
+    {"port-unreachable", 1, 4},
+    {"redirect", 137, -1},
+    {"reject-route", 1, 6},
+    {"router-advertisement", 134, -1},
+    {"router-solicitation", 133, -1},
+    {"time-exceeded", 3, -1},
+    {"ttl-exceeded", 3, -1},
+    {"ttl-zero-during-reassembly", 3, 1},
+    {"ttl-zero-during-transit", 3, 0},
+    {"unknown-header-type", 4, 1},
+    {"unknown-option", 4, 2},
 };
 
 /* REJECT --reject-with: iptables takes a prefix of a name or its alias, the
@@ -268,20 +295,24 @@ struct reject_type {
 };
 
 static const struct reject_type reject4[] = {
-	{"icmp-net-unreachable", "net-unreach"},   {"icmp-host-unreachable", "host-unreach"},
-	{"icmp-proto-unreachable", "proto-unreach"}, {"icmp-port-unreachable", "port-unreach"},
-	{"icmp-net-prohibited", "net-prohib"},     {"icmp-host-prohibited", "host-prohib"},
-	{"tcp-reset", "tcp-rst"},                  {"icmp-admin-prohibited", "admin-prohib"},
+    {"icmp-net-unreachable", "net-unreach"},
+    {"icmp-host-unreachable", "host-unreach"},
+    {"icmp-proto-unreachable", "proto-unreach"},
+    {"icmp-port-unreachable", "port-unreach"},
+    {"icmp-net-prohibited", "net-prohib"},
+    {"icmp-host-prohibited", "host-prohib"},
+    {"tcp-reset", "tcp-rst"},
+    {"icmp-admin-prohibited", "admin-prohib"},
 };
 
 static const struct reject_type reject6[] = {
-	{"icmp6-no-route", "no-route"},
-	{"icmp6-adm-prohibited", "adm-prohibited"},
-	{"icmp6-addr-unreachable", "addr-unreach"},
-	{"icmp6-port-unreachable", "port-unreach"},
-	{"tcp-reset", "tcp-rst"},
-	{"icmp6-policy-fail", "policy-fail"},
-	{"icmp6-reject-route", "reject-route"},
+    {"icmp6-no-route", "no-route"},
+    {"icmp6-adm-prohibited", "adm-prohibited"},
+    {"icmp6-addr-unreachable", "addr-unreach"},
+    {"icmp6-port-unreachable", "port-unreach"},
+    {"tcp-reset", "tcp-rst"},
+    {"icmp6-policy-fail", "policy-fail"},
+    {"icmp6-reject-route", "reject-route"},
 };
 
 /* ---- options, matches and targets ---- */
@@ -316,34 +347,34 @@ enum core_id {
 };
 
 static const struct optdef core_opts[] = {
-	{"--destination", 1, C_DST, OPT_INV},
-	{"--dst", 1, C_DST, OPT_INV},
-	{"--fragment", 0, C_FRAG, OPT_INV},
-	{"--goto", 1, C_GOTO, 0},
-	{"--in-interface", 1, C_IIF, OPT_INV},
-	{"--ipv4", 0, C_V4, 0},
-	{"--ipv6", 0, C_V6, 0},
-	{"--jump", 1, C_JUMP, 0},
-	{"--match", 1, C_MATCH, 0},
-	{"--out-interface", 1, C_OIF, OPT_INV},
-	{"--protocol", 1, C_PROTO, OPT_INV},
-	{"--set-counters", 2, C_COUNTERS, 0},
-	{"--source", 1, C_SRC, OPT_INV},
-	{"--src", 1, C_SRC, OPT_INV},
-	{"--table", 1, C_TABLE, 0},
-	{"-4", 0, C_V4, 0},
-	{"-6", 0, C_V6, 0},
-	{"-c", 2, C_COUNTERS, 0},
-	{"-d", 1, C_DST, OPT_INV},
-	{"-f", 0, C_FRAG, OPT_INV},
-	{"-g", 1, C_GOTO, 0},
-	{"-i", 1, C_IIF, OPT_INV},
-	{"-j", 1, C_JUMP, 0},
-	{"-m", 1, C_MATCH, 0},
-	{"-o", 1, C_OIF, OPT_INV},
-	{"-p", 1, C_PROTO, OPT_INV},
-	{"-s", 1, C_SRC, OPT_INV},
-	{"-t", 1, C_TABLE, 0},
+    {"--destination", 1, C_DST, OPT_INV},
+    {"--dst", 1, C_DST, OPT_INV},
+    {"--fragment", 0, C_FRAG, OPT_INV},
+    {"--goto", 1, C_GOTO, 0},
+    {"--in-interface", 1, C_IIF, OPT_INV},
+    {"--ipv4", 0, C_V4, 0},
+    {"--ipv6", 0, C_V6, 0},
+    {"--jump", 1, C_JUMP, 0},
+    {"--match", 1, C_MATCH, 0},
+    {"--out-interface", 1, C_OIF, OPT_INV},
+    {"--protocol", 1, C_PROTO, OPT_INV},
+    {"--set-counters", 2, C_COUNTERS, 0},
+    {"--source", 1, C_SRC, OPT_INV},
+    {"--src", 1, C_SRC, OPT_INV},
+    {"--table", 1, C_TABLE, 0},
+    {"-4", 0, C_V4, 0},
+    {"-6", 0, C_V6, 0},
+    {"-c", 2, C_COUNTERS, 0},
+    {"-d", 1, C_DST, OPT_INV},
+    {"-f", 0, C_FRAG, OPT_INV},
+    {"-g", 1, C_GOTO, 0},
+    {"-i", 1, C_IIF, OPT_INV},
+    {"-j", 1, C_JUMP, 0},
+    {"-m", 1, C_MATCH, 0},
+    {"-o", 1, C_OIF, OPT_INV},
+    {"-p", 1, C_PROTO, OPT_INV},
+    {"-s", 1, C_SRC, OPT_INV},
+    {"-t", 1, C_TABLE, 0},
 };
 
 /* Option ids of the matches (one enum: each match uses its own subset). */
@@ -374,171 +405,179 @@ enum {
 	O_COMMENT,
 	O_PKTTYPE,
 	O_POL,
-	O_INVERT
+	O_INVERT,
+	O_TTL_EQ,
+	O_TTL_LT,
+	O_TTL_GT
 };
 
 static const struct optdef tcp_opts[] = {
-	{"--destination-port", 1, O_DPORT, OPT_INV},
-	{"--dport", 1, O_DPORT, OPT_INV},
-	{"--source-port", 1, O_SPORT, OPT_INV},
-	{"--sport", 1, O_SPORT, OPT_INV},
-	{"--syn", 0, O_SYN, OPT_INV},
-	{"--tcp-flags", 2, O_TCPFLAGS, OPT_INV},
-	{"--tcp-option", 1, O_TCPOPTION, OPT_INV},
+    {"--destination-port", 1, O_DPORT, OPT_INV},
+    {"--dport", 1, O_DPORT, OPT_INV},
+    {"--source-port", 1, O_SPORT, OPT_INV},
+    {"--sport", 1, O_SPORT, OPT_INV},
+    {"--syn", 0, O_SYN, OPT_INV},
+    {"--tcp-flags", 2, O_TCPFLAGS, OPT_INV},
+    {"--tcp-option", 1, O_TCPOPTION, OPT_INV},
 };
 
 static const struct optdef udp_opts[] = {
-	{"--destination-port", 1, O_DPORT, OPT_INV},
-	{"--dport", 1, O_DPORT, OPT_INV},
-	{"--source-port", 1, O_SPORT, OPT_INV},
-	{"--sport", 1, O_SPORT, OPT_INV},
+    {"--destination-port", 1, O_DPORT, OPT_INV},
+    {"--dport", 1, O_DPORT, OPT_INV},
+    {"--source-port", 1, O_SPORT, OPT_INV},
+    {"--sport", 1, O_SPORT, OPT_INV},
 };
 
 static const struct optdef multiport_opts[] = {
-	{"--destination-ports", 1, O_DPORT, OPT_INV},
-	{"--dports", 1, O_DPORT, OPT_INV},
-	{"--ports", 1, O_PORTS, OPT_INV},
-	{"--source-ports", 1, O_SPORT, OPT_INV},
-	{"--sports", 1, O_SPORT, OPT_INV},
+    {"--destination-ports", 1, O_DPORT, OPT_INV},
+    {"--dports", 1, O_DPORT, OPT_INV},
+    {"--ports", 1, O_PORTS, OPT_INV},
+    {"--source-ports", 1, O_SPORT, OPT_INV},
+    {"--sports", 1, O_SPORT, OPT_INV},
 };
 
 static const struct optdef iprange_opts[] = {
-	{"--dst-range", 1, O_DSTRANGE, OPT_INV},
-	{"--src-range", 1, O_SRCRANGE, OPT_INV},
+    {"--dst-range", 1, O_DSTRANGE, OPT_INV},
+    {"--src-range", 1, O_SRCRANGE, OPT_INV},
 };
 
 static const struct optdef set_opts[] = {
-	{"--bytes-eq", 1, O_SETCOUNTER, OPT_INV},
-	{"--bytes-gt", 1, O_SETCOUNTER, 0},
-	{"--bytes-lt", 1, O_SETCOUNTER, 0},
-	{"--match-set", 2, O_MATCHSET, OPT_INV},
-	{"--packets-eq", 1, O_SETCOUNTER, OPT_INV},
-	{"--packets-gt", 1, O_SETCOUNTER, 0},
-	{"--packets-lt", 1, O_SETCOUNTER, 0},
-	{"--return-nomatch", 0, O_SETIGNORE, 0},
-	{"--set", 2, O_MATCHSET, OPT_INV},
-	{"--update-counters", 0, O_SETIGNORE, OPT_INV},
-	{"--update-subcounters", 0, O_SETIGNORE, OPT_INV},
+    {"--bytes-eq", 1, O_SETCOUNTER, OPT_INV},
+    {"--bytes-gt", 1, O_SETCOUNTER, 0},
+    {"--bytes-lt", 1, O_SETCOUNTER, 0},
+    {"--match-set", 2, O_MATCHSET, OPT_INV},
+    {"--packets-eq", 1, O_SETCOUNTER, OPT_INV},
+    {"--packets-gt", 1, O_SETCOUNTER, 0},
+    {"--packets-lt", 1, O_SETCOUNTER, 0},
+    {"--return-nomatch", 0, O_SETIGNORE, 0},
+    {"--set", 2, O_MATCHSET, OPT_INV},
+    {"--update-counters", 0, O_SETIGNORE, OPT_INV},
+    {"--update-subcounters", 0, O_SETIGNORE, OPT_INV},
 };
 
 static const struct optdef state_opts[] = {
-	{"--state", 1, O_STATE, OPT_INV},
+    {"--state", 1, O_STATE, OPT_INV},
 };
 
 static const struct optdef conntrack_opts[] = {
-	{"--ctdir", 1, O_CTOTHER, 0},
-	{"--ctexpire", 1, O_CTOTHER, OPT_INV},
-	{"--ctorigdst", 1, O_CTOTHER, OPT_INV},
-	{"--ctorigdstport", 1, O_CTOTHER, OPT_INV},
-	{"--ctorigsrc", 1, O_CTOTHER, OPT_INV},
-	{"--ctorigsrcport", 1, O_CTOTHER, OPT_INV},
-	{"--ctproto", 1, O_CTOTHER, OPT_INV},
-	{"--ctrepldst", 1, O_CTOTHER, OPT_INV},
-	{"--ctrepldstport", 1, O_CTOTHER, OPT_INV},
-	{"--ctreplsrc", 1, O_CTOTHER, OPT_INV},
-	{"--ctreplsrcport", 1, O_CTOTHER, OPT_INV},
-	{"--ctstate", 1, O_STATE, OPT_INV},
-	{"--ctstatus", 1, O_CTOTHER, OPT_INV},
+    {"--ctdir", 1, O_CTOTHER, 0},
+    {"--ctexpire", 1, O_CTOTHER, OPT_INV},
+    {"--ctorigdst", 1, O_CTOTHER, OPT_INV},
+    {"--ctorigdstport", 1, O_CTOTHER, OPT_INV},
+    {"--ctorigsrc", 1, O_CTOTHER, OPT_INV},
+    {"--ctorigsrcport", 1, O_CTOTHER, OPT_INV},
+    {"--ctproto", 1, O_CTOTHER, OPT_INV},
+    {"--ctrepldst", 1, O_CTOTHER, OPT_INV},
+    {"--ctrepldstport", 1, O_CTOTHER, OPT_INV},
+    {"--ctreplsrc", 1, O_CTOTHER, OPT_INV},
+    {"--ctreplsrcport", 1, O_CTOTHER, OPT_INV},
+    {"--ctstate", 1, O_STATE, OPT_INV},
+    {"--ctstatus", 1, O_CTOTHER, OPT_INV},
 };
 
 static const struct optdef limit_opts[] = {
-	{"--limit", 1, O_RATE_UPTO, 0},
-	{"--limit-burst", 1, O_OTHER, 0},
+    {"--limit", 1, O_RATE_UPTO, 0},
+    {"--limit-burst", 1, O_OTHER, 0},
 };
 
 static const struct optdef hashlimit_opts[] = {
-	{"--hashlimit", 1, O_RATE_UPTO, 0},
-	{"--hashlimit-above", 1, O_RATE_ABOVE, 0},
-	{"--hashlimit-burst", 1, O_OTHER, 0},
-	{"--hashlimit-dstmask", 1, O_OTHER, 0},
-	{"--hashlimit-htable-expire", 1, O_OTHER, 0},
-	{"--hashlimit-htable-gcinterval", 1, O_OTHER, 0},
-	{"--hashlimit-htable-max", 1, O_OTHER, 0},
-	{"--hashlimit-htable-size", 1, O_OTHER, 0},
-	{"--hashlimit-mode", 1, O_OTHER, 0},
-	{"--hashlimit-name", 1, O_OTHER, 0},
-	{"--hashlimit-rate-interval", 1, O_OTHER, 0},
-	{"--hashlimit-rate-match", 0, O_OTHER, 0},
-	{"--hashlimit-srcmask", 1, O_OTHER, 0},
-	{"--hashlimit-upto", 1, O_RATE_UPTO, 0},
+    {"--hashlimit", 1, O_RATE_UPTO, 0},           {"--hashlimit-above", 1, O_RATE_ABOVE, 0},
+    {"--hashlimit-burst", 1, O_OTHER, 0},         {"--hashlimit-dstmask", 1, O_OTHER, 0},
+    {"--hashlimit-htable-expire", 1, O_OTHER, 0}, {"--hashlimit-htable-gcinterval", 1, O_OTHER, 0},
+    {"--hashlimit-htable-max", 1, O_OTHER, 0},    {"--hashlimit-htable-size", 1, O_OTHER, 0},
+    {"--hashlimit-mode", 1, O_OTHER, 0},          {"--hashlimit-name", 1, O_OTHER, 0},
+    {"--hashlimit-rate-interval", 1, O_OTHER, 0}, {"--hashlimit-rate-match", 0, O_OTHER, 0},
+    {"--hashlimit-srcmask", 1, O_OTHER, 0},       {"--hashlimit-upto", 1, O_RATE_UPTO, 0},
 };
 
 static const struct optdef connlimit_opts[] = {
-	{"--connlimit-above", 1, O_RATE_ABOVE, OPT_INV},
-	{"--connlimit-daddr", 0, O_OTHER, 0},
-	{"--connlimit-mask", 1, O_OTHER, 0},
-	{"--connlimit-saddr", 0, O_OTHER, 0},
-	{"--connlimit-upto", 1, O_RATE_UPTO, OPT_INV},
+    {"--connlimit-above", 1, O_RATE_ABOVE, OPT_INV},
+    {"--connlimit-daddr", 0, O_OTHER, 0},
+    {"--connlimit-mask", 1, O_OTHER, 0},
+    {"--connlimit-saddr", 0, O_OTHER, 0},
+    {"--connlimit-upto", 1, O_RATE_UPTO, OPT_INV},
 };
 
 static const struct optdef recent_opts[] = {
-	{"--hitcount", 1, O_OTHER, 0},
-	{"--mask", 1, O_OTHER, 0},
-	{"--name", 1, O_OTHER, 0},
-	{"--rcheck", 0, O_R_CHECK, OPT_INV},
-	{"--rdest", 0, O_OTHER, 0},
-	{"--reap", 0, O_OTHER, 0},
-	{"--remove", 0, O_R_REMOVE, OPT_INV},
-	{"--rsource", 0, O_OTHER, 0},
-	{"--rttl", 0, O_OTHER, 0},
-	{"--seconds", 1, O_OTHER, 0},
-	{"--set", 0, O_R_SET, OPT_INV},
-	{"--update", 0, O_R_CHECK, OPT_INV},
+    {"--hitcount", 1, O_OTHER, 0},
+    {"--mask", 1, O_OTHER, 0},
+    {"--name", 1, O_OTHER, 0},
+    {"--rcheck", 0, O_R_CHECK, OPT_INV},
+    {"--rdest", 0, O_OTHER, 0},
+    {"--reap", 0, O_OTHER, 0},
+    {"--remove", 0, O_R_REMOVE, OPT_INV},
+    {"--rsource", 0, O_OTHER, 0},
+    {"--rttl", 0, O_OTHER, 0},
+    {"--seconds", 1, O_OTHER, 0},
+    {"--set", 0, O_R_SET, OPT_INV},
+    {"--update", 0, O_R_CHECK, OPT_INV},
 };
 
 static const struct optdef quota_opts[] = {
-	{"--quota", 1, O_RATE_UPTO, OPT_INV},
+    {"--quota", 1, O_RATE_UPTO, OPT_INV},
 };
 
 static const struct optdef addrtype_opts[] = {
-	{"--dst-type", 1, O_DSTTYPE, OPT_INV},
-	{"--limit-iface-in", 0, O_OTHER, 0},
-	{"--limit-iface-out", 0, O_OTHER, 0},
-	{"--src-type", 1, O_SRCTYPE, OPT_INV},
+    {"--dst-type", 1, O_DSTTYPE, OPT_INV},
+    {"--limit-iface-in", 0, O_OTHER, 0},
+    {"--limit-iface-out", 0, O_OTHER, 0},
+    {"--src-type", 1, O_SRCTYPE, OPT_INV},
 };
 
 static const struct optdef mark_opts[] = {
-	{"--mark", 1, O_MARK, OPT_INV},
+    {"--mark", 1, O_MARK, OPT_INV},
 };
 
 static const struct optdef icmp_opts[] = {
-	{"--icmp-type", 1, O_ICMPTYPE, OPT_INV},
+    {"--icmp-type", 1, O_ICMPTYPE, OPT_INV},
 };
 
 static const struct optdef icmp6_opts[] = {
-	{"--icmpv6-type", 1, O_ICMPTYPE, OPT_INV},
+    {"--icmpv6-type", 1, O_ICMPTYPE, OPT_INV},
 };
 
 static const struct optdef comment_opts[] = {
-	{"--comment", 1, O_COMMENT, 0},
+    {"--comment", 1, O_COMMENT, 0},
 };
 
 static const struct optdef nfacct_opts[] = {
-	{"--nfacct-name", 1, O_OTHER, 0},
+    {"--nfacct-name", 1, O_OTHER, 0},
 };
 
 static const struct optdef pkttype_opts[] = {
-	{"--pkt-type", 1, O_PKTTYPE, OPT_INV},
+    {"--pkt-type", 1, O_PKTTYPE, OPT_INV},
 };
 
 static const struct optdef policy_opts[] = {
-	{"--dir", 1, O_OTHER, 0},
-	{"--mode", 1, O_OTHER, OPT_INV},
-	{"--next", 0, O_OTHER, 0},
-	{"--pol", 1, O_POL, 0},
-	{"--proto", 1, O_OTHER, OPT_INV},
-	{"--reqid", 1, O_OTHER, OPT_INV},
-	{"--spi", 1, O_OTHER, OPT_INV},
-	{"--strict", 0, O_OTHER, 0},
-	{"--tunnel-dst", 1, O_OTHER, OPT_INV},
-	{"--tunnel-src", 1, O_OTHER, OPT_INV},
+    {"--dir", 1, O_OTHER, 0},
+    {"--mode", 1, O_OTHER, OPT_INV},
+    {"--next", 0, O_OTHER, 0},
+    {"--pol", 1, O_POL, 0},
+    {"--proto", 1, O_OTHER, OPT_INV},
+    {"--reqid", 1, O_OTHER, OPT_INV},
+    {"--spi", 1, O_OTHER, OPT_INV},
+    {"--strict", 0, O_OTHER, 0},
+    {"--tunnel-dst", 1, O_OTHER, OPT_INV},
+    {"--tunnel-src", 1, O_OTHER, OPT_INV},
+};
+
+static const struct optdef ttl_opts_m[] = {
+    {"--ttl-eq", 1, O_TTL_EQ, OPT_INV},
+    {"--ttl-gt", 1, O_TTL_GT, 0},
+    {"--ttl-lt", 1, O_TTL_LT, 0},
+};
+
+static const struct optdef hl_opts_m[] = {
+    {"--hl-eq", 1, O_TTL_EQ, OPT_INV},
+    {"--hl-gt", 1, O_TTL_GT, 0},
+    {"--hl-lt", 1, O_TTL_LT, 0},
 };
 
 static const struct optdef rpfilter_opts[] = {
-	{"--accept-local", 0, O_OTHER, 0},
-	{"--invert", 0, O_INVERT, 0},
-	{"--loose", 0, O_OTHER, 0},
-	{"--validmark", 0, O_OTHER, 0},
+    {"--accept-local", 0, O_OTHER, 0},
+    {"--invert", 0, O_INVERT, 0},
+    {"--loose", 0, O_OTHER, 0},
+    {"--validmark", 0, O_OTHER, 0},
 };
 
 struct ipt;
@@ -546,11 +585,11 @@ struct ipt;
 struct moddef {
 	const char *name;
 	const struct optdef *opts; /* NULL: options are taken as written (a match
-				      that never matches a TCP SYN needs no more) */
+	                              that never matches a TCP SYN needs no more) */
 	size_t nopts;
 	bool (*build)(struct ipt *, size_t);
-	uint8_t proto;      /* the -p the kernel requires (0: none) */
-	unsigned families;  /* FAM_BIT()s it exists for */
+	uint8_t proto;     /* the -p the kernel requires (0: none) */
+	unsigned families; /* FAM_BIT()s it exists for */
 };
 
 static bool build_tcpudp(struct ipt *, size_t);
@@ -569,37 +608,40 @@ static bool build_pkttype(struct ipt *, size_t);
 static bool build_policy(struct ipt *, size_t);
 static bool build_rpfilter(struct ipt *, size_t);
 static bool build_never(struct ipt *, size_t);
+static bool build_ttl(struct ipt *, size_t);
 
 static const struct moddef matches[] = {
-	{"addrtype", OPTS(addrtype_opts), build_addrtype, 0, FAM_BOTH},
-	{"ah", NULL, 0, build_never, 51, FAM_BOTH},
-	{"comment", OPTS(comment_opts), build_comment, 0, FAM_BOTH},
-	{"connlimit", OPTS(connlimit_opts), build_rate, 0, FAM_BOTH},
-	{"connmark", OPTS(mark_opts), build_mark, 0, FAM_BOTH},
-	{"conntrack", OPTS(conntrack_opts), build_state, 0, FAM_BOTH},
-	{"dccp", NULL, 0, build_never, 33, FAM_BOTH},
-	{"esp", NULL, 0, build_never, 50, FAM_BOTH},
-	{"frag", NULL, 0, build_never, 0, FAM_BIT(FAM_V6)},
-	{"hashlimit", OPTS(hashlimit_opts), build_rate, 0, FAM_BOTH},
-	{"icmp", OPTS(icmp_opts), build_icmp, PROTO_ICMP, FAM_BIT(FAM_V4)},
-	{"icmp6", OPTS(icmp6_opts), build_icmp, PROTO_ICMPV6, FAM_BIT(FAM_V6)},
-	{"iprange", OPTS(iprange_opts), build_iprange, 0, FAM_BOTH},
-	{"limit", OPTS(limit_opts), build_rate, 0, FAM_BOTH},
-	{"mark", OPTS(mark_opts), build_mark, 0, FAM_BOTH},
-	{"mh", NULL, 0, build_never, 135, FAM_BIT(FAM_V6)},
-	{"multiport", OPTS(multiport_opts), build_multiport, 0, FAM_BOTH},
-	{"nfacct", OPTS(nfacct_opts), build_always, 0, FAM_BOTH},
-	{"pkttype", OPTS(pkttype_opts), build_pkttype, 0, FAM_BOTH},
-	{"policy", OPTS(policy_opts), build_policy, 0, FAM_BOTH},
-	{"quota", OPTS(quota_opts), build_rate, 0, FAM_BOTH},
-	{"recent", OPTS(recent_opts), build_recent, 0, FAM_BOTH},
-	{"rpfilter", OPTS(rpfilter_opts), build_rpfilter, 0, FAM_BOTH},
-	{"rt", NULL, 0, build_never, 0, FAM_BIT(FAM_V6)},
-	{"sctp", NULL, 0, build_never, 132, FAM_BOTH},
-	{"set", OPTS(set_opts), build_set, 0, FAM_BOTH},
-	{"state", OPTS(state_opts), build_state, 0, FAM_BOTH},
-	{"tcp", OPTS(tcp_opts), build_tcpudp, PROTO_TCP, FAM_BOTH},
-	{"udp", OPTS(udp_opts), build_tcpudp, PROTO_UDP, FAM_BOTH},
+    {"addrtype", OPTS(addrtype_opts), build_addrtype, 0, FAM_BOTH},
+    {"ah", NULL, 0, build_never, 51, FAM_BOTH},
+    {"comment", OPTS(comment_opts), build_comment, 0, FAM_BOTH},
+    {"connlimit", OPTS(connlimit_opts), build_rate, 0, FAM_BOTH},
+    {"connmark", OPTS(mark_opts), build_mark, 0, FAM_BOTH},
+    {"conntrack", OPTS(conntrack_opts), build_state, 0, FAM_BOTH},
+    {"dccp", NULL, 0, build_never, 33, FAM_BOTH},
+    {"esp", NULL, 0, build_never, 50, FAM_BOTH},
+    {"frag", NULL, 0, build_never, 0, FAM_BIT(FAM_V6)},
+    {"hashlimit", OPTS(hashlimit_opts), build_rate, 0, FAM_BOTH},
+    {"hl", OPTS(hl_opts_m), build_ttl, 0, FAM_BIT(FAM_V6)},
+    {"icmp", OPTS(icmp_opts), build_icmp, PROTO_ICMP, FAM_BIT(FAM_V4)},
+    {"icmp6", OPTS(icmp6_opts), build_icmp, PROTO_ICMPV6, FAM_BIT(FAM_V6)},
+    {"iprange", OPTS(iprange_opts), build_iprange, 0, FAM_BOTH},
+    {"limit", OPTS(limit_opts), build_rate, 0, FAM_BOTH},
+    {"mark", OPTS(mark_opts), build_mark, 0, FAM_BOTH},
+    {"mh", NULL, 0, build_never, 135, FAM_BIT(FAM_V6)},
+    {"multiport", OPTS(multiport_opts), build_multiport, 0, FAM_BOTH},
+    {"nfacct", OPTS(nfacct_opts), build_always, 0, FAM_BOTH},
+    {"pkttype", OPTS(pkttype_opts), build_pkttype, 0, FAM_BOTH},
+    {"policy", OPTS(policy_opts), build_policy, 0, FAM_BOTH},
+    {"quota", OPTS(quota_opts), build_rate, 0, FAM_BOTH},
+    {"recent", OPTS(recent_opts), build_recent, 0, FAM_BOTH},
+    {"rpfilter", OPTS(rpfilter_opts), build_rpfilter, 0, FAM_BOTH},
+    {"rt", NULL, 0, build_never, 0, FAM_BIT(FAM_V6)},
+    {"sctp", NULL, 0, build_never, 132, FAM_BOTH},
+    {"set", OPTS(set_opts), build_set, 0, FAM_BOTH},
+    {"state", OPTS(state_opts), build_state, 0, FAM_BOTH},
+    {"tcp", OPTS(tcp_opts), build_tcpudp, PROTO_TCP, FAM_BOTH},
+    {"ttl", OPTS(ttl_opts_m), build_ttl, 0, FAM_BIT(FAM_V4)},
+    {"udp", OPTS(udp_opts), build_tcpudp, PROTO_UDP, FAM_BOTH},
 };
 
 /* The match a -p loads when an option none of the loaded matches knows
@@ -649,140 +691,141 @@ static const struct optdef audit_opts[] = {{"--type", 1, T_OTHER, 0}};
 static const struct optdef checksum_opts[] = {{"--checksum-fill", 0, T_OTHER, 0}};
 static const struct optdef classify_opts[] = {{"--set-class", 1, T_OTHER, 0}};
 static const struct optdef connmark_t_opts[] = {
-	{"--and-mark", 1, T_AND_MARK, 0},
-	{"--ctmask", 1, T_CTMASK, 0},
-	{"--left-shift-mark", 1, T_SHIFT, 0},
-	{"--mask", 1, T_MASK, 0},
-	{"--nfmask", 1, T_NFMASK, 0},
-	{"--or-mark", 1, T_OR_MARK, 0},
-	{"--restore-mark", 0, T_RESTORE_MARK, 0},
-	{"--right-shift-mark", 1, T_SHIFT, 0},
-	{"--save-mark", 0, T_SAVE_MARK, 0},
-	{"--set-mark", 1, T_SET_MARK, 0},
-	{"--set-xmark", 1, T_SET_XMARK, 0},
-	{"--xor-mark", 1, T_XOR_MARK, 0},
+    {"--and-mark", 1, T_AND_MARK, 0},
+    {"--ctmask", 1, T_CTMASK, 0},
+    {"--left-shift-mark", 1, T_SHIFT, 0},
+    {"--mask", 1, T_MASK, 0},
+    {"--nfmask", 1, T_NFMASK, 0},
+    {"--or-mark", 1, T_OR_MARK, 0},
+    {"--restore-mark", 0, T_RESTORE_MARK, 0},
+    {"--right-shift-mark", 1, T_SHIFT, 0},
+    {"--save-mark", 0, T_SAVE_MARK, 0},
+    {"--set-mark", 1, T_SET_MARK, 0},
+    {"--set-xmark", 1, T_SET_XMARK, 0},
+    {"--xor-mark", 1, T_XOR_MARK, 0},
 };
 static const struct optdef connsecmark_opts[] = {
-	{"--restore", 0, T_OTHER, 0},
-	{"--save", 0, T_OTHER, 0},
+    {"--restore", 0, T_OTHER, 0},
+    {"--save", 0, T_OTHER, 0},
 };
 static const struct optdef ct_opts[] = {
-	{"--ctevents", 1, T_OTHER, 0}, {"--expevents", 1, T_OTHER, 0},
-	{"--helper", 1, T_OTHER, 0},   {"--notrack", 0, T_NOTRACK, 0},
-	{"--timeout", 1, T_OTHER, 0},  {"--zone", 1, T_OTHER, 0},
-	{"--zone-orig", 1, T_OTHER, 0}, {"--zone-reply", 1, T_OTHER, 0},
+    {"--ctevents", 1, T_OTHER, 0},  {"--expevents", 1, T_OTHER, 0},  {"--helper", 1, T_OTHER, 0},
+    {"--notrack", 0, T_NOTRACK, 0}, {"--timeout", 1, T_OTHER, 0},    {"--zone", 1, T_OTHER, 0},
+    {"--zone-orig", 1, T_OTHER, 0}, {"--zone-reply", 1, T_OTHER, 0},
 };
 static const struct optdef dnat_opts[] = {
-	{"--persistent", 0, T_OTHER, 0},
-	{"--random", 0, T_OTHER, 0},
-	{"--random-fully", 0, T_OTHER, 0},
-	{"--to-destination", 1, T_TO, 0},
+    {"--persistent", 0, T_OTHER, 0},
+    {"--random", 0, T_OTHER, 0},
+    {"--random-fully", 0, T_OTHER, 0},
+    {"--to-destination", 1, T_TO, 0},
 };
 static const struct optdef dscp_opts[] = {
-	{"--set-dscp", 1, T_OTHER, 0},
-	{"--set-dscp-class", 1, T_OTHER, 0},
+    {"--set-dscp", 1, T_OTHER, 0},
+    {"--set-dscp-class", 1, T_OTHER, 0},
 };
 static const struct optdef hl_opts[] = {
-	{"--hl-dec", 1, T_OTHER, 0},
-	{"--hl-inc", 1, T_OTHER, 0},
-	{"--hl-set", 1, T_OTHER, 0},
+    {"--hl-dec", 1, T_OTHER, 0},
+    {"--hl-inc", 1, T_OTHER, 0},
+    {"--hl-set", 1, T_OTHER, 0},
 };
 static const struct optdef idletimer_opts[] = {
-	{"--alarm", 0, T_OTHER, 0},
-	{"--label", 1, T_OTHER, 0},
-	{"--timeout", 1, T_OTHER, 0},
+    {"--alarm", 0, T_OTHER, 0},
+    {"--label", 1, T_OTHER, 0},
+    {"--timeout", 1, T_OTHER, 0},
 };
 static const struct optdef led_opts[] = {
-	{"--led-always-blink", 0, T_OTHER, 0},
-	{"--led-delay", 1, T_OTHER, 0},
-	{"--led-trigger-id", 1, T_OTHER, 0},
+    {"--led-always-blink", 0, T_OTHER, 0},
+    {"--led-delay", 1, T_OTHER, 0},
+    {"--led-trigger-id", 1, T_OTHER, 0},
 };
 static const struct optdef log_opts[] = {
-	{"--log-ip-options", 0, T_OTHER, 0}, {"--log-level", 1, T_OTHER, 0},
-	{"--log-macdecode", 0, T_OTHER, 0},  {"--log-prefix", 1, T_OTHER, 0},
-	{"--log-tcp-options", 0, T_OTHER, 0}, {"--log-tcp-sequence", 0, T_OTHER, 0},
-	{"--log-uid", 0, T_OTHER, 0},
+    {"--log-ip-options", 0, T_OTHER, 0},  {"--log-level", 1, T_OTHER, 0},
+    {"--log-macdecode", 0, T_OTHER, 0},   {"--log-prefix", 1, T_OTHER, 0},
+    {"--log-tcp-options", 0, T_OTHER, 0}, {"--log-tcp-sequence", 0, T_OTHER, 0},
+    {"--log-uid", 0, T_OTHER, 0},
 };
 static const struct optdef mark_t_opts[] = {
-	{"--and-mark", 1, T_AND_MARK, 0}, {"--or-mark", 1, T_OR_MARK, 0},
-	{"--set-mark", 1, T_SET_MARK, 0}, {"--set-xmark", 1, T_SET_XMARK, 0},
-	{"--xor-mark", 1, T_XOR_MARK, 0},
+    {"--and-mark", 1, T_AND_MARK, 0}, {"--or-mark", 1, T_OR_MARK, 0},
+    {"--set-mark", 1, T_SET_MARK, 0}, {"--set-xmark", 1, T_SET_XMARK, 0},
+    {"--xor-mark", 1, T_XOR_MARK, 0},
 };
 static const struct optdef masquerade_opts[] = {
-	{"--random", 0, T_OTHER, 0},
-	{"--random-fully", 0, T_OTHER, 0},
-	{"--to-ports", 1, T_OTHER, 0},
+    {"--random", 0, T_OTHER, 0},
+    {"--random-fully", 0, T_OTHER, 0},
+    {"--to-ports", 1, T_OTHER, 0},
 };
 static const struct optdef netmap_opts[] = {{"--to", 1, T_OTHER, 0}};
 static const struct optdef nflog_opts[] = {
-	{"--nflog-group", 1, T_OTHER, 0}, {"--nflog-prefix", 1, T_OTHER, 0},
-	{"--nflog-range", 1, T_OTHER, 0}, {"--nflog-size", 1, T_OTHER, 0},
-	{"--nflog-threshold", 1, T_OTHER, 0},
+    {"--nflog-group", 1, T_OTHER, 0},     {"--nflog-prefix", 1, T_OTHER, 0},
+    {"--nflog-range", 1, T_OTHER, 0},     {"--nflog-size", 1, T_OTHER, 0},
+    {"--nflog-threshold", 1, T_OTHER, 0},
 };
 static const struct optdef nfqueue_opts[] = {
-	{"--fail-open", 0, T_OTHER, 0},       {"--queue-balance", 1, T_OTHER, 0},
-	{"--queue-bypass", 0, T_OTHER, 0},    {"--queue-cpu-fanout", 0, T_OTHER, 0},
-	{"--queue-num", 1, T_OTHER, 0},
+    {"--fail-open", 0, T_OTHER, 0},    {"--queue-balance", 1, T_OTHER, 0},
+    {"--queue-bypass", 0, T_OTHER, 0}, {"--queue-cpu-fanout", 0, T_OTHER, 0},
+    {"--queue-num", 1, T_OTHER, 0},
 };
 static const struct optdef rateest_opts[] = {
-	{"--rateest-ewmalog", 1, T_OTHER, 0},
-	{"--rateest-interval", 1, T_OTHER, 0},
-	{"--rateest-name", 1, T_OTHER, 0},
+    {"--rateest-ewmalog", 1, T_OTHER, 0},
+    {"--rateest-interval", 1, T_OTHER, 0},
+    {"--rateest-name", 1, T_OTHER, 0},
 };
 static const struct optdef redirect_opts[] = {
-	{"--random", 0, T_OTHER, 0},
-	{"--to-ports", 1, T_TO, 0},
+    {"--random", 0, T_OTHER, 0},
+    {"--to-ports", 1, T_TO, 0},
 };
 static const struct optdef reject_opts[] = {{"--reject-with", 1, T_REJECT_WITH, 0}};
 static const struct optdef secmark_opts[] = {{"--selctx", 1, T_OTHER, 0}};
 static const struct optdef set_t_opts[] = {
-	{"--add-set", 2, T_OTHER, 0}, {"--del-set", 2, T_OTHER, 0},
-	{"--exist", 0, T_OTHER, 0},   {"--map-mark", 0, T_OTHER, 0},
-	{"--map-prio", 0, T_OTHER, 0}, {"--map-queue", 0, T_OTHER, 0},
-	{"--map-set", 2, T_OTHER, 0}, {"--timeout", 1, T_OTHER, 0},
+    {"--add-set", 2, T_OTHER, 0},  {"--del-set", 2, T_OTHER, 0},  {"--exist", 0, T_OTHER, 0},
+    {"--map-mark", 0, T_OTHER, 0}, {"--map-prio", 0, T_OTHER, 0}, {"--map-queue", 0, T_OTHER, 0},
+    {"--map-set", 2, T_OTHER, 0},  {"--timeout", 1, T_OTHER, 0},
 };
 static const struct optdef snat_opts[] = {
-	{"--persistent", 0, T_OTHER, 0},
-	{"--random", 0, T_OTHER, 0},
-	{"--random-fully", 0, T_OTHER, 0},
-	{"--to-source", 1, T_OTHER, 0},
+    {"--persistent", 0, T_OTHER, 0},
+    {"--random", 0, T_OTHER, 0},
+    {"--random-fully", 0, T_OTHER, 0},
+    {"--to-source", 1, T_OTHER, 0},
 };
 static const struct optdef synproxy_opts[] = {
-	{"--ecn", 0, T_OTHER, 0},       {"--mss", 1, T_OTHER, 0},
-	{"--sack-perm", 0, T_OTHER, 0}, {"--timestamp", 0, T_OTHER, 0},
-	{"--wscale", 1, T_OTHER, 0},
+    {"--ecn", 0, T_OTHER, 0},       {"--mss", 1, T_OTHER, 0},    {"--sack-perm", 0, T_OTHER, 0},
+    {"--timestamp", 0, T_OTHER, 0}, {"--wscale", 1, T_OTHER, 0},
 };
 static const struct optdef tarpit_opts[] = {
-	{"--honeypot", 0, T_OTHER, 0},
-	{"--reset", 0, T_OTHER, 0},
-	{"--tarpit", 0, T_OTHER, 0},
+    {"--honeypot", 0, T_OTHER, 0},
+    {"--reset", 0, T_OTHER, 0},
+    {"--tarpit", 0, T_OTHER, 0},
 };
 static const struct optdef tcpmss_opts[] = {
-	{"--clamp-mss-to-pmtu", 0, T_OTHER, 0},
-	{"--set-mss", 1, T_OTHER, 0},
+    {"--clamp-mss-to-pmtu", 0, T_OTHER, 0},
+    {"--set-mss", 1, T_OTHER, 0},
 };
 static const struct optdef tcpoptstrip_opts[] = {{"--strip-options", 1, T_OTHER, 0}};
 static const struct optdef tee_opts[] = {
-	{"--gateway", 1, T_OTHER, 0},
-	{"--oif", 1, T_OTHER, 0},
+    {"--gateway", 1, T_OTHER, 0},
+    {"--oif", 1, T_OTHER, 0},
 };
 static const struct optdef tos_opts[] = {
-	{"--and-tos", 1, T_OTHER, 0}, {"--or-tos", 1, T_OTHER, 0},
-	{"--set-tos", 1, T_OTHER, 0}, {"--xor-tos", 1, T_OTHER, 0},
+    {"--and-tos", 1, T_OTHER, 0},
+    {"--or-tos", 1, T_OTHER, 0},
+    {"--set-tos", 1, T_OTHER, 0},
+    {"--xor-tos", 1, T_OTHER, 0},
 };
 static const struct optdef tproxy_opts[] = {
-	{"--on-ip", 1, T_OTHER, 0},
-	{"--on-port", 1, T_OTHER, 0},
-	{"--tproxy-mark", 1, T_OTHER, 0},
+    {"--on-ip", 1, T_OTHER, 0},
+    {"--on-port", 1, T_OTHER, 0},
+    {"--tproxy-mark", 1, T_OTHER, 0},
 };
 static const struct optdef ttl_opts[] = {
-	{"--ttl-dec", 1, T_OTHER, 0},
-	{"--ttl-inc", 1, T_OTHER, 0},
-	{"--ttl-set", 1, T_OTHER, 0},
+    {"--ttl-dec", 1, T_OTHER, 0},
+    {"--ttl-inc", 1, T_OTHER, 0},
+    {"--ttl-set", 1, T_OTHER, 0},
 };
 static const struct optdef ulog_opts[] = {
-	{"--ulog-cprange", 1, T_OTHER, 0}, {"--ulog-nlgroup", 1, T_OTHER, 0},
-	{"--ulog-prefix", 1, T_OTHER, 0},  {"--ulog-qthreshold", 1, T_OTHER, 0},
+    {"--ulog-cprange", 1, T_OTHER, 0},
+    {"--ulog-nlgroup", 1, T_OTHER, 0},
+    {"--ulog-prefix", 1, T_OTHER, 0},
+    {"--ulog-qthreshold", 1, T_OTHER, 0},
 };
 
 struct tgtdef {
@@ -794,44 +837,44 @@ struct tgtdef {
 };
 
 static const struct tgtdef targets[] = {
-	{"ACCEPT", NULL, 0, TK_ACCEPT, NULL},
-	{"AUDIT", OPTS(audit_opts), TK_CONTINUE, NULL},
-	{"CHECKSUM", OPTS(checksum_opts), TK_CONTINUE, "mangle"},
-	{"CLASSIFY", OPTS(classify_opts), TK_CONTINUE, NULL},
-	{"CONNMARK", OPTS(connmark_t_opts), TK_CONNMARK, NULL},
-	{"CONNSECMARK", OPTS(connsecmark_opts), TK_CONTINUE, NULL},
-	{"CT", OPTS(ct_opts), TK_CT, "raw"},
-	{"DNAT", OPTS(dnat_opts), TK_DNAT, "nat"},
-	{"DROP", NULL, 0, TK_DROP, NULL},
-	{"DSCP", OPTS(dscp_opts), TK_CONTINUE, "mangle"},
-	{"HL", OPTS(hl_opts), TK_CONTINUE, "mangle"},
-	{"IDLETIMER", OPTS(idletimer_opts), TK_CONTINUE, NULL},
-	{"LED", OPTS(led_opts), TK_CONTINUE, NULL},
-	{"LOG", OPTS(log_opts), TK_CONTINUE, NULL},
-	{"MARK", OPTS(mark_t_opts), TK_MARK, NULL},
-	{"MASQUERADE", OPTS(masquerade_opts), TK_CONTINUE, "nat"},
-	{"NETMAP", OPTS(netmap_opts), TK_CONTINUE, "nat"},
-	{"NFLOG", OPTS(nflog_opts), TK_CONTINUE, NULL},
-	{"NFQUEUE", OPTS(nfqueue_opts), TK_QUEUE, NULL},
-	{"NOTRACK", NULL, 0, TK_NOTRACK, "raw"},
-	{"QUEUE", NULL, 0, TK_QUEUE, NULL},
-	{"RATEEST", OPTS(rateest_opts), TK_CONTINUE, NULL},
-	{"REDIRECT", OPTS(redirect_opts), TK_REDIRECT, "nat"},
-	{"REJECT", OPTS(reject_opts), TK_REJECT, NULL},
-	{"RETURN", NULL, 0, TK_RETURN, NULL},
-	{"SECMARK", OPTS(secmark_opts), TK_CONTINUE, NULL},
-	{"SET", OPTS(set_t_opts), TK_CONTINUE, NULL},
-	{"SNAT", OPTS(snat_opts), TK_CONTINUE, "nat"},
-	{"SYNPROXY", OPTS(synproxy_opts), TK_UNKNOWN, NULL},
-	{"TARPIT", OPTS(tarpit_opts), TK_TARPIT, NULL},
-	{"TCPMSS", OPTS(tcpmss_opts), TK_CONTINUE, NULL},
-	{"TCPOPTSTRIP", OPTS(tcpoptstrip_opts), TK_CONTINUE, "mangle"},
-	{"TEE", OPTS(tee_opts), TK_CONTINUE, NULL},
-	{"TOS", OPTS(tos_opts), TK_CONTINUE, "mangle"},
-	{"TPROXY", OPTS(tproxy_opts), TK_UNKNOWN, "mangle"},
-	{"TRACE", NULL, 0, TK_CONTINUE, "raw"},
-	{"TTL", OPTS(ttl_opts), TK_CONTINUE, "mangle"},
-	{"ULOG", OPTS(ulog_opts), TK_CONTINUE, NULL},
+    {"ACCEPT", NULL, 0, TK_ACCEPT, NULL},
+    {"AUDIT", OPTS(audit_opts), TK_CONTINUE, NULL},
+    {"CHECKSUM", OPTS(checksum_opts), TK_CONTINUE, "mangle"},
+    {"CLASSIFY", OPTS(classify_opts), TK_CONTINUE, NULL},
+    {"CONNMARK", OPTS(connmark_t_opts), TK_CONNMARK, NULL},
+    {"CONNSECMARK", OPTS(connsecmark_opts), TK_CONTINUE, NULL},
+    {"CT", OPTS(ct_opts), TK_CT, "raw"},
+    {"DNAT", OPTS(dnat_opts), TK_DNAT, "nat"},
+    {"DROP", NULL, 0, TK_DROP, NULL},
+    {"DSCP", OPTS(dscp_opts), TK_CONTINUE, "mangle"},
+    {"HL", OPTS(hl_opts), TK_CONTINUE, "mangle"},
+    {"IDLETIMER", OPTS(idletimer_opts), TK_CONTINUE, NULL},
+    {"LED", OPTS(led_opts), TK_CONTINUE, NULL},
+    {"LOG", OPTS(log_opts), TK_CONTINUE, NULL},
+    {"MARK", OPTS(mark_t_opts), TK_MARK, NULL},
+    {"MASQUERADE", OPTS(masquerade_opts), TK_CONTINUE, "nat"},
+    {"NETMAP", OPTS(netmap_opts), TK_CONTINUE, "nat"},
+    {"NFLOG", OPTS(nflog_opts), TK_CONTINUE, NULL},
+    {"NFQUEUE", OPTS(nfqueue_opts), TK_QUEUE, NULL},
+    {"NOTRACK", NULL, 0, TK_NOTRACK, "raw"},
+    {"QUEUE", NULL, 0, TK_QUEUE, NULL},
+    {"RATEEST", OPTS(rateest_opts), TK_CONTINUE, NULL},
+    {"REDIRECT", OPTS(redirect_opts), TK_REDIRECT, "nat"},
+    {"REJECT", OPTS(reject_opts), TK_REJECT, NULL},
+    {"RETURN", NULL, 0, TK_RETURN, NULL},
+    {"SECMARK", OPTS(secmark_opts), TK_CONTINUE, NULL},
+    {"SET", OPTS(set_t_opts), TK_CONTINUE, NULL},
+    {"SNAT", OPTS(snat_opts), TK_CONTINUE, "nat"},
+    {"SYNPROXY", OPTS(synproxy_opts), TK_UNKNOWN, NULL},
+    {"TARPIT", OPTS(tarpit_opts), TK_TARPIT, NULL},
+    {"TCPMSS", OPTS(tcpmss_opts), TK_CONTINUE, NULL},
+    {"TCPOPTSTRIP", OPTS(tcpoptstrip_opts), TK_CONTINUE, "mangle"},
+    {"TEE", OPTS(tee_opts), TK_CONTINUE, NULL},
+    {"TOS", OPTS(tos_opts), TK_CONTINUE, "mangle"},
+    {"TPROXY", OPTS(tproxy_opts), TK_UNKNOWN, "mangle"},
+    {"TRACE", NULL, 0, TK_CONTINUE, "raw"},
+    {"TTL", OPTS(ttl_opts), TK_CONTINUE, "mangle"},
+    {"ULOG", OPTS(ulog_opts), TK_CONTINUE, NULL},
 };
 
 static bool
@@ -862,9 +905,9 @@ iptables_tables_sorted(void)
 
 	if (!SORTED(tables, false) || !SORTED(protos, false) || !SORTED(services, false) ||
 	    !SORTED(tcp_flag_names, true) || !SORTED(ct_states, true) ||
-	    !SORTED(addr_types, true) || !SORTED(pkt_types, true) ||
-	    !SORTED(icmp4_names, true) || !SORTED(icmp6_names, true) ||
-	    !SORTED(core_opts, false) || !SORTED(matches, false) || !SORTED(targets, false))
+	    !SORTED(addr_types, true) || !SORTED(pkt_types, true) || !SORTED(icmp4_names, true) ||
+	    !SORTED(icmp6_names, true) || !SORTED(core_opts, false) || !SORTED(matches, false) ||
+	    !SORTED(targets, false))
 		return false;
 	for (i = 0; i < ARRAY_LEN(matches); i++)
 		if (matches[i].opts &&
@@ -1031,8 +1074,7 @@ tab_index(const struct table *t)
 	return (unsigned)(t - tables);
 }
 
-static bool
-fail(struct ipt *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static bool fail(struct ipt *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static bool
 fail(struct ipt *p, const char *fmt, ...)
@@ -1354,7 +1396,7 @@ parse_ports(struct ipt *p, const char *s, bool list, struct portset *ps)
 /* A comma list of names from tab (case-insensitive), OR-ed. */
 static bool
 parse_bits(struct ipt *p, const char *s, const struct bitname *tab, size_t n, const char *what,
-	   unsigned *out)
+           unsigned *out)
 {
 	char tmp[64];
 	const char *item = s;
@@ -1426,16 +1468,16 @@ parse_addrs(struct ipt *p, const char *s, bool neg, bool range, struct ivset *ou
 			tmp[alen] = '\0';
 			if (!addr_parse(tmp, &f, &a))
 				return fail(p,
-					    "\"%.*s\" is not an IP address (host names are not "
-					    "resolved)",
-					    (int)n, item);
+				            "\"%.*s\" is not an IP address (host names are not "
+				            "resolved)",
+				            (int)n, item);
 			return fail(p, "bad address \"%.*s\"", (int)n, item);
 		}
 		if (c.fam != p->fam) {
 			ivset_free(out);
 			return fail(p, "\"%.*s\" is an %s address in an %s ruleset", (int)n, item,
-				    c.fam == FAM_V6 ? "IPv6" : "IPv4",
-				    p->fam == FAM_V6 ? "IPv6" : "IPv4");
+			            c.fam == FAM_V6 ? "IPv6" : "IPv4",
+			            p->fam == FAM_V6 ? "IPv6" : "IPv4");
 		}
 		if (!neg) {
 			ivset_add(out, c.lo, c.hi);
@@ -1538,7 +1580,7 @@ take_args(struct ipt *p, size_t *pi, const struct optdef *d, bool neg, size_t ne
 	for (k = 0; k < d->nargs; k++, j++) {
 		if (j >= p->ntok)
 			return fail(p, "option \"%s\" requires %s", p->tok[i].s,
-				    d->nargs == 1 ? "an argument" : "two arguments");
+			            d->nargs == 1 ? "an argument" : "two arguments");
 		o.arg[k] = p->tok[j].s;
 	}
 	o.tok1 = j;
@@ -1602,7 +1644,7 @@ scan_core(struct ipt *p, const struct optdef *d, size_t *pi, bool neg, size_t ne
 		m.tok0 = i;
 		if (m.def && !(m.def->families & FAM_BIT(p->fam)))
 			return fail(p, "match \"%s\" is for %s only", arg,
-				    p->fam == FAM_V4 ? "IPv6" : "IPv4");
+			            p->fam == FAM_V4 ? "IPv6" : "IPv4");
 		VEC_PUSH(p->mod, p->nmod, p->mod_cap, m);
 		*cur = MOD_FIRST + p->nmod - 1;
 		*pi = i + 2;
@@ -1809,7 +1851,7 @@ build_core(struct ipt *p)
 			if (!parse_addrs(p, o->arg[0], o->neg, false, &s))
 				return false;
 			m = add_match(p, o->def->id == C_SRC ? M_SADDR : M_DADDR, o->neg,
-				      opt_text(p, o));
+			              opt_text(p, o));
 			m->u.addrs = s;
 			break;
 		case C_PROTO:
@@ -1826,9 +1868,9 @@ build_core(struct ipt *p)
 		case C_OIF:
 			if (strlen(o->arg[0]) > IFNAME_MAXLEN || o->arg[0][0] == '\0')
 				return fail(p, "bad interface name \"%s\" (%u characters at most)",
-					    o->arg[0], IFNAME_MAXLEN);
+				            o->arg[0], IFNAME_MAXLEN);
 			m = add_match(p, o->def->id == C_IIF ? M_IIF : M_OIF, o->neg,
-				      opt_text(p, o));
+			              opt_text(p, o));
 			m->u.ifname = xstrdup(o->arg[0]);
 			break;
 		case C_FRAG:
@@ -1864,7 +1906,7 @@ build_tcpudp(struct ipt *p, size_t k)
 			if (!parse_ports(p, o->arg[0], false, &ps))
 				return false;
 			m = add_match(p, o->def->id == O_SPORT ? M_SPORT : M_DPORT, o->neg,
-				      opt_text(p, o));
+			              opt_text(p, o));
 			m->u.ports = ps;
 			break;
 		case O_SYN:
@@ -1896,8 +1938,8 @@ build_multiport(struct ipt *p, size_t k)
 	unsigned n = 0;
 
 	if (p->proto < 0 || p->proto_neg ||
-	    (p->proto != PROTO_TCP && p->proto != PROTO_UDP && p->proto != 136 &&
-	     p->proto != 132 && p->proto != 33))
+	    (p->proto != PROTO_TCP && p->proto != PROTO_UDP && p->proto != 136 && p->proto != 132 &&
+	     p->proto != 33))
 		return fail(p, "match \"multiport\" needs \"-p tcp\", udp, udplite, sctp or dccp");
 	FOR_OPTS(p, k, o)
 	{
@@ -1914,8 +1956,7 @@ build_multiport(struct ipt *p, size_t k)
 		}
 		if (!parse_ports(p, o->arg[0], true, &ps))
 			return false;
-		m = add_match(p, o->def->id == O_SPORT ? M_SPORT : M_DPORT, o->neg,
-			      opt_text(p, o));
+		m = add_match(p, o->def->id == O_SPORT ? M_SPORT : M_DPORT, o->neg, opt_text(p, o));
 		m->u.ports = ps;
 	}
 	if (n == 0)
@@ -1934,7 +1975,7 @@ build_iprange(struct ipt *p, size_t k)
 		if (!parse_addrs(p, o->arg[0], false, true, &s))
 			return false;
 		m = add_match(p, o->def->id == O_SRCRANGE ? M_SADDR : M_DADDR, o->neg,
-			      opt_text(p, o));
+		              opt_text(p, o));
 		m->u.addrs = s;
 	}
 	return true;
@@ -1974,7 +2015,7 @@ build_set(struct ipt *p, size_t k)
 				m->u.set.dir[n] = SD_DST;
 		} else {
 			return fail(p, "bad set flags \"%s\" (src or dst, comma separated)",
-				    ms->arg[1]);
+			            ms->arg[1]);
 		}
 		if (++n > SET_DIR_MAX)
 			return fail(p, "too many set flags in \"%s\"", ms->arg[1]);
@@ -2003,11 +2044,11 @@ build_state(struct ipt *p, size_t k)
 			continue;
 		}
 		if (!parse_bits(p, o->arg[0], ct_states, ARRAY_LEN(ct_states),
-				conntrack ? "ctstate" : "state", &bits))
+		                conntrack ? "ctstate" : "state", &bits))
 			return false;
 		if (!conntrack && (bits & (CTS_SNAT | CTS_DNAT)))
 			return fail(p, "state \"%s\": SNAT and DNAT need -m conntrack --ctstate",
-				    o->arg[0]);
+			            o->arg[0]);
 		m = add_match(p, M_CTSTATE, o->neg, opt_text(p, o));
 		m->u.bits = bits;
 	}
@@ -2030,7 +2071,7 @@ build_rate(struct ipt *p, size_t k)
 			continue;
 		if (mode)
 			return fail(p, "match \"%s\": only one of its rate options may be given",
-				    name);
+			            name);
 		mode = o;
 		if (strcmp(name, "limit") == 0 || strcmp(name, "hashlimit") == 0) {
 			if (!valid_rate(o->arg[0], name[0] == 'h'))
@@ -2057,7 +2098,7 @@ build_recent(struct ipt *p, size_t k)
 			continue;
 		if (mode)
 			return fail(p, "match \"recent\": only one of --set, --rcheck, --update "
-				       "and --remove may be given");
+			               "and --remove may be given");
 		mode = o;
 	}
 	if (mode == NULL)
@@ -2094,7 +2135,7 @@ build_addrtype(struct ipt *p, size_t k)
 		if (o->def->id == O_OTHER)
 			continue;
 		if (!parse_bits(p, o->arg[0], addr_types, ARRAY_LEN(addr_types), "address type",
-				&bits))
+		                &bits))
 			return false;
 		if (o->def->id == O_SRCTYPE) {
 			src = bits;
@@ -2223,9 +2264,46 @@ build_rpfilter(struct ipt *p, size_t k)
 	bool invert = false;
 
 	FOR_OPTS(p, k, o)
-	invert |= o->def->id == O_INVERT;
+	{
+		invert |= o->def->id == O_INVERT;
+	}
 	/* Cloudflare's SYN comes in on the interface the route back uses */
 	add_const(p, !invert, mod_text(p, k));
+	return true;
+}
+
+/* ttl (IPv4) and hl (IPv6): one comparison; "! --ttl-eq" is "not equal",
+ * as libxt_ttl stores it. */
+static bool
+build_ttl(struct ipt *p, size_t k)
+{
+	struct oinst *mode = NULL;
+	unsigned long long v;
+	struct match *m;
+
+	FOR_OPTS(p, k, o)
+	{
+		if (mode)
+			return fail(p, "match \"%s\" takes one comparison", p->mod[k].def->name);
+		mode = o;
+	}
+	if (mode == NULL)
+		return fail(p, "match \"%s\" needs a comparison", p->mod[k].def->name);
+	if (!parse_uint(mode->arg[0], 0, 255, &v))
+		return fail(p, "bad %s value \"%s\" (0 to 255)", p->mod[k].def->name, mode->arg[0]);
+	m = add_match(p, M_TTL, false, mod_text(p, k));
+	m->u.ttl.value = (uint8_t)v;
+	switch (mode->def->id) {
+	case O_TTL_EQ:
+		m->u.ttl.op = mode->neg ? TTL_NE : TTL_EQ;
+		break;
+	case O_TTL_LT:
+		m->u.ttl.op = TTL_LT;
+		break;
+	default:
+		m->u.ttl.op = TTL_GT;
+		break;
+	}
 	return true;
 }
 
@@ -2307,7 +2385,7 @@ static bool
 build_setmark(struct ipt *p, struct action *a, bool conn)
 {
 	static const unsigned forms[] = {T_SET_XMARK, T_SET_MARK, T_AND_MARK, T_OR_MARK,
-					 T_XOR_MARK};
+	                                 T_XOR_MARK};
 	struct oinst *o = NULL;
 	uint32_t v;
 	uint32_t m;
@@ -2367,8 +2445,8 @@ build_connmark(struct ipt *p, struct action *a)
 		return fail(p, "target CONNMARK: --save-mark and --restore-mark together");
 	if (!target_opt(p, T_SAVE_MARK) && !target_opt(p, T_RESTORE_MARK))
 		return build_setmark(p, a, true);
-	if ((mask && !parse_u32(mask->arg[0], &nfmask)) || (nf && !parse_u32(nf->arg[0], &nfmask)) ||
-	    (ct && !parse_u32(ct->arg[0], &ctmask)))
+	if ((mask && !parse_u32(mask->arg[0], &nfmask)) ||
+	    (nf && !parse_u32(nf->arg[0], &nfmask)) || (ct && !parse_u32(ct->arg[0], &ctmask)))
 		return fail(p, "bad mask in CONNMARK");
 	if (mask)
 		ctmask = nfmask;
@@ -2404,7 +2482,7 @@ parse_nat_port(struct ipt *p, const char *s, struct action *a, struct buf *note)
 			return fail(p, "bad port range \"%s\"", s);
 		if (hi != r.lo)
 			buf_addf(note, "%sport range %s: the first port is used",
-				 note->len ? "; " : "", s);
+			         note->len ? "; " : "", s);
 	}
 	return true;
 }
@@ -2527,7 +2605,7 @@ build_target(struct ipt *p)
 	}
 	if (p->tdef->table && strcmp(p->tdef->table, p->tab->name) != 0)
 		return fail(p, "target %s is valid only in the %s table", p->tdef->name,
-			    p->tdef->table);
+		            p->tdef->table);
 	a->name = xstrdup(p->tname);
 	switch (p->tdef->kind) {
 	case TK_ACCEPT:
@@ -2612,6 +2690,12 @@ ipt_rule_release(struct rule *r)
 		free(m->text);
 	}
 	free(r->m);
+	for (i = 0; i < r->npre; i++) {
+		free(r->pre[i].name);
+		free(r->pre[i].detail);
+		free(r->pre[i].target_name);
+	}
+	free(r->pre);
 	free(r->act.name);
 	free(r->act.detail);
 	free(r->act.target_name);
@@ -2635,7 +2719,7 @@ ipt_chain_flush(struct chain *c)
 
 struct chain *
 ipt_builtin_chain(struct origin *o, const char *table, const char *name, enum family fam,
-		  struct loc loc)
+                  struct loc loc)
 {
 	const struct table *t = FIND(tables, table);
 	const struct builtin *b = t ? table_builtin(t, name) : NULL;
@@ -2660,9 +2744,10 @@ count_chain(struct ipt *p)
 {
 	if (++p->nchains[tab_index(p->tab)] > CAP_CHAINS) {
 		p->stop = true;
-		return fail(p, "more than %u chains in table \"%s\": the rest of the file is "
-			       "not read",
-			    CAP_CHAINS, p->tab->name);
+		return fail(p,
+		            "more than %u chains in table \"%s\": the rest of the file is "
+		            "not read",
+		            CAP_CHAINS, p->tab->name);
 	}
 	return true;
 }
@@ -2700,7 +2785,8 @@ valid_chain_name(struct ipt *p, const char *name)
 	if (name[0] == '\0' || name[0] == '-' || name[0] == '!')
 		return fail(p, "invalid chain name \"%s\"", name);
 	if (strlen(name) > CHAIN_MAXLEN)
-		return fail(p, "chain name \"%s\" is longer than %u characters", name, CHAIN_MAXLEN);
+		return fail(p, "chain name \"%s\" is longer than %u characters", name,
+		            CHAIN_MAXLEN);
 	if (strcmp(name, "ACCEPT") == 0 || strcmp(name, "DROP") == 0 ||
 	    strcmp(name, "QUEUE") == 0 || strcmp(name, "RETURN") == 0)
 		return fail(p, "invalid chain name \"%s\" (a verdict)", name);
@@ -2737,8 +2823,9 @@ set_policy(struct ipt *p, const char *name, const char *policy)
 	struct chain *c = e ? e->c : NULL;
 
 	if (c == NULL || c->hook == HOOK_NONE)
-		return fail(p, "cannot set a policy on \"%s\": not a built-in chain of table \"%s\"",
-			    name, p->tab->name);
+		return fail(p,
+		            "cannot set a policy on \"%s\": not a built-in chain of table \"%s\"",
+		            name, p->tab->name);
 	if (strcmp(policy, "ACCEPT") == 0)
 		c->policy = A_ACCEPT;
 	else if (strcmp(policy, "DROP") == 0)
@@ -2885,7 +2972,7 @@ command_line(struct ipt *p)
 	 * other family's lines) */
 	while (p->ntok > 0 && !p->tok[0].quoted &&
 	       (strcmp(p->tok[0].s, "-4") == 0 || strcmp(p->tok[0].s, "--ipv4") == 0 ||
-		strcmp(p->tok[0].s, "-6") == 0 || strcmp(p->tok[0].s, "--ipv6") == 0)) {
+	        strcmp(p->tok[0].s, "-6") == 0 || strcmp(p->tok[0].s, "--ipv6") == 0)) {
 		bool v6 = strchr(p->tok[0].s, '6') != NULL;
 
 		if (v6 != (p->fam == FAM_V6))
@@ -2908,7 +2995,8 @@ command_line(struct ipt *p)
 			return;
 		if (p->ntok > 2 && !p->tok[2].quoted && isdigit((unsigned char)p->tok[2].s[0])) {
 			if (!parse_uint(p->tok[2].s, 1, c->nrule + 1, &pos)) {
-				fail(p, "bad position \"%s\" to insert at in chain \"%s\" (%zu rules)",
+				fail(p,
+				     "bad position \"%s\" to insert at in chain \"%s\" (%zu rules)",
 				     p->tok[2].s, c->name, c->nrule);
 				return;
 			}
@@ -3092,8 +3180,8 @@ dfs_visit(struct dfs *d, size_t slot)
 				if (!d->depth_reported && r->loc.file == p->in->file) {
 					d->depth_reported = true;
 					input_error(p->in, r->loc.line,
-						    "chain %s: jumps nest deeper than %u chains",
-						    d->path[0]->name, JUMP_DEPTH_MAX);
+					            "chain %s: jumps nest deeper than %u chains",
+					            d->path[0]->name, JUMP_DEPTH_MAX);
 				}
 				continue;
 			}
@@ -3108,7 +3196,7 @@ dfs_visit(struct dfs *d, size_t slot)
 	if (h > JUMP_DEPTH_MAX && !d->depth_reported && c->loc.file == p->in->file) {
 		d->depth_reported = true;
 		input_error(p->in, c->loc.line, "chain %s: jumps nest deeper than %u chains",
-			    c->name, JUMP_DEPTH_MAX);
+		            c->name, JUMP_DEPTH_MAX);
 	}
 }
 

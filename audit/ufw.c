@@ -27,23 +27,15 @@
 #include "parse.h"
 #include "util.h"
 
-enum var {
-	V_ENABLED,
-	V_IPV6,
-	V_INPUT,
-	V_OUTPUT,
-	V_FORWARD,
-	V_MANAGE,
-	V_COUNT
-};
+enum var { V_ENABLED, V_IPV6, V_INPUT, V_OUTPUT, V_FORWARD, V_MANAGE, V_COUNT };
 
 static const char *const var_names[V_COUNT] = {
-	[V_ENABLED] = "ENABLED",
-	[V_IPV6] = "IPV6",
-	[V_INPUT] = "DEFAULT_INPUT_POLICY",
-	[V_OUTPUT] = "DEFAULT_OUTPUT_POLICY",
-	[V_FORWARD] = "DEFAULT_FORWARD_POLICY",
-	[V_MANAGE] = "MANAGE_BUILTINS",
+    [V_ENABLED] = "ENABLED",
+    [V_IPV6] = "IPV6",
+    [V_INPUT] = "DEFAULT_INPUT_POLICY",
+    [V_OUTPUT] = "DEFAULT_OUTPUT_POLICY",
+    [V_FORWARD] = "DEFAULT_FORWARD_POLICY",
+    [V_MANAGE] = "MANAGE_BUILTINS",
 };
 
 struct var_value {
@@ -61,9 +53,9 @@ static const struct {
 	const char *chain;
 	enum var var;
 } dirs[D_COUNT] = {
-	{"input", "INPUT", V_INPUT},
-	{"output", "OUTPUT", V_OUTPUT},
-	{"forward", "FORWARD", V_FORWARD},
+    {"input", "INPUT", V_INPUT},
+    {"output", "OUTPUT", V_OUTPUT},
+    {"forward", "FORWARD", V_FORWARD},
 };
 
 struct policy {
@@ -82,8 +74,8 @@ struct ufw {
 };
 
 static const char *const rule_paths[FAM_COUNT][UFW_NPART] = {
-	{"/etc/ufw/before.rules", "/etc/ufw/after.rules", "/etc/ufw/user.rules"},
-	{"/etc/ufw/before6.rules", "/etc/ufw/after6.rules", "/etc/ufw/user6.rules"},
+    {"/etc/ufw/before.rules", "/etc/ufw/after.rules", "/etc/ufw/user.rules"},
+    {"/etc/ufw/before6.rules", "/etc/ufw/after6.rules", "/etc/ufw/user6.rules"},
 };
 
 /* ---- the shell variable files ---- */
@@ -183,8 +175,8 @@ read_policies(struct ufw *u)
 		p->loc = v->set ? v->loc : (struct loc){u->f->defaults.in->file, 0};
 		if (!v->set) {
 			input_error(u->f->defaults.in, 0,
-				    "%s is not set: ufw-init cannot set the %s policy",
-				    var_names[dirs[d].var], dirs[d].chain);
+			            "%s is not set: ufw-init cannot set the %s policy",
+			            var_names[dirs[d].var], dirs[d].chain);
 			continue;
 		}
 		p->valid = true;
@@ -199,8 +191,9 @@ read_policies(struct ufw *u)
 			p->target = "REJECT";
 		} else {
 			p->valid = false;
-			input_error(v->in, v->loc.line, "%s=\"%s\": ufw takes ACCEPT, DROP or REJECT",
-				    var_names[dirs[d].var], v->value);
+			input_error(v->in, v->loc.line,
+			            "%s=\"%s\": ufw takes ACCEPT, DROP or REJECT",
+			            var_names[dirs[d].var], v->value);
 		}
 	}
 }
@@ -222,7 +215,7 @@ ufw_chain(struct ufw *u, enum family fam, const char *pfx, const char *suffix)
 
 static struct rule *
 synth_rule(struct chain *c, struct loc loc, enum action_kind kind, const char *name,
-	   struct chain *target)
+           struct chain *target)
 {
 	struct rule *r = chain_add_rule(c, loc);
 
@@ -248,7 +241,7 @@ synth_verdict(struct chain *c, struct loc loc, const char *target, enum family f
 	} else {
 		r = synth_rule(c, loc, A_REJECT, target, NULL);
 		r->act.detail =
-			xstrdup(fam == FAM_V6 ? "icmp6-port-unreachable" : "icmp-port-unreachable");
+		    xstrdup(fam == FAM_V6 ? "icmp6-port-unreachable" : "icmp-port-unreachable");
 	}
 }
 
@@ -277,17 +270,38 @@ synth_loopback(struct chain *c, struct loc loc, enum match_kind kind)
 
 /* The chains ufw-init's chains_command lists: what delete_chains flushes. */
 static const char *const ufw_chain_suffixes[] = {
-	"logging-deny",         "logging-allow",         "not-local",
-	"user-logging-input",   "user-limit-accept",     "user-limit",
-	"skip-to-policy-input", "reject-input",          "after-logging-input",
-	"after-input",          "user-input",            "before-input",
-	"before-logging-input", "skip-to-policy-forward", "reject-forward",
-	"after-logging-forward", "after-forward",        "user-logging-forward",
-	"user-forward",         "before-forward",        "before-logging-forward",
-	"track-forward",        "track-output",          "track-input",
-	"skip-to-policy-output", "reject-output",        "after-logging-output",
-	"after-output",         "user-logging-output",   "user-output",
-	"before-output",        "before-logging-output",
+    "logging-deny",
+    "logging-allow",
+    "not-local",
+    "user-logging-input",
+    "user-limit-accept",
+    "user-limit",
+    "skip-to-policy-input",
+    "reject-input",
+    "after-logging-input",
+    "after-input",
+    "user-input",
+    "before-input",
+    "before-logging-input",
+    "skip-to-policy-forward",
+    "reject-forward",
+    "after-logging-forward",
+    "after-forward",
+    "user-logging-forward",
+    "user-forward",
+    "before-forward",
+    "before-logging-forward",
+    "track-forward",
+    "track-output",
+    "track-input",
+    "skip-to-policy-output",
+    "reject-output",
+    "after-logging-output",
+    "after-output",
+    "user-logging-output",
+    "user-output",
+    "before-output",
+    "before-logging-output",
 };
 
 static void
@@ -309,7 +323,7 @@ static void
 primary_chains(struct ufw *u, enum family fam, const char *pfx, struct chain *builtin[D_COUNT])
 {
 	static const char *const stages[] = {"before-logging", "before", "after",
-					     "after-logging", "reject", "track"};
+	                                     "after-logging",  "reject", "track"};
 	char name[64];
 	size_t d;
 	size_t s;
@@ -341,8 +355,8 @@ have_rules(struct ufw *u, enum family fam, enum ufw_part part)
 	if (t->in && t->len > 0)
 		return true;
 	input_error(u->f->conf.in, u->enabled_loc.line,
-		    "ufw is enabled but %s is missing or empty: ufw-init fails to load it",
-		    rule_paths[fam][part]);
+	            "ufw is enabled but %s is missing or empty: ufw-init fails to load it",
+	            rule_paths[fam][part]);
 	return false;
 }
 
@@ -359,9 +373,8 @@ static void
 load_family(struct ufw *u, enum family fam)
 {
 	static const char *const user_chains[] = {
-		"user-input",          "user-output",         "user-forward",
-		"user-logging-input",  "user-logging-output", "user-logging-forward",
-		"user-limit",          "user-limit-accept",
+	    "user-input",          "user-output",          "user-forward", "user-logging-input",
+	    "user-logging-output", "user-logging-forward", "user-limit",   "user-limit-accept",
 	};
 	const char *pfx = fam == FAM_V6 ? "ufw6" : "ufw";
 	struct chain *builtin[D_COUNT];
@@ -392,8 +405,8 @@ load_family(struct ufw *u, enum family fam)
 	for (d = 0; d < D_COUNT; d++) {
 		snprintf(suffix, sizeof(suffix), "skip-to-policy-%s", dirs[d].lower);
 		if (u->pol[d].valid)
-			synth_verdict(ufw_chain(u, fam, pfx, suffix), u->pol[d].loc, u->pol[d].target,
-				      fam);
+			synth_verdict(ufw_chain(u, fam, pfx, suffix), u->pol[d].loc,
+			              u->pol[d].target, fam);
 		else
 			ufw_chain(u, fam, pfx, suffix);
 	}
@@ -429,7 +442,7 @@ load_family(struct ufw *u, enum family fam)
  * built-in chains of table only (policy ACCEPT). */
 static void
 flush_table(struct ufw *u, enum family fam, const char *table, bool only_builtin,
-	    const char *const *names, struct loc loc)
+            const char *const *names, struct loc loc)
 {
 	size_t i;
 
@@ -478,8 +491,8 @@ flush_builtins(struct ufw *u, struct loc loc)
 static void
 lock_down_v6(struct ufw *u)
 {
-	struct loc loc = u->v[V_IPV6].set ? u->v[V_IPV6].loc
-					  : (struct loc){u->f->defaults.in->file, 0};
+	struct loc loc =
+	    u->v[V_IPV6].set ? u->v[V_IPV6].loc : (struct loc){u->f->defaults.in->file, 0};
 	size_t d;
 
 	flush_table(u, FAM_V6, "filter", false, NULL, loc);

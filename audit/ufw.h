@@ -42,7 +42,7 @@ enum ufw_state {
 	UFW_LIVE,     /* ENABLED=yes: the framing and the rule files are in the model */
 	UFW_DISABLED, /* ENABLED is not yes: nothing was loaded; the files are not live */
 	UFW_NO_CONFIG /* ufw.conf or /etc/default/ufw missing or empty: ufw-init aborts
-			 before touching the firewall; nothing was loaded */
+	                 before touching the firewall; nothing was loaded */
 };
 
 /* Load ufw as ufw-init start does, for both families: IPv4 always; IPv6 with
@@ -65,7 +65,7 @@ enum ufw_state ufw_load(struct origin *o, const struct ufw_files *f);
  * type and priority iptables-nft registers for it. NULL when `name` is not a
  * built-in chain of `table` (or `table` is not an iptables table). */
 struct chain *ipt_builtin_chain(struct origin *o, const char *table, const char *name,
-				enum family fam, struct loc loc);
+                                enum family fam, struct loc loc);
 
 /* Free what one rule owns (not the rule itself). */
 void ipt_rule_release(struct rule *r);

@@ -209,10 +209,11 @@ test_errors(void)
 	parse("create a hash:net\nadd a 1.2.3.0/33\n");
 	CHECK_STR(only_error(2), "bad element \"1.2.3.0/33\" for hash:net set \"a\"");
 	parse("create a hash:net\nadd a 0.0.0.0/0\n");
-	CHECK_STR(only_error(2), "\"0.0.0.0/0\": a /0 network cannot be stored in hash:net set \"a\"");
+	CHECK_STR(only_error(2),
+	          "\"0.0.0.0/0\": a /0 network cannot be stored in hash:net set \"a\"");
 	parse("create a hash:ip,port\nadd a 1.2.3.4\n");
 	CHECK_STR(only_error(2), "bad element \"1.2.3.4\" for hash:ip,port set \"a\" (1 parts, 2 "
-				 "expected)");
+	                         "expected)");
 	parse("create a hash:ip,port\nadd a 1.2.3.4,tcp:99999\n");
 	CHECK_STR(only_error(2), "bad port \"tcp:99999\" in set \"a\"");
 	parse("create a hash:ip\nadd a 1.2.3.4 nomatch\n");
@@ -235,7 +236,7 @@ test_errors(void)
 	CHECK_STR(only_error(1), "unknown command \"list\" (ipset save format: create, add, ...)");
 	parse("create a-very-long-set-name-of-more-than-31 hash:ip\n");
 	CHECK_STR(only_error(1), "set name \"a-very-long-set-name-of-more-than-31\" is longer than "
-				 "31 characters");
+	                         "31 characters");
 	parse("create a hash:ip\nadd a 1.1.1.1\0\nadd a 1.1.1.2\n");
 	CHECK(O.ndiag == 0); /* strlen stops at the NUL: see test_nul */
 	CHECK(IN->status == IN_OK);

@@ -31,7 +31,7 @@ static void
 parse_fam(const char *text, enum family fam)
 {
 	IN = origin_add_input(&O, fam == FAM_V4 ? IN_IPTABLES : IN_IP6TABLES,
-			      fam == FAM_V4 ? "/etc/iptables/rules.v4" : "/etc/iptables/rules.v6");
+	                      fam == FAM_V4 ? "/etc/iptables/rules.v4" : "/etc/iptables/rules.v6");
 	parse_iptables(&O, IN, text, strlen(text), fam);
 }
 
@@ -213,9 +213,9 @@ test_addresses(void)
 	CHECK(r && r->m[0].neg && r->m[0].kind == M_SADDR);
 	CHECK_STR(r->m[0].text, "-s ! 10.0.0.0/8");
 	CHECK_STR(rule_error("-s example.com -j DROP"),
-		  "\"example.com\" is not an IP address (host names are not resolved)");
+	          "\"example.com\" is not an IP address (host names are not resolved)");
 	CHECK_STR(rule_error("-s 2001:db8::1 -j DROP"),
-		  "\"2001:db8::1\" is an IPv6 address in an IPv4 ruleset");
+	          "\"2001:db8::1\" is an IPv6 address in an IPv4 ruleset");
 	CHECK_STR(rule_error("-s 1.2.3.4/33 -j DROP"), "bad address \"1.2.3.4/33\"");
 	CHECK_STR(rule_error("-s 1.2.3.4 -s 1.2.3.5"), "multiple -s flags not allowed");
 }
@@ -253,7 +253,7 @@ test_interfaces(void)
 	CHECK(r->m[1].kind == M_OIF && strcmp(r->m[1].u.ifname, "lo") == 0 && r->m[1].neg);
 	CHECK_STR(r->m[1].text, "! -o lo");
 	CHECK_STR(rule_error("-i averyveryverylongname -j ACCEPT"),
-		  "bad interface name \"averyveryverylongname\" (15 characters at most)");
+	          "bad interface name \"averyveryverylongname\" (15 characters at most)");
 }
 
 static void
@@ -298,11 +298,11 @@ test_tcp_udp(void)
 	CHECK_STR(rule_error("! -p tcp --dport 22 -j ACCEPT"), "unknown option \"--dport\"");
 	CHECK_STR(rule_error("-m tcp --dport 22 -j ACCEPT"), "match \"tcp\" needs \"-p tcp\"");
 	CHECK_STR(rule_error("-p tcp --dport 80:22 -j ACCEPT"),
-		  "invalid port range \"80:22\" (min > max)");
+	          "invalid port range \"80:22\" (min > max)");
 	CHECK_STR(rule_error("-p tcp --dport gopherx -j ACCEPT"),
-		  "unknown port or service \"gopherx\"");
+	          "unknown port or service \"gopherx\"");
 	CHECK_STR(rule_error("-p tcp --tcp-flags SYN,FOO SYN -j ACCEPT"),
-		  "unknown TCP flag \"FOO\"");
+	          "unknown TCP flag \"FOO\"");
 	CHECK_STR(rule_error("-p tcp --dport"), "option \"--dport\" requires an argument");
 }
 
@@ -323,9 +323,9 @@ test_multiport(void)
 	CHECK(r && r->m[1].kind == M_UNKNOWN);
 	CHECK_STR(r->m[1].text, "--ports 80,443");
 	CHECK_STR(rule_error("-p tcp -m multiport --dports 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16"),
-		  "too many ports in \"1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16\" (15 at most)");
+	          "too many ports in \"1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16\" (15 at most)");
 	CHECK_STR(rule_error("-m multiport --dports 80 -j ACCEPT"),
-		  "match \"multiport\" needs \"-p tcp\", udp, udplite, sctp or dccp");
+	          "match \"multiport\" needs \"-p tcp\", udp, udplite, sctp or dccp");
 }
 
 static void
@@ -334,13 +334,13 @@ test_iprange(void)
 	struct rule *r;
 
 	r = one_rule("-m iprange --src-range 10.0.0.5-10.0.0.9 ! --dst-range 1.1.1.1-1.1.1.2 -j "
-		     "DROP");
+	             "DROP");
 	CHECK(r && r->nmatch == 2);
 	CHECK(r->m[0].kind == M_SADDR && r->m[0].u.addrs.v[0].lo == 0x0a000005u &&
 	      r->m[0].u.addrs.v[0].hi == 0x0a000009u);
 	CHECK(r->m[1].kind == M_DADDR && r->m[1].neg);
 	CHECK_STR(rule_error("-m iprange --src-range 10.0.0.9-10.0.0.5 -j DROP"),
-		  "bad address \"10.0.0.9-10.0.0.5\"");
+	          "bad address \"10.0.0.9-10.0.0.5\"");
 }
 
 static void
@@ -350,14 +350,14 @@ test_set(void)
 	struct match *m;
 
 	r = one_rule("-p tcp -m multiport --dports 80,443 -m set --match-set f2b-nginx src -j "
-		     "REJECT --reject-with icmp-port-unreachable");
+	             "REJECT --reject-with icmp-port-unreachable");
 	CHECK(r && r->nmatch == 3);
 	m = &r->m[2];
 	CHECK(m->kind == M_SET && !m->neg && m->u.set.set == NULL);
 	CHECK_STR(m->u.set.name, "f2b-nginx");
 	CHECK(m->u.set.ndir == 1 && m->u.set.dir[0] == SD_SRC);
 	r = one_rule("-m set ! --match-set allow src,dst --return-nomatch ! --update-counters -j "
-		     "DROP");
+	             "DROP");
 	CHECK(r && r->nmatch == 1 && r->m[0].neg && r->m[0].u.set.ndir == 2 &&
 	      r->m[0].u.set.dir[1] == SD_DST);
 	r = one_rule("-m set --match-set x src --packets-gt 10 -j DROP");
@@ -367,7 +367,7 @@ test_set(void)
 	CHECK(r && r->act.kind == A_CONTINUE);
 	CHECK_STR(r->act.name, "SET");
 	CHECK_STR(rule_error("-m set --match-set x up -j DROP"),
-		  "bad set flags \"up\" (src or dst, comma separated)");
+	          "bad set flags \"up\" (src or dst, comma separated)");
 }
 
 static void
@@ -376,15 +376,14 @@ test_state(void)
 	struct rule *r;
 
 	r = one_rule("-m state --state RELATED,ESTABLISHED -j ACCEPT");
-	CHECK(r && r->m[0].kind == M_CTSTATE &&
-	      r->m[0].u.bits == (CTS_RELATED | CTS_ESTABLISHED));
+	CHECK(r && r->m[0].kind == M_CTSTATE && r->m[0].u.bits == (CTS_RELATED | CTS_ESTABLISHED));
 	r = one_rule("-m conntrack ! --ctstate new,INVALID,dnat --ctdir ORIGINAL -j DROP");
 	CHECK(r && r->nmatch == 2 && r->m[0].kind == M_CTSTATE && r->m[0].neg &&
 	      r->m[0].u.bits == (CTS_NEW | CTS_INVALID | CTS_DNAT));
 	CHECK(r->m[1].kind == M_UNKNOWN);
 	CHECK_STR(r->m[1].text, "--ctdir ORIGINAL");
 	CHECK_STR(rule_error("-m state --state DNAT -j DROP"),
-		  "state \"DNAT\": SNAT and DNAT need -m conntrack --ctstate");
+	          "state \"DNAT\": SNAT and DNAT need -m conntrack --ctstate");
 	CHECK_STR(rule_error("-m conntrack --ctstate FOO -j DROP"), "unknown ctstate \"FOO\"");
 }
 
@@ -400,12 +399,12 @@ test_rates(void)
 	CHECK(m->kind == M_RATE && m->u.rate.light && !m->u.rate.heavy && !m->neg);
 	CHECK_STR(m->text, "-m limit --limit 10/s --limit-burst 20");
 	r = one_rule("-m hashlimit --hashlimit-upto 50/sec --hashlimit-burst 100 --hashlimit-mode "
-		     "srcip --hashlimit-name http -j ACCEPT");
+	             "srcip --hashlimit-name http -j ACCEPT");
 	CHECK(r && r->m[0].u.rate.light && !r->m[0].u.rate.heavy);
 	r = one_rule("-m hashlimit --hashlimit-above 1mb/s --hashlimit-name x -j DROP");
 	CHECK(r && !r->m[0].u.rate.light && r->m[0].u.rate.heavy);
 	r = one_rule("-p tcp --syn -m connlimit --connlimit-above 20 --connlimit-mask 32 "
-		     "--connlimit-saddr -j REJECT --reject-with tcp-reset");
+	             "--connlimit-saddr -j REJECT --reject-with tcp-reset");
 	CHECK(r && r->m[2].kind == M_RATE && !r->m[2].u.rate.light && r->m[2].u.rate.heavy);
 	CHECK(r->act.kind == A_REJECT);
 	CHECK_STR(r->act.detail, "tcp-reset");
@@ -414,7 +413,7 @@ test_rates(void)
 	r = one_rule("-m recent --set --name DEFAULT --mask 255.255.255.255 --rsource");
 	CHECK(r && r->m[0].kind == M_ALWAYS);
 	r = one_rule("-m recent --update --seconds 60 --hitcount 10 --name DEFAULT --rsource -j "
-		     "DROP");
+	             "DROP");
 	CHECK(r && r->m[0].kind == M_RATE && !r->m[0].u.rate.light && r->m[0].u.rate.heavy);
 	r = one_rule("-m recent ! --rcheck --seconds 60 -j DROP");
 	CHECK(r && r->m[0].kind == M_RATE && r->m[0].neg);
@@ -424,10 +423,10 @@ test_rates(void)
 	CHECK(r && r->m[0].kind == M_RATE && r->m[0].u.rate.light && !r->m[0].u.rate.heavy);
 	CHECK_STR(rule_error("-m limit --limit fast -j ACCEPT"), "bad rate \"fast\"");
 	CHECK_STR(rule_error("-m limit ! --limit 1/s -j ACCEPT"),
-		  "option \"--limit\" cannot be negated");
+	          "option \"--limit\" cannot be negated");
 	CHECK_STR(rule_error("-m recent --set --update -j ACCEPT"),
-		  "match \"recent\": only one of --set, --rcheck, --update and --remove may be "
-		  "given");
+	          "match \"recent\": only one of --set, --rcheck, --update and --remove may be "
+	          "given");
 }
 
 static void
@@ -437,7 +436,7 @@ test_addrtype_mark_icmp(void)
 	struct match *m;
 
 	r = one_rule("-m addrtype ! --src-type LOCAL,broadcast --dst-type LOCAL --limit-iface-in "
-		     "-j RETURN");
+	             "-j RETURN");
 	CHECK(r && r->nmatch == 1);
 	m = &r->m[0];
 	CHECK(m->kind == M_ADDRTYPE && m->u.addrtype.src == (AT_LOCAL | AT_BROADCAST) &&
@@ -449,18 +448,16 @@ test_addrtype_mark_icmp(void)
 	CHECK(r && r->m[0].kind == M_CONNMARK && r->m[0].neg && r->m[0].u.mark.value == 12 &&
 	      r->m[0].u.mark.mask == 0xffffffffu);
 	r = one_rule("-p icmp -m icmp --icmp-type 3/4 -j ACCEPT");
-	CHECK(r && r->m[1].kind == M_ICMP && r->m[1].u.icmp.type == 3 &&
-	      r->m[1].u.icmp.code == 4);
+	CHECK(r && r->m[1].kind == M_ICMP && r->m[1].u.icmp.type == 3 && r->m[1].u.icmp.code == 4);
 	r = one_rule("-p icmp --icmp-type echo-request -j ACCEPT");
 	CHECK(r && r->m[1].u.icmp.type == 8 && r->m[1].u.icmp.code == -1);
 	r = one_rule("-p icmp ! --icmp-type any -j DROP");
 	CHECK(r && r->m[1].u.icmp.type == -1 && r->m[1].neg);
-	CHECK_STR(rule_error("-p icmp --icmp-type bogus -j ACCEPT"),
-		  "unknown ICMP type \"bogus\"");
+	CHECK_STR(rule_error("-p icmp --icmp-type bogus -j ACCEPT"), "unknown ICMP type \"bogus\"");
 	CHECK_STR(rule_error("-m addrtype --src-type LOCALS"), "unknown address type \"LOCALS\"");
 	CHECK_STR(rule_error("-m mark --mark 0xfffffffff"), "bad mark \"0xfffffffff\"");
 	CHECK_STR(rule_error("-p icmpv6 -m icmp6 --icmpv6-type 128"),
-		  "match \"icmp6\" is for IPv6 only");
+	          "match \"icmp6\" is for IPv6 only");
 }
 
 static void
@@ -492,7 +489,7 @@ test_constant_matches(void)
 	CHECK(r && r->m[0].kind == M_NEVER);
 	/* unknown matches keep their options, and parsing stays in step */
 	r = one_rule("-m string --string \"GET /x\" --algo bm -m u32 --u32 0>>22&0x3C@12 -p tcp "
-		     "--dport 80 -m mac --mac-source 00:11:22:33:44:55 -j DROP");
+	             "--dport 80 -m mac --mac-source 00:11:22:33:44:55 -j DROP");
 	CHECK(r && r->nmatch == 5);
 	CHECK(r->m[0].kind == M_PROTO && r->m[1].kind == M_UNKNOWN);
 	CHECK_STR(r->m[1].text, "-m string --string \"GET /x\" --algo bm");
@@ -504,6 +501,13 @@ test_constant_matches(void)
 	CHECK(r && r->m[0].kind == M_UNKNOWN);
 	CHECK_STR(r->m[0].text, "-m statistic --mode random --probability 0.5");
 	CHECK_STR(rule_error("-m rt --rt-type 0 -j DROP"), "match \"rt\" is for IPv6 only");
+	r = one_rule("-m ttl --ttl-gt 5 -j ACCEPT");
+	CHECK(r && r->m[0].kind == M_TTL && r->m[0].u.ttl.op == TTL_GT && r->m[0].u.ttl.value == 5);
+	r = one_rule("-m ttl ! --ttl-eq 64 -j DROP");
+	CHECK(r && r->m[0].u.ttl.op == TTL_NE && !r->m[0].neg);
+	CHECK_STR(r->m[0].text, "-m ttl ! --ttl-eq 64");
+	CHECK_STR(rule_error("-m ttl --ttl-lt 256 -j DROP"), "bad ttl value \"256\" (0 to 255)");
+	CHECK_STR(rule_error("-m hl --hl-eq 255 -j DROP"), "match \"hl\" is for IPv6 only");
 }
 
 static void
@@ -537,7 +541,7 @@ test_targets(void)
 	CHECK(r && r->act.kind == A_DROP);
 	CHECK_STR(r->act.name, "TARPIT");
 	r = one_rule("-p tcp -m tcp --syn -j SYNPROXY --sack-perm --timestamp --wscale 7 --mss "
-		     "1460");
+	             "1460");
 	CHECK(r && r->act.kind == A_UNKNOWN);
 	CHECK_STR(r->act.detail, "--sack-perm --timestamp --wscale 7 --mss 1460");
 	r = one_rule("-j DELUDE --foo 1");
@@ -566,9 +570,9 @@ test_targets(void)
 	CHECK_STR(rule_error("-g NOSUCH"), "goto to undefined chain \"NOSUCH\"");
 	CHECK_STR(rule_error("-j INPUT"), "cannot jump to built-in chain \"INPUT\"");
 	CHECK_STR(rule_error("-j DNAT --to-destination 10.0.0.1"),
-		  "target DNAT is valid only in the nat table");
+	          "target DNAT is valid only in the nat table");
 	CHECK_STR(rule_error("-j REJECT --reject-with icmp-bogus"),
-		  "unknown --reject-with type \"icmp-bogus\"");
+	          "unknown --reject-with type \"icmp-bogus\"");
 	CHECK_STR(rule_error("-j ACCEPT --log-prefix x"), "unknown option \"--log-prefix\"");
 	CHECK_STR(rule_error("-j ACCEPT -j DROP"), "multiple -j/-g flags not allowed");
 }
@@ -599,7 +603,7 @@ test_nat_raw_targets(void)
 	      c->rules[0]->act.to_port == 8080 && c->rules[0]->act.detail == NULL);
 	CHECK(c->rules[1]->act.to_addr == 0x0a000002u && c->rules[1]->act.to_port == 8000);
 	CHECK_STR(c->rules[1]->act.detail, "address range 10.0.0.2-10.0.0.9: the first address is "
-					   "used; port range 8000-8010: the first port is used");
+	                                   "used; port range 8000-8010: the first port is used");
 	CHECK(!c->rules[2]->act.has_addr && c->rules[2]->act.to_port == 9000);
 	CHECK(c->rules[3]->act.kind == A_REDIRECT && c->rules[3]->act.to_port == 8443);
 	CHECK(c->rules[4]->act.kind == A_REDIRECT && c->rules[4]->act.to_port == 0);
@@ -629,20 +633,46 @@ test_commands(void)
 }
 
 static void
+test_flush(void)
+{
+	parse4("*filter\n:u - [0:0]\n-A INPUT -j ACCEPT\n-A u -j ACCEPT\n-F INPUT\n"
+	       "-A INPUT -j DROP\n-Z\nCOMMIT\n*filter\n-F\n-A u -j RETURN\nCOMMIT\n");
+	CHECK(O.ndiag == 0);
+	CHECK(filter4("INPUT")->nrule == 0);
+	CHECK(filter4("u")->nrule == 1 && filter4("u")->rules[0]->act.kind == A_RETURN);
+}
+
+static void
+test_syntax_errors(void)
+{
+	CHECK_STR(rule_error("! ! -s 1.2.3.4 -j DROP"), "multiple \"!\" flags not allowed");
+	CHECK_STR(rule_error("! -m tcp -j DROP"), "\"!\" not allowed before \"-m\"");
+	CHECK_STR(rule_error("-t nat -j DROP"), "the -t option cannot be used in a rules file");
+	CHECK_STR(rule_error("-j DROP !"), "\"!\" not followed by an option");
+	CHECK_STR(rule_error("-m comment --comment"), "option \"--comment\" requires an argument");
+	CHECK_STR(rule_error("-p tcp --tcp-flags SYN"),
+	          "option \"--tcp-flags\" requires two arguments");
+	CHECK_STR(rule_error("-j MARK"), "target MARK needs a mark option");
+	CHECK_STR(rule_error("-m set --match-set"),
+	          "option \"--match-set\" requires two arguments");
+}
+
+static void
 test_missing_commit(void)
 {
 	parse4("*filter\n:INPUT DROP [0:0]\n-A INPUT -j ACCEPT\n");
 	CHECK(O.ndiag == 1 && O.diags[0].loc.line == 1);
 	CHECK_STR(O.diags[0].msg,
-		  "missing COMMIT for table \"filter\" (iptables-restore rejects the file)");
+	          "missing COMMIT for table \"filter\" (iptables-restore rejects the file)");
 	CHECK(strcmp(O.diags[0].loc.file, "/etc/iptables/rules.v4") == 0);
 	parse4("*filter\n-A INPUT -j ACCEPT\n*nat\nCOMMIT\n");
 	CHECK(O.ndiag == 1 && O.diags[0].loc.line == 3);
 	CHECK_STR(O.diags[0].msg, "COMMIT expected: table \"filter\" (line 1) is not committed");
 	parse4("-A INPUT -j ACCEPT\nCOMMIT\n*bogus\n-A X\nCOMMIT\n");
 	CHECK(O.ndiag == 3);
-	CHECK_STR(O.diags[0].msg,
-		  "\"-A INPUT -j ACCEPT\" outside a table (no *filter or other table line before it)");
+	CHECK_STR(
+	    O.diags[0].msg,
+	    "\"-A INPUT -j ACCEPT\" outside a table (no *filter or other table line before it)");
 	CHECK_STR(O.diags[1].msg, "COMMIT outside a table");
 	CHECK_STR(O.diags[2].msg, "unknown table \"bogus\"");
 }
@@ -657,7 +687,8 @@ test_unknown_option(void)
 	c = filter4("INPUT");
 	CHECK(c->nrule == 1 && c->rules[0]->loc.line == 3);
 	CHECK(O.ndiag == 3);
-	CHECK(O.diags[0].loc.line == 2 && strcmp(O.diags[0].loc.file, "/etc/iptables/rules.v4") == 0);
+	CHECK(O.diags[0].loc.line == 2 &&
+	      strcmp(O.diags[0].loc.file, "/etc/iptables/rules.v4") == 0);
 	CHECK_STR(O.diags[0].msg, "unknown option \"--foo\"");
 	CHECK(O.diags[1].loc.line == 4);
 	CHECK_STR(O.diags[1].msg, "chain \"NOPE\" does not exist in table \"filter\"");
@@ -767,9 +798,9 @@ test_reuse_across_files(void)
 
 	reset();
 	parse_fam("*filter\n:INPUT DROP [0:0]\n:shared - [0:0]\n-A INPUT -j shared\nCOMMIT\n",
-		  FAM_V4);
+	          FAM_V4);
 	parse_fam("*filter\n:shared - [0:0]\n-A shared -j ACCEPT\n-A INPUT -j shared\nCOMMIT\n",
-		  FAM_V4);
+	          FAM_V4);
 	CHECK(O.ndiag == 0);
 	c = filter4("INPUT");
 	CHECK(c->nrule == 2 && c->policy == A_DROP);
@@ -791,10 +822,10 @@ test_performance(void)
 		buf_addf(&b, ":chain%05d - [0:0]\n", i);
 	for (i = 0; i < 100000; i++)
 		buf_addf(&b,
-			 "-A chain%05d -s 10.%d.%d.0/24 -p tcp -m multiport --dports 80,443 -m "
-			 "conntrack --ctstate NEW -m comment --comment \"rule %d\" -j %s\n",
-			 i % 10000, (i >> 16) & 255, (i >> 8) & 255, i,
-			 i % 10 == 9 ? "RETURN" : "ACCEPT");
+		         "-A chain%05d -s 10.%d.%d.0/24 -p tcp -m multiport --dports 80,443 -m "
+		         "conntrack --ctstate NEW -m comment --comment \"rule %d\" -j %s\n",
+		         i % 10000, (i >> 16) & 255, (i >> 8) & 255, i,
+		         i % 10 == 9 ? "RETURN" : "ACCEPT");
 	for (i = 0; i < 10000; i++)
 		buf_addf(&b, "-A INPUT -i eth%d -j chain%05d\n", i % 4, i);
 	buf_adds(&b, "COMMIT\n");
@@ -811,60 +842,59 @@ test_performance(void)
 /* ---- ufw ---- */
 
 static const char ufw_conf[] = "# /etc/ufw/ufw.conf\nENABLED=yes\nLOGLEVEL=low\n";
-static const char ufw_defaults[] =
-	"IPV6=yes\n"
-	"DEFAULT_INPUT_POLICY=\"DROP\"\n"
-	"DEFAULT_OUTPUT_POLICY=\"ACCEPT\"\n"
-	"DEFAULT_FORWARD_POLICY=\"REJECT\"\n"
-	"MANAGE_BUILTINS=no\n";
+static const char ufw_defaults[] = "IPV6=yes\n"
+                                   "DEFAULT_INPUT_POLICY=\"DROP\"\n"
+                                   "DEFAULT_OUTPUT_POLICY=\"ACCEPT\"\n"
+                                   "DEFAULT_FORWARD_POLICY=\"REJECT\"\n"
+                                   "MANAGE_BUILTINS=no\n";
 static const char before_rules[] =
-	"*filter\n:ufw-before-input - [0:0]\n:ufw-before-output - [0:0]\n"
-	":ufw-before-forward - [0:0]\n:ufw-not-local - [0:0]\n"
-	"-A ufw-before-input -i lo -j ACCEPT\n"
-	"-A ufw-before-input -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n"
-	"-A ufw-before-input -m conntrack --ctstate INVALID -j ufw-logging-deny\n"
-	"-A ufw-before-input -p icmp --icmp-type destination-unreachable -j ACCEPT\n"
-	"-A ufw-before-input -p udp --sport 67 --dport 68 -j ACCEPT\n"
-	"-A ufw-before-input -j ufw-not-local\n"
-	"-A ufw-not-local -m addrtype --dst-type LOCAL -j RETURN\n"
-	"-A ufw-not-local -m limit --limit 3/min --limit-burst 10 -j ufw-logging-deny\n"
-	"-A ufw-not-local -j DROP\n"
-	"COMMIT\n";
+    "*filter\n:ufw-before-input - [0:0]\n:ufw-before-output - [0:0]\n"
+    ":ufw-before-forward - [0:0]\n:ufw-not-local - [0:0]\n"
+    "-A ufw-before-input -i lo -j ACCEPT\n"
+    "-A ufw-before-input -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n"
+    "-A ufw-before-input -m conntrack --ctstate INVALID -j ufw-logging-deny\n"
+    "-A ufw-before-input -p icmp --icmp-type destination-unreachable -j ACCEPT\n"
+    "-A ufw-before-input -p udp --sport 67 --dport 68 -j ACCEPT\n"
+    "-A ufw-before-input -j ufw-not-local\n"
+    "-A ufw-not-local -m addrtype --dst-type LOCAL -j RETURN\n"
+    "-A ufw-not-local -m limit --limit 3/min --limit-burst 10 -j ufw-logging-deny\n"
+    "-A ufw-not-local -j DROP\n"
+    "COMMIT\n";
 static const char after_rules[] =
-	"*filter\n:ufw-after-input - [0:0]\n:ufw-after-output - [0:0]\n"
-	":ufw-after-forward - [0:0]\n"
-	"-A ufw-after-input -p tcp --dport 139 -j ufw-skip-to-policy-input\n"
-	"-A ufw-after-input -m addrtype --dst-type BROADCAST -j ufw-skip-to-policy-input\n"
-	"COMMIT\n";
+    "*filter\n:ufw-after-input - [0:0]\n:ufw-after-output - [0:0]\n"
+    ":ufw-after-forward - [0:0]\n"
+    "-A ufw-after-input -p tcp --dport 139 -j ufw-skip-to-policy-input\n"
+    "-A ufw-after-input -m addrtype --dst-type BROADCAST -j ufw-skip-to-policy-input\n"
+    "COMMIT\n";
 static const char user_rules[] =
-	"*filter\n:ufw-user-input - [0:0]\n:ufw-user-output - [0:0]\n"
-	":ufw-user-forward - [0:0]\n:ufw-before-logging-input - [0:0]\n"
-	":ufw-after-logging-input - [0:0]\n:ufw-logging-deny - [0:0]\n"
-	":ufw-logging-allow - [0:0]\n:ufw-user-limit - [0:0]\n:ufw-user-limit-accept - [0:0]\n"
-	"### RULES ###\n\n### tuple ### allow tcp 443 0.0.0.0/0 any 0.0.0.0/0 in\n"
-	"-A ufw-user-input -p tcp --dport 443 -j ACCEPT\n"
-	"-A ufw-user-input -p tcp --dport 22 -m conntrack --ctstate NEW -m recent --set\n"
-	"-A ufw-user-input -p tcp --dport 22 -m conntrack --ctstate NEW -m recent --update "
-	"--seconds 30 --hitcount 6 -j ufw-user-limit\n"
-	"-A ufw-user-input -p tcp -m multiport --dports 80,443 -m comment --comment "
-	"'dapp_Nginx%20Full' -j ACCEPT\n"
-	"### END RULES ###\n"
-	"-A ufw-after-logging-input -j LOG --log-prefix \"[UFW BLOCK] \" -m limit --limit 3/min "
-	"--limit-burst 10\n"
-	"-A ufw-user-limit -m limit --limit 3/minute -j LOG --log-prefix \"[UFW LIMIT BLOCK] \"\n"
-	"-A ufw-user-limit -j REJECT\n-A ufw-user-limit-accept -j ACCEPT\nCOMMIT\n";
+    "*filter\n:ufw-user-input - [0:0]\n:ufw-user-output - [0:0]\n"
+    ":ufw-user-forward - [0:0]\n:ufw-before-logging-input - [0:0]\n"
+    ":ufw-after-logging-input - [0:0]\n:ufw-logging-deny - [0:0]\n"
+    ":ufw-logging-allow - [0:0]\n:ufw-user-limit - [0:0]\n:ufw-user-limit-accept - [0:0]\n"
+    "### RULES ###\n\n### tuple ### allow tcp 443 0.0.0.0/0 any 0.0.0.0/0 in\n"
+    "-A ufw-user-input -p tcp --dport 443 -j ACCEPT\n"
+    "-A ufw-user-input -p tcp --dport 22 -m conntrack --ctstate NEW -m recent --set\n"
+    "-A ufw-user-input -p tcp --dport 22 -m conntrack --ctstate NEW -m recent --update "
+    "--seconds 30 --hitcount 6 -j ufw-user-limit\n"
+    "-A ufw-user-input -p tcp -m multiport --dports 80,443 -m comment --comment "
+    "'dapp_Nginx%20Full' -j ACCEPT\n"
+    "### END RULES ###\n"
+    "-A ufw-after-logging-input -j LOG --log-prefix \"[UFW BLOCK] \" -m limit --limit 3/min "
+    "--limit-burst 10\n"
+    "-A ufw-user-limit -m limit --limit 3/minute -j LOG --log-prefix \"[UFW LIMIT BLOCK] \"\n"
+    "-A ufw-user-limit -j REJECT\n-A ufw-user-limit-accept -j ACCEPT\nCOMMIT\n";
 static const char before6_rules[] =
-	"*filter\n:ufw6-before-input - [0:0]\n:ufw6-before-output - [0:0]\n"
-	":ufw6-before-forward - [0:0]\n-A ufw6-before-input -i lo -j ACCEPT\n"
-	"-A ufw6-before-input -m rt --rt-type 0 -j DROP\n"
-	"-A ufw6-before-input -p icmpv6 --icmpv6-type router-solicitation -m hl --hl-eq 255 -j "
-	"ACCEPT\n-A ufw6-before-input -p icmpv6 --icmpv6-type 130 -s fe80::/10 -j ACCEPT\n"
-	"COMMIT\n";
+    "*filter\n:ufw6-before-input - [0:0]\n:ufw6-before-output - [0:0]\n"
+    ":ufw6-before-forward - [0:0]\n-A ufw6-before-input -i lo -j ACCEPT\n"
+    "-A ufw6-before-input -m rt --rt-type 0 -j DROP\n"
+    "-A ufw6-before-input -p icmpv6 --icmpv6-type router-solicitation -m hl --hl-eq 255 -j "
+    "ACCEPT\n-A ufw6-before-input -p icmpv6 --icmpv6-type 130 -s fe80::/10 -j ACCEPT\n"
+    "COMMIT\n";
 static const char after6_rules[] = "*filter\n:ufw6-after-input - [0:0]\n"
-				   ":ufw6-after-output - [0:0]\n:ufw6-after-forward - [0:0]\n"
-				   "COMMIT\n";
+                                   ":ufw6-after-output - [0:0]\n:ufw6-after-forward - [0:0]\n"
+                                   "COMMIT\n";
 static const char user6_rules[] = "*filter\n:ufw6-user-input - [0:0]\n"
-				  "-A ufw6-user-input -p tcp --dport 443 -j ACCEPT\nCOMMIT\n";
+                                  "-A ufw6-user-input -p tcp --dport 443 -j ACCEPT\nCOMMIT\n";
 
 static void
 ufw_text(struct ufw_text *t, const char *path, const char *data)
@@ -893,8 +923,8 @@ static void
 test_ufw_framing(void)
 {
 	static const char *const order[] = {"ufw-before-logging-input", "ufw-before-input",
-					    "ufw-after-input", "ufw-after-logging-input",
-					    "ufw-reject-input", "ufw-track-input"};
+	                                    "ufw-after-input",          "ufw-after-logging-input",
+	                                    "ufw-reject-input",         "ufw-track-input"};
 	struct ufw_files f;
 	struct chain *c;
 	struct rule *r;
@@ -920,7 +950,8 @@ test_ufw_framing(void)
 	/* before.rules, then the jump to the user chain */
 	c = filter4("ufw-before-input");
 	CHECK(c && c->nrule == 7);
-	CHECK(c->rules[0]->loc.line == 6 && strcmp(c->rules[0]->loc.file, "/etc/ufw/before.rules") == 0);
+	CHECK(c->rules[0]->loc.line == 6 &&
+	      strcmp(c->rules[0]->loc.file, "/etc/ufw/before.rules") == 0);
 	r = c->rules[6];
 	CHECK(r->act.kind == A_JUMP && r->act.target == filter4("ufw-user-input"));
 	CHECK_STR(r->loc.file, "/etc/default/ufw");
@@ -929,7 +960,8 @@ test_ufw_framing(void)
 	CHECK(c->rules[0]->m[1].kind == M_DPORT && c->rules[0]->m[1].u.ports.v[0].lo == 443);
 	CHECK(c->rules[1]->nmatch == 4 && c->rules[1]->m[2].kind == M_CTSTATE);
 	CHECK(c->rules[1]->m[3].kind == M_ALWAYS);
-	CHECK(c->rules[2]->m[3].kind == M_RATE && c->rules[2]->act.target == filter4("ufw-user-limit"));
+	CHECK(c->rules[2]->m[3].kind == M_RATE &&
+	      c->rules[2]->act.target == filter4("ufw-user-limit"));
 	CHECK_STR(c->rules[3]->comment, "'dapp_Nginx%20Full'");
 	/* DROP: skip-to-policy drops, no track rules, no reject rule */
 	c = filter4("ufw-skip-to-policy-input");
@@ -951,6 +983,8 @@ test_ufw_framing(void)
 	CHECK_STR(c->rules[1]->act.target_name, "ufw6-before-input");
 	c = chain_of("filter", "ufw6-before-input", FAM_V6);
 	CHECK(c && c->nrule == 5 && c->rules[1]->m[0].kind == M_NEVER);
+	CHECK(c->rules[2]->m[2].kind == M_TTL && c->rules[2]->m[2].u.ttl.op == TTL_EQ &&
+	      c->rules[2]->m[2].u.ttl.value == 255);
 	CHECK(c->rules[4]->act.target == chain_of("filter", "ufw6-user-input", FAM_V6));
 	for (i = 0; i < O.ninput; i++)
 		CHECK(O.inputs[i]->status == IN_OK);
@@ -971,8 +1005,9 @@ test_ufw_states(void)
 	ufw_setup(&f, ufw_conf, "");
 	CHECK(ufw_load(&O, &f) == UFW_NO_CONFIG);
 	/* IPv6 off: ufw-init's lock-down */
-	ufw_setup(&f, ufw_conf, "IPV6=no\nDEFAULT_INPUT_POLICY=ACCEPT\n"
-				"DEFAULT_OUTPUT_POLICY=ACCEPT\nDEFAULT_FORWARD_POLICY=DROP\n");
+	ufw_setup(&f, ufw_conf,
+	          "IPV6=no\nDEFAULT_INPUT_POLICY=ACCEPT\n"
+	          "DEFAULT_OUTPUT_POLICY=ACCEPT\nDEFAULT_FORWARD_POLICY=DROP\n");
 	CHECK(ufw_load(&O, &f) == UFW_LIVE);
 	CHECK(O.ndiag == 0);
 	c = chain_of("filter", "INPUT", FAM_V6);
@@ -982,15 +1017,17 @@ test_ufw_states(void)
 	CHECK(filter4("INPUT")->policy == A_ACCEPT);
 	CHECK(filter4("ufw-track-input")->nrule == 2);
 	/* a bad policy and a missing rule file */
-	ufw_setup(&f, ufw_conf, "IPV6=yes\nDEFAULT_INPUT_POLICY=deny\n"
-				"DEFAULT_OUTPUT_POLICY=ACCEPT\nDEFAULT_FORWARD_POLICY=DROP\n");
+	ufw_setup(&f, ufw_conf,
+	          "IPV6=yes\nDEFAULT_INPUT_POLICY=deny\n"
+	          "DEFAULT_OUTPUT_POLICY=ACCEPT\nDEFAULT_FORWARD_POLICY=DROP\n");
 	f.rules[FAM_V6][UFW_AFTER].in = NULL;
 	CHECK(ufw_load(&O, &f) == UFW_LIVE);
 	CHECK(O.ndiag == 2);
-	CHECK_STR(O.diags[0].msg, "DEFAULT_INPUT_POLICY=\"deny\": ufw takes ACCEPT, DROP or REJECT");
+	CHECK_STR(O.diags[0].msg,
+	          "DEFAULT_INPUT_POLICY=\"deny\": ufw takes ACCEPT, DROP or REJECT");
 	CHECK(O.diags[0].loc.line == 2 && strcmp(O.diags[0].loc.file, "/etc/default/ufw") == 0);
 	CHECK_STR(O.diags[1].msg, "ufw is enabled but /etc/ufw/after6.rules is missing or empty: "
-				  "ufw-init fails to load it");
+	                          "ufw-init fails to load it");
 	CHECK(O.diags[1].loc.line == 2 && strcmp(O.diags[1].loc.file, "/etc/ufw/ufw.conf") == 0);
 }
 
@@ -1000,11 +1037,11 @@ test_ufw_manage_builtins(void)
 	struct ufw_files f;
 
 	ufw_setup(&f, ufw_conf,
-		  "IPV6=yes\nDEFAULT_INPUT_POLICY=DROP\nDEFAULT_OUTPUT_POLICY=ACCEPT\n"
-		  "DEFAULT_FORWARD_POLICY=DROP\nMANAGE_BUILTINS=yes\n");
+	          "IPV6=yes\nDEFAULT_INPUT_POLICY=DROP\nDEFAULT_OUTPUT_POLICY=ACCEPT\n"
+	          "DEFAULT_FORWARD_POLICY=DROP\nMANAGE_BUILTINS=yes\n");
 	parse_fam("*filter\n:INPUT DROP [0:0]\n:old - [0:0]\n-A INPUT -j old\n-A old -j ACCEPT\n"
-		  "COMMIT\n",
-		  FAM_V4);
+	          "COMMIT\n",
+	          FAM_V4);
 	CHECK(filter4("INPUT")->nrule == 1);
 	CHECK(ufw_load(&O, &f) == UFW_LIVE);
 	CHECK(filter4("INPUT")->nrule == 6);
@@ -1059,8 +1096,8 @@ static void
 test_corpus(void)
 {
 	static const char *const dirs[] = {
-		"../shared/corpus/iptables/iptables/tests/shell/testcases/ipt-save/dumps",
-		"../shared/corpus/iptables/iptables/tests/shell/testcases/ipt-restore/dumps",
+	    "../shared/corpus/iptables/iptables/tests/shell/testcases/ipt-save/dumps",
+	    "../shared/corpus/iptables/iptables/tests/shell/testcases/ipt-restore/dumps",
 	};
 	size_t d;
 	unsigned seen = 0;
@@ -1111,6 +1148,8 @@ main(void)
 	RUN(test_targets);
 	RUN(test_nat_raw_targets);
 	RUN(test_commands);
+	RUN(test_flush);
+	RUN(test_syntax_errors);
 	RUN(test_missing_commit);
 	RUN(test_unknown_option);
 	RUN(test_jump_loop);
