@@ -66,9 +66,12 @@ $(O)/%.o: %.c $(HDR) | deps
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
 # The Cloudflare data files are compiled in: no runtime file is needed.
-build/ipranges_data.c build/ipranges_data.h: $(RANGE_DATA) ipranges/embed.sh
+# One recipe writes both files: the header depends on the C file so that a
+# parallel make runs it once.
+build/ipranges_data.c: $(RANGE_DATA) ipranges/embed.sh
 	@mkdir -p build
 	sh ipranges/embed.sh build/ipranges_data $(RANGE_DATA)
+build/ipranges_data.h: build/ipranges_data.c
 
 $(O)/ipranges_data.o: build/ipranges_data.c build/ipranges_data.h
 	@mkdir -p $(dir $@)
