@@ -1066,6 +1066,18 @@ struct ipt {
 	size_t ttok;
 	const struct tgtdef *tdef;
 	struct chain *tchain;
+	bool tpending; /* the target names a chain not declared yet */
+
+	/* jumps to chains declared later in the table: iptables-restore
+	 * resolves them at COMMIT, so do we */
+	struct pending *pending;
+	size_t npending;
+	size_t pending_cap;
+};
+
+struct pending {
+	struct rule *r;
+	unsigned line;
 };
 
 static unsigned
@@ -2593,14 +2605,14 @@ build_target(struct ipt *p)
 		a->name = xstrdup(p->tname);
 		return true;
 	}
-	if (p->is_goto)
-		return fail(p, "goto to undefined chain \"%s\"", p->tname);
 	if (p->tdef == NULL) {
-		if (!looks_like_target(p->tname))
-			return fail(p, "jump to undefined chain \"%s\"", p->tname);
-		a->kind = A_UNKNOWN;
+		/* a chain declared later in the table, or a target extension
+		 * we do not know: decided at COMMIT (resolve_pending) */
+		a->kind = p->is_goto ? A_GOTO : A_JUMP;
 		a->name = xstrdup(p->tname);
+		a->target_name = xstrdup(p->tname);
 		a->detail = target_text(p);
+		p->tpending = true;
 		return true;
 	}
 	if (p->tdef->table && strcmp(p->tdef->table, p->tab->name) != 0)
@@ -2899,6 +2911,7 @@ rule_reset(struct ipt *p)
 	p->is_goto = false;
 	p->tdef = NULL;
 	p->tchain = NULL;
+	p->tpending = false;
 }
 
 static bool
@@ -2939,6 +2952,11 @@ add_rule(struct ipt *p, struct chain *c, size_t i, size_t pos)
 	r->act = p->r.act;
 	r->comment = p->r.comment;
 	memset(&p->r, 0, sizeof(p->r));
+	if (p->tpending) {
+		struct pending pd = {r, p->line};
+
+		VEC_PUSH(p->pending, p->npending, p->pending_cap, pd);
+	}
 	if (pos > 0 && pos < c->nrule) {
 		memmove(&c->rules[pos], &c->rules[pos - 1], (c->nrule - pos) * sizeof(*c->rules));
 		c->rules[pos - 1] = r;
@@ -3033,9 +3051,77 @@ command_line(struct ipt *p)
 
 /* ---- lines ---- */
 
+/* A rule whose jump cannot be resolved leaves its chain, as any rule with
+ * an error does (iptables-restore would reject the table). */
+static void
+remove_rule(struct rule *r)
+{
+	struct chain *c = r->chain;
+	size_t i;
+
+	for (i = 0; i < c->nrule && c->rules[i] != r; i++)
+		;
+	if (i < c->nrule) {
+		memmove(&c->rules[i], &c->rules[i + 1], (c->nrule - i - 1) * sizeof(*c->rules));
+		c->nrule--;
+	}
+	ipt_rule_release(r);
+	free(r);
+}
+
+/* One jump whose chain was not declared when the rule was read. */
+static void
+resolve_one(struct ipt *p, struct rule *r)
+{
+	struct action *a = &r->act;
+	struct cmap_ent *e = cmap_find(&p->map, tab_index(p->tab), a->target_name);
+
+	if (e && e->c->hook == HOOK_NONE) {
+		a->target = e->c;
+		free(a->detail);
+		a->detail = NULL;
+		return;
+	}
+	if (e || a->kind == A_GOTO || !looks_like_target(a->target_name)) {
+		if (e)
+			fail(p, "cannot jump to built-in chain \"%s\"", a->target_name);
+		else
+			fail(p, "%s to undefined chain \"%s\"",
+			     a->kind == A_GOTO ? "goto" : "jump", a->target_name);
+		remove_rule(r);
+		return;
+	}
+	/* an upper-case name that is no chain: a target extension we do not
+	 * know (the evaluator reports it as undecided) */
+	a->kind = A_UNKNOWN;
+	free(a->target_name);
+	a->target_name = NULL;
+}
+
+/* At COMMIT (or the end of the file): resolve the table's forward jumps.
+ * A jump left unresolved keeps a NULL target: undecided, and an error. */
+static void
+resolve_pending(struct ipt *p)
+{
+	unsigned line = p->line;
+	size_t i;
+
+	if (p->tab == NULL) {
+		p->npending = 0;
+		return;
+	}
+	for (i = 0; i < p->npending; i++) {
+		p->line = p->pending[i].line;
+		resolve_one(p, p->pending[i].r);
+	}
+	p->npending = 0;
+	p->line = line;
+}
+
 static void
 close_table(struct ipt *p)
 {
+	resolve_pending(p);
 	p->tab = NULL;
 	p->tab_skip = false;
 }
@@ -3280,7 +3366,9 @@ parse_iptables(struct origin *o, struct input *in, const char *data, size_t len,
 		fail(&p, "missing COMMIT for table \"%s\" (iptables-restore rejects the file)",
 		     p.tab->name);
 	}
+	resolve_pending(&p);
 	check_jumps(&p);
+	free(p.pending);
 	free(p.map.v);
 	free(p.tbuf);
 	free(p.tok);

@@ -92,6 +92,26 @@ rule_error(const char *rule)
 	return O.diags[0].msg;
 }
 
+/* iptables-restore resolves jumps at COMMIT: a chain may be declared after
+ * the rule that jumps to it. */
+static void
+test_forward_jump(void)
+{
+	struct chain *in;
+
+	parse4("*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -j later\n-A INPUT -g LATER2\n"
+	       ":later - [0:0]\n:LATER2 - [0:0]\n-A later -j DROP\nCOMMIT\n");
+	CHECK(O.ndiag == 0);
+	in = filter4("INPUT");
+	CHECK(in->nrule == 2);
+	CHECK(in->rules[0]->act.kind == A_JUMP && in->rules[0]->act.target != NULL);
+	CHECK_STR(in->rules[0]->act.target->name, "later");
+	CHECK(in->rules[1]->act.kind == A_GOTO && in->rules[1]->act.target != NULL);
+	/* an upper-case name that never becomes a chain: an unknown target */
+	parse4("*filter\n-A INPUT -j DELUDE\nCOMMIT\n");
+	CHECK(O.ndiag == 0 && filter4("INPUT")->rules[0]->act.kind == A_UNKNOWN);
+}
+
 static void
 test_tables_sorted(void)
 {
@@ -1146,6 +1166,7 @@ main(void)
 	RUN(test_addrtype_mark_icmp);
 	RUN(test_constant_matches);
 	RUN(test_targets);
+	RUN(test_forward_jump);
 	RUN(test_nat_raw_targets);
 	RUN(test_commands);
 	RUN(test_flush);
