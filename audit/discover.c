@@ -47,10 +47,12 @@ parse_input(struct audit *a, struct input *in, const char *data, size_t len)
 
 	switch (in->kind) {
 	case IN_IPTABLES:
-		parse_iptables(o, in, data, len, FAM_V4);
-		break;
 	case IN_IP6TABLES:
-		parse_iptables(o, in, data, len, FAM_V6);
+		if (is_iptables_xml(data, len))
+			parse_iptables_xml(o, in, data, len,
+					   in->kind == IN_IPTABLES ? FAM_V4 : FAM_V6);
+		else
+			parse_iptables(o, in, data, len, in->kind == IN_IPTABLES ? FAM_V4 : FAM_V6);
 		break;
 	case IN_IPSET:
 		parse_ipset(o, in, data, len);

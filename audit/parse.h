@@ -4,6 +4,7 @@
 #ifndef CFAUDIT_PARSE_H
 #define CFAUDIT_PARSE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "model.h"
@@ -18,6 +19,12 @@
  * is for (rules.v4 vs rules.v6). data is NUL-terminated, len bytes. */
 void parse_iptables(struct origin *o, struct input *in, const char *data, size_t len,
 		    enum family fam);
+
+/* iptables-xml output: translated to iptables-save lines (placed at the
+ * lines of their XML elements) and read by parse_iptables. */
+bool is_iptables_xml(const char *data, size_t len);
+void parse_iptables_xml(struct origin *o, struct input *in, const char *data, size_t len,
+			enum family fam);
 
 /* ipset save / restore format ("create NAME TYPE ...", "add NAME ELEM ..."). */
 void parse_ipset(struct origin *o, struct input *in, const char *data, size_t len);

@@ -26,11 +26,7 @@ for f in "$corpus"/*/dumps/*; do
 	[ -f "$f" ] || continue
 	name=${f#"$corpus"/}
 	case $f in
-	*.xml)
-		echo "skip corpus_iptables $name: iptables-xml output, not iptables-save format"
-		continue
-		;;
-	*iptables* | *ip6tables* | *.txt | *.dump) ;;
+	*iptables* | *ip6tables* | *.txt | *.dump | *.xml) ;;
 	*)
 		echo "skip corpus_iptables $name: not a dump"
 		continue

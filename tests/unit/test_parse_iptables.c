@@ -1087,10 +1087,6 @@ corpus_file(const char *dir, const char *name)
 	size_t i;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if (strstr(name, ".xml")) {
-		printf("skip corpus %s: iptables-xml output, not iptables-save format\n", path);
-		return;
-	}
 	if (host_read(path, &data, &len, &err) != READ_OK) {
 		printf("not ok corpus %s: %s\n", path, err ? err : "cannot read");
 		unit_failed = 1;
@@ -1100,7 +1096,10 @@ corpus_file(const char *dir, const char *name)
 	fam = strstr(name, "6") ? FAM_V6 : FAM_V4;
 	reset();
 	IN = origin_add_input(&O, IN_IPTABLES, path);
-	parse_iptables(&O, IN, data, len, fam);
+	if (is_iptables_xml(data, len))
+		parse_iptables_xml(&O, IN, data, len, fam);
+	else
+		parse_iptables(&O, IN, data, len, fam);
 	free(data);
 	if (O.ndiag == 0 && O.fw.nchain > 0) {
 		printf("ok corpus %s\n", path);
