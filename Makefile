@@ -42,7 +42,7 @@ RANGE_DATA = ipranges/ips-v4.txt ipranges/ips-v6.txt ipranges/retired.txt \
 	     ipranges/ports.txt ipranges/limits.txt ipranges/origin-ca-rsa-root.pem \
 	     ipranges/origin-ca-ecc-root.pem ipranges/origin-pull-ca.pem ipranges/origin-ciphers.txt
 
-.PHONY: all deps test-deps check demo asan bench clean test-bins
+.PHONY: all deps test-deps check demo asan bench clean test-bins fuzz
 
 all: deps $(BIN)
 
@@ -81,7 +81,16 @@ $(O)/tests/%: tests/unit/%.c tests/unit/unit.h $(OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itests/unit $(ALL_CFLAGS) -o $@ $< $(OBJ) $(LIBS)
 
-test-bins: $(BIN) $(UNIT_BIN) $(O)/tests/probe
+# The fuzz targets' replay builds (tests/fuzz/fuzz.c without libFuzzer):
+# make check replays every corpus and kept crasher through them.
+FUZZERS = iptables iptables_xml ipset ranges
+REPLAY_BIN = $(patsubst %,$(O)/tests/replay_%,$(FUZZERS))
+
+$(O)/tests/replay_%: tests/fuzz/fuzz.c $(OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -DFUZZ_REPLAY -DFUZZ_$(shell echo $* | tr a-z A-Z) -o $@ $< $(OBJ) $(LIBS)
+
+test-bins: $(BIN) $(UNIT_BIN) $(O)/tests/probe $(REPLAY_BIN)
 
 $(O)/tests/probe: tests/oracle/probe.c
 	@mkdir -p $(dir $@)
@@ -96,6 +105,10 @@ asan: deps
 
 demo: all
 	@sh tests/demo.sh ./$(BIN)
+
+# FUZZ_SECONDS per target (default 60); needs clang (installed when root).
+fuzz: deps build/ipranges_data.c
+	@sh tests/fuzz/run.sh $(or $(FUZZ_SECONDS),60)
 
 bench: test-deps all
 	@sh tests/bench/bench.sh ./$(BIN)

@@ -1080,6 +1080,8 @@ struct pending {
 	unsigned line;
 };
 
+static void flush_chain(struct ipt *p, struct chain *c);
+
 static unsigned
 tab_index(const struct table *t)
 {
@@ -3035,11 +3037,11 @@ command_line(struct ipt *p)
 		if (p->ntok > 2)
 			fail(p, "%s takes at most one chain", cmd);
 		else if (p->ntok == 2 && (c = rule_chain(p, cmd)) != NULL)
-			ipt_chain_flush(c);
+			flush_chain(p, c);
 		else if (p->ntok == 1)
 			for (size_t i = 0; i < p->map.cap; i++)
 				if (p->map.v[i].c && p->map.v[i].tab == tab_index(p->tab))
-					ipt_chain_flush(p->map.v[i].c);
+					flush_chain(p, p->map.v[i].c);
 	} else if (strcmp(cmd, "-Z") == 0 || strcmp(cmd, "--zero") == 0) {
 		/* counters only */
 	} else if (cmd[0] == '-' && !p->tok[0].quoted) {
@@ -3050,6 +3052,20 @@ command_line(struct ipt *p)
 }
 
 /* ---- lines ---- */
+
+/* -F: the flushed rules' forward jumps are no longer pending. */
+static void
+flush_chain(struct ipt *p, struct chain *c)
+{
+	size_t i;
+	size_t out = 0;
+
+	for (i = 0; i < p->npending; i++)
+		if (p->pending[i].r->chain != c)
+			p->pending[out++] = p->pending[i];
+	p->npending = out;
+	ipt_chain_flush(c);
+}
 
 /* A rule whose jump cannot be resolved leaves its chain, as any rule with
  * an error does (iptables-restore would reject the table). */
