@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "checks.h"
+#include "util.h"
 
 const struct check check_table[] = {
 	{"CF000-FW-ALLOWLIST-PARTIAL", 0, SEV_WARNING,
@@ -115,6 +116,49 @@ check_find(const char *id)
 	return bsearch(id, check_table, check_count, sizeof(check_table[0]), check_cmp);
 }
 
+/* Findings in file and line order (those without a file first), as a
+ * compiler lists its diagnostics; ties keep the emission order (the check
+ * table's order), so the sort runs on indices. */
+static int
+finding_cmp(const void *x, const void *y, void *arg)
+{
+	const struct finding *v = arg;
+	size_t i = *(const size_t *)x;
+	size_t j = *(const size_t *)y;
+	const struct finding *a = &v[i];
+	const struct finding *b = &v[j];
+	int c;
+
+	if (a->loc.file != b->loc.file) {
+		if (a->loc.file == NULL || b->loc.file == NULL)
+			return a->loc.file == NULL ? -1 : 1;
+		if ((c = strcmp(a->loc.file, b->loc.file)) != 0)
+			return c;
+	}
+	if (a->loc.line != b->loc.line)
+		return a->loc.line < b->loc.line ? -1 : 1;
+	return i < j ? -1 : i > j;
+}
+
+static void
+sort_findings(struct audit *a)
+{
+	size_t *idx = xreallocarray(NULL, a->nfinding ? a->nfinding : 1, sizeof(*idx));
+	struct finding *sorted = xreallocarray(NULL, a->nfinding ? a->nfinding : 1,
+					       sizeof(*sorted));
+	size_t i;
+
+	for (i = 0; i < a->nfinding; i++)
+		idx[i] = i;
+	qsort_r(idx, a->nfinding, sizeof(*idx), finding_cmp, a->findings);
+	for (i = 0; i < a->nfinding; i++)
+		sorted[i] = a->findings[idx[i]];
+	if (a->nfinding)
+		memcpy(a->findings, sorted, a->nfinding * sizeof(*sorted));
+	free(sorted);
+	free(idx);
+}
+
 void
 checks_run(struct audit *a)
 {
@@ -122,4 +166,5 @@ checks_run(struct audit *a)
 
 	for (i = 0; i < check_count; i++)
 		check_table[i].run(a);
+	sort_findings(a);
 }
