@@ -8,14 +8,18 @@
 # apt-get line that installs them is printed.
 
 CC ?= cc
-PKGS = libnftnl libmnl libxml-2.0 openssl jansson
-BUILD_DEBS = build-essential pkg-config libnftnl-dev libmnl-dev libxml2-dev libssl-dev libjansson-dev
-TEST_DEBS = iptables ipset nftables iproute2 jq valgrind
+PKGS = libnftnl libmnl libxml-2.0 openssl jansson libpcre2-8
+BUILD_DEBS = build-essential pkg-config libnftnl-dev libmnl-dev libxml2-dev libssl-dev libjansson-dev libpcre2-dev
+TEST_DEBS = iptables ipset nftables iproute2 jq valgrind python3-jsonschema libxml2-utils mandoc nginx-light curl openssl python3-yaml git ansible-core
 
 WARN = -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
        -Wformat=2 -Wno-format-nonliteral -Wpointer-arith -Wvla
 CFLAGS ?= -O2 -g
 CPPFLAGS += -D_GNU_SOURCE -Iaudit -Ichecks -Ibuild
+# Where SARIF rules point for help (the README's checks section).
+ifdef HELP_URL
+CPPFLAGS += -DCFAUDIT_HELP_URL='"$(HELP_URL)"'
+endif
 ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) $(SANFLAGS) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
 
@@ -42,7 +46,7 @@ RANGE_DATA = ipranges/ips-v4.txt ipranges/ips-v6.txt ipranges/retired.txt \
 	     ipranges/ports.txt ipranges/limits.txt ipranges/origin-ca-rsa-root.pem \
 	     ipranges/origin-ca-ecc-root.pem ipranges/origin-pull-ca.pem ipranges/origin-ciphers.txt
 
-.PHONY: all deps test-deps check demo asan bench clean test-bins fuzz
+.PHONY: all deps test-deps check demo asan bench clean test-bins fuzz man
 
 all: deps $(BIN)
 
@@ -90,7 +94,12 @@ $(O)/tests/replay_%: tests/fuzz/fuzz.c $(OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -DFUZZ_REPLAY -DFUZZ_$(shell echo $* | tr a-z A-Z) -o $@ $< $(OBJ) $(LIBS)
 
-test-bins: $(BIN) $(UNIT_BIN) $(O)/tests/probe $(REPLAY_BIN)
+test-bins: $(BIN) $(UNIT_BIN) $(O)/tests/probe $(REPLAY_BIN) $(O)/tests/nginx_resolve
+
+# The nginx oracle asks the model which server block answers each host.
+$(O)/tests/nginx_resolve: tests/oracle/nginx_resolve.c $(OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(OBJ) $(LIBS)
 
 $(O)/tests/probe: tests/oracle/probe.c
 	@mkdir -p $(dir $@)
@@ -109,6 +118,11 @@ demo: all
 # FUZZ_SECONDS per target (default 60); needs clang (installed when root).
 fuzz: deps build/ipranges_data.c
 	@sh tests/fuzz/run.sh $(or $(FUZZ_SECONDS),60)
+
+# The CHECKS list of cfaudit.1, from cfaudit --list-checks (tests/man.test.sh
+# fails when it is out of date).
+man: all
+	sh tests/man-checks.sh ./$(BIN) cfaudit.1
 
 bench: test-deps all
 	@sh tests/bench/bench.sh ./$(BIN)

@@ -4,10 +4,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "firewalld.h"
+#include "netlink.h"
 #include "parse.h"
 #include "root.h"
+#include "suppress.h"
 #include "ufw.h"
 #include "util.h"
+#include "web.h"
 
 /* Where distributions keep each firewall file. */
 struct place {
@@ -25,15 +29,19 @@ static const struct place fw_places[] = {
 	{IN_IP6TABLES, "/etc/sysconfig/ip6tables"},
 };
 
-/* Found but audited by later versions: listed as unsupported so that the
- * audit is incomplete rather than silently clean. */
-static const struct place unsupported_places[] = {
-	{IN_NFTABLES, "/etc/nftables.conf"},
-	{IN_NFTABLES, "/etc/sysconfig/nftables.conf"},
-	{IN_FIREWALLD, "/etc/firewalld/firewalld.conf"},
+/* Where nginx builds keep their main file: Debian/Ubuntu/RHEL/Alpine
+ * packages, source builds, FreeBSD ports, OpenResty packages and builds. */
+static const struct place web_places[] = {
 	{IN_NGINX, "/etc/nginx/nginx.conf"},
 	{IN_NGINX, "/usr/local/nginx/conf/nginx.conf"},
 	{IN_NGINX, "/usr/local/etc/nginx/nginx.conf"},
+	{IN_NGINX, "/etc/openresty/nginx.conf"},
+	{IN_NGINX, "/usr/local/openresty/nginx/conf/nginx.conf"},
+};
+
+/* Found but audited by later versions: listed as unsupported so that the
+ * audit is incomplete rather than silently clean. */
+static const struct place unsupported_places[] = {
 	{IN_APACHE, "/etc/apache2/apache2.conf"},
 	{IN_APACHE, "/etc/httpd/conf/httpd.conf"},
 	{IN_APACHE, "/usr/local/apache2/conf/httpd.conf"},
@@ -57,10 +65,24 @@ parse_input(struct audit *a, struct input *in, const char *data, size_t len)
 	case IN_IPSET:
 		parse_ipset(o, in, data, len);
 		break;
+	case IN_NFTABLES:
+		parse_nft(o, in, data, len, NULL);
+		break;
+	case IN_NGINX:
+		parse_nginx(o, in, data, len, true);
+		break;
 	default:
 		in->status = IN_UNSUPPORTED;
 		break;
 	}
+}
+
+/* With --live the firewall is the kernel's: discovery skips these kinds. */
+static bool
+firewall_kind(enum input_kind k)
+{
+	return k == IN_IPTABLES || k == IN_IP6TABLES || k == IN_IPSET || k == IN_UFW ||
+	       k == IN_NFTABLES || k == IN_FIREWALLD;
 }
 
 /* Read one input: explicit files from the host, discovered ones inside the
@@ -74,16 +96,20 @@ read_input(struct audit *a, enum input_kind kind, const char *path, bool explici
 	enum read_result rr;
 	struct input *in;
 
+	if (a->opt.live && !explicit_file && firewall_kind(kind))
+		return false;
 	rr = explicit_file ? host_read(path, &data, &len, &err) : root_read(path, &data, &len, &err);
 	if (rr == READ_MISSING && !explicit_file)
 		return false;
 	in = origin_add_input(&a->origin, kind, path);
-	if (rr == READ_MISSING)
+	if (rr == READ_MISSING) {
 		input_unreadable(in, "no such file");
-	else if (rr == READ_FAILED)
+	} else if (rr == READ_FAILED) {
 		input_unreadable(in, "%s", err);
-	else
+	} else {
 		parse_input(a, in, data, len);
+		suppress_scan(in, data, len);
+	}
 	free(data);
 	free(err);
 	return true;
@@ -148,6 +174,7 @@ ufw_read_one(struct audit *a, struct ufw_read *ur, const char *path, struct ufw_
 		return;
 	}
 	t->data = ur->data[ur->n++];
+	suppress_scan(t->in, t->data, t->len);
 }
 
 static void
@@ -183,6 +210,130 @@ ufw_discover(struct audit *a)
 		free(ur.data[i]);
 }
 
+/* firewalld: live when /etc/firewalld exists (its package creates it and
+ * enables the service; firewalld starts with its defaults even without
+ * firewalld.conf). Installed but never configured (/usr/lib/firewalld only):
+ * listed, assumed not running. */
+static void
+firewalld_discover(struct audit *a)
+{
+	struct firewalld_dirs d = {"/etc/firewalld", false, "/usr/lib/firewalld"};
+
+	if (root_exists("/etc/firewalld")) {
+		firewalld_load(&a->origin, &d);
+		return;
+	}
+	if (root_exists("/usr/lib/firewalld/zones"))
+		origin_add_input(&a->origin, IN_FIREWALLD, "/usr/lib/firewalld")->detail =
+			xstrdup("installed, but /etc/firewalld is missing: assumed not running");
+}
+
+/* nftables: the file the boot service loads (Debian, Arch: nftables.conf;
+ * RHEL: sysconfig/nftables.conf) and its includes. A file in /etc/nftables
+ * that no file read included is not loaded by that service: its syntax is
+ * checked but its rules stay out of the model. Without a service file, the
+ * files there are the ruleset. */
+static void
+nft_discover(struct audit *a)
+{
+	static const char *const mains[] = {"/etc/nftables.conf", "/etc/sysconfig/nftables.conf"};
+	const char *main_file = NULL;
+	char **names = NULL;
+	size_t n = 0;
+	char *err = NULL;
+	size_t i;
+	size_t k;
+
+	for (i = 0; i < ARRAY_LEN(mains); i++)
+		if (read_input(a, IN_NFTABLES, mains[i], false) && main_file == NULL)
+			main_file = mains[i];
+	if (root_list("/etc/nftables", &names, &n, &err) != READ_OK) {
+		free(err);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		size_t len = strlen(names[i]);
+		char *path;
+		bool seen = false;
+		char *data = NULL;
+		size_t dlen = 0;
+		struct input *in;
+		struct origin scratch;
+
+		if (len < 5 || strcmp(names[i] + len - 4, ".nft") != 0)
+			continue;
+		path = xasprintf("/etc/nftables/%s", names[i]);
+		for (k = 0; k < a->origin.ninput && !seen; k++)
+			seen = strcmp(a->origin.inputs[k]->file, path) == 0;
+		if (seen || main_file == NULL) {
+			if (!seen)
+				read_input(a, IN_NFTABLES, path, false);
+			free(path);
+			continue;
+		}
+		if (root_read(path, &data, &dlen, &err) != READ_OK) {
+			free(err);
+			err = NULL;
+			free(path);
+			continue;
+		}
+		in = origin_add_input(&a->origin, IN_NFTABLES, path);
+		memset(&scratch, 0, sizeof(scratch));
+		parse_nft(&scratch, in, data, dlen, NULL);
+		origin_free(&scratch);
+		if (in->detail == NULL)
+			in->detail = xasprintf("not included by %s: not loaded at boot; syntax "
+					       "checked only", main_file);
+		free(data);
+		free(path);
+	}
+	names_free(names, n);
+}
+
+/* Without --ports: the ports the web servers listen on (on a public
+ * address) that Cloudflare proxies; 80,443 when no web server was read or
+ * none listens on such a port. */
+static void
+web_ports(struct audit *a)
+{
+	const struct web *w = a->origin.web;
+	size_t n = 0;
+	size_t i;
+	size_t j;
+	size_t k;
+	size_t m;
+
+	for (i = 0; w && i < w->nserver; i++)
+		for (j = 0; j < w->servers[i]->nvhost; j++) {
+			const struct web_vhost *v = w->servers[i]->vhosts[j];
+
+			for (k = 0; k < v->nlisten; k++) {
+				const struct web_listen *l = &v->listen[k];
+
+				if (!cf_port_proxied(&a->cf, l->port, NULL) ||
+				    (!web_listen_public(l, FAM_V4) && !web_listen_public(l, FAM_V6)))
+					continue;
+				for (m = 0; m < n && a->opt.ports[m] != l->port; m++)
+					;
+				if (m == n && n < ARRAY_LEN(a->opt.ports))
+					a->opt.ports[n++] = l->port;
+			}
+		}
+	if (n == 0) {
+		a->opt.ports[n++] = 80;
+		a->opt.ports[n++] = 443;
+	}
+	/* in order, so reports do not depend on the configuration's */
+	for (i = 1; i < n; i++)
+		for (j = i; j > 0 && a->opt.ports[j - 1] > a->opt.ports[j]; j--) {
+			uint16_t t = a->opt.ports[j];
+
+			a->opt.ports[j] = a->opt.ports[j - 1];
+			a->opt.ports[j - 1] = t;
+		}
+	a->opt.nport = n;
+}
+
 static bool
 any_explicit(const struct options *opt)
 {
@@ -199,11 +350,20 @@ discover(struct audit *a)
 {
 	size_t i;
 
-	for (i = 0; i < ARRAY_LEN(fw_places); i++)
-		read_input(a, fw_places[i].kind, fw_places[i].path, false);
-	ufw_discover(a);
+	/* --live: the firewall comes from the kernel (netlink.c); the web
+	 * servers' files still come from the root */
+	if (!a->opt.live) {
+		for (i = 0; i < ARRAY_LEN(fw_places); i++)
+			read_input(a, fw_places[i].kind, fw_places[i].path, false);
+		ufw_discover(a);
+		firewalld_discover(a);
+		nft_discover(a);
+	}
+	for (i = 0; i < ARRAY_LEN(web_places); i++)
+		read_input(a, web_places[i].kind, web_places[i].path, false);
 	for (i = 0; i < ARRAY_LEN(unsupported_places); i++) {
-		if (!root_exists(unsupported_places[i].path))
+		if (!root_exists(unsupported_places[i].path) ||
+		    (a->opt.live && firewall_kind(unsupported_places[i].kind)))
 			continue;
 		origin_add_input(&a->origin, unsupported_places[i].kind,
 				 unsupported_places[i].path)
@@ -214,7 +374,8 @@ discover(struct audit *a)
 void
 discover_and_parse(struct audit *a)
 {
-	static const enum input_kind order[] = {IN_IPSET, IN_IPTABLES, IN_IP6TABLES};
+	static const enum input_kind order[] = {IN_IPSET, IN_IPTABLES, IN_IP6TABLES, IN_NFTABLES,
+						IN_NGINX};
 	size_t i;
 	size_t k;
 
@@ -223,7 +384,23 @@ discover_and_parse(struct audit *a)
 	for (k = 0; k < ARRAY_LEN(order); k++)
 		for (i = 0; i < a->opt.nfile[order[k]]; i++)
 			read_input(a, order[k], a->opt.file[order[k]][i], true);
+	for (i = 0; i < a->opt.nfile[IN_FIREWALLD]; i++) {
+		/* --firewalld DIR: DIR is /etc/firewalld; the stock files come
+		 * from the root */
+		struct firewalld_dirs d = {a->opt.file[IN_FIREWALLD][i], true, "/usr/lib/firewalld"};
+
+		firewalld_load(&a->origin, &d);
+	}
+	if (a->opt.live) {
+		/* the interfaces' addresses unless --host-addr named them */
+		struct live_opts lo = {a->origin.naddr == 0, a->opt.public_iface};
+
+		live_read(&a->origin, &lo);
+	}
 	if (a->opt.root || !any_explicit(&a->opt))
 		discover(a);
+	suppress_scan_rules(&a->origin);
 	origin_finish(&a->origin);
+	if (!a->opt.ports_given)
+		web_ports(a);
 }

@@ -11,14 +11,28 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "baseline.h"
 #include "checks.h"
+#include "config.h"
 #include "discover.h"
+#include "fleet.h"
 #include "fw_eval.h"
 #include "report.h"
 #include "root.h"
+#include "suppress.h"
+#include "tls_eval.h"
 #include "util.h"
 
 #define EXIT_USAGE 3
+
+/* --baseline, read once before any audit (a fleet's children share it). */
+static struct baseline baseline;
+/* The config file's settings; file is set while they are being parsed. */
+static struct config config;
+static const char *config_file;
+/* --color / --no-color ("yes", "no"), NULL: decided by the terminal */
+static const char *color;
+static bool host_addr_given; /* on the command line */
 
 static const char usage_text[] =
 	"usage: cfaudit [options]          audit the server at / (or at --root DIR)\n"
@@ -26,19 +40,50 @@ static const char usage_text[] =
 	"  --iptables FILE                  iptables-save output for IPv4 (repeatable)\n"
 	"  --ip6tables FILE                 ip6tables-save output (repeatable)\n"
 	"  --ipset FILE                     ipset save output (repeatable)\n"
+	"  --nft FILE                       nftables ruleset: nft -f input or nft list ruleset\n"
+	"                                   output (repeatable; includes are read inside the root)\n"
+	"  --nginx FILE                     nginx's main configuration file, or an nginx -T\n"
+	"                                   dump (repeatable; includes are read inside the root)\n"
+	"  --firewalld DIR                  a directory laid out like /etc/firewalld (stock\n"
+	"                                   zones and services from the root's /usr/lib/firewalld)\n"
 	"                                   (explicit files without --root: only they are read)\n"
-	"  --host-addr ADDR                 this origin's public address (repeatable)\n"
+	"  --live                           audit the running kernel's firewall (nftables and\n"
+	"                                   iptables-nft rules, ipsets, over netlink; needs\n"
+	"                                   CAP_NET_ADMIN), addresses and listening sockets\n"
+	"                                   instead of firewall files (web server files are\n"
+	"                                   still read from the root)\n"	"  --host-addr ADDR                 this origin's public address (repeatable)\n"
 	"  --public-iface IFACE             the interface Cloudflare's traffic arrives on\n"
-	"  --ports LIST                     origin ports to evaluate (default 80,443)\n"
+	"  --ports LIST                     origin ports to evaluate (default: the web servers'\n"
+	"                                   ports Cloudflare proxies; 80,443 without one)\n"
 	"  --ssl-mode off|flexible|full|strict   Cloudflare SSL/TLS mode (default strict)\n"
 	"  --ranges FILE                    Cloudflare ranges: CIDR lines or the API's JSON\n"
 	"  --at TIME                        audit as of TIME (RFC 3339 or YYYY-MM-DD; default now)\n"
+	"  --ca FILE                        the zone's custom origin trust store (PEM): Full\n"
+	"                                   (strict) then trusts only it, instead of public CAs\n"
+	"                                   (the root's CA bundle) and Cloudflare Origin CA\n"
+	"  --crl FILE                       certificate revocation lists (PEM or DER)\n"
+	"  --expiry-warn DAYS               warn about certificates expiring within DAYS\n"
+	"                                   (default 14)\n"
 	"  --cf-NAME VALUE                  override a Cloudflare limit: connect-timeout,\n"
 	"                                   ack-timeout, keepalive-interval, idle-timeout,\n"
 	"                                   read-timeout, write-timeout, response-headers\n"
-	"  --format text|json               output format (default text)\n"
-	"  --output FILE                    write the report to FILE\n"
+	"  --format text|json|sarif|junit   output format (default text)\n"
+	"  --output FILE                    write the report to FILE instead of stdout\n"
+	"  --output FORMAT:FILE             also write a report in FORMAT to FILE (repeatable)\n"
 	"  --fail-on error|warning|info|never   exit 1 on findings this severe (default warning)\n"
+	"  --severity ID=error|warning|info  change one check's severity (repeatable)\n"
+	"  --baseline FILE                  findings whose fingerprint FILE lists do not count\n"
+	"  --write-baseline FILE            write the fingerprints of the findings to FILE\n"
+	"  --config FILE                    defaults from FILE (default ./.cfaudit.conf):\n"
+	"                                   \"key = value\" lines, keys as the long options\n"
+	"  --no-config                      read no config file\n"
+	"fleet runs (several --root DIR):\n"
+	"  --jobs N                         audit N roots at once (default 1)\n"
+	"  --output-dir DIR                 write each root's reports into DIR (default .):\n"
+	"                                   NAME.EXT, NAME-FILE for --output [FORMAT:]FILE,\n"
+	"                                   NAME being the root's path with / as _\n"
+	"  --aggregate FILE                 the JSON Lines summary, one line per root\n"
+	"                                   (default: standard output)\n"
 	"  --color / --no-color             colour the text output (default: on a terminal,\n"
 	"                                   unless NO_COLOR is set)\n"
 	"  --list-checks                    list every check\n"
@@ -52,15 +97,30 @@ enum {
 	OPT_IPTABLES,
 	OPT_IP6TABLES,
 	OPT_IPSET,
+	OPT_NFT,
+	OPT_NGINX,
+	OPT_FIREWALLD,
+	OPT_LIVE,
 	OPT_HOST_ADDR,
 	OPT_PUBLIC_IFACE,
 	OPT_PORTS,
 	OPT_SSL_MODE,
 	OPT_RANGES,
 	OPT_AT,
+	OPT_CA,
+	OPT_CRL,
+	OPT_EXPIRY_WARN,
 	OPT_FORMAT,
 	OPT_OUTPUT,
 	OPT_FAIL_ON,
+	OPT_SEVERITY,
+	OPT_BASELINE,
+	OPT_WRITE_BASELINE,
+	OPT_JOBS,
+	OPT_OUTPUT_DIR,
+	OPT_AGGREGATE,
+	OPT_CONFIG,
+	OPT_NO_CONFIG,
 	OPT_COLOR,
 	OPT_NO_COLOR,
 	OPT_LIST_CHECKS,
@@ -75,15 +135,30 @@ static const struct option long_options[] = {
 	{"iptables", required_argument, NULL, OPT_IPTABLES},
 	{"ip6tables", required_argument, NULL, OPT_IP6TABLES},
 	{"ipset", required_argument, NULL, OPT_IPSET},
+	{"nft", required_argument, NULL, OPT_NFT},
+	{"nginx", required_argument, NULL, OPT_NGINX},
+	{"firewalld", required_argument, NULL, OPT_FIREWALLD},
+	{"live", no_argument, NULL, OPT_LIVE},
 	{"host-addr", required_argument, NULL, OPT_HOST_ADDR},
 	{"public-iface", required_argument, NULL, OPT_PUBLIC_IFACE},
 	{"ports", required_argument, NULL, OPT_PORTS},
 	{"ssl-mode", required_argument, NULL, OPT_SSL_MODE},
 	{"ranges", required_argument, NULL, OPT_RANGES},
 	{"at", required_argument, NULL, OPT_AT},
+	{"ca", required_argument, NULL, OPT_CA},
+	{"crl", required_argument, NULL, OPT_CRL},
+	{"expiry-warn", required_argument, NULL, OPT_EXPIRY_WARN},
 	{"format", required_argument, NULL, OPT_FORMAT},
 	{"output", required_argument, NULL, OPT_OUTPUT},
 	{"fail-on", required_argument, NULL, OPT_FAIL_ON},
+	{"severity", required_argument, NULL, OPT_SEVERITY},
+	{"baseline", required_argument, NULL, OPT_BASELINE},
+	{"write-baseline", required_argument, NULL, OPT_WRITE_BASELINE},
+	{"jobs", required_argument, NULL, OPT_JOBS},
+	{"output-dir", required_argument, NULL, OPT_OUTPUT_DIR},
+	{"aggregate", required_argument, NULL, OPT_AGGREGATE},
+	{"config", required_argument, NULL, OPT_CONFIG},
+	{"no-config", no_argument, NULL, OPT_NO_CONFIG},
 	{"color", no_argument, NULL, OPT_COLOR},
 	{"no-color", no_argument, NULL, OPT_NO_COLOR},
 	{"list-checks", no_argument, NULL, OPT_LIST_CHECKS},
@@ -100,17 +175,85 @@ static const struct option long_options[] = {
 	{NULL, 0, NULL, 0},
 };
 
+static const char *
+option_name(int val)
+{
+	const struct option *o;
+
+	for (o = long_options; o->name; o++)
+		if (o->val == val)
+			return o->name;
+	return "?";
+}
+
 static void __attribute__((noreturn, format(printf, 1, 2)))
 usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("cfaudit: ", stderr);
+	/* a bad setting in the config file is named by its file:line */
+	if (config.file && optind > 0 && (size_t)optind <= config.n)
+		fprintf(stderr, "%s:%u: ", config.file, config.lines[optind - 1]);
+	else
+		fputs("cfaudit: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fputs("\ntry 'cfaudit --help'\n", stderr);
+	fputs(config.file ? "\n" : "\ntry 'cfaudit --help'\n", stderr);
 	exit(EXIT_USAGE);
+}
+
+/* --output FORMAT:FILE adds a report; --output FILE (no known format
+ * before a colon) redirects the main one. "./json:x" names a file "json:x". */
+static void
+add_output(struct options *opt, const char *arg)
+{
+	const char *colon = strchr(arg, ':');
+	struct output o;
+	char *name;
+	bool known;
+
+	if (colon == NULL) {
+		opt->output = arg;
+		return;
+	}
+	name = xstrndup(arg, (size_t)(colon - arg));
+	known = out_format_parse(name, &o.format);
+	free(name);
+	if (!known) {
+		opt->output = arg;
+		return;
+	}
+	if (colon[1] == '\0')
+		usage_error("--output %s: no file name after the format", arg);
+	o.file = colon + 1;
+	VEC_PUSH(opt->outputs, opt->noutput, opt->output_cap, o);
+}
+
+/* --severity ID=LEVEL: the last one given for an ID wins. */
+static void
+add_severity(struct options *opt, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	struct sev_override o;
+	char *id;
+	size_t i;
+
+	if (eq == NULL)
+		usage_error("--severity: \"%s\" is not ID=error|warning|info", arg);
+	id = xstrndup(arg, (size_t)(eq - arg));
+	o.check = check_find(id);
+	if (o.check == NULL)
+		usage_error("--severity: no check \"%s\" (see --list-checks)", id);
+	free(id);
+	if (!severity_parse(eq + 1, &o.sev) || o.sev == SEV_NEVER)
+		usage_error("--severity: \"%s\" is not error, warning or info", eq + 1);
+	for (i = 0; i < opt->nsev; i++)
+		if (opt->sevs[i].check == o.check) {
+			opt->sevs[i].sev = o.sev;
+			return;
+		}
+	VEC_PUSH(opt->sevs, opt->nsev, opt->sev_cap, o);
 }
 
 static void
@@ -192,10 +335,14 @@ list_checks(void)
 {
 	size_t i;
 
-	for (i = 0; i < check_count; i++)
-		printf("%-28s %-3s %-8s %s\n", check_table[i].id,
-		       check_table[i].code ? "" : "-", severity_name(check_table[i].sev),
-		       check_table[i].title);
+	for (i = 0; i < check_count; i++) {
+		char code[8] = "-";
+
+		if (check_table[i].code)
+			snprintf(code, sizeof(code), "%d", check_table[i].code);
+		printf("%-28s %-3s %-8s %s\n", check_table[i].id, code,
+		       severity_name(check_table[i].sev), check_table[i].title);
+	}
 }
 
 static int
@@ -221,19 +368,29 @@ parse_args(struct audit *a, int argc, char **argv)
 {
 	struct options *opt = &a->opt;
 	unsigned long long v;
-	const char *color = NULL;
 	int ch;
 
-	opt->ssl_mode = SSL_STRICT;
-	opt->fail_on = SEV_WARNING;
-	opt->at = time(NULL);
-	for (ch = 0; ch < LIM_COUNT; ch++)
-		opt->limit[ch] = -1;
+	optind = 0; /* GNU: start over (the config file's settings came first) */
 	while ((ch = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
 		switch (ch) {
 		case OPT_ROOT:
+			VEC_PUSH(opt->roots, opt->nroot, opt->root_cap, optarg);
 			opt->root = optarg;
 			break;
+		case OPT_JOBS:
+			if (!parse_uint(optarg, 1, 1024, &v))
+				usage_error("--jobs: \"%s\" is not a number from 1 to 1024", optarg);
+			opt->jobs = (unsigned)v;
+			break;
+		case OPT_OUTPUT_DIR:
+			opt->output_dir = optarg;
+			break;
+		case OPT_AGGREGATE:
+			opt->aggregate = optarg;
+			break;
+		case OPT_CONFIG:
+		case OPT_NO_CONFIG:
+			break; /* read before the command line (read_config) */
 		case OPT_IPTABLES:
 			add_file(opt, IN_IPTABLES, optarg);
 			break;
@@ -243,7 +400,23 @@ parse_args(struct audit *a, int argc, char **argv)
 		case OPT_IPSET:
 			add_file(opt, IN_IPSET, optarg);
 			break;
+		case OPT_NFT:
+			add_file(opt, IN_NFTABLES, optarg);
+			break;
+		case OPT_NGINX:
+			add_file(opt, IN_NGINX, optarg);
+			break;
+		case OPT_FIREWALLD:
+			add_file(opt, IN_FIREWALLD, optarg);
+			break;
+		case OPT_LIVE:
+			opt->live = true;
+			break;
 		case OPT_HOST_ADDR:
+			/* the command line's addresses replace the config file's */
+			if (config.file == NULL && !host_addr_given)
+				a->origin.naddr = 0;
+			host_addr_given |= config.file == NULL;
 			add_host_addr(a, optarg);
 			break;
 		case OPT_PUBLIC_IFACE:
@@ -272,16 +445,33 @@ parse_args(struct audit *a, int argc, char **argv)
 			if (!parse_time(optarg, &opt->at))
 				usage_error("--at: \"%s\" is not an RFC 3339 time or a date", optarg);
 			break;
+		case OPT_CA:
+			opt->ca_file = optarg;
+			break;
+		case OPT_CRL:
+			opt->crl_file = optarg;
+			break;
+		case OPT_EXPIRY_WARN:
+			if (!parse_uint(optarg, 0, 36500, &v))
+				usage_error("--expiry-warn: \"%s\" is not a number of days", optarg);
+			opt->expiry_warn = (int)v;
+			break;
 		case OPT_FORMAT:
-			if (strcmp(optarg, "text") == 0)
-				opt->format = FMT_TEXT;
-			else if (strcmp(optarg, "json") == 0)
-				opt->format = FMT_JSON;
-			else
-				usage_error("--format: \"%s\" is not text or json", optarg);
+			if (!out_format_parse(optarg, &opt->format))
+				usage_error("--format: \"%s\" is not text, json, sarif or junit",
+					    optarg);
 			break;
 		case OPT_OUTPUT:
-			opt->output = optarg;
+			add_output(opt, optarg);
+			break;
+		case OPT_SEVERITY:
+			add_severity(opt, optarg);
+			break;
+		case OPT_BASELINE:
+			opt->baseline = optarg;
+			break;
+		case OPT_WRITE_BASELINE:
+			opt->write_baseline = optarg;
 			break;
 		case OPT_FAIL_ON:
 			if (!severity_parse(optarg, &opt->fail_on))
@@ -310,7 +500,7 @@ parse_args(struct audit *a, int argc, char **argv)
 			if (ch >= OPT_LIMIT && ch < OPT_LIMIT + LIM_COUNT) {
 				if (!parse_uint(optarg, 0, 1000000000, &v))
 					usage_error("--%s: \"%s\" is not a number",
-						    long_options[ch - OPT_ROOT].name, optarg);
+						    option_name(ch), optarg);
 				opt->limit[ch - OPT_LIMIT] = (long)v;
 				break;
 			}
@@ -319,6 +509,66 @@ parse_args(struct audit *a, int argc, char **argv)
 	}
 	if (optind < argc)
 		usage_error("unexpected argument \"%s\"", argv[optind]);
+}
+
+static void
+set_defaults(struct options *opt)
+{
+	int i;
+
+	opt->ssl_mode = SSL_STRICT;
+	opt->fail_on = SEV_WARNING;
+	opt->at = time(NULL);
+	opt->expiry_warn = 14;
+	for (i = 0; i < LIM_COUNT; i++)
+		opt->limit[i] = -1;
+}
+
+/* --config FILE, or .cfaudit.conf in the working directory unless
+ * --no-config: found before the command line is parsed, since the command
+ * line wins over it. */
+static void
+find_config(int argc, char **argv)
+{
+	bool none = false;
+	int i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		if (strcmp(argv[i], "--no-config") == 0)
+			none = true;
+		else if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+			config_file = argv[++i];
+		else if (strncmp(argv[i], "--config=", 9) == 0)
+			config_file = argv[i] + 9;
+	}
+	if (none)
+		config_file = NULL;
+	else if (config_file == NULL && access(CONFIG_DEFAULT, F_OK) == 0)
+		config_file = CONFIG_DEFAULT;
+}
+
+static void
+read_config(struct audit *a, int argc, char **argv)
+{
+	char *err = NULL;
+
+	find_config(argc, argv);
+	if (config_file == NULL)
+		return;
+	if (!config_load(&config, config_file, &err)) {
+		fprintf(stderr, "%s\n", err);
+		free(err);
+		exit(EXIT_USAGE);
+	}
+	opterr = 0; /* every key was checked: getopt has nothing to say */
+	parse_args(a, (int)config.n, config.argv);
+	opterr = 1;
+	config.file = NULL;
+}
+
+static void
+finish_args(struct options *opt)
+{
 	if (color)
 		opt->color = strcmp(color, "yes") == 0;
 	else
@@ -351,53 +601,162 @@ evaluate(struct audit *a)
 	eo.nport = a->opt.nport;
 	eo.ports = a->opt.ports;
 	fw_evaluate(&a->origin, &a->cf, &eo, &a->reach);
+	tls_evaluate(a);
 	a->fw_evaluated = true;
 }
 
+/* Write one report (file NULL: stdout): 0, or the exit status of the
+ * failure, said on stderr (a file that cannot be created is a usage error; a
+ * report that cannot be written, an incomplete run). */
 static int
-write_report(struct audit *a)
+write_one(const struct audit *a, enum out_format format, const char *file)
 {
 	FILE *out = stdout;
-	bool ok = true;
+	bool ok;
 
-	if (a->opt.output && (out = fopen(a->opt.output, "w")) == NULL) {
-		fprintf(stderr, "cfaudit: %s: %s\n", a->opt.output, strerror(errno));
+	if (file && (out = fopen(file, "w")) == NULL) {
+		fprintf(stderr, "cfaudit: %s: %s\n", file, strerror(errno));
 		return EXIT_USAGE;
 	}
-	if (a->opt.format == FMT_JSON)
-		ok = report_json(out, a);
-	else
-		report_text(out, a);
+	ok = report_write(out, a, format);
 	if (fflush(out) != 0 || ferror(out))
 		ok = false;
 	if (out != stdout && fclose(out) != 0)
 		ok = false;
-	if (!ok) {
-		fprintf(stderr, "cfaudit: could not write the report\n");
-		return 2;
+	if (ok)
+		return 0;
+	fprintf(stderr, "cfaudit: %s: could not write the %s report\n",
+		file ? file : "standard output", out_format_name(format));
+	return 2;
+}
+
+/* The main report, then every --output FORMAT:FILE. A report that is
+ * missing fails the run: CI must not take a missing file for a clean one. */
+static int
+write_report(struct audit *a)
+{
+	int worst = write_one(a, a->opt.format, a->opt.output);
+	int st;
+	size_t i;
+
+	for (i = 0; i < a->opt.noutput; i++)
+		if ((st = write_one(a, a->opt.outputs[i].format, a->opt.outputs[i].file)) > worst)
+			worst = st;
+	return worst ? worst : audit_exit_status(a);
+}
+
+/* Input errors on stderr; in a fleet run, each line starts with the root
+ * it belongs to. */
+static void
+print_diags(const struct audit *a)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem;
+	char *line;
+	char *save = NULL;
+
+	if (a->opt.diag_prefix == NULL) {
+		report_diags(stderr, a);
+		return;
 	}
-	return audit_exit_status(a);
+	if ((mem = open_memstream(&text, &len)) == NULL)
+		return;
+	report_diags(mem, a);
+	fclose(mem);
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		fput_escaped(stderr, a->opt.diag_prefix);
+		fprintf(stderr, ": %s\n", line);
+	}
+	free(text);
+}
+
+static bool
+fleet_mode(const struct options *opt)
+{
+	return opt->nroot > 1 || opt->aggregate || opt->output_dir;
+}
+
+/* The whole pipeline for one root: read, model, evaluate, check, suppress,
+ * baseline, report. Its exit status. */
+static int
+run_audit(struct audit *a)
+{
+	char *err = NULL;
+	size_t i;
+
+	if (a->opt.root && !root_open(a->opt.root)) {
+		fprintf(stderr, "cfaudit: --root %s: %s\n", a->opt.root, strerror(errno));
+		return EXIT_USAGE;
+	}
+	ranges_builtin(&a->cf);
+	discover_and_parse(a);
+	apply_limits(a);
+	print_diags(a);
+	evaluate(a);
+	checks_run(a);
+	suppress_apply(a);
+	baseline_apply(a, &baseline);
+	if (a->opt.write_baseline) {
+		if (!baseline_write(a, a->opt.write_baseline, &err)) {
+			fprintf(stderr, "cfaudit: --write-baseline %s\n", err);
+			free(err);
+			return EXIT_USAGE;
+		}
+		/* what was just written is the baseline from now on */
+		for (i = 0; i < a->nfinding; i++)
+			a->findings[i].baselined = a->findings[i].suppressed == NULL;
+	}
+	return write_report(a);
+}
+
+/* --live reads the firewall from the kernel: firewall files beside it
+ * would be a second firewall, and the kernel is one server's. */
+static void
+check_live(const struct options *opt)
+{
+	static const enum input_kind fw[] = {IN_IPTABLES, IN_IP6TABLES, IN_IPSET,
+					     IN_UFW,      IN_NFTABLES,  IN_FIREWALLD};
+	size_t i;
+
+	if (fleet_mode(opt))
+		usage_error("--live reads this machine's kernel: not with several --root");
+	for (i = 0; i < ARRAY_LEN(fw); i++)
+		if (opt->nfile[fw[i]])
+			usage_error("--live reads the firewall from the kernel: not with --%s",
+				    input_kind_name(fw[i]));
 }
 
 int
 main(int argc, char **argv)
 {
 	struct audit a;
+	char *err = NULL;
 	int status;
 
 	memset(&a, 0, sizeof(a));
+	set_defaults(&a.opt);
+	read_config(&a, argc, argv);
 	parse_args(&a, argc, argv);
-	if (a.opt.root && !root_open(a.opt.root)) {
-		fprintf(stderr, "cfaudit: --root %s: %s\n", a.opt.root, strerror(errno));
+	finish_args(&a.opt);
+	if (a.opt.baseline && !baseline_load(&baseline, a.opt.baseline, &err)) {
+		fprintf(stderr, "cfaudit: --baseline %s\n", err);
+		free(err);
+		audit_free(&a);
 		return EXIT_USAGE;
 	}
-	ranges_builtin(&a.cf);
-	discover_and_parse(&a);
-	apply_limits(&a);
-	report_diags(stderr, &a);
-	evaluate(&a);
-	checks_run(&a);
-	status = write_report(&a);
+	if (fleet_mode(&a.opt) && (err = fleet_check(&a.opt)) != NULL)
+		usage_error("%s", err);
+	if (fleet_mode(&a.opt) && a.origin.naddr)
+		usage_error("--host-addr names one server's addresses: not with several --root");
+	if (a.opt.live)
+		check_live(&a.opt);
+	if (fleet_mode(&a.opt))
+		status = fleet_run(&a, run_audit);
+	else
+		status = run_audit(&a);
+	baseline_free(&baseline);
+	config_free(&config);
 	audit_free(&a);
 	root_close();
 	return status;

@@ -6,12 +6,14 @@
 #include <string.h>
 
 #include "util.h"
+#include "web.h"
 
 static const char *const input_kind_names[IN_KIND_COUNT] = {
 	[IN_IPTABLES] = "iptables",   [IN_IP6TABLES] = "ip6tables", [IN_IPSET] = "ipset",
 	[IN_UFW] = "ufw",             [IN_NFTABLES] = "nftables",   [IN_FIREWALLD] = "firewalld",
 	[IN_NGINX] = "nginx",         [IN_APACHE] = "apache",       [IN_RANGES] = "ranges",
 	[IN_DNS] = "dns",
+	[IN_TLS] = "tls",
 };
 
 const char *
@@ -286,6 +288,44 @@ match_free(struct match *m)
 	free(m->text);
 }
 
+void
+match_release(struct match *m)
+{
+	match_free(m);
+	memset(m, 0, sizeof(*m));
+}
+
+void
+match_copy(struct match *dst, const struct match *src)
+{
+	*dst = *src;
+	dst->text = xstrdup(src->text ? src->text : "");
+	switch (src->kind) {
+	case M_SADDR:
+	case M_DADDR:
+		ivset_copy(&dst->u.addrs, &src->u.addrs);
+		break;
+	case M_SPORT:
+	case M_DPORT:
+		dst->u.ports.v = NULL;
+		if (src->u.ports.n) {
+			dst->u.ports.v = xreallocarray(NULL, src->u.ports.n, sizeof(*src->u.ports.v));
+			memcpy(dst->u.ports.v, src->u.ports.v,
+			       src->u.ports.n * sizeof(*src->u.ports.v));
+		}
+		break;
+	case M_IIF:
+	case M_OIF:
+		dst->u.ifname = xstrdup(src->u.ifname);
+		break;
+	case M_SET:
+		dst->u.set.name = xstrdup(src->u.set.name);
+		break;
+	default:
+		break;
+	}
+}
+
 static void
 chain_free(struct chain *c)
 {
@@ -352,5 +392,12 @@ origin_free(struct origin *o)
 		set_free(o->sets[i]);
 	free(o->sets);
 	free(o->addrs);
+	web_free(o->web);
+	free(o->listen);
+	for (i = 0; i < o->nsupp; i++) {
+		free(o->supps[i].id);
+		free(o->supps[i].reason);
+	}
+	free(o->supps);
 	memset(o, 0, sizeof(*o));
 }

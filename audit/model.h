@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "addr.h"
 
@@ -31,6 +32,7 @@ enum input_kind {
 	IN_APACHE,
 	IN_RANGES,
 	IN_DNS,
+	IN_TLS, /* certificates, keys, CA bundles, CRLs */
 	IN_KIND_COUNT
 };
 
@@ -332,6 +334,30 @@ struct host_addr {
 	struct loc loc; /* where it came from (line 0 for the command line) */
 };
 
+/* An inline suppression ("# cfaudit: ignore ID reason=... until=..." in a
+ * comment, or in a firewall rule's comment): it applies to findings of check
+ * id from loc.line to last_line (the line after, or the next line that is
+ * not a comment when it stands alone) (audit/suppress.c). */
+struct suppression {
+	struct loc loc;
+	unsigned last_line;
+	char *id;
+	char *reason;
+	bool has_until;
+	time_t until; /* the end of the until= day (UTC): it stops working then */
+	char until_text[11]; /* YYYY-MM-DD */
+	unsigned used; /* findings it suppressed */
+};
+
+/* A listening TCP socket of the running system (--live reads them with
+ * sock_diag): what a check needs to say "nothing listens on 443". */
+struct listen_sock {
+	enum family fam;
+	u128 addr;   /* 0: the wildcard address of fam */
+	uint16_t port;
+	bool v6only; /* an IPv6 wildcard socket that takes no IPv4 connections */
+};
+
 /* An input error: "file:line: message". */
 struct diag {
 	struct loc loc;
@@ -340,6 +366,8 @@ struct diag {
 
 /* nftables stops at 10 errors per file; so do we (the count goes on). */
 #define DIAG_MAX_PER_INPUT 10
+
+struct web; /* the web servers: web.h */
 
 struct origin {
 	size_t ninput;
@@ -359,6 +387,18 @@ struct origin {
 	size_t naddr;
 	size_t addr_cap;
 	struct host_addr *addrs;
+
+	struct web *web; /* nginx/Apache: listeners, virtual hosts (NULL: none read) */
+
+	/* --live: the listening TCP sockets (listen_known false: not read) */
+	bool listen_known;
+	size_t nlisten;
+	size_t listen_cap;
+	struct listen_sock *listen;
+
+	size_t nsupp;
+	size_t supp_cap;
+	struct suppression *supps;
 };
 
 struct input *origin_add_input(struct origin *o, enum input_kind kind, const char *file);
@@ -376,6 +416,10 @@ struct rule *chain_add_rule(struct chain *c, struct loc loc);
 struct match *rule_add_match(struct rule *r, enum match_kind kind, bool neg, const char *text);
 /* Append a statement applied before the verdict (zeroed, kind set). */
 struct action *rule_add_pre(struct rule *r, enum action_kind kind);
+/* A deep copy of src into dst (its own sets, ports, names, text), and the
+ * release of what a match owns: for code that builds rules aside. */
+void match_copy(struct match *dst, const struct match *src);
+void match_release(struct match *m);
 
 struct ipset *origin_find_set(struct origin *o, const char *name);
 struct ipset *origin_add_set(struct origin *o, const char *name, struct loc loc);

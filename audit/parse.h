@@ -29,6 +29,30 @@ void parse_iptables_xml(struct origin *o, struct input *in, const char *data, si
 /* ipset save / restore format ("create NAME TYPE ...", "add NAME ELEM ..."). */
 void parse_ipset(struct origin *o, struct input *in, const char *data, size_t len);
 
+/* nftables ruleset (nft -f input, `nft list ruleset` output) with its
+ * includes read inside the root. The ruleset goes into o; every included
+ * file becomes an input of in->origin (errors name it). file_as_seen: the
+ * name includes and messages use (NULL: in->file). */
+void parse_nft(struct origin *o, struct input *in, const char *data, size_t len,
+	       const char *file_as_seen);
+
+/* nginx: the main configuration file (or an "nginx -T" dump, recognised by
+ * its "# configuration file NAME:" markers), its includes read inside the
+ * root (a dump's from the dump), into the web model (web.h). host_file: in
+ * was named on the command line (a relative name is relative to the current
+ * directory, for the configuration prefix). Every file read becomes an
+ * input of its own, so errors name the file and line. */
+void parse_nginx(struct origin *o, struct input *in, const char *data, size_t len,
+		 bool host_file);
+/* nginx's own value syntax: time in ms (is_sec: in s), size in bytes; -1
+ * when nginx would refuse it. */
+long long nginx_parse_time(const char *s, bool is_sec);
+long long nginx_parse_size(const char *s);
+/* For the unit tests: the tokens as nginx reads them, "|"-joined, each
+ * directive's words followed by ";", "{" or "}". Errors go to in. */
+char *nginx_tokens(struct origin *o, struct input *in, const char *data, size_t len);
+bool nginx_tables_sorted(void);
+
 /* Cloudflare ranges for --ranges: plain CIDR lines or the API's JSON. */
 struct cf_ranges;
 void parse_ranges(struct cf_ranges *r, struct input *in, const char *data, size_t len);

@@ -7,51 +7,10 @@
 #include <time.h>
 
 #include "checks.h"
+#include "jsonout.h"
 #include "report.h"
+#include "suppress.h"
 #include "util.h"
-
-/* A JSON string from bytes that may not be UTF-8: invalid bytes become
- * U+FFFD. */
-static json_t *
-jstr(const char *s)
-{
-	json_t *j;
-	struct buf b = {NULL, 0, 0};
-	const unsigned char *p = (const unsigned char *)s;
-
-	if (s == NULL)
-		return json_null();
-	j = json_string(s);
-	if (j)
-		return j;
-	while (*p) {
-		json_t *one;
-		size_t n;
-
-		for (n = 1; n <= 4; n++) {
-			char tmp[5];
-
-			memcpy(tmp, p, n);
-			tmp[n] = '\0';
-			if (memchr(tmp, '\0', n))
-				break;
-			if ((one = json_stringn(tmp, n)) != NULL) {
-				json_decref(one);
-				break;
-			}
-		}
-		if (n <= 4 && memchr(p, '\0', n) == NULL) {
-			buf_add(&b, (const char *)p, n);
-			p += n;
-		} else {
-			buf_adds(&b, "\xef\xbf\xbd");
-			p++;
-		}
-	}
-	j = json_string(b.p ? b.p : "");
-	buf_free(&b);
-	return j ? j : json_string("");
-}
 
 static json_t *
 jaddr(enum family fam, u128 a)
@@ -65,7 +24,7 @@ jaddr(enum family fam, u128 a)
 static json_t *
 json_file(struct loc loc)
 {
-	return loc.file ? jstr(loc.file) : json_null();
+	return loc.file ? json_text(loc.file) : json_null();
 }
 
 static json_t *
@@ -77,8 +36,8 @@ json_tool(void)
 static json_t *
 json_ranges(const struct audit *a)
 {
-	return json_pack("{s:o, s:o, s:I, s:I}", "source", jstr(a->cf.source), "date",
-			 *a->cf.date ? jstr(a->cf.date) : json_null(), "ipv4",
+	return json_pack("{s:o, s:o, s:I, s:I}", "source", json_text(a->cf.source), "date",
+			 *a->cf.date ? json_text(a->cf.date) : json_null(), "ipv4",
 			 (json_int_t)a->cf.n[FAM_V4], "ipv6", (json_int_t)a->cf.n[FAM_V6]);
 }
 
@@ -87,6 +46,8 @@ json_settings(const struct audit *a)
 {
 	json_t *limits = json_object();
 	json_t *ports = json_array();
+	json_t *sevs = json_object();
+	json_t *o;
 	size_t i;
 
 	for (i = 0; i < LIM_COUNT; i++)
@@ -94,11 +55,17 @@ json_settings(const struct audit *a)
 				    json_integer(a->cf.limit[i]));
 	for (i = 0; i < a->opt.nport; i++)
 		json_array_append_new(ports, json_integer(a->opt.ports[i]));
-	return json_pack("{s:s, s:s, s:o, s:o, s:o, s:s}", "ssl_mode",
-			 ssl_mode_name(a->opt.ssl_mode), "at", a->opt.at_text, "limits", limits,
-			 "ports", ports, "public_iface",
-			 a->opt.public_iface ? jstr(a->opt.public_iface) : json_null(), "fail_on",
-			 severity_name(a->opt.fail_on));
+	for (i = 0; i < a->opt.nsev; i++)
+		json_object_set_new(sevs, a->opt.sevs[i].check->id,
+				    json_string(severity_name(a->opt.sevs[i].sev)));
+	o = json_pack("{s:s, s:s, s:o, s:o, s:o, s:s}", "ssl_mode", ssl_mode_name(a->opt.ssl_mode),
+		      "at", a->opt.at_text, "limits", limits, "ports", ports, "public_iface",
+		      a->opt.public_iface ? json_text(a->opt.public_iface) : json_null(), "fail_on",
+		      severity_name(a->opt.fail_on));
+	/* what changes which findings count (--severity, --baseline) */
+	json_object_set_new(o, "severity", sevs);
+	json_object_set_new(o, "baseline", json_text(a->opt.baseline));
+	return o;
 }
 
 static json_t *
@@ -118,11 +85,11 @@ json_inputs(const struct audit *a)
 			if (d->loc.file == in->file)
 				json_array_append_new(errs, json_pack("{s:I, s:o}", "line",
 								      (json_int_t)d->loc.line,
-								      "message", jstr(d->msg)));
+								      "message", json_text(d->msg)));
 		}
 		json_array_append_new(arr, json_pack("{s:s, s:o, s:s, s:o}", "kind",
 						     input_kind_name(in->kind), "file",
-						     jstr(in->file), "status",
+						     json_text(in->file), "status",
 						     input_status_name(in->status), "errors", errs));
 	}
 	return arr;
@@ -141,20 +108,52 @@ json_finding(const struct finding *f)
 	json_object_set_new(o, "severity", json_string(severity_name(f->sev)));
 	json_object_set_new(o, "file", json_file(f->loc));
 	json_object_set_new(o, "line", f->loc.line ? json_integer(f->loc.line) : json_null());
-	json_object_set_new(o, "message", jstr(f->message));
+	json_object_set_new(o, "message", json_text(f->message));
 	json_object_set_new(o, "title", json_string(f->check->title));
-	json_object_set_new(o, "host", json_null());
+	json_object_set_new(o, "host", json_text(f->host));
 	json_object_set_new(o, "port", f->port ? json_integer(f->port) : json_null());
 	json_object_set_new(o, "family", f->has_fam ? json_string(fam_name(f->fam)) : json_null());
 	for (i = 0; i < f->nrange; i++)
-		json_array_append_new(ranges, jstr(f->ranges[i]));
+		json_array_append_new(ranges, json_text(f->ranges[i]));
 	for (i = 0; i < f->nport; i++)
 		json_array_append_new(ports, json_integer(f->ports[i]));
 	json_object_set_new(o, "ranges", ranges);
 	json_object_set_new(o, "ports", ports);
-	json_object_set_new(o, "suppressed", json_false());
+	json_object_set_new(o, "suppressed", json_boolean(f->suppressed != NULL));
+	if (f->suppressed)
+		json_object_set_new(o, "suppression",
+				    json_pack("{s:o, s:I, s:o, s:o}", "file",
+					      json_file(f->suppressed->loc), "line",
+					      (json_int_t)f->suppressed->loc.line, "reason",
+					      json_text(f->suppressed->reason), "until",
+					      f->suppressed->has_until
+						      ? json_string(f->suppressed->until_text)
+						      : json_null()));
+	json_object_set_new(o, "baselined", json_boolean(f->baselined));
 	json_object_set_new(o, "fingerprint", json_string(f->fingerprint));
 	return o;
+}
+
+/* Every inline suppression read, with how many findings it hid: an
+ * exception nobody needs any more shows as used 0. */
+static json_t *
+json_suppressions(const struct audit *a)
+{
+	json_t *arr = json_array();
+	size_t i;
+
+	for (i = 0; i < a->origin.nsupp; i++) {
+		const struct suppression *s = &a->origin.supps[i];
+
+		json_array_append_new(
+			arr, json_pack("{s:s, s:o, s:I, s:o, s:o, s:b, s:I}", "id", s->id, "file",
+				       json_file(s->loc), "line", (json_int_t)s->loc.line, "reason",
+				       json_text(s->reason), "until",
+				       s->has_until ? json_string(s->until_text) : json_null(),
+				       "expired", suppression_expired(s, a->opt.at), "used",
+				       (json_int_t)s->used));
+	}
+	return arr;
 }
 
 static const char *
@@ -182,7 +181,7 @@ json_reach(const struct audit *a, const struct reach *r)
 
 	interval_format(r->fam, c->lo, c->hi, range, sizeof(range));
 	for (i = 0; i < r->v.npath; i++)
-		json_array_append_new(path, jstr(r->v.path[i]->name));
+		json_array_append_new(path, json_text(r->v.path[i]->name));
 	json_object_set_new(o, "family", json_string(fam_name(r->fam)));
 	json_object_set_new(o, "range", json_string(range));
 	json_object_set_new(o, "first", jaddr(r->fam, r->first));
@@ -194,24 +193,18 @@ json_reach(const struct audit *a, const struct reach *r)
 	json_object_set_new(o, "file", json_file(r->v.loc));
 	json_object_set_new(o, "line", r->v.loc.line ? json_integer(r->v.loc.line) : json_null());
 	json_object_set_new(o, "path", path);
-	json_object_set_new(o, "why", jstr(r->v.why));
+	json_object_set_new(o, "why", json_text(r->v.why));
 	if (r->v.forwarded)
 		json_object_set_new(o, "forwarded", json_true());
 	return o;
 }
 
-static json_t *
-json_summary(const struct audit *a)
+/* Filled when DNS records are read (--dns); until then no host is known. */
+json_t *
+json_hosts(const struct audit *a)
 {
-	size_t n[SEV_ERROR + 1] = {0};
-	size_t i;
-
-	for (i = 0; i < a->nfinding; i++)
-		n[a->findings[i].sev]++;
-	return json_pack("{s:I, s:I, s:I, s:I, s:b, s:i}", "error", (json_int_t)n[SEV_ERROR],
-			 "warning", (json_int_t)n[SEV_WARNING], "info", (json_int_t)n[SEV_INFO],
-			 "suppressed", (json_int_t)0, "complete", audit_complete(a), "exit_status",
-			 audit_exit_status(a));
+	(void)a;
+	return json_array();
 }
 
 bool
@@ -221,7 +214,7 @@ report_json(FILE *out, const struct audit *a)
 	json_t *findings = json_array();
 	json_t *reach = json_array();
 	size_t i;
-	int rc;
+	bool ok;
 
 	for (i = 0; i < a->nfinding; i++)
 		json_array_append_new(findings, json_finding(&a->findings[i]));
@@ -233,10 +226,10 @@ report_json(FILE *out, const struct audit *a)
 	json_object_set_new(root, "inputs", json_inputs(a));
 	json_object_set_new(root, "findings", findings);
 	json_object_set_new(root, "reachability", reach);
-	json_object_set_new(root, "hosts", json_array());
+	json_object_set_new(root, "hosts", json_hosts(a));
+	json_object_set_new(root, "suppressions", json_suppressions(a));
 	json_object_set_new(root, "summary", json_summary(a));
-	rc = json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	fputc('\n', out);
+	ok = json_write(out, root);
 	json_decref(root);
-	return rc == 0;
+	return ok;
 }

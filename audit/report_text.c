@@ -156,16 +156,27 @@ print_reach_summary(FILE *out, const struct audit *a)
 	}
 }
 
+/* Suppressed and baselined findings are not printed (JSON and SARIF keep
+ * them); the summary counts them. */
+static void
+print_not_counted(FILE *out, const struct summary *s)
+{
+	if (s->suppressed)
+		fprintf(out, "; %zu suppressed", s->suppressed);
+	if (s->baselined)
+		fprintf(out, "; %zu in the baseline", s->baselined);
+}
+
 void
 report_text(FILE *out, const struct audit *a)
 {
-	size_t n[SEV_ERROR + 1] = {0};
+	struct summary s;
 	size_t i;
 
-	for (i = 0; i < a->nfinding; i++) {
-		print_finding(out, a, &a->findings[i]);
-		n[a->findings[i].sev]++;
-	}
+	audit_summary(a, &s);
+	for (i = 0; i < a->nfinding; i++)
+		if (finding_counts(&a->findings[i]))
+			print_finding(out, a, &a->findings[i]);
 	fprintf(out, "\naudited (root %s):\n", a->opt.root ? a->opt.root : "/");
 	print_inputs(out, a);
 	fprintf(out, "ranges: %s%s%s, %zu IPv4 + %zu IPv6; ssl mode %s; ports ", a->cf.source,
@@ -175,7 +186,9 @@ report_text(FILE *out, const struct audit *a)
 		fprintf(out, "%s%u", i ? "," : "", a->opt.ports[i]);
 	fputc('\n', out);
 	print_reach_summary(out, a);
-	fprintf(out, "summary: %zu error%s, %zu warning%s, %zu info; audit %s\n", n[SEV_ERROR],
-		n[SEV_ERROR] == 1 ? "" : "s", n[SEV_WARNING], n[SEV_WARNING] == 1 ? "" : "s",
-		n[SEV_INFO], audit_complete(a) ? "complete" : "INCOMPLETE (exit status 2)");
+	fprintf(out, "summary: %zu error%s, %zu warning%s, %zu info", s.n[SEV_ERROR],
+		s.n[SEV_ERROR] == 1 ? "" : "s", s.n[SEV_WARNING], s.n[SEV_WARNING] == 1 ? "" : "s",
+		s.n[SEV_INFO]);
+	print_not_counted(out, &s);
+	fprintf(out, "; audit %s\n", audit_complete(a) ? "complete" : "INCOMPLETE (exit status 2)");
 }

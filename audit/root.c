@@ -1,7 +1,9 @@
 #include "root.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <linux/openat2.h>
 #include <stdlib.h>
 #include <string.h>
@@ -165,4 +167,293 @@ root_exists(const char *path)
 		return false;
 	close(fd);
 	return true;
+}
+
+static int
+name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Read the entries of the open directory fd (closed here). */
+static enum read_result
+list_fd(int fd, char ***names, size_t *n, char **err)
+{
+	DIR *d;
+	struct dirent *e;
+	char **v = NULL;
+	size_t len = 0;
+	size_t cap = 0;
+
+	*names = NULL;
+	*n = 0;
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return READ_MISSING;
+		if (errno == EXDEV || errno == ELOOP)
+			*err = xasprintf("path leaves the audited root or loops (%s): not read",
+					 strerror(errno));
+		else if (errno == ENOTDIR)
+			*err = xstrdup("not a directory");
+		else
+			*err = xasprintf("cannot open: %s", strerror(errno));
+		return READ_FAILED;
+	}
+	if ((d = fdopendir(fd)) == NULL) {
+		*err = xasprintf("cannot read the directory: %s", strerror(errno));
+		close(fd);
+		return READ_FAILED;
+	}
+	errno = 0;
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (len == CAP_DIR_ENTRIES) {
+			names_free(v, len);
+			closedir(d);
+			*err = xasprintf("more than %u entries: not read", CAP_DIR_ENTRIES);
+			return READ_FAILED;
+		}
+		VEC_PUSH(v, len, cap, xstrdup(e->d_name));
+	}
+	closedir(d);
+	if (len > 1)
+		qsort(v, len, sizeof(*v), name_cmp);
+	*names = v;
+	*n = len;
+	return READ_OK;
+}
+
+enum read_result
+root_list(const char *path, char ***names, size_t *n, char **err)
+{
+	struct open_how how;
+
+	*err = NULL;
+	if (root_fd < 0 && !root_open("/")) {
+		*err = xasprintf("cannot open the root: %s", strerror(errno));
+		return READ_FAILED;
+	}
+	memset(&how, 0, sizeof(how));
+	how.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
+	how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+	while (*path == '/')
+		path++;
+	return list_fd((int)syscall(SYS_openat2, root_fd, *path ? path : ".", &how, sizeof(how)),
+		       names, n, err);
+}
+
+enum read_result
+root_list_dirs(const char *path, char ***names, bool **dirs, size_t *n, char **err)
+{
+	struct open_how how;
+	enum read_result rr;
+	int fd;
+	size_t i;
+
+	*dirs = NULL;
+	*err = NULL;
+	if (root_fd < 0 && !root_open("/")) {
+		*err = xasprintf("cannot open the root: %s", strerror(errno));
+		return READ_FAILED;
+	}
+	memset(&how, 0, sizeof(how));
+	how.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
+	how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+	while (*path == '/')
+		path++;
+	fd = (int)syscall(SYS_openat2, root_fd, *path ? path : ".", &how, sizeof(how));
+	if (fd < 0)
+		return list_fd(fd, names, n, err); /* errno says why */
+	/* list_fd closes its descriptor: the types are read through fd */
+	rr = list_fd(dup(fd), names, n, err);
+	if (rr != READ_OK) {
+		close(fd);
+		return rr;
+	}
+	*dirs = xcalloc(*n ? *n : 1, sizeof(**dirs));
+	for (i = 0; i < *n; i++) {
+		struct stat st;
+
+		/* fstatat without following links: the entry itself */
+		if (fstatat(fd, (*names)[i], &st, AT_SYMLINK_NOFOLLOW) == 0)
+			(*dirs)[i] = S_ISDIR(st.st_mode);
+	}
+	close(fd);
+	return READ_OK;
+}
+
+enum read_result
+host_list(const char *path, char ***names, size_t *n, char **err)
+{
+	*err = NULL;
+	return list_fd(open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), names, n, err);
+}
+
+void
+names_free(char **names, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+/* ---- glob inside the root ---- */
+
+bool
+glob_magic(const char *s)
+{
+	return strpbrk(s, "*?[") != NULL;
+}
+
+struct glob_state {
+	char **v;
+	size_t n;
+	size_t cap;
+	char *err;
+};
+
+static void
+glob_add(struct glob_state *g, char *path)
+{
+	if (g->err) {
+		free(path);
+		return;
+	}
+	if (g->n >= CAP_GLOB_MATCHES) {
+		g->err = xasprintf("more than %u files match", CAP_GLOB_MATCHES);
+		free(path);
+		return;
+	}
+	VEC_PUSH(g->v, g->n, g->cap, path);
+}
+
+/* "a\*b" names the file "a*b": a literal component loses its escapes. */
+static char *
+unescape(const char *s)
+{
+	char *p = xmalloc(strlen(s) + 1);
+	char *q = p;
+
+	for (; *s; s++) {
+		if (*s == '\\' && s[1])
+			s++;
+		*q++ = *s;
+	}
+	*q = '\0';
+	return p;
+}
+
+static char *
+join(const char *dir, const char *name)
+{
+	size_t n = strlen(dir);
+
+	return xasprintf("%s%s%s", dir, n && dir[n - 1] == '/' ? "" : "/", name);
+}
+
+/* Match the components comp[i..n) below dir. */
+static void
+glob_walk(struct glob_state *g, const char *dir, char **comp, size_t i, size_t ncomp)
+{
+	bool last = i + 1 == ncomp;
+	enum read_result rr;
+	char **names = NULL;
+	size_t nn = 0;
+	size_t k;
+	char *err = NULL;
+
+	if (g->err)
+		return;
+	if (i == ncomp) {
+		glob_add(g, xstrdup(dir));
+		return;
+	}
+	if (!glob_magic(comp[i])) {
+		char *lit = unescape(comp[i]);
+		char *next = join(dir, lit);
+
+		free(lit);
+		if (last ? root_exists(next) : true)
+			glob_walk(g, next, comp, i + 1, ncomp);
+		free(next);
+		return;
+	}
+	rr = root_list(dir, &names, &nn, &err);
+	if (rr == READ_FAILED) {
+		/* a file matched mid-pattern is not a directory: no match there */
+		if (strcmp(err, "not a directory") != 0)
+			g->err = xasprintf("cannot list %s: %s", dir, err);
+		free(err);
+		return;
+	}
+	for (k = 0; k < nn && !g->err; k++) {
+		char *next;
+
+		if (fnmatch(comp[i], names[k], FNM_PERIOD) != 0)
+			continue;
+		next = join(dir, names[k]);
+		if (last) {
+			glob_add(g, next);
+			continue;
+		}
+		glob_walk(g, next, comp, i + 1, ncomp);
+		free(next);
+	}
+	names_free(names, nn);
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+enum read_result
+root_glob(const char *pattern, char ***out, size_t *n, char **err)
+{
+	struct glob_state g;
+	char *copy = xstrdup(pattern);
+	char **comp = NULL;
+	size_t ncomp = 0;
+	size_t cap = 0;
+	char *save = NULL;
+	char *tok;
+
+	memset(&g, 0, sizeof(g));
+	*out = NULL;
+	*n = 0;
+	*err = NULL;
+	if (root_fd < 0 && !root_open("/")) {
+		free(copy);
+		*err = xasprintf("cannot open the root: %s", strerror(errno));
+		return READ_FAILED;
+	}
+	for (tok = strtok_r(copy, "/", &save); tok; tok = strtok_r(NULL, "/", &save))
+		VEC_PUSH(comp, ncomp, cap, tok);
+	glob_walk(&g, "/", comp, 0, ncomp);
+	free(comp);
+	free(copy);
+	if (g.err) {
+		root_glob_free(g.v, g.n);
+		*err = g.err;
+		return READ_FAILED;
+	}
+	if (g.n > 1)
+		qsort(g.v, g.n, sizeof(*g.v), cmp_str);
+	*out = g.v;
+	*n = g.n;
+	return READ_OK;
+}
+
+void
+root_glob_free(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
 }

@@ -33,4 +33,30 @@ enum read_result host_read(const char *path, char **data, size_t *len, char **er
 /* Whether path exists inside the root (any type). */
 bool root_exists(const char *path);
 
+/* The paths inside the root that the glob(3) pattern (absolute, as the
+ * server sees it) matches, sorted as glob(3) sorts them (byte order, the C
+ * locale); a leading "." is matched only explicitly. Directories are listed
+ * through descriptors opened inside the root, so no match can leave it.
+ * READ_OK with *n possibly 0; READ_FAILED (*err) past CAP_GLOB_MATCHES or
+ * when a directory cannot be listed. Free with root_glob_free. */
+#define CAP_GLOB_MATCHES 10000u
+enum read_result root_glob(const char *pattern, char ***out, size_t *n, char **err);
+void root_glob_free(char **v, size_t n);
+/* Whether s holds a glob(3) metacharacter. */
+bool glob_magic(const char *s);
+
+/* The entries of directory path (inside the root, or on the host), sorted by
+ * strcmp (the byte order firewalld's sorted(os.listdir()) gives for UTF-8
+ * names), without "." and "..". READ_MISSING when it does not exist;
+ * READ_FAILED (*err says why) when it is not a directory, cannot be read, or
+ * holds more than CAP_DIR_ENTRIES entries. Free with names_free. */
+#define CAP_DIR_ENTRIES 100000u
+enum read_result root_list(const char *path, char ***names, size_t *n, char **err);
+enum read_result host_list(const char *path, char ***names, size_t *n, char **err);
+void names_free(char **names, size_t n);
+/* root_list, and whether each entry is a directory (dirs[i]; a symbolic
+ * link is not one: walks do not follow links). Free dirs with free(). */
+enum read_result root_list_dirs(const char *path, char ***names, bool **dirs, size_t *n,
+				char **err);
+
 #endif

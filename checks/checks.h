@@ -21,6 +21,9 @@ extern const struct check check_table[];
 extern const size_t check_count;
 
 const struct check *check_find(const char *id);
+/* The family of a check: the AREA of CF<code>-<AREA>-<WHAT> ("FW" of
+ * CF522-FW-DROP), *len bytes from the pointer returned. */
+const char *check_area(const char *id, size_t *len);
 /* Run every check over the evaluated model. */
 void checks_run(struct audit *a);
 
@@ -35,5 +38,18 @@ void check_fw_ipv6_nd(struct audit *a);
 void check_fw_retired(struct audit *a);
 void check_fw_partial_allowlist(struct audit *a);
 void check_ranges_stale(struct audit *a);
+/* checks/web.c: nginx and Apache, through the web model */
+void check_web_listen(struct audit *a);
+void check_web_return(struct audit *a);
+void check_web_keepalive(struct audit *a);
+void check_web_timeout_read(struct audit *a);
+void check_web_realip(struct audit *a);
+void check_web_limits(struct audit *a);
+void check_web_access(struct audit *a);
+void check_web_none(struct audit *a);
+void check_suppress_expired(struct audit *a);
+/* checks/tls.c: certificates and handshakes, through the TLS evaluation */
+void check_tls(struct audit *a);
+void check_tls_none(struct audit *a);
 
 #endif

@@ -47,6 +47,169 @@ const struct check check_table[] = {
 	 "Fix: curl -s https://api.cloudflare.com/client/v4/ips > ips.json and run with\n"
 	 "--ranges ips.json (or upgrade cfaudit).",
 	 check_ranges_stale},
+	{"CF000-REALIP-HEADER", 0, SEV_WARNING,
+	 "real-IP restoration reads a header Cloudflare does not fill with the visitor",
+	 "Cause: the web server trusts Cloudflare's addresses to name the client, but takes the\n"
+	 "name from a header Cloudflare does not send with the visitor's address: nginx's\n"
+	 "default real_ip_header is X-Real-IP, which Cloudflare never sets. The client address\n"
+	 "stays Cloudflare's: logs, allow/deny rules and per-client limits see Cloudflare.\n"
+	 "Evidence: set_real_ip_from (or RemoteIPTrustedProxy) lists Cloudflare addresses and\n"
+	 "the header in effect is neither CF-Connecting-IP nor X-Forwarded-For (Cloudflare\n"
+	 "appends the visitor's address as its last entry, the one read without recursion).\n"
+	 "Fix: real_ip_header CF-Connecting-IP; (Apache: RemoteIPHeader CF-Connecting-IP).",
+	 check_web_realip},
+	{"CF000-REALIP-MISSING-RANGES", 0, SEV_WARNING,
+	 "the real-IP trust list misses some of Cloudflare's ranges",
+	 "Cause: the addresses trusted to name the client (nginx set_real_ip_from, Apache\n"
+	 "RemoteIPTrustedProxy) hold some of Cloudflare's ranges but not all: requests that\n"
+	 "arrive through a missing range keep Cloudflare's address as the client address, so\n"
+	 "logs, access rules and per-client limits treat those visitors as Cloudflare (a list\n"
+	 "missing 131.0.72.0/22 broke a site for Latin-American visitors for months).\n"
+	 "Evidence: a trust list holding Cloudflare addresses that does not cover every\n"
+	 "current range; the missing ranges are listed.\n"
+	 "Fix: list every range of https://www.cloudflare.com/ips/ (v4 and v6) and refresh\n"
+	 "the list automatically.",
+	 check_web_none},
+	{"CF000-REALIP-NONE", 0, SEV_INFO,
+	 "the web server does not restore visitors' addresses",
+	 "Cause: no real-IP trust list holds Cloudflare's addresses, so the client address of\n"
+	 "every request is a Cloudflare address: logs, allow/deny rules and per-client limits\n"
+	 "see Cloudflare, not the visitor.\n"
+	 "Evidence: no set_real_ip_from (RemoteIPTrustedProxy) covering a Cloudflare range in\n"
+	 "any server a Cloudflare request can reach.\n"
+	 "Fix: nginx: set_real_ip_from for each range of https://www.cloudflare.com/ips/ and\n"
+	 "real_ip_header CF-Connecting-IP; Apache: mod_remoteip with RemoteIPHeader\n"
+	 "CF-Connecting-IP and RemoteIPTrustedProxy.",
+	 check_web_none},
+	{"CF000-REALIP-RETIRED-RANGE", 0, SEV_WARNING,
+	 "the real-IP trust list trusts a retired Cloudflare range",
+	 "Cause: a trusted address block holds a range Cloudflare no longer uses. 104.16.0.0/12\n"
+	 "was split on 2021-04-08; the freed 104.28.0.0/14 carries WARP/Gateway users, so\n"
+	 "trusting the /12 lets ordinary users set their own client address with the header\n"
+	 "(bypassing allow/deny rules and limits keyed by the address, forging logs).\n"
+	 "Evidence: a set_real_ip_from (RemoteIPTrustedProxy) entry overlapping a retired\n"
+	 "range and not inside the current ones.\n"
+	 "Fix: replace it with the current ranges.",
+	 check_web_none},
+	{"CF000-SUPPRESS-EXPIRED", 0, SEV_INFO,
+	 "an inline suppression has expired: the findings it covered count again",
+	 "Cause: a \"cfaudit: ignore ID reason=... until=YYYY-MM-DD\" comment is past its date\n"
+	 "(against --at, default now). It no longer hides the findings it named, so they\n"
+	 "are reported and count for the exit status again; the date was set so that\n"
+	 "someone looks at the exception once more.\n"
+	 "Evidence: the directive's until= date against the audit time.\n"
+	 "Fix: remove the cause of the finding and the comment, or, if the exception still\n"
+	 "holds, move until= forward with a reason that says why.",
+	 check_suppress_expired},
+	{"CF000-TLS-AOP", 0, SEV_INFO,
+	 "a client certificate is demanded: only Authenticated Origin Pulls satisfies it",
+	 "Cause: the server demands a client certificate (nginx ssl_verify_client on, Apache\n"
+	 "SSLVerifyClient require) and trusts Cloudflare's origin-pull CA for it: Authenticated\n"
+	 "Origin Pulls. That works only while AOP is enabled for the zone (and the SSL mode is\n"
+	 "Full or stricter); with AOP off Cloudflare sends no certificate and gets 400 (nginx) or\n"
+	 "a failed handshake, 525 (Apache).\n"
+	 "Evidence: the verify setting in effect for the hostname, and a CA file holding\n"
+	 "Cloudflare's origin-pull CA (built in from ipranges/origin-pull-ca.pem).\n"
+	 "Fix: keep Authenticated Origin Pulls on for the zone (SSL/TLS > Origin Server).",
+	 check_tls},
+	{"CF000-TLS-UNCHECKED", 0, SEV_INFO,
+	 "a certificate or key cannot be checked statically",
+	 "Cause: a certificate or key path holds variables (nginx loads it for each handshake),\n"
+	 "names a key in an engine or token, or the key is encrypted (the server asks for a\n"
+	 "passphrase at start). What the server presents, and whether the key belongs to the\n"
+	 "certificate, is then not known to a static audit.\n"
+	 "Evidence: the ssl_certificate / ssl_certificate_key (SSLCertificateFile /\n"
+	 "SSLCertificateKeyFile) directives and the key file's PEM header.\n"
+	 "Fix: nothing, if it is deliberate; check that hostname with openssl s_client.",
+	 check_tls_none},
+	{"CF400-TLS-CLIENT-CERT", 400, SEV_ERROR,
+	 "a client certificate Cloudflare does not send is demanded: every request gets 400",
+	 "Cause: nginx ssl_verify_client on with a CA that is not Cloudflare's origin-pull CA.\n"
+	 "Cloudflare connects without a client certificate (or, with Authenticated Origin Pulls,\n"
+	 "with one from its own CA), so nginx answers every request with \"400 No required SSL\n"
+	 "certificate was sent\" (or \"The SSL certificate error\") and visitors see that 400.\n"
+	 "Evidence: the verify setting in effect for the hostname and the certificates in its CA\n"
+	 "file (ssl_client_certificate).\n"
+	 "Fix: ssl_client_certificate /etc/ssl/certs/cloudflare-origin-pull-ca.pem (Cloudflare's\n"
+	 "origin-pull CA) with Authenticated Origin Pulls on for the zone, or ssl_verify_client\n"
+	 "off (optional) where client certificates are not meant for Cloudflare.",
+	 check_tls_none},
+	{"CF403-ACCESS-DENY", 403, SEV_ERROR,
+	 "allow/deny rules refuse Cloudflare's addresses: visitors get 403",
+	 "Cause: an access rule (nginx deny, Apache Require not ip / Deny from) matches the\n"
+	 "address Cloudflare connects from. Behind Cloudflare every request arrives from\n"
+	 "Cloudflare's ranges, so the rule refuses visitors, not the clients it was written\n"
+	 "for; the origin answers 403 and Cloudflare passes that on (no 5xx, but the site is\n"
+	 "closed to them). Where real-IP restoration replaces the address (trusted range and\n"
+	 "a header Cloudflare fills), the rules see the visitor and are not reported.\n"
+	 "Evidence: the rules in effect in each server and location, first match wins (as\n"
+	 "nginx's access module does), over Cloudflare's ranges; the deny that catches them\n"
+	 "and the ranges are named.\n"
+	 "Fix: restore the visitor's address first (set_real_ip_from for Cloudflare's ranges\n"
+	 "and real_ip_header CF-Connecting-IP), or allow Cloudflare's ranges before the deny.",
+	 check_web_access},
+	{"CF503-LIMIT-CLIENT-ADDR", 503, SEV_WARNING,
+	 "a per-client rate or connection limit counts Cloudflare's addresses",
+	 "Cause: limit_req/limit_conn (or another per-client limiter) is keyed by the client\n"
+	 "address ($binary_remote_addr, $remote_addr) while the real-IP configuration is\n"
+	 "incomplete, or by $realip_remote_addr, which is always the connecting address.\n"
+	 "Cloudflare sends many visitors' requests from few addresses, so they share one\n"
+	 "bucket: past it they get 503 (or the limit's status).\n"
+	 "Evidence: a limit in effect in a server or location whose zone key is the client\n"
+	 "address, where the trust list does not cover every Cloudflare range or the header\n"
+	 "is not CF-Connecting-IP / X-Forwarded-For.\n"
+	 "Fix: complete the real-IP configuration (every range of\n"
+	 "https://www.cloudflare.com/ips/, real_ip_header CF-Connecting-IP), or key the zone\n"
+	 "by $http_cf_connecting_ip.",
+	 check_web_limits},
+	{"CF520-KEEPALIVE-OFF", 520, SEV_WARNING, "keep-alive is disabled",
+	 "Cause: keepalive_timeout 0 (Apache: KeepAlive Off) closes every connection after one\n"
+	 "response. Cloudflare keeps origin connections open for reuse (up to 900 s idle): a\n"
+	 "request sent on a connection the origin is closing gets no answer (520), and every\n"
+	 "request needs a new connection, which under load exhausts the origin's backlog (522).\n"
+	 "Evidence: the keep-alive timeout in effect in a server or location is 0.\n"
+	 "Fix: keepalive_timeout 75s (nginx's default) or longer; Apache: KeepAlive On.",
+	 check_web_keepalive},
+	{"CF520-KEEPALIVE-REQUESTS", 520, SEV_WARNING,
+	 "keep-alive connections are closed after very few requests",
+	 "Cause: keepalive_requests (Apache: MaxKeepAliveRequests) below 100 closes each\n"
+	 "connection after that many requests. Cloudflare funnels many visitors through few\n"
+	 "reused connections, which then close constantly: a request racing the close gets no\n"
+	 "answer (520) and the reconnections add up under load.\n"
+	 "Evidence: the value in effect is below 100 (nginx's default is 1000 since 1.19.10).\n"
+	 "Fix: keepalive_requests 1000; (Apache: MaxKeepAliveRequests 1000 or 0).",
+	 check_web_none},
+	{"CF520-RETURN-444", 520, SEV_ERROR,
+	 "a server closes every connection without a response",
+	 "Cause: return 444 is nginx's way of closing the connection without answering.\n"
+	 "Cloudflare gets no response at all and shows 520 to the visitor.\n"
+	 "Evidence: an unconditional return 444 at the level of a server that Cloudflare's\n"
+	 "requests reach: one that names a hostname, or the only server on its address and\n"
+	 "port (which every hostname falls into). A catch-all default server next to named\n"
+	 "ones is not reported: which hostnames fall into it is a question for the zone.\n"
+	 "Fix: answer with a status (return 403, 404 or 421) for requests you refuse; give\n"
+	 "every proxied hostname a server_name.",
+	 check_web_return},
+	{"CF520-RETURN-444-LOCATION", 520, SEV_WARNING,
+	 "a location closes the connection without a response",
+	 "Cause: return 444 in a location (or in an if block) closes the connection without\n"
+	 "answering: Cloudflare shows 520 to every visitor who requests such a URL, instead of\n"
+	 "an error page, and counts it as an origin failure.\n"
+	 "Evidence: a return 444 in a location or if block of a server Cloudflare's requests\n"
+	 "reach.\n"
+	 "Fix: return 403 or 404 instead (the request is refused just the same).",
+	 check_web_none},
+	{"CF520-TLS-H2-CIPHER", 520, SEV_ERROR,
+	 "HTTP/2 is agreed over a cipher suite HTTP/2 forbids",
+	 "Cause: the origin offers h2 by ALPN and, in the handshake with Cloudflare's offer, agrees\n"
+	 "a TLS 1.2 suite that RFC 7540 (appendix A) forbids for HTTP/2 (no forward secrecy or not\n"
+	 "AEAD: AES128-SHA, ECDHE-RSA-AES128-SHA, AES128-GCM-SHA256...). Cloudflare's HTTP/2\n"
+	 "client then ends the connection with INADEQUATE_SECURITY: visitors get 520.\n"
+	 "Evidence: the handshake run in memory with Cloudflare's cipher offer against the\n"
+	 "server's protocols, cipher string and cipher order, with h2 offered by ALPN.\n"
+	 "Fix: put ECDHE-ECDSA/RSA-AES128-GCM-SHA256 first (or ssl_prefer_server_ciphers off),\n"
+	 "enable TLSv1.3, or do not offer http2 on that listener.",
+	 check_tls_none},
 	{"CF521-FW-REJECT", 521, SEV_ERROR, "the firewall rejects Cloudflare's connections",
 	 "Cause: a REJECT rule (or reject verdict) answers Cloudflare's SYN with a TCP reset or\n"
 	 "an ICMP unreachable: Cloudflare sees the connection refused and shows 521 (Web\n"
@@ -57,6 +220,60 @@ const struct check check_table[] = {
 	 "Fix: accept Cloudflare's ranges before the reject (an ipset of the ranges from\n"
 	 "https://www.cloudflare.com/ips/ matched early in INPUT), or remove the rule.",
 	 check_fw_reject},
+	{"CF521-LISTEN-NONE", 521, SEV_ERROR,
+	 "nothing listens on the port Cloudflare connects to",
+	 "Cause: Cloudflare connects to port 80 in SSL modes Off and Flexible, to 443 in Full\n"
+	 "and Full (strict) (and to the ports given with --ports). When the web server does not\n"
+	 "listen there on a public address (only on 127.0.0.1 or ::1, a UNIX socket, or\n"
+	 "another port), the connection is refused: 521 (Web server is down).\n"
+	 "Evidence: the listeners of every server block (listen; a server without one listens\n"
+	 "on *:80; Apache: Listen and <VirtualHost>), against --ssl-mode and --ports.\n"
+	 "Fix: listen on the port on a public address (listen 443 ssl; listen [::]:443 ssl;),\n"
+	 "or set the zone's SSL mode to match what the origin serves.",
+	 check_web_listen},
+	{"CF521-TLS-CERT-LOAD", 521, SEV_ERROR,
+	 "the web server cannot load a certificate and does not start",
+	 "Cause: a certificate file the server names does not exist, holds no PEM certificate\n"
+	 "(DER, or something else), its chain file is missing, or OpenSSL refuses the certificate\n"
+	 "in a server context (a key or signature below its security level: \"ee key too small\",\n"
+	 "\"ca md too weak\"). nginx and Apache then refuse to start (or to reload), and nothing\n"
+	 "answers Cloudflare: 521.\n"
+	 "Evidence: every certificate named by a virtual host (inherited ones once), read inside\n"
+	 "the root and set up in an OpenSSL server context as the server does.\n"
+	 "Fix: point the directive at the PEM certificate with its chain (fullchain.pem), or\n"
+	 "reissue the certificate with a 2048-bit (or larger) RSA or an ECDSA key and SHA-256.",
+	 check_tls_none},
+	{"CF521-TLS-CONFIG-INVALID", 521, SEV_ERROR,
+	 "TLS protocols or ciphers that the server cannot apply",
+	 "Cause: the protocol list names a version the server does not know, or the cipher string\n"
+	 "selects no cipher this OpenSSL has (\"no cipher match\"). The server refuses to start (or\n"
+	 "to reload) and nothing answers Cloudflare: 521.\n"
+	 "Evidence: the protocols and cipher string in effect for each virtual host with\n"
+	 "certificates, applied to an OpenSSL context as the server does.\n"
+	 "Fix: use names from openssl ciphers -v (e.g. ssl_ciphers HIGH:!aNULL:!MD5;) and\n"
+	 "TLSv1.2 TLSv1.3.",
+	 check_tls_none},
+	{"CF521-TLS-KEY-LOAD", 521, SEV_ERROR,
+	 "the web server cannot load a private key and does not start",
+	 "Cause: no private key is named for a certificate, or the key file does not exist or\n"
+	 "holds no PEM private key. The server refuses to start (or to reload): 521.\n"
+	 "Evidence: the key directive paired with each certificate directive, the key file read\n"
+	 "inside the root (its contents are never printed).\n"
+	 "Fix: name the key (ssl_certificate_key, SSLCertificateKeyFile) that belongs to the\n"
+	 "certificate.",
+	 check_tls_none},
+	{"CF521-TLS-KEY-MISMATCH", 521, SEV_ERROR,
+	 "the private key does not belong to the certificate",
+	 "Cause: the key file holds another key than the certificate's (a renewal that replaced\n"
+	 "one file and not the other, paths swapped between sites). nginx stops with\n"
+	 "\"SSL_CTX_use_PrivateKey(...) failed (... key values mismatch)\" and Apache with\n"
+	 "\"Unable to configure RSA server private key\": the server does not start, nothing\n"
+	 "listens, and visitors get 521.\n"
+	 "Evidence: the certificate's public key against the private key (X509_check_private_key),\n"
+	 "for every certificate and key pair the configuration names.\n"
+	 "Fix: install the key the certificate was issued for (openssl x509 -noout -pubkey and\n"
+	 "openssl pkey -pubout must print the same key).",
+	 check_tls_none},
 	{"CF522-FW-DROP", 522, SEV_ERROR, "the firewall drops Cloudflare's connections",
 	 "Cause: a DROP rule or a DROP policy discards Cloudflare's SYN: Cloudflare waits for\n"
 	 "the connect timeout and shows 522 (Connection timed out). Deny lists of fail2ban,\n"
@@ -100,6 +317,191 @@ const struct check check_table[] = {
 	 "hooks.\n"
 	 "Fix: -A OUTPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT before the drop.",
 	 check_fw_reply},
+	{"CF524-TIMEOUT-READ", 524, SEV_WARNING,
+	 "a backend may answer later than Cloudflare waits",
+	 "Cause: a proxied location's read timeout (proxy_read_timeout, fastcgi_read_timeout,\n"
+	 "uwsgi/scgi/grpc_read_timeout; Apache ProxyTimeout/Timeout) is longer than\n"
+	 "Cloudflare's proxy read timeout (100 s by default; --cf-read-timeout for Enterprise\n"
+	 "zones). The origin keeps working on a slow request after Cloudflare has given up and\n"
+	 "shown the visitor 524.\n"
+	 "Evidence: the read timeout in effect (set or nginx's default, 60 s) in every\n"
+	 "location that hands requests to a backend; the setting and the locations are named.\n"
+	 "Fix: keep slow work out of the request (a queue, a job status URL), or lower the\n"
+	 "timeout to Cloudflare's so the origin answers with its own error page first.",
+	 check_web_timeout_read},
+	{"CF525-LISTEN-PLAIN", 525, SEV_ERROR,
+	 "the HTTPS port Cloudflare connects to is served without TLS",
+	 "Cause: in SSL modes Full and Full (strict) Cloudflare opens a TLS connection to port\n"
+	 "443 (or an HTTPS port given with --ports); a listener there without TLS (nginx:\n"
+	 "listen 443 without ssl, and no other server on that address and port with ssl)\n"
+	 "answers the ClientHello with plain HTTP and the handshake fails: 525.\n"
+	 "Evidence: the public listeners on the port, with the TLS flag nginx gives the socket\n"
+	 "(ssl on any server sharing the address and port).\n"
+	 "Fix: listen 443 ssl; with ssl_certificate and ssl_certificate_key.",
+	 check_web_none},
+	{"CF525-TLS-CLIENT-CERT", 525, SEV_ERROR,
+	 "the handshake demands a client certificate Cloudflare does not have",
+	 "Cause: Apache SSLVerifyClient require (a demand in the handshake) with a CA that is not\n"
+	 "Cloudflare's origin-pull CA: Cloudflare presents no certificate the server accepts and\n"
+	 "the handshake fails: 525.\n"
+	 "Evidence: the verify setting in effect in the virtual host whose certificate is\n"
+	 "presented, and the certificates in its CA file.\n"
+	 "Fix: trust Cloudflare's origin-pull CA (SSLCACertificateFile) and turn Authenticated\n"
+	 "Origin Pulls on, or SSLVerifyClient none for the hostnames Cloudflare proxies.",
+	 check_tls_none},
+	{"CF525-TLS-HANDSHAKE-FAILED", 525, SEV_ERROR,
+	 "Cloudflare's TLS handshake with the origin fails",
+	 "Cause: the handshake with Cloudflare's offer fails for a reason other than a missing\n"
+	 "protocol or cipher in common (the reason OpenSSL gives is named).\n"
+	 "Evidence: the handshake run in memory between a server set up as the origin is and a\n"
+	 "client offering what Cloudflare offers (ipranges/origin-ciphers.txt, TLSv1 to TLSv1.3,\n"
+	 "the hostname as SNI).\n"
+	 "Fix: depends on the reason; openssl s_client -connect ORIGIN:443 -servername HOST\n"
+	 "shows the same failure.",
+	 check_tls_none},
+	{"CF525-TLS-NO-CERT", 525, SEV_ERROR,
+	 "a TLS port has no certificate",
+	 "Cause: a listener is TLS (listen 443 ssl) but neither the server answering nor the\n"
+	 "default server of its address and port has a certificate: the TLS handshake cannot\n"
+	 "succeed (525). nginx refuses to start like this (\"no ssl_certificate is defined for the\n"
+	 "listen ... ssl directive\"), unless the default server rejects handshakes.\n"
+	 "Evidence: the certificate in effect (inherited ones included) in the virtual host\n"
+	 "answering each hostname on the port, and in the port's default server.\n"
+	 "Fix: ssl_certificate and ssl_certificate_key in the server (or at http level).",
+	 check_tls_none},
+	{"CF525-TLS-NO-COMMON-CIPHER", 525, SEV_ERROR,
+	 "no cipher suite in common with Cloudflare",
+	 "Cause: the origin's cipher string, with its protocol versions and its certificates' key\n"
+	 "types (an ECDSA certificate signs only ECDHE-ECDSA suites and TLS 1.3), leaves no suite\n"
+	 "that Cloudflare offers: the handshake fails with \"no shared cipher\" and visitors get 525.\n"
+	 "Evidence: a handshake run in memory with this host's OpenSSL, between a server set up\n"
+	 "with the origin's protocols, cipher string and certificates and a client offering\n"
+	 "Cloudflare's suites (ipranges/origin-ciphers.txt).\n"
+	 "Fix: allow ECDHE-RSA-AES128-GCM-SHA256 / ECDHE-ECDSA-AES128-GCM-SHA256 (TLS 1.2) and\n"
+	 "enable TLSv1.3 (ssl_protocols TLSv1.2 TLSv1.3;).",
+	 check_tls_none},
+	{"CF525-TLS-NO-COMMON-PROTOCOL", 525, SEV_ERROR,
+	 "no TLS version in common with Cloudflare",
+	 "Cause: the origin allows only protocol versions Cloudflare does not offer (SSLv3), or\n"
+	 "only ones this OpenSSL no longer speaks at its security level (TLSv1 and TLSv1.1 need\n"
+	 "level 0 in OpenSSL 3). The handshake fails: 525.\n"
+	 "Evidence: the protocol list in effect where the connection is set up (nginx: the\n"
+	 "default server of the address and port), in a handshake run in memory.\n"
+	 "Fix: ssl_protocols TLSv1.2 TLSv1.3; (SSLProtocol -all +TLSv1.2 +TLSv1.3).",
+	 check_tls_none},
+	{"CF526-CERT-CHAIN-INCOMPLETE", 526, SEV_ERROR,
+	 "the certificate's chain is incomplete: an intermediate is missing",
+	 "Cause: the issuer of a certificate in the file is neither in the file nor a trusted\n"
+	 "root: usually the intermediate certificate was left out (cert.pem instead of\n"
+	 "fullchain.pem). Browsers may fetch it; Cloudflare's Full (strict) validation does not:\n"
+	 "526.\n"
+	 "Evidence: the chain verified with OpenSSL at --at against Cloudflare's trust (public\n"
+	 "CAs from the root's CA bundle, Cloudflare Origin CA; --ca instead when given).\n"
+	 "Fix: serve the full chain: the certificate followed by its intermediates in one file\n"
+	 "(nginx), or SSLCertificateChainFile (Apache before 2.4.8).",
+	 check_tls_none},
+	{"CF526-CERT-EXPIRED", 526, SEV_ERROR,
+	 "the certificate has expired",
+	 "Cause: the certificate (or one in its chain) is past its notAfter at the audit time\n"
+	 "(--at, default now): Full (strict) validation fails and visitors get 526. (Full mode does\n"
+	 "not validate; Gateway/WARP users get 526 from any expired certificate in the chain.)\n"
+	 "Evidence: the dates of every certificate of the chain, verified with OpenSSL at --at.\n"
+	 "Fix: renew it (certbot renew, or a new Origin CA certificate) and reload the server;\n"
+	 "make sure the renewal reloads the server.",
+	 check_tls_none},
+	{"CF526-CERT-EXPIRING", 526, SEV_WARNING,
+	 "the certificate expires soon",
+	 "Cause: a certificate of the chain expires within --expiry-warn days (default 14) of the\n"
+	 "audit time: when it does, Full (strict) validation fails and visitors get 526.\n"
+	 "Evidence: the notAfter of every certificate of the chain against --at.\n"
+	 "Fix: renew it now and check that automatic renewal works and reloads the server.",
+	 check_tls_none},
+	{"CF526-CERT-INVALID", 526, SEV_ERROR,
+	 "the certificate fails verification",
+	 "Cause: the chain fails verification for another reason than dates, trust or\n"
+	 "revocation (not usable for TLS servers, a CA certificate without CA rights, a bad\n"
+	 "signature...): Full (strict) fails, 526. OpenSSL's reason is named.\n"
+	 "Evidence: the chain verified with OpenSSL (purpose sslserver) at --at.\n"
+	 "Fix: depends on the reason; reissue the certificate for TLS server authentication.",
+	 check_tls_none},
+	{"CF526-CERT-NAME-MISMATCH", 526, SEV_ERROR,
+	 "the certificate does not cover the hostname",
+	 "Cause: the certificate presented for a hostname does not name it: no SAN DNS name\n"
+	 "matches (the CN counts only without SANs; a wildcard covers one label, *.example.com\n"
+	 "covers www.example.com, not example.com or a.b.example.com; an IP address never matches\n"
+	 "a name). Often the hostname has no server on the TLS port and the default server answers\n"
+	 "with another site's certificate. Full (strict) fails: 526.\n"
+	 "Evidence: for every server name and every TLS port, the virtual host that answers it\n"
+	 "(SNI) and the certificate it presents (OpenSSL X509_check_host, RFC 6125).\n"
+	 "Fix: add the name to the certificate (or use a wildcard), or give the hostname a server\n"
+	 "block with its own certificate on the TLS port.",
+	 check_tls_none},
+	{"CF526-CERT-NOT-YET-VALID", 526, SEV_ERROR,
+	 "the certificate is not valid yet",
+	 "Cause: the certificate's notBefore is after the audit time (a clock set wrong when it\n"
+	 "was issued, or a certificate installed early): Full (strict) fails, 526.\n"
+	 "Evidence: the dates of every certificate of the chain, verified with OpenSSL at --at.\n"
+	 "Fix: install a certificate valid now, or wait; check the issuing machine's clock.",
+	 check_tls_none},
+	{"CF526-CERT-REVOKED", 526, SEV_ERROR,
+	 "the certificate is revoked",
+	 "Cause: a certificate of the chain is listed in a revocation list given with --crl:\n"
+	 "Full (strict) (and Gateway/WARP users) reject it: 526.\n"
+	 "Evidence: the chain verified with OpenSSL against the --crl lists (revocation is checked\n"
+	 "only where a list from the issuer is given).\n"
+	 "Fix: install a newly issued certificate.",
+	 check_tls_none},
+	{"CF526-CERT-SELF-SIGNED", 526, SEV_ERROR,
+	 "the certificate is self-signed",
+	 "Cause: the certificate is its own issuer (a snakeoil or \"openssl req -x509\"\n"
+	 "certificate) and no trust store Cloudflare uses holds it: Full (strict) fails, 526.\n"
+	 "(Full mode accepts it.)\n"
+	 "Evidence: the chain verified with OpenSSL at --at against public CAs (the root's CA\n"
+	 "bundle) and Cloudflare Origin CA, or the --ca store.\n"
+	 "Fix: use a certificate from a public CA or a free Cloudflare Origin CA certificate, or\n"
+	 "set the zone to Full; with a custom origin trust store, give it with --ca.",
+	 check_tls_none},
+	{"CF526-CERT-UNTRUSTED", 526, SEV_ERROR,
+	 "the certificate chains to a root Cloudflare does not trust",
+	 "Cause: the chain is complete but ends in a root that is not a public CA, not\n"
+	 "Cloudflare Origin CA and not in the custom origin trust store (a private or corporate\n"
+	 "CA; a CA the server trusts locally, added under /usr/local/share/ca-certificates, is not\n"
+	 "one Cloudflare trusts): Full (strict) fails, 526.\n"
+	 "Evidence: the chain verified with OpenSSL at --at; anchors added locally to the root's\n"
+	 "bundle are left out.\n"
+	 "Fix: use a public CA or Cloudflare Origin CA, or upload the CA as the zone's custom\n"
+	 "origin trust store (and audit with --ca).",
+	 check_tls_none},
+	{"CF526-CERT-WEAK-KEY", 526, SEV_WARNING,
+	 "the certificate has an RSA key under 2048 bits",
+	 "Cause: a certificate of the chain has an RSA key shorter than 2048 bits; validating\n"
+	 "clients and current TLS libraries reject such keys (OpenSSL at security level 2 does not\n"
+	 "even load one).\n"
+	 "Evidence: the key size of every certificate of the chain.\n"
+	 "Fix: reissue with a 2048-bit (or larger) RSA key or an ECDSA key.",
+	 check_tls_none},
+	{"CF526-CERT-WEAK-SIGNATURE", 526, SEV_WARNING,
+	 "the certificate is signed with SHA-1 or MD5",
+	 "Cause: a certificate of the chain (other than a root) is signed with SHA-1 or MD5, which\n"
+	 "validating clients reject.\n"
+	 "Evidence: the signature algorithm of every certificate of the chain.\n"
+	 "Fix: reissue it with SHA-256.",
+	 check_tls_none},
+	{"CF526-GATEWAY-UNDERSCORE", 526, SEV_WARNING,
+	 "the certificate has an underscore in a name: Gateway/WARP users get 526",
+	 "Cause: Cloudflare Gateway (and WARP clients behind it) reject certificates with an\n"
+	 "underscore in the CN or a DNS name, although Full (strict) may accept it.\n"
+	 "Evidence: the leaf certificate's CN and SAN DNS names.\n"
+	 "Fix: reissue the certificate without underscores (hostnames may not hold them).",
+	 check_tls_none},
+	{"CF526-GATEWAY-WEAK-CIPHERS", 526, SEV_WARNING,
+	 "only 3DES or RC4 suites in common: Gateway/WARP users get 526",
+	 "Cause: the only suites the origin accepts from Cloudflare's offer are 3DES (or RC4):\n"
+	 "Cloudflare Gateway rejects such origins for its users (526), and the suites are weak.\n"
+	 "Evidence: every suite of Cloudflare's offer the origin accepts, found by repeating the\n"
+	 "handshake in memory without the suite agreed before.\n"
+	 "Fix: allow ECDHE-RSA-AES128-GCM-SHA256 (or ECDSA) and TLSv1.2/TLSv1.3.",
+	 check_tls_none},
 };
 
 const size_t check_count = sizeof(check_table) / sizeof(check_table[0]);
@@ -114,6 +516,18 @@ const struct check *
 check_find(const char *id)
 {
 	return bsearch(id, check_table, check_count, sizeof(check_table[0]), check_cmp);
+}
+
+const char *
+check_area(const char *id, size_t *len)
+{
+	const char *p = strchr(id, '-');
+	const char *q;
+
+	p = p ? p + 1 : id;
+	q = strchr(p, '-');
+	*len = q ? (size_t)(q - p) : strlen(p);
+	return p;
 }
 
 /* Findings in file and line order (those without a file first), as a

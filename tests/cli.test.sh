@@ -102,3 +102,160 @@ printf '*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -s 162.158.0.0/15 -m comment --co
 if grep -q "$(printf '\033')" "$tmp/out" "$tmp/err"; then fail escape-text "raw ESC reached the terminal"; else ok escape-text; fi
 "$BIN" --iptables "$tmp/esc.v4" --format json >"$tmp/out" 2>/dev/null
 if jq -e . "$tmp/out" >/dev/null 2>&1; then ok escape-json-valid; else fail escape-json-valid "invalid JSON"; fi
+
+# ---- report formats and several outputs from one run ----
+expect format-sarif 1 "$BIN" --iptables "$tmp/drop.v4" --format sarif
+if jq -e '.version == "2.1.0"' "$tmp/out" >/dev/null 2>&1; then ok format-sarif-doc; else fail format-sarif-doc "not SARIF"; fi
+expect format-junit 1 "$BIN" --iptables "$tmp/drop.v4" --format junit
+grep_out format-junit-doc "<testsuites>" "$tmp/out"
+rm -f "$tmp/r.json" "$tmp/r.sarif" "$tmp/r.xml"
+expect outputs 1 "$BIN" --iptables "$tmp/drop.v4" --output "json:$tmp/r.json" --output "sarif:$tmp/r.sarif" --output "junit:$tmp/r.xml"
+grep_out outputs-text-on-stdout "drop.v4:5: error: CF522-FW-DROP" "$tmp/out"
+if jq -e '.findings[0].id == "CF522-FW-DROP"' "$tmp/r.json" >/dev/null 2>&1 &&
+	jq -e '.runs[0].results[0].ruleId == "CF522-FW-DROP"' "$tmp/r.sarif" >/dev/null 2>&1 &&
+	grep -q '<failure' "$tmp/r.xml"; then ok outputs-files; else fail outputs-files "a report file is missing or wrong"; fi
+# --output FILE with --format keeps working; a colon in a file name that is no format is a file
+expect output-file 1 "$BIN" --iptables "$tmp/drop.v4" --format json --output "$tmp/plain.json"
+if [ ! -s "$tmp/out" ] && jq -e '.findings | length == 1' "$tmp/plain.json" >/dev/null 2>&1; then ok output-file-written; else fail output-file-written "stdout not empty or no JSON file"; fi
+expect output-colon-name 1 "$BIN" --iptables "$tmp/drop.v4" --output "$tmp/a:b.txt"
+grep_out output-colon-name-file "CF522-FW-DROP" "$tmp/a:b.txt"
+expect output-unwritable 3 "$BIN" --iptables "$tmp/drop.v4" --output "json:$tmp/no/such/dir/r.json"
+expect output-no-file 3 "$BIN" --iptables "$tmp/drop.v4" --output json:
+# a report that cannot be written (a full disk) fails the run: 2, not the findings' 1
+if [ -w /dev/full ]; then
+	expect output-write-error 2 "$BIN" --iptables "$tmp/drop.v4" --output json:/dev/full
+	grep_out output-write-error-msg "could not write the json report" "$tmp/err"
+fi
+
+# ---- the exit status (DESIGN.md), every case ----
+# 0: complete, nothing at or above --fail-on; 1: something is; 2: incomplete
+# whatever was found; 3: usage error
+expect status-clean-fail-on-info 0 "$BIN" --iptables "$tmp/open.v4" --fail-on info
+expect status-error-default 1 "$BIN" --iptables "$tmp/drop.v4"
+expect status-error-fail-on-info 1 "$BIN" --iptables "$tmp/drop.v4" --fail-on info
+expect status-error-fail-on-never 0 "$BIN" --iptables "$tmp/drop.v4" --fail-on never
+# --severity moves one check across the --fail-on threshold
+expect severity-warning-fail-on-error 0 "$BIN" --iptables "$tmp/drop.v4" --severity CF522-FW-DROP=warning --fail-on error
+expect severity-warning-fail-on-warning 1 "$BIN" --iptables "$tmp/drop.v4" --severity CF522-FW-DROP=warning
+grep_out severity-warning-printed "drop.v4:5: warning: CF522-FW-DROP" "$tmp/out"
+expect severity-info-default 0 "$BIN" --iptables "$tmp/drop.v4" --severity CF522-FW-DROP=info
+expect severity-info-fail-on-info 1 "$BIN" --iptables "$tmp/drop.v4" --severity CF522-FW-DROP=info --fail-on info
+expect severity-last-wins 1 "$BIN" --iptables "$tmp/drop.v4" --severity CF522-FW-DROP=info --severity CF522-FW-DROP=error --fail-on error
+expect severity-other-check 1 "$BIN" --iptables "$tmp/drop.v4" --severity CF521-FW-REJECT=info
+expect severity-json 1 "$BIN" --iptables "$tmp/drop.v4" --severity CF522-FW-DROP=warning --format json
+if jq -e '.findings[0].severity == "warning" and .summary.warning == 1 and .summary.error == 0' "$tmp/out" >/dev/null; then ok severity-json-fields; else fail severity-json-fields "$(jq -c .summary "$tmp/out")"; fi
+expect usage-severity-unknown-id 3 "$BIN" --severity CF999-NOPE=info
+grep_out usage-severity-unknown-id-msg "CF999-NOPE" "$tmp/err"
+expect usage-severity-bad-level 3 "$BIN" --severity CF522-FW-DROP=fatal
+expect usage-severity-never 3 "$BIN" --severity CF522-FW-DROP=never
+expect usage-severity-no-level 3 "$BIN" --severity CF522-FW-DROP
+expect usage-bad-fail-on 3 "$BIN" --fail-on sometimes
+# incomplete wins over findings and over --fail-on never
+expect status-incomplete-with-findings 2 "$BIN" --iptables "$tmp/bad.v4" --iptables "$tmp/drop.v4" --fail-on never
+expect status-incomplete-clean 2 "$BIN" --iptables "$tmp/bad.v4" --fail-on never
+
+# ---- inline suppressions ----
+cat >"$tmp/supp.v4" <<'RULES'
+*filter
+:INPUT ACCEPT [0:0]
+:FORWARD ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+# cfaudit: ignore CF522-FW-DROP reason="a jail agreed with the CDN team"
+-A INPUT -s 162.158.0.0/15 -j DROP
+-A INPUT -s 173.245.48.0/20 -m comment --comment "cfaudit: ignore CF522-FW-DROP reason='rule comment'" -j DROP
+COMMIT
+RULES
+expect suppressed 0 "$BIN" --iptables "$tmp/supp.v4"
+if grep -q "CF522-FW-DROP" "$tmp/out"; then fail suppressed-not-printed "a suppressed finding was printed"; else ok suppressed-not-printed; fi
+grep_out suppressed-counted "2 suppressed" "$tmp/out"
+expect suppressed-json 0 "$BIN" --iptables "$tmp/supp.v4" --format json
+if jq -e '(.findings | length) == 2 and all(.findings[]; .suppressed and .suppression.reason != null) and .summary.suppressed == 2 and .summary.error == 0' "$tmp/out" >/dev/null; then ok suppressed-json-fields; else fail suppressed-json-fields "$(jq -c '.summary' "$tmp/out")"; fi
+expect suppressed-sarif 0 "$BIN" --iptables "$tmp/supp.v4" --format sarif
+if jq -e 'all(.runs[0].results[]; .suppressions[0].kind == "inSource" and .properties.suppressed)' "$tmp/out" >/dev/null; then ok suppressed-sarif-fields; else fail suppressed-sarif-fields "no suppressions in SARIF"; fi
+expect suppressed-fail-on-info 0 "$BIN" --iptables "$tmp/supp.v4" --fail-on info
+# no reason: an input error at its line, and the finding counts
+sed 's/ reason="a jail agreed with the CDN team"//' "$tmp/supp.v4" >"$tmp/noreason.v4"
+expect suppress-no-reason 2 "$BIN" --iptables "$tmp/noreason.v4"
+grep_out suppress-no-reason-line "noreason.v4:5: cfaudit: ignore CF522-FW-DROP: a reason" "$tmp/err"
+grep_out suppress-no-reason-counts "noreason.v4:6: error: CF522-FW-DROP" "$tmp/out"
+# until= past --at: it stops working, and an info finding says so
+sed 's/reason="a jail agreed with the CDN team"/reason="temporary" until=2026-06-30/' "$tmp/supp.v4" >"$tmp/until.v4"
+expect suppress-until-valid 0 "$BIN" --iptables "$tmp/until.v4" --at 2026-06-30T23:59:59Z
+expect suppress-until-expired 1 "$BIN" --iptables "$tmp/until.v4" --at 2026-07-01
+grep_out suppress-until-expired-info "until.v4:5: info: CF000-SUPPRESS-EXPIRED" "$tmp/out"
+grep_out suppress-until-expired-counts "until.v4:6: error: CF522-FW-DROP" "$tmp/out"
+sed 's/reason="a jail agreed with the CDN team"/reason=x until=30.06.2026/' "$tmp/supp.v4" >"$tmp/baddate.v4"
+expect suppress-bad-date 2 "$BIN" --iptables "$tmp/baddate.v4"
+grep_out suppress-bad-date-msg "baddate.v4:5: cfaudit: ignore: until=30.06.2026 is not a date" "$tmp/err"
+
+# ---- baselines: only new findings count; fingerprints survive lines moving ----
+expect baseline-write 0 "$BIN" --iptables "$tmp/drop.v4" --write-baseline "$tmp/base.json"
+if jq -e 'type == "array" and length == 1 and (.[0] | test("^[0-9a-f]{16}$"))' "$tmp/base.json" >/dev/null 2>&1; then ok baseline-file; else fail baseline-file "$(head -c 200 "$tmp/base.json")"; fi
+expect baseline-same 0 "$BIN" --iptables "$tmp/drop.v4" --baseline "$tmp/base.json"
+grep_out baseline-counted "1 in the baseline" "$tmp/out"
+expect baseline-json 0 "$BIN" --iptables "$tmp/drop.v4" --baseline "$tmp/base.json" --format json
+if jq -e '.findings[0].baselined == true and .summary.baselined == 1 and .summary.error == 0' "$tmp/out" >/dev/null; then ok baseline-json-fields; else fail baseline-json-fields "$(jq -c '.summary' "$tmp/out")"; fi
+# the same rule four lines further down, and an undecided match quoting its
+# own line: the same fingerprints
+{ printf '# moved\n#\n#\n#\n'; cat "$tmp/drop.v4"; } >"$tmp/moved.v4"
+cp "$tmp/drop.v4" "$tmp/drop-copy.v4"
+printf '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -s 162.158.0.0/15 -m string --string x --algo bm -j DROP\nCOMMIT\n' >"$tmp/und.v4"
+{ printf '#\n#\n'; cat "$tmp/und.v4"; } >"$tmp/und-moved.v4"
+"$BIN" --iptables "$tmp/und.v4" --format json 2>/dev/null | jq -r '.findings[].fingerprint' >"$tmp/fp1"
+mv "$tmp/und-moved.v4" "$tmp/und.v4"
+"$BIN" --iptables "$tmp/und.v4" --format json 2>/dev/null | jq -r '.findings[].fingerprint' >"$tmp/fp2"
+if [ -s "$tmp/fp1" ] && cmp -s "$tmp/fp1" "$tmp/fp2"; then ok fingerprint-lines-moved; else fail fingerprint-lines-moved "$(cat "$tmp/fp1" "$tmp/fp2" | tr '\n' ' ')"; fi
+"$BIN" --iptables "$tmp/drop.v4" --format json 2>/dev/null | jq -r '.findings[0] | "\(.line) \(.fingerprint)"' >"$tmp/a1"
+cp "$tmp/moved.v4" "$tmp/drop.v4"
+"$BIN" --iptables "$tmp/drop.v4" --format json 2>/dev/null | jq -r '.findings[0] | "\(.line) \(.fingerprint)"' >"$tmp/a2"
+if [ "$(cut -d' ' -f2 "$tmp/a1")" = "$(cut -d' ' -f2 "$tmp/a2")" ] && [ "$(cut -d' ' -f1 "$tmp/a1")" != "$(cut -d' ' -f1 "$tmp/a2")" ]; then ok baseline-line-moved-fingerprint; else fail baseline-line-moved-fingerprint "$(cat "$tmp/a1" "$tmp/a2" | tr '\n' ' ')"; fi
+expect baseline-lines-moved 0 "$BIN" --iptables "$tmp/drop.v4" --baseline "$tmp/base.json"
+# a new finding counts; the old one still does not
+sed 's/^COMMIT$/-A INPUT -s 173.245.48.0\/20 -j REJECT\nCOMMIT/' "$tmp/drop.v4" >"$tmp/new.v4"
+mv "$tmp/new.v4" "$tmp/drop.v4"
+expect baseline-new-finding 1 "$BIN" --iptables "$tmp/drop.v4" --baseline "$tmp/base.json"
+grep_out baseline-new-printed "CF521-FW-REJECT" "$tmp/out"
+if grep -q "CF522-FW-DROP" "$tmp/out"; then fail baseline-old-hidden "a baselined finding was printed"; else ok baseline-old-hidden; fi
+cp "$tmp/drop-copy.v4" "$tmp/drop.v4"
+# a baseline from a JSON report works too; a bad one is a usage error
+"$BIN" --iptables "$tmp/drop.v4" --format json >"$tmp/report.json" 2>/dev/null
+expect baseline-from-report 0 "$BIN" --iptables "$tmp/drop.v4" --baseline "$tmp/report.json"
+printf '{"not": "a baseline"}' >"$tmp/badbase.json"
+expect usage-baseline-bad 3 "$BIN" --iptables "$tmp/drop.v4" --baseline "$tmp/badbase.json"
+expect usage-baseline-missing 3 "$BIN" --iptables "$tmp/drop.v4" --baseline "$tmp/nope.json"
+printf '["ok", 3]' >"$tmp/badbase2.json"
+expect usage-baseline-element 3 "$BIN" --iptables "$tmp/drop.v4" --baseline "$tmp/badbase2.json"
+grep_out usage-baseline-element-msg "element 1" "$tmp/err"
+
+# ---- the config file: defaults; the command line wins; bad lines are file:line, 3 ----
+mkdir -p "$tmp/cwd"
+cp "$tmp/drop.v4" "$tmp/cwd/drop.v4"
+printf '# defaults for this server\nfail-on = never\nssl-mode = full   # comment\n\nseverity = CF522-FW-DROP=warning\nports = 443\n' >"$tmp/cwd/.cfaudit.conf"
+bin=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
+(cd "$tmp/cwd" && "$bin" --iptables drop.v4 --format json >out.json 2>err.txt; echo $? >status)
+if [ "$(cat "$tmp/cwd/status")" = 0 ] && jq -e '.settings.ssl_mode == "full" and .settings.ports == [443] and .findings[0].severity == "warning"' "$tmp/cwd/out.json" >/dev/null 2>&1; then ok config-default-file; else fail config-default-file "status $(cat "$tmp/cwd/status"): $(head -c 200 "$tmp/cwd/err.txt")"; fi
+(cd "$tmp/cwd" && "$bin" --iptables drop.v4 --fail-on warning --ssl-mode strict --format json >out.json 2>&1; echo $? >status)
+if [ "$(cat "$tmp/cwd/status")" = 1 ] && jq -e '.settings.ssl_mode == "strict"' "$tmp/cwd/out.json" >/dev/null 2>&1; then ok config-command-line-wins; else fail config-command-line-wins "status $(cat "$tmp/cwd/status")"; fi
+(cd "$tmp/cwd" && "$bin" --no-config --iptables drop.v4 >/dev/null 2>&1; echo $? >status)
+if [ "$(cat "$tmp/cwd/status")" = 1 ]; then ok config-no-config; else fail config-no-config "status $(cat "$tmp/cwd/status")"; fi
+printf 'fail-on = never\n' >"$tmp/other.conf"
+expect config-option 0 "$BIN" --config "$tmp/other.conf" --iptables "$tmp/drop.v4"
+printf 'ranges = ranges.txt\n' >"$tmp/cwd/rel.conf"
+printf '173.245.48.0/20\n' >"$tmp/cwd/ranges.txt"
+expect config-relative-path 0 "$BIN" --config "$tmp/cwd/rel.conf" --iptables "$tmp/drop.v4" --format json
+if jq -e '.ranges.ipv4 == 1' "$tmp/out" >/dev/null 2>&1; then ok config-relative-path-used; else fail config-relative-path-used "$(jq -c .ranges "$tmp/out")"; fi
+printf 'fail-on = never\nfrobnicate = yes\n' >"$tmp/bad.conf"
+expect config-unknown-key 3 "$BIN" --config "$tmp/bad.conf" --iptables "$tmp/drop.v4"
+grep_out config-unknown-key-msg "bad.conf:2: unknown key \"frobnicate\"" "$tmp/err"
+printf '\nssl-mode = half\n' >"$tmp/bad.conf"
+expect config-bad-value 3 "$BIN" --config "$tmp/bad.conf" --iptables "$tmp/drop.v4"
+grep_out config-bad-value-msg "bad.conf:2: --ssl-mode: \"half\"" "$tmp/err"
+printf 'severity = CF999-NOPE=info\n' >"$tmp/bad.conf"
+expect config-bad-severity 3 "$BIN" --config "$tmp/bad.conf" --iptables "$tmp/drop.v4"
+grep_out config-bad-severity-msg "bad.conf:1: " "$tmp/err"
+printf 'just words\n' >"$tmp/bad.conf"
+expect config-not-key-value 3 "$BIN" --config "$tmp/bad.conf"
+grep_out config-not-key-value-msg "bad.conf:1: expected \"key = value\"" "$tmp/err"
+printf 'list-checks = yes\n' >"$tmp/bad.conf"
+expect config-not-a-setting 3 "$BIN" --config "$tmp/bad.conf"
+expect config-missing 3 "$BIN" --config "$tmp/nope.conf"

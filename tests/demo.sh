@@ -14,7 +14,7 @@ fi
 names=
 [ -d samples/healthy ] && names=healthy
 for d in samples/*/; do
-	[ -d "$d" ] || continue
+	[ -d "$d/etc" ] || continue # samples/integrations holds CI examples
 	n=$(basename "$d")
 	[ "$n" = healthy ] && continue
 	names="$names $n"
@@ -28,8 +28,14 @@ for n in $names; do
 	[ -f "samples/$n/README" ] && title=$(head -n 1 "samples/$n/README")
 	echo "=== samples/$n"
 	echo "    $title"
-	echo "\$ $bin --root samples/$n"
-	"$bin" --root "samples/$n"
+	if [ -f "samples/$n/cfaudit.conf" ]; then
+		# the sample's settings: its test trust store (--ca)
+		echo "\$ $bin --config samples/$n/cfaudit.conf --root samples/$n"
+		"$bin" --config "samples/$n/cfaudit.conf" --root "samples/$n"
+	else
+		echo "\$ $bin --root samples/$n"
+		"$bin" --root "samples/$n"
+	fi
 	echo "[exit status $?]"
 done
 exit 0

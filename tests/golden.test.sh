@@ -6,7 +6,8 @@
 #   UPDATE=1 sh tests/golden.test.sh   rewrite the expected files from the current binary
 #
 # Runs "$BIN --root samples/NAME --at 2026-11-01T00:00:00Z" (NO_COLOR=1), once as
-# text and once with --format json. Normalised: the version string becomes
+# text and once with --format json, with --config samples/NAME/cfaudit.conf when
+# the sample has one (the TLS samples name their test trust store there). Normalised: the version string becomes
 # VERSION; the JSON is pretty-printed by jq. The text file also records stderr
 # (after a "--- stderr" line, when there is any) and ends with the exit status,
 # so a change of either shows in the diff. Environment: BIN (cfaudit).
@@ -76,12 +77,16 @@ check() {
 }
 
 for d in samples/*/; do
-	[ -d "$d" ] || continue
+	# a sample is a server's tree; samples/integrations holds CI examples
+	[ -d "$d/etc" ] || continue
 	name=$(basename "$d")
 	root=samples/$name
+	# a sample's own settings (the TLS samples' test trust store: --ca)
+	conf=--no-config
+	[ -f "$root/cfaudit.conf" ] && conf="--config=$root/cfaudit.conf"
 
 	# JSON first: it names the version to normalise in both outputs.
-	NO_COLOR=1 "$BIN" --root "$root" --at "$AT" --format json >"$tmp/json.raw" 2>"$tmp/json.err"
+	NO_COLOR=1 "$BIN" "$conf" --root "$root" --at "$AT" --format json >"$tmp/json.raw" 2>"$tmp/json.err"
 	st=$?
 	version=
 	if [ "$st" -ge 128 ]; then
@@ -95,7 +100,7 @@ for d in samples/*/; do
 		check "$name" json "$tmp/json"
 	fi
 
-	NO_COLOR=1 "$BIN" --root "$root" --at "$AT" >"$tmp/txt" 2>"$tmp/txt.err"
+	NO_COLOR=1 "$BIN" "$conf" --root "$root" --at "$AT" >"$tmp/txt" 2>"$tmp/txt.err"
 	st=$?
 	if [ "$st" -ge 128 ]; then
 		echo "not ok golden $name txt: cfaudit died with status $st: $(head -n 1 "$tmp/txt.err")"

@@ -1,0 +1,1683 @@
+/* Certificates, keys, trust and in-memory handshakes with OpenSSL (tls.h).
+ * Files are loaded the way nginx loads them (PEM_read_bio_X509_AUX for the
+ * leaf, PEM_read_bio_X509 for the rest of the file, the chain set up in a
+ * server context at this OpenSSL's security level), then verified the way a
+ * TLS client verifies a server (X509_verify_cert, purpose sslserver, at the
+ * audit time), recording every error rather than the first. */
+#include "tls.h"
+
+#include <openssl/bio.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ipranges_data.h"
+#include "root.h"
+#include "util.h"
+
+/* A certificate file with more is not a server's chain. */
+#define CAP_CHAIN_CERTS 64u
+#define CAP_THREADS 64u
+
+const char *
+tls_key_type_name(enum tls_key_type t)
+{
+	switch (t) {
+	case TK_NONE:
+		return "no";
+	case TK_RSA:
+		return "RSA";
+	case TK_EC:
+		return "ECDSA";
+	case TK_ED25519:
+		return "Ed25519";
+	case TK_ED448:
+		return "Ed448";
+	case TK_OTHER:
+		return "other";
+	}
+	abort();
+}
+
+void
+tls_date(time_t t, char *buf, size_t n)
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, n, "%Y-%m-%d", &tm);
+}
+
+/* OpenSSL's last error as "error:0A0000B9:SSL routines::no cipher match";
+ * the queue is emptied. */
+static void
+ssl_error_text(char *buf, size_t n, const char *fallback)
+{
+	unsigned long e = ERR_peek_last_error();
+
+	if (e == 0)
+		snprintf(buf, n, "%s", fallback);
+	else
+		ERR_error_string_n(e, buf, n);
+	ERR_clear_error();
+}
+
+static char *
+ssl_error_dup(const char *fallback)
+{
+	char buf[256];
+
+	ssl_error_text(buf, sizeof(buf), fallback);
+	return xstrdup(buf);
+}
+
+static BIO *
+mem_bio(const char *data, size_t len)
+{
+	BIO *b = BIO_new_mem_buf(data, len > (size_t)INT32_MAX ? INT32_MAX : (int)len);
+
+	if (b == NULL) {
+		fputs("cfaudit: out of memory\n", stderr);
+		exit(3);
+	}
+	return b;
+}
+
+static bool
+is_pem(const char *data, size_t len)
+{
+	return memmem(data, len, "-----BEGIN ", 11) != NULL;
+}
+
+/* Every certificate of a PEM bundle or one DER certificate. */
+static STACK_OF(X509) *
+read_certs(const char *data, size_t len, bool *der)
+{
+	STACK_OF(X509) *sk = sk_X509_new_null();
+	BIO *b = mem_bio(data, len);
+	X509 *x;
+
+	*der = false;
+	if (is_pem(data, len)) {
+		while ((x = PEM_read_bio_X509_AUX(b, NULL, NULL, NULL)) != NULL)
+			sk_X509_push(sk, x);
+	} else {
+		const unsigned char *p = (const unsigned char *)data;
+
+		x = d2i_X509(NULL, &p, (long)len);
+		if (x) {
+			sk_X509_push(sk, x);
+			*der = true;
+		}
+	}
+	ERR_clear_error();
+	BIO_free(b);
+	return sk;
+}
+
+/* ---- the trust store ---- */
+
+struct tls_trust {
+	X509_STORE *store;
+	size_t n;
+	size_t ncrl;
+	size_t nexcl;
+	size_t excl_cap;
+	unsigned char (*excl)[32]; /* SHA-256 of excluded certificates */
+};
+
+struct tls_trust *
+tls_trust_new(void)
+{
+	struct tls_trust *t = xcalloc(1, sizeof(*t));
+
+	t->store = X509_STORE_new();
+	if (t->store == NULL) {
+		fputs("cfaudit: out of memory\n", stderr);
+		exit(3);
+	}
+	return t;
+}
+
+void
+tls_trust_free(struct tls_trust *t)
+{
+	if (t == NULL)
+		return;
+	X509_STORE_free(t->store);
+	free(t->excl);
+	free(t);
+}
+
+static void
+cert_digest(X509 *x, unsigned char md[32])
+{
+	unsigned int n = 32;
+
+	if (!X509_digest(x, EVP_sha256(), md, &n))
+		memset(md, 0, 32);
+}
+
+static bool
+excluded(const struct tls_trust *t, X509 *x)
+{
+	unsigned char md[32];
+	size_t i;
+
+	if (t->nexcl == 0)
+		return false;
+	cert_digest(x, md);
+	for (i = 0; i < t->nexcl; i++)
+		if (memcmp(t->excl[i], md, 32) == 0)
+			return true;
+	return false;
+}
+
+size_t
+tls_trust_exclude(struct tls_trust *t, const char *data, size_t len)
+{
+	bool der;
+	STACK_OF(X509) *sk = read_certs(data, len, &der);
+	int i;
+
+	for (i = 0; i < sk_X509_num(sk); i++) {
+		unsigned char md[32];
+
+		cert_digest(sk_X509_value(sk, i), md);
+		grow((void **)&t->excl, &t->excl_cap, t->nexcl, sizeof(*t->excl));
+		memcpy(t->excl[t->nexcl++], md, 32);
+	}
+	sk_X509_pop_free(sk, X509_free);
+	return (size_t)i;
+}
+
+size_t
+tls_trust_add(struct tls_trust *t, const char *data, size_t len, size_t *skipped, char **err)
+{
+	bool der;
+	STACK_OF(X509) *sk = read_certs(data, len, &der);
+	size_t added = 0;
+	size_t skip = 0;
+	int i;
+
+	*err = NULL;
+	for (i = 0; i < sk_X509_num(sk); i++) {
+		X509 *x = sk_X509_value(sk, i);
+
+		if (excluded(t, x)) {
+			skip++;
+			continue;
+		}
+		if (X509_STORE_add_cert(t->store, x))
+			added++;
+		ERR_clear_error();
+	}
+	if (sk_X509_num(sk) == 0)
+		*err = xstrdup("no certificate in it (PEM or DER)");
+	sk_X509_pop_free(sk, X509_free);
+	t->n += added;
+	if (skipped)
+		*skipped = skip;
+	return added;
+}
+
+size_t
+tls_trust_add_crl(struct tls_trust *t, const char *data, size_t len, char **err)
+{
+	BIO *b = mem_bio(data, len);
+	X509_CRL *crl;
+	size_t n = 0;
+
+	*err = NULL;
+	if (is_pem(data, len)) {
+		while ((crl = PEM_read_bio_X509_CRL(b, NULL, NULL, NULL)) != NULL) {
+			if (X509_STORE_add_crl(t->store, crl))
+				n++;
+			X509_CRL_free(crl);
+		}
+	} else {
+		const unsigned char *p = (const unsigned char *)data;
+
+		crl = d2i_X509_CRL(NULL, &p, (long)len);
+		if (crl) {
+			if (X509_STORE_add_crl(t->store, crl))
+				n++;
+			X509_CRL_free(crl);
+		}
+	}
+	ERR_clear_error();
+	BIO_free(b);
+	if (n == 0)
+		*err = xstrdup("no certificate revocation list in it (PEM or DER)");
+	t->ncrl += n;
+	return n;
+}
+
+size_t
+tls_trust_count(const struct tls_trust *t)
+{
+	return t->n;
+}
+
+/* ---- describing a certificate ---- */
+
+static char *
+name_text(const X509_NAME *nm)
+{
+	int i = X509_NAME_get_index_by_NID(nm, NID_commonName, -1);
+	BIO *b;
+	char *p;
+	long n;
+	char *s;
+
+	if (i >= 0) {
+		ASN1_STRING *d = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(nm, i));
+		unsigned char *u = NULL;
+		int len = ASN1_STRING_to_UTF8(&u, d);
+
+		if (len >= 0) {
+			s = xstrndup((const char *)u, (size_t)len);
+			OPENSSL_free(u);
+			return s;
+		}
+		ERR_clear_error();
+	}
+	b = BIO_new(BIO_s_mem());
+	if (b == NULL)
+		return xstrdup("?");
+	X509_NAME_print_ex(b, nm, 0, XN_FLAG_ONELINE & ~ASN1_STRFLGS_ESC_MSB);
+	n = BIO_get_mem_data(b, &p);
+	s = xstrndup(p, n > 0 ? (size_t)n : 0);
+	BIO_free(b);
+	return s;
+}
+
+static time_t
+asn1_time(const ASN1_TIME *t)
+{
+	struct tm tm;
+
+	memset(&tm, 0, sizeof(tm));
+	if (t == NULL || !ASN1_TIME_to_tm(t, &tm))
+		return 0;
+	return timegm(&tm);
+}
+
+static enum tls_key_type
+pkey_type(const EVP_PKEY *k)
+{
+	if (k == NULL)
+		return TK_NONE;
+	switch (EVP_PKEY_get_base_id(k)) {
+	case EVP_PKEY_RSA:
+	case EVP_PKEY_RSA_PSS:
+		return TK_RSA;
+	case EVP_PKEY_EC:
+		return TK_EC;
+	case EVP_PKEY_ED25519:
+		return TK_ED25519;
+	case EVP_PKEY_ED448:
+		return TK_ED448;
+	default:
+		return TK_OTHER;
+	}
+}
+
+static char *
+pkey_curve(const EVP_PKEY *k)
+{
+	char name[80];
+	size_t n = 0;
+
+	if (pkey_type(k) != TK_EC || !EVP_PKEY_get_group_name(k, name, sizeof(name), &n))
+		return NULL;
+	return xstrdup(name);
+}
+
+/* The DNS names the certificate covers (SAN, or the CN without one), and
+ * whether one holds an underscore. */
+static void
+cert_names(X509 *x, struct tls_cert *c)
+{
+	GENERAL_NAMES *gens = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
+	struct buf b = {NULL, 0, 0};
+	int i;
+
+	if (gens) {
+		for (i = 0; i < sk_GENERAL_NAME_num(gens); i++) {
+			const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
+
+			if (g->type == GEN_DNS) {
+				const ASN1_IA5STRING *s = g->d.dNSName;
+
+				if (b.len)
+					buf_adds(&b, ", ");
+				buf_add(&b, (const char *)ASN1_STRING_get0_data(s),
+					(size_t)ASN1_STRING_length(s));
+				if (memchr(ASN1_STRING_get0_data(s), '_', (size_t)ASN1_STRING_length(s)))
+					c->underscore = true;
+			} else if (g->type == GEN_IPADD) {
+				if (b.len)
+					buf_adds(&b, ", ");
+				buf_adds(&b, "an IP address");
+			}
+		}
+		GENERAL_NAMES_free(gens);
+	}
+	if (strchr(c->name, '_'))
+		c->underscore = true;
+	if (b.len == 0)
+		buf_adds(&b, c->name);
+	c->names = buf_take(&b);
+	ERR_clear_error();
+}
+
+static bool
+weak_digest(int sig_nid)
+{
+	int md = NID_undef;
+	int pk = NID_undef;
+
+	if (!OBJ_find_sigid_algs(sig_nid, &md, &pk))
+		return false;
+	return md == NID_sha1 || md == NID_md5 || md == NID_md4 || md == NID_md2 ||
+	       md == NID_md5_sha1;
+}
+
+static void
+describe(X509 *x, struct tls_cert *c)
+{
+	EVP_PKEY *k = X509_get0_pubkey(x);
+	int nid = X509_get_signature_nid(x);
+
+	memset(c, 0, sizeof(*c));
+	c->name = name_text(X509_get_subject_name(x));
+	c->issuer = name_text(X509_get_issuer_name(x));
+	c->not_before = asn1_time(X509_get0_notBefore(x));
+	c->not_after = asn1_time(X509_get0_notAfter(x));
+	c->self_signed = X509_self_signed(x, 1) == 1;
+	c->ca = X509_check_ca(x) > 0;
+	c->key_type = pkey_type(k);
+	c->key_bits = k ? EVP_PKEY_get_bits(k) : 0;
+	c->curve = pkey_curve(k);
+	c->sig_alg = xstrdup(nid != NID_undef ? OBJ_nid2ln(nid) : "unknown");
+	c->weak_sig = !c->self_signed && weak_digest(nid);
+	cert_names(x, c);
+	ERR_clear_error();
+}
+
+static void
+cert_free(struct tls_cert *c)
+{
+	free(c->name);
+	free(c->issuer);
+	free(c->names);
+	free(c->curve);
+	free(c->sig_alg);
+}
+
+/* ---- verification ---- */
+
+struct verify_state {
+	struct tls_chain *c;
+	STACK_OF(X509) *file; /* the file's certificates */
+};
+
+static int verify_ex_index = -1;
+static pthread_once_t verify_once = PTHREAD_ONCE_INIT;
+
+static void
+verify_index_init(void)
+{
+	verify_ex_index = X509_STORE_CTX_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+}
+
+static enum tls_verr_kind
+verr_kind(int code)
+{
+	switch (code) {
+	case X509_V_ERR_CERT_HAS_EXPIRED:
+		return TV_EXPIRED;
+	case X509_V_ERR_CERT_NOT_YET_VALID:
+		return TV_NOT_YET_VALID;
+	case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+		return TV_SELF_SIGNED;
+	case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+		return TV_UNTRUSTED_ROOT;
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+	case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+		return TV_ISSUER_MISSING;
+	case X509_V_ERR_CERT_REVOKED:
+		return TV_REVOKED;
+	default:
+		return TV_OTHER;
+	}
+}
+
+/* Revocation is checked only where --crl has something to say: a missing
+ * or stale list for some issuer is not a finding. */
+static bool
+ignored_error(int code)
+{
+	return code == X509_V_ERR_UNABLE_TO_GET_CRL || code == X509_V_ERR_CRL_NOT_YET_VALID ||
+	       code == X509_V_ERR_CRL_HAS_EXPIRED ||
+	       code == X509_V_ERR_UNABLE_TO_GET_CRL_ISSUER ||
+	       code == X509_V_ERR_DIFFERENT_CRL_SCOPE;
+}
+
+/* Record every error and carry on, so that one verification finds an
+ * expired intermediate and a missing root alike. */
+static int
+verify_cb(int ok, X509_STORE_CTX *ctx)
+{
+	struct verify_state *st = X509_STORE_CTX_get_ex_data(ctx, verify_ex_index);
+	struct tls_chain *c;
+	int code = X509_STORE_CTX_get_error(ctx);
+	int depth = X509_STORE_CTX_get_error_depth(ctx);
+	X509 *x = X509_STORE_CTX_get_current_cert(ctx);
+	struct tls_verr *e;
+	size_t i;
+	int j;
+
+	if (ok || st == NULL)
+		return 1;
+	if (ignored_error(code))
+		return 1;
+	c = st->c;
+	for (i = 0; i < c->nverr; i++)
+		if (c->verr[i].code == code && c->verr[i].depth == depth)
+			return 1;
+	c->verr = xreallocarray(c->verr, c->nverr + 1, sizeof(*c->verr));
+	e = &c->verr[c->nverr++];
+	memset(e, 0, sizeof(*e));
+	e->kind = verr_kind(code);
+	e->code = code;
+	e->depth = depth;
+	e->text = xstrdup(X509_verify_cert_error_string(code));
+	e->subject = x ? name_text(X509_get_subject_name(x)) : xstrdup("?");
+	if (x && e->kind == TV_EXPIRED)
+		e->when = asn1_time(X509_get0_notAfter(x));
+	else if (x && e->kind == TV_NOT_YET_VALID)
+		e->when = asn1_time(X509_get0_notBefore(x));
+	for (j = 0; x && j < sk_X509_num(st->file); j++)
+		if (X509_cmp(x, sk_X509_value(st->file, j)) == 0)
+			e->in_file = true;
+	if (c->verify_code == 0) {
+		c->verify_code = code;
+		c->verify_depth = depth;
+	}
+	return 1;
+}
+
+static void
+verify_chain(struct tls_chain *c, STACK_OF(X509) *sk, const struct tls_trust *t, time_t at)
+{
+	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+	STACK_OF(X509) *untrusted = sk_X509_new_null();
+	struct verify_state st = {c, sk};
+	int i;
+
+	pthread_once(&verify_once, verify_index_init);
+	for (i = 1; i < sk_X509_num(sk); i++)
+		sk_X509_push(untrusted, sk_X509_value(sk, i));
+	if (ctx && X509_STORE_CTX_init(ctx, t->store, sk_X509_value(sk, 0), untrusted)) {
+		X509_STORE_CTX_set_default(ctx, "ssl_server");
+		X509_STORE_CTX_set_time(ctx, 0, at);
+		if (t->ncrl)
+			X509_STORE_CTX_set_flags(ctx, X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL);
+		X509_STORE_CTX_set_ex_data(ctx, verify_ex_index, &st);
+		X509_STORE_CTX_set_verify_cb(ctx, verify_cb);
+		X509_verify_cert(ctx);
+		c->verified = true;
+	}
+	ERR_clear_error();
+	X509_STORE_CTX_free(ctx);
+	sk_X509_free(untrusted);
+}
+
+/* ---- loading files ---- */
+
+struct map_slot {
+	char *key;
+	void *val;
+};
+
+struct map {
+	size_t n;
+	size_t cap;
+	struct map_slot *v;
+};
+
+static size_t
+str_hash(const char *s)
+{
+	size_t h = 1469598103934665603ull;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+static void *
+map_get(const struct map *m, const char *key)
+{
+	size_t i;
+
+	if (m->cap == 0)
+		return NULL;
+	for (i = str_hash(key) & (m->cap - 1); m->v[i].key; i = (i + 1) & (m->cap - 1))
+		if (strcmp(m->v[i].key, key) == 0)
+			return m->v[i].val;
+	return NULL;
+}
+
+static void
+map_put(struct map *m, const char *key, void *val)
+{
+	size_t i;
+
+	if ((m->n + 1) * 2 > m->cap) {
+		struct map old = *m;
+
+		m->cap = old.cap ? old.cap * 2 : 64;
+		m->v = xcalloc(m->cap, sizeof(*m->v));
+		m->n = 0;
+		for (i = 0; i < old.cap; i++)
+			if (old.v[i].key)
+				map_put(m, old.v[i].key, old.v[i].val);
+		for (i = 0; i < old.cap; i++)
+			free(old.v[i].key);
+		free(old.v);
+	}
+	for (i = str_hash(key) & (m->cap - 1); m->v[i].key; i = (i + 1) & (m->cap - 1))
+		;
+	m->v[i].key = xstrdup(key);
+	m->v[i].val = val;
+	m->n++;
+}
+
+static void
+map_free(struct map *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->cap; i++)
+		free(m->v[i].key);
+	free(m->v);
+	memset(m, 0, sizeof(*m));
+}
+
+struct tls_files {
+	const struct tls_trust *trust;
+	time_t at;
+	struct map chain_map;
+	struct map key_map;
+	size_t nchain;
+	size_t chain_cap;
+	struct tls_chain **chains;
+	size_t nkey;
+	size_t key_cap;
+	struct tls_key **keys;
+};
+
+struct tls_files *
+tls_files_new(const struct tls_trust *trust, time_t at)
+{
+	struct tls_files *f = xcalloc(1, sizeof(*f));
+
+	f->trust = trust;
+	f->at = at;
+	return f;
+}
+
+static void
+chain_free(struct tls_chain *c)
+{
+	size_t i;
+
+	free(c->path);
+	free(c->chain_path);
+	free(c->error);
+	free(c->use_error);
+	for (i = 0; i < c->ncert; i++)
+		cert_free(&c->certs[i]);
+	free(c->certs);
+	for (i = 0; i < c->nverr; i++) {
+		free(c->verr[i].subject);
+		free(c->verr[i].text);
+	}
+	free(c->verr);
+	if (c->priv)
+		sk_X509_pop_free(c->priv, X509_free);
+	free(c);
+}
+
+void
+tls_files_free(struct tls_files *f)
+{
+	size_t i;
+
+	if (f == NULL)
+		return;
+	for (i = 0; i < f->nchain; i++)
+		chain_free(f->chains[i]);
+	for (i = 0; i < f->nkey; i++) {
+		free(f->keys[i]->path);
+		free(f->keys[i]->error);
+		EVP_PKEY_free(f->keys[i]->priv);
+		free(f->keys[i]);
+	}
+	free(f->chains);
+	free(f->keys);
+	map_free(&f->chain_map);
+	map_free(&f->key_map);
+	free(f);
+}
+
+struct tls_chain *
+tls_files_chain(struct tls_files *f, const char *path, const char *chain_path)
+{
+	char *key = xasprintf("%s%c%s", path, 1, chain_path ? chain_path : "");
+	struct tls_chain *c = map_get(&f->chain_map, key);
+
+	if (c == NULL) {
+		c = xcalloc(1, sizeof(*c));
+		c->path = xstrdup(path);
+		c->chain_path = chain_path ? xstrdup(chain_path) : NULL;
+		c->status = TL_PENDING;
+		map_put(&f->chain_map, key, c);
+		VEC_PUSH(f->chains, f->nchain, f->chain_cap, c);
+	}
+	free(key);
+	return c;
+}
+
+struct tls_key *
+tls_files_key(struct tls_files *f, const char *path)
+{
+	struct tls_key *k = map_get(&f->key_map, path);
+
+	if (k == NULL) {
+		k = xcalloc(1, sizeof(*k));
+		k->path = xstrdup(path);
+		k->status = TL_PENDING;
+		map_put(&f->key_map, path, k);
+		VEC_PUSH(f->keys, f->nkey, f->key_cap, k);
+	}
+	return k;
+}
+
+size_t
+tls_files_nchain(const struct tls_files *f)
+{
+	return f->nchain;
+}
+
+struct tls_chain *
+tls_files_chain_at(const struct tls_files *f, size_t i)
+{
+	return f->chains[i];
+}
+
+size_t
+tls_files_nkey(const struct tls_files *f)
+{
+	return f->nkey;
+}
+
+struct tls_key *
+tls_files_key_at(const struct tls_files *f, size_t i)
+{
+	return f->keys[i];
+}
+
+/* The bytes of a file as the server would read them: "data:" is inline. */
+static enum tls_load
+read_path(const char *path, char **data, size_t *len, char **err)
+{
+	enum read_result r;
+
+	*err = NULL;
+	if (strncmp(path, "data:", 5) == 0) {
+		*data = xstrdup(path + 5);
+		*len = strlen(*data);
+		return TL_OK;
+	}
+	r = root_read(path, data, len, err);
+	if (r == READ_MISSING)
+		return TL_MISSING;
+	if (r == READ_FAILED)
+		return TL_UNREADABLE;
+	return TL_OK;
+}
+
+/* The per-thread server context the chains are set up in (creating one
+ * costs more than loading a chain). */
+struct worker {
+	struct tls_files *f;
+	atomic_size_t *next;
+	SSL_CTX *ctx;
+};
+
+/* nginx: PEM_read_bio_X509_AUX for the certificate, PEM_read_bio_X509 for
+ * each chain certificate after it, "no start line" ends the file. */
+static bool
+parse_pem_chain(const char *data, size_t len, STACK_OF(X509) *sk, char **err)
+{
+	BIO *b = mem_bio(data, len);
+	X509 *x = PEM_read_bio_X509_AUX(b, NULL, NULL, NULL);
+	unsigned long e;
+
+	if (x == NULL) {
+		*err = ssl_error_dup("no certificate");
+		BIO_free(b);
+		return false;
+	}
+	sk_X509_push(sk, x);
+	while ((x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL) {
+		if ((unsigned)sk_X509_num(sk) >= CAP_CHAIN_CERTS) {
+			X509_free(x);
+			*err = xasprintf("more than %u certificates: not a server's chain",
+					 CAP_CHAIN_CERTS);
+			BIO_free(b);
+			return false;
+		}
+		sk_X509_push(sk, x);
+	}
+	e = ERR_peek_last_error();
+	if (e && !(ERR_GET_LIB(e) == ERR_LIB_PEM && ERR_GET_REASON(e) == PEM_R_NO_START_LINE)) {
+		*err = ssl_error_dup("a broken certificate");
+		BIO_free(b);
+		return false;
+	}
+	ERR_clear_error();
+	BIO_free(b);
+	return true;
+}
+
+static void
+load_chain(struct worker *w, struct tls_chain *c)
+{
+	STACK_OF(X509) *sk = sk_X509_new_null();
+	char *data = NULL;
+	size_t len = 0;
+	char *err = NULL;
+	size_t nfile;
+	int i;
+
+	c->status = read_path(c->path, &data, &len, &err);
+	if (c->status != TL_OK) {
+		c->error = err;
+		sk_X509_free(sk);
+		return;
+	}
+	if (!is_pem(data, len)) {
+		bool der;
+		STACK_OF(X509) *d = read_certs(data, len, &der);
+
+		c->status = TL_INVALID;
+		c->der = der;
+		c->error = xstrdup(der ? "a DER (binary) certificate: the web server reads PEM only"
+				       : "no PEM certificate in it");
+		for (i = 0; i < sk_X509_num(d); i++)
+			sk_X509_push(sk, sk_X509_value(d, i));
+		sk_X509_free(d);
+	} else if (!parse_pem_chain(data, len, sk, &c->error)) {
+		c->status = TL_INVALID;
+	}
+	free(data);
+	nfile = (size_t)sk_X509_num(sk);
+	if (c->status == TL_OK && c->chain_path) {
+		enum tls_load st = read_path(c->chain_path, &data, &len, &err);
+
+		if (st != TL_OK) {
+			c->status = st;
+			c->chain_failed = true;
+			c->error = st == TL_MISSING ? xasprintf("chain file %s: no such file",
+								c->chain_path)
+						    : xasprintf("chain file %s: %s", c->chain_path, err);
+			free(err);
+		} else {
+			bool der;
+			STACK_OF(X509) *more = read_certs(data, len, &der);
+
+			if (sk_X509_num(more) == 0 || der) {
+				c->status = TL_INVALID;
+				c->chain_failed = true;
+				c->error = xasprintf("chain file %s: no PEM certificate in it",
+						     c->chain_path);
+			}
+			for (i = 0; i < sk_X509_num(more); i++)
+				sk_X509_push(sk, sk_X509_value(more, i));
+			sk_X509_free(more);
+			free(data);
+		}
+	}
+	c->ncert = (size_t)sk_X509_num(sk);
+	c->certs = xcalloc(c->ncert ? c->ncert : 1, sizeof(*c->certs));
+	for (i = 0; i < sk_X509_num(sk); i++) {
+		describe(sk_X509_value(sk, i), &c->certs[i]);
+		c->certs[i].from_chain_file = (size_t)i >= nfile;
+	}
+	c->priv = sk;
+	if (c->status != TL_OK || c->ncert == 0)
+		return;
+	/* as the server sets it up: the certificate, then its chain */
+	if (!SSL_CTX_use_certificate(w->ctx, sk_X509_value(sk, 0))) {
+		c->use_error = ssl_error_dup("the certificate cannot be used");
+	} else {
+		SSL_CTX_clear_chain_certs(w->ctx);
+		for (i = 1; i < sk_X509_num(sk) && c->use_error == NULL; i++)
+			if (!SSL_CTX_add1_chain_cert(w->ctx, sk_X509_value(sk, i)))
+				c->use_error = ssl_error_dup("a chain certificate cannot be used");
+		SSL_CTX_clear_chain_certs(w->ctx);
+	}
+	ERR_clear_error();
+	if (w->f->trust)
+		verify_chain(c, sk, w->f->trust, w->f->at);
+}
+
+static int
+no_password(char *buf, int size, int rwflag, void *u)
+{
+	(void)buf;
+	(void)size;
+	(void)rwflag;
+	(void)u;
+	return -1;
+}
+
+static void
+load_key(struct tls_key *k)
+{
+	char *data = NULL;
+	size_t len = 0;
+	char *err = NULL;
+	EVP_PKEY *p;
+	BIO *b;
+
+	k->status = read_path(k->path, &data, &len, &err);
+	if (k->status != TL_OK) {
+		k->error = err;
+		return;
+	}
+	if (memmem(data, len, "ENCRYPTED", 9) != NULL) {
+		k->status = TL_ENCRYPTED;
+		free(data);
+		return;
+	}
+	b = mem_bio(data, len);
+	p = PEM_read_bio_PrivateKey(b, NULL, no_password, NULL);
+	BIO_free(b);
+	if (p == NULL) {
+		k->status = TL_INVALID;
+		k->error = xstrdup(is_pem(data, len) ? "no usable PEM private key in it"
+						     : "not a PEM private key (DER or another format)");
+		ERR_clear_error();
+	} else {
+		k->priv = p;
+		k->type = pkey_type(p);
+		k->bits = EVP_PKEY_get_bits(p);
+	}
+	/* the key's bytes go no further than this function */
+	OPENSSL_cleanse(data, len);
+	free(data);
+}
+
+static void *
+worker_run(void *arg)
+{
+	struct worker *w = arg;
+	size_t total = w->f->nchain + w->f->nkey;
+	size_t i;
+
+	for (;;) {
+		i = atomic_fetch_add(w->next, 1);
+		if (i >= total)
+			break;
+		if (i < w->f->nchain) {
+			if (w->f->chains[i]->status == TL_PENDING)
+				load_chain(w, w->f->chains[i]);
+		} else if (w->f->keys[i - w->f->nchain]->status == TL_PENDING) {
+			load_key(w->f->keys[i - w->f->nchain]);
+		}
+	}
+	ERR_clear_error();
+	return NULL;
+}
+
+static SSL_CTX *
+new_server_ctx(void)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+
+	if (ctx == NULL) {
+		fputs("cfaudit: cannot create an OpenSSL context\n", stderr);
+		exit(3);
+	}
+	return ctx;
+}
+
+void
+tls_files_load(struct tls_files *f, unsigned threads)
+{
+	pthread_t tid[CAP_THREADS];
+	struct worker w[CAP_THREADS];
+	atomic_size_t next = 0;
+	size_t pending = 0;
+	size_t i;
+	unsigned n;
+	unsigned started = 0;
+
+	for (i = 0; i < f->nchain; i++)
+		pending += f->chains[i]->status == TL_PENDING;
+	for (i = 0; i < f->nkey; i++)
+		pending += f->keys[i]->status == TL_PENDING;
+	if (pending == 0)
+		return;
+	if (threads == 0) {
+		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+		threads = cpus > 0 ? (unsigned)cpus : 1;
+	}
+	if (threads > CAP_THREADS)
+		threads = CAP_THREADS;
+	/* a thread is worth starting for a few dozen files */
+	n = (unsigned)((pending + 31) / 32);
+	if (n < threads)
+		threads = n ? n : 1;
+	for (n = 0; n < threads; n++) {
+		w[n].f = f;
+		w[n].next = &next;
+		w[n].ctx = new_server_ctx();
+	}
+	for (n = 1; n < threads; n++)
+		if (pthread_create(&tid[n], NULL, worker_run, &w[n]) == 0)
+			started = n;
+		else
+			break;
+	worker_run(&w[0]);
+	for (n = 1; n <= started; n++)
+		pthread_join(tid[n], NULL);
+	for (n = 0; n < threads; n++)
+		SSL_CTX_free(w[n].ctx);
+}
+
+/* ---- questions about loaded files ---- */
+
+bool
+tls_chain_covers(const struct tls_chain *c, const char *host)
+{
+	X509 *x;
+	unsigned int flags = X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS;
+	int has_san;
+
+	if (c->priv == NULL || sk_X509_num(c->priv) == 0)
+		return false;
+	x = sk_X509_value(c->priv, 0);
+	/* the CN counts only when there is no subjectAltName at all */
+	has_san = X509_get_ext_by_NID(x, NID_subject_alt_name, -1) >= 0;
+	if (has_san)
+		flags |= X509_CHECK_FLAG_NEVER_CHECK_SUBJECT;
+	return X509_check_host(x, host, strlen(host), flags, NULL) == 1;
+}
+
+bool
+tls_chain_contains(const struct tls_chain *c, const char *pem, size_t len)
+{
+	bool der;
+	STACK_OF(X509) *sk = read_certs(pem, len, &der);
+	bool found = false;
+	int i;
+	int j;
+
+	for (i = 0; c->priv && i < sk_X509_num(c->priv) && !found; i++)
+		for (j = 0; j < sk_X509_num(sk) && !found; j++)
+			found = X509_cmp(sk_X509_value(c->priv, i), sk_X509_value(sk, j)) == 0;
+	sk_X509_pop_free(sk, X509_free);
+	return found;
+}
+
+char *
+tls_pair_error(const struct tls_chain *c, const struct tls_key *k)
+{
+	X509 *x;
+
+	if (c->priv == NULL || sk_X509_num(c->priv) == 0 || k->priv == NULL)
+		return NULL;
+	x = sk_X509_value(c->priv, 0);
+	if (pkey_type(X509_get0_pubkey(x)) != k->type)
+		return xasprintf("the key is an %s key, the certificate's is %s",
+				 tls_key_type_name(k->type),
+				 tls_key_type_name(pkey_type(X509_get0_pubkey(x))));
+	if (X509_check_private_key(x, k->priv) == 1) {
+		ERR_clear_error();
+		return NULL;
+	}
+	return ssl_error_dup("key values mismatch");
+}
+
+/* ---- Cloudflare's offer ---- */
+
+#define OFFER_MAX 32
+
+static struct offer {
+	size_t n;
+	struct offer_suite {
+		char name[64];
+		bool tls13;
+	} v[OFFER_MAX];
+	char text[2048];
+	bool ready;
+} offer;
+
+bool
+tls_offer_init(char **err)
+{
+	const char *p = ipr_origin_ciphers_txt;
+	const char *end = p + ipr_origin_ciphers_txt_len;
+	struct buf text = {NULL, 0, 0};
+	char *t;
+
+	*err = NULL;
+	if (offer.ready)
+		return true;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		char line[256];
+		char name[64];
+
+		if (n < sizeof(line) && n > 0 && p[0] != '#') {
+			memcpy(line, p, n);
+			line[n] = '\0';
+			if (sscanf(line, "%63s", name) == 1 && offer.n < OFFER_MAX) {
+				snprintf(offer.v[offer.n].name, sizeof(offer.v[0].name), "%s", name);
+				offer.v[offer.n].tls13 = strstr(line, "TLSv1.3") != NULL;
+				if (text.len)
+					buf_adds(&text, ":");
+				buf_adds(&text, name);
+				offer.n++;
+			}
+		}
+		p += n + 1;
+	}
+	t = buf_take(&text);
+	snprintf(offer.text, sizeof(offer.text), "%s", t ? t : "");
+	free(t);
+	if (offer.n == 0) {
+		*err = xstrdup("origin-ciphers.txt lists no cipher suite");
+		return false;
+	}
+	offer.ready = true;
+	return true;
+}
+
+const char *
+tls_offer_text(void)
+{
+	return offer.text;
+}
+
+const char *
+tls_library_text(void)
+{
+	static char text[128];
+
+	if (text[0] == '\0') {
+		SSL_CTX *ctx = new_server_ctx();
+
+		snprintf(text, sizeof(text), "%s, security level %d",
+			 OpenSSL_version(OPENSSL_VERSION), SSL_CTX_get_security_level(ctx));
+		SSL_CTX_free(ctx);
+	}
+	return text;
+}
+
+/* ---- protocols as nginx and Apache write them ---- */
+
+enum {
+	P_SSLV2 = 1 << 0,
+	P_SSLV3 = 1 << 1,
+	P_TLSV1 = 1 << 2,
+	P_TLSV11 = 1 << 3,
+	P_TLSV12 = 1 << 4,
+	P_TLSV13 = 1 << 5,
+	P_ALL = P_SSLV3 | P_TLSV1 | P_TLSV11 | P_TLSV12 | P_TLSV13
+};
+
+static const struct proto_name {
+	const char *name;
+	unsigned bit;
+	unsigned long op; /* SSL_OP_NO_... */
+} proto_names[] = {
+	{"SSLv2", P_SSLV2, 0},
+	{"SSLv3", P_SSLV3, SSL_OP_NO_SSLv3},
+	{"TLSv1", P_TLSV1, SSL_OP_NO_TLSv1},
+	{"TLSv1.1", P_TLSV11, SSL_OP_NO_TLSv1_1},
+	{"TLSv1.2", P_TLSV12, SSL_OP_NO_TLSv1_2},
+	{"TLSv1.3", P_TLSV13, SSL_OP_NO_TLSv1_3},
+};
+
+/* nginx lists the versions ("TLSv1.2 TLSv1.3"); Apache adds and removes
+ * ("all -SSLv3 -TLSv1", "-all +TLSv1.3"). Names are case-insensitive in
+ * both. false with *bad (allocated) at an unknown word. */
+static bool
+parse_protocols(const char *text, unsigned *mask, char **bad)
+{
+	char *copy = xstrdup(text);
+	char *save = NULL;
+	char *tok;
+	size_t i;
+
+	*mask = 0;
+	*bad = NULL;
+	for (tok = strtok_r(copy, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
+		char sign = 0;
+		unsigned bit = 0;
+
+		if (*tok == '+' || *tok == '-')
+			sign = *tok++;
+		if (strcasecmp(tok, "all") == 0)
+			bit = P_ALL;
+		for (i = 0; i < ARRAY_LEN(proto_names) && bit == 0; i++)
+			if (strcasecmp(tok, proto_names[i].name) == 0)
+				bit = proto_names[i].bit;
+		if (bit == 0) {
+			*bad = xstrdup(tok);
+			free(copy);
+			return false;
+		}
+		if (sign == '-')
+			*mask &= ~bit;
+		else
+			*mask |= bit;
+	}
+	free(copy);
+	return true;
+}
+
+char *
+tls_protocols_error(const char *protocols)
+{
+	unsigned mask;
+	char *bad;
+
+	if (protocols == NULL || parse_protocols(protocols, &mask, &bad))
+		return NULL;
+	return bad;
+}
+
+static void
+mask_text(unsigned mask, char *buf, size_t n)
+{
+	size_t i;
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < ARRAY_LEN(proto_names); i++)
+		if (mask & proto_names[i].bit) {
+			int w = snprintf(buf + len, n - len, "%s%s", len ? " " : "",
+					 proto_names[i].name);
+
+			if (w < 0 || (size_t)w >= n - len)
+				return;
+			len += (size_t)w;
+		}
+}
+
+/* ---- stand-in credentials ---- */
+
+struct standin {
+	enum tls_key_type type;
+	char curve[64];
+	X509 *x;
+	EVP_PKEY *k;
+};
+
+static struct standin standins[8];
+static size_t nstandin;
+
+/* A self-signed certificate with a fresh key of the type (and curve) of
+ * the real one: only its type matters to the handshake. */
+static struct standin *
+standin_for(const struct tls_cert *c)
+{
+	const char *curve = c->curve ? c->curve : "";
+	struct standin *s;
+	EVP_PKEY *k = NULL;
+	X509 *x;
+	size_t i;
+
+	for (i = 0; i < nstandin; i++)
+		if (standins[i].type == c->key_type && strcmp(standins[i].curve, curve) == 0)
+			return &standins[i];
+	if (nstandin == ARRAY_LEN(standins))
+		return NULL;
+	switch (c->key_type) {
+	case TK_RSA:
+		k = EVP_RSA_gen(2048);
+		break;
+	case TK_EC:
+		k = EVP_EC_gen(c->curve ? c->curve : "prime256v1");
+		break;
+	case TK_ED25519:
+		k = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+		break;
+	case TK_ED448:
+		k = EVP_PKEY_Q_keygen(NULL, NULL, "ED448");
+		break;
+	default:
+		break;
+	}
+	if (k == NULL) {
+		ERR_clear_error();
+		return NULL;
+	}
+	x = X509_new();
+	if (x == NULL || !X509_set_version(x, 2) || !ASN1_INTEGER_set(X509_get_serialNumber(x), 1) ||
+	    !X509_gmtime_adj(X509_getm_notBefore(x), 0) ||
+	    !X509_gmtime_adj(X509_getm_notAfter(x), 86400) || !X509_set_pubkey(x, k) ||
+	    !X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC,
+					(const unsigned char *)"cfaudit stand-in", -1, -1, 0) ||
+	    !X509_set_issuer_name(x, X509_get_subject_name(x)) ||
+	    !X509_sign(x, k, c->key_type == TK_ED25519 || c->key_type == TK_ED448 ? NULL
+										  : EVP_sha256())) {
+		X509_free(x);
+		EVP_PKEY_free(k);
+		ERR_clear_error();
+		return NULL;
+	}
+	s = &standins[nstandin++];
+	s->type = c->key_type;
+	snprintf(s->curve, sizeof(s->curve), "%s", curve);
+	s->x = x;
+	s->k = k;
+	return s;
+}
+
+/* ---- the handshake ---- */
+
+static SSL_CTX *client_ctx;
+
+static int
+alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen, const unsigned char *in,
+	    unsigned int inlen, void *arg)
+{
+	/* nginx: the server's list ("h2", "http/1.1") in the server's order */
+	static const unsigned char h2[] = "\x02h2\x08http/1.1";
+	static const unsigned char h1[] = "\x08http/1.1";
+	bool want_h2 = arg != NULL;
+	unsigned char *o = NULL;
+
+	(void)ssl;
+	if (SSL_select_next_proto(&o, outlen, want_h2 ? h2 : h1,
+				  want_h2 ? sizeof(h2) - 1 : sizeof(h1) - 1, in,
+				  inlen) != OPENSSL_NPN_NEGOTIATED)
+		return SSL_TLSEXT_ERR_NOACK;
+	*out = o;
+	return SSL_TLSEXT_ERR_OK;
+}
+
+/* The server as the origin configures it. NULL with out->result set when
+ * the settings cannot be applied. */
+static SSL_CTX *
+server_ctx(const struct tls_policy *p, const struct tls_cred *cred, size_t ncred,
+	   struct tls_hs *out)
+{
+	SSL_CTX *ctx = new_server_ctx();
+	unsigned mask;
+	char *bad;
+	size_t i;
+
+	if (p->protocols) {
+		if (!parse_protocols(p->protocols, &mask, &bad)) {
+			out->result = HS_BAD_PROTOCOLS;
+			snprintf(out->error, sizeof(out->error), "unknown protocol \"%s\"", bad);
+			free(bad);
+			SSL_CTX_free(ctx);
+			return NULL;
+		}
+		mask_text(mask, out->protocols_enabled, sizeof(out->protocols_enabled));
+		/* nginx turns the versions not listed off, one option each */
+		for (i = 0; i < ARRAY_LEN(proto_names); i++)
+			if (!(mask & proto_names[i].bit) && proto_names[i].op)
+				SSL_CTX_set_options(ctx, proto_names[i].op);
+	} else {
+		mask_text(P_TLSV1 | P_TLSV11 | P_TLSV12 | P_TLSV13, out->protocols_enabled,
+			  sizeof(out->protocols_enabled));
+	}
+	if (p->ciphers) {
+		const char *c = p->ciphers;
+		int ok;
+
+		/* Apache: "SSLCipherSuite TLSv1.3 ..." sets the TLS 1.3 suites */
+		if (strncasecmp(c, "TLSv1.3 ", 8) == 0)
+			ok = SSL_CTX_set_ciphersuites(ctx, c + 8);
+		else
+			ok = SSL_CTX_set_cipher_list(ctx, strncasecmp(c, "SSL ", 4) == 0 ? c + 4 : c);
+		if (!ok) {
+			out->result = HS_BAD_CIPHERS;
+			ssl_error_text(out->error, sizeof(out->error), "no cipher match");
+			SSL_CTX_free(ctx);
+			return NULL;
+		}
+	}
+	if (p->prefer_server)
+		SSL_CTX_set_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE);
+	for (i = 0; i < ncred; i++) {
+		const struct tls_chain *c = cred[i].chain;
+		const struct tls_key *k = cred[i].key;
+		STACK_OF(X509) *sk = c->priv;
+		X509 *x;
+		EVP_PKEY *key = NULL;
+		int j;
+
+		if (sk == NULL || sk_X509_num(sk) == 0 || c->use_error)
+			continue;
+		x = sk_X509_value(sk, 0);
+		if (k && k->priv && X509_check_private_key(x, k->priv) == 1) {
+			key = k->priv;
+		} else {
+			struct standin *s = standin_for(&c->certs[0]);
+
+			ERR_clear_error();
+			if (s == NULL)
+				continue;
+			x = s->x;
+			key = s->k;
+		}
+		if (!SSL_CTX_use_certificate(ctx, x) || !SSL_CTX_use_PrivateKey(ctx, key)) {
+			ERR_clear_error();
+			continue;
+		}
+		if (x == sk_X509_value(sk, 0))
+			for (j = 1; j < sk_X509_num(sk); j++)
+				SSL_CTX_add1_chain_cert(ctx, sk_X509_value(sk, j));
+		ERR_clear_error();
+	}
+	if (p->h2)
+		SSL_CTX_set_alpn_select_cb(ctx, alpn_select, (void *)1);
+	else
+		SSL_CTX_set_alpn_select_cb(ctx, alpn_select, NULL);
+	return ctx;
+}
+
+static SSL_CTX *
+cloudflare_ctx(void)
+{
+	if (client_ctx == NULL) {
+		client_ctx = SSL_CTX_new(TLS_client_method());
+		if (client_ctx == NULL) {
+			fputs("cfaudit: cannot create an OpenSSL context\n", stderr);
+			exit(3);
+		}
+		/* Cloudflare offers TLS 1.0 to 1.3 and does not verify here */
+		SSL_CTX_set_security_level(client_ctx, 0);
+		SSL_CTX_set_min_proto_version(client_ctx, TLS1_VERSION);
+		SSL_CTX_set_max_proto_version(client_ctx, TLS1_3_VERSION);
+		SSL_CTX_set_verify(client_ctx, SSL_VERIFY_NONE, NULL);
+	}
+	return client_ctx;
+}
+
+enum step {
+	STEP_DONE,
+	STEP_AGAIN,
+	STEP_FAILED
+};
+
+static enum step
+hs_step(SSL *s)
+{
+	int r = SSL_do_handshake(s);
+
+	if (r == 1)
+		return STEP_DONE;
+	switch (SSL_get_error(s, r)) {
+	case SSL_ERROR_WANT_READ:
+	case SSL_ERROR_WANT_WRITE:
+		return STEP_AGAIN;
+	default:
+		return STEP_FAILED;
+	}
+}
+
+struct attempt {
+	bool ok;
+	unsigned long server_err; /* the server's reason for failing */
+	unsigned long client_err;
+	char version[16];
+	char cipher[64];
+	bool h2_forbidden;
+	bool alpn_h2;
+	int cred;
+};
+
+/* One handshake: the client offers the suites left (names[], TLS 1.3 ones
+ * as ciphersuites), with ALPN h2 and http/1.1. */
+static void
+attempt(SSL_CTX *sctx, const char *const *names, const bool *tls13, size_t n, const char *sni,
+	const struct tls_cred *cred, size_t ncred, struct attempt *a)
+{
+	struct buf l12 = {NULL, 0, 0};
+	struct buf l13 = {NULL, 0, 0};
+	SSL *c = SSL_new(cloudflare_ctx());
+	SSL *s = SSL_new(sctx);
+	BIO *cb = NULL;
+	BIO *sb = NULL;
+	char *t12;
+	char *t13;
+	size_t i;
+	int rounds;
+	bool cdone = false;
+	bool sdone = false;
+	static const unsigned char alpn[] = "\x02h2\x08http/1.1";
+
+	memset(a, 0, sizeof(*a));
+	a->cred = -1;
+	for (i = 0; i < n; i++) {
+		struct buf *b = tls13[i] ? &l13 : &l12;
+
+		if (b->len)
+			buf_adds(b, ":");
+		buf_adds(b, names[i]);
+	}
+	buf_adds(&l12, l12.len ? ":@SECLEVEL=0" : "");
+	t12 = buf_take(&l12);
+	t13 = buf_take(&l13);
+	if (c == NULL || s == NULL || !BIO_new_bio_pair(&cb, 0, &sb, 0))
+		goto out;
+	SSL_set_ciphersuites(c, t13 ? t13 : "");
+	if (t12 == NULL || !SSL_set_cipher_list(c, t12)) {
+		/* TLS 1.3 suites only: an empty list for the rest */
+		ERR_clear_error();
+		SSL_set_cipher_list(c, "eNULL:@SECLEVEL=0");
+		SSL_set_min_proto_version(c, TLS1_3_VERSION);
+	}
+	if (t13 == NULL)
+		SSL_set_max_proto_version(c, TLS1_2_VERSION);
+	if (sni && *sni)
+		SSL_set_tlsext_host_name(c, sni);
+	SSL_set_alpn_protos(c, alpn, sizeof(alpn) - 1);
+	SSL_set_bio(c, cb, cb);
+	SSL_set_bio(s, sb, sb);
+	SSL_set_connect_state(c);
+	SSL_set_accept_state(s);
+	ERR_clear_error();
+	for (rounds = 0; rounds < 64 && !(cdone && sdone); rounds++) {
+		enum step st;
+
+		if (!cdone) {
+			st = hs_step(c);
+			if (st == STEP_FAILED) {
+				a->client_err = ERR_peek_last_error();
+				ERR_clear_error();
+				/* the server's side may have said why */
+				hs_step(s);
+				a->server_err = ERR_peek_last_error();
+				break;
+			}
+			cdone = st == STEP_DONE;
+		}
+		if (!sdone) {
+			st = hs_step(s);
+			if (st == STEP_FAILED) {
+				a->server_err = ERR_peek_last_error();
+				break;
+			}
+			sdone = st == STEP_DONE;
+		}
+	}
+	if (cdone && sdone) {
+		const SSL_CIPHER *ci = SSL_get_current_cipher(c);
+		const unsigned char *proto = NULL;
+		unsigned int plen = 0;
+		X509 *used = SSL_get_certificate(s);
+
+		a->ok = true;
+		snprintf(a->version, sizeof(a->version), "%s", SSL_get_version(c));
+		snprintf(a->cipher, sizeof(a->cipher), "%s", ci ? SSL_CIPHER_get_name(ci) : "?");
+		if (ci && SSL_version(c) < TLS1_3_VERSION)
+			a->h2_forbidden = !((SSL_CIPHER_get_kx_nid(ci) == NID_kx_ecdhe ||
+					     SSL_CIPHER_get_kx_nid(ci) == NID_kx_dhe) &&
+					    SSL_CIPHER_is_aead(ci));
+		SSL_get0_alpn_selected(c, &proto, &plen);
+		a->alpn_h2 = plen == 2 && memcmp(proto, "h2", 2) == 0;
+		for (i = 0; used && i < ncred; i++) {
+			const STACK_OF(X509) *sk = cred[i].chain->priv;
+
+			if (sk && sk_X509_num(sk) > 0 &&
+			    (X509_cmp(used, sk_X509_value(sk, 0)) == 0 ||
+			     pkey_type(X509_get0_pubkey(used)) ==
+				     cred[i].chain->certs[0].key_type)) {
+				a->cred = (int)i;
+				break;
+			}
+		}
+	}
+out:
+	ERR_clear_error();
+	SSL_free(c);
+	SSL_free(s);
+	free(t12);
+	free(t13);
+}
+
+static bool
+protocol_reason(unsigned long e)
+{
+	int r = ERR_GET_REASON(e);
+
+	return r == SSL_R_UNSUPPORTED_PROTOCOL || r == SSL_R_NO_PROTOCOLS_AVAILABLE ||
+	       r == SSL_R_VERSION_TOO_LOW || r == SSL_R_VERSION_TOO_HIGH ||
+	       r == SSL_R_WRONG_VERSION_NUMBER || r == SSL_R_TLSV1_ALERT_PROTOCOL_VERSION;
+}
+
+static bool
+weak_suite(const char *name)
+{
+	return strstr(name, "RC4") != NULL || strstr(name, "DES-CBC3") != NULL;
+}
+
+void
+tls_handshake(const struct tls_policy *p, const struct tls_cred *cred, size_t ncred,
+	      const char *sni, struct tls_hs *out)
+{
+	const char *names[OFFER_MAX];
+	bool tls13[OFFER_MAX];
+	size_t n = 0;
+	size_t i;
+	SSL_CTX *sctx;
+	struct attempt a;
+
+	memset(out, 0, sizeof(*out));
+	out->cred = -1;
+	sctx = server_ctx(p, cred, ncred, out);
+	if (sctx == NULL)
+		return;
+	for (i = 0; i < offer.n; i++) {
+		names[n] = offer.v[i].name;
+		tls13[n++] = offer.v[i].tls13;
+	}
+	attempt(sctx, names, tls13, n, sni, cred, ncred, &a);
+	if (!a.ok) {
+		unsigned long e = a.server_err ? a.server_err : a.client_err;
+
+		out->result = protocol_reason(e) ? HS_NO_PROTOCOL
+			      : ERR_GET_REASON(e) == SSL_R_NO_SHARED_CIPHER ? HS_NO_CIPHER
+									      : HS_FAILED;
+		if (e)
+			ERR_error_string_n(e, out->error, sizeof(out->error));
+		else
+			snprintf(out->error, sizeof(out->error), "the handshake failed");
+		SSL_CTX_free(sctx);
+		return;
+	}
+	out->result = HS_OK;
+	snprintf(out->version, sizeof(out->version), "%s", a.version);
+	snprintf(out->cipher, sizeof(out->cipher), "%s", a.cipher);
+	out->cred = a.cred;
+	out->alpn_h2 = a.alpn_h2;
+	out->h2_forbidden = a.h2_forbidden;
+	/* every suite in common: take the one agreed out of the offer, again */
+	out->weak_only = true;
+	while (a.ok && out->nsuite < TLS_SUITES_MAX) {
+		snprintf(out->suites[out->nsuite++], sizeof(out->suites[0]), "%s %s", a.cipher,
+			 a.version);
+		out->weak_only &= weak_suite(a.cipher);
+		for (i = 0; i < n && strcmp(names[i], a.cipher) != 0; i++)
+			;
+		if (i == n)
+			break;
+		memmove(&names[i], &names[i + 1], (n - i - 1) * sizeof(names[0]));
+		memmove(&tls13[i], &tls13[i + 1], (n - i - 1) * sizeof(tls13[0]));
+		if (--n == 0)
+			break;
+		attempt(sctx, names, tls13, n, sni, cred, ncred, &a);
+	}
+	SSL_CTX_free(sctx);
+}
+
+void
+tls_policy_check(const struct tls_policy *p, struct tls_hs *out)
+{
+	SSL_CTX *ctx;
+
+	memset(out, 0, sizeof(*out));
+	out->cred = -1;
+	ctx = server_ctx(p, NULL, 0, out);
+	if (ctx)
+		out->result = HS_OK;
+	SSL_CTX_free(ctx);
+}
+
+int
+tls_first_error_with_host(const struct tls_chain *c, bool covered)
+{
+	switch (c->verify_code) {
+	case X509_V_OK:
+	case X509_V_ERR_CERT_SIGNATURE_FAILURE:
+	case X509_V_ERR_CERT_NOT_YET_VALID:
+	case X509_V_ERR_CERT_HAS_EXPIRED:
+	case X509_V_ERR_ERROR_IN_CERT_NOT_BEFORE_FIELD:
+	case X509_V_ERR_ERROR_IN_CERT_NOT_AFTER_FIELD:
+	case X509_V_ERR_CERT_REVOKED:
+		return covered ? c->verify_code : X509_V_ERR_HOSTNAME_MISMATCH;
+	default:
+		return c->verify_code;
+	}
+}

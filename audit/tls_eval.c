@@ -1,0 +1,1021 @@
+/* The TLS evaluator (tls_eval.h): the certificates each web server loads,
+ * and Cloudflare's TLS connection for each hostname on each TLS port.
+ *
+ * Which virtual host plays which part follows nginx's SNI handling: the
+ * connection is set up from the default server of the address:port (its
+ * protocols and cipher list: version and suites are chosen from the
+ * SSL object made from it), and the servername callback switches to the
+ * named server's context when that server has certificates of its own (its
+ * certificate, its options such as prefer_server_ciphers, its client
+ * certificate demand). Apache (2.4.42 and later, with OpenSSL 1.1.1) also
+ * switches protocols and ciphers to the named virtual host. */
+#include "tls_eval.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "ipranges_data.h"
+#include "root.h"
+#include "util.h"
+
+/* Where distributions keep the system's CA bundle (the first found is it). */
+static const char *const ca_bundles[] = {
+	"/etc/ssl/certs/ca-certificates.crt",                /* Debian, Ubuntu, Alpine, Arch */
+	"/etc/pki/tls/certs/ca-bundle.crt",                  /* RHEL, Fedora, Alma, Rocky */
+	"/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem", /* RHEL 7+ */
+	"/etc/ssl/ca-bundle.pem",                            /* SUSE */
+	"/etc/pki/tls/cacert.pem",                           /* OpenELEC */
+	"/etc/ssl/cert.pem",                                 /* Alpine, FreeBSD, OpenBSD */
+	"/usr/local/share/certs/ca-root-nss.crt",            /* FreeBSD */
+};
+
+/* Anchors an administrator added locally: merged into the bundle by
+ * update-ca-certificates / update-ca-trust, trusted by the server itself,
+ * never by Cloudflare. */
+static const char *const local_anchor_dirs[] = {
+	"/usr/local/share/ca-certificates",
+	"/etc/pki/ca-trust/source/anchors",
+};
+
+/* ---- small maps ---- */
+
+struct slot {
+	char *key;
+	void *val;
+};
+
+struct smap {
+	size_t n;
+	size_t cap;
+	struct slot *v;
+};
+
+static size_t
+hash_str(const char *s)
+{
+	size_t h = 1469598103934665603ull;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+static void *
+smap_get(const struct smap *m, const char *key)
+{
+	size_t i;
+
+	if (m->cap == 0)
+		return NULL;
+	for (i = hash_str(key) & (m->cap - 1); m->v[i].key; i = (i + 1) & (m->cap - 1))
+		if (strcmp(m->v[i].key, key) == 0)
+			return m->v[i].val;
+	return NULL;
+}
+
+static void
+smap_put(struct smap *m, const char *key, void *val)
+{
+	size_t i;
+
+	if ((m->n + 1) * 2 > m->cap) {
+		struct smap old = *m;
+
+		m->cap = old.cap ? old.cap * 2 : 64;
+		m->v = xcalloc(m->cap, sizeof(*m->v));
+		m->n = 0;
+		for (i = 0; i < old.cap; i++)
+			if (old.v[i].key) {
+				size_t j = hash_str(old.v[i].key) & (m->cap - 1);
+
+				while (m->v[j].key)
+					j = (j + 1) & (m->cap - 1);
+				m->v[j] = old.v[i];
+				m->n++;
+			}
+		free(old.v);
+	}
+	for (i = hash_str(key) & (m->cap - 1); m->v[i].key; i = (i + 1) & (m->cap - 1))
+		if (strcmp(m->v[i].key, key) == 0) {
+			m->v[i].val = val;
+			return;
+		}
+	m->v[i].key = xstrdup(key);
+	m->v[i].val = val;
+	m->n++;
+}
+
+static void
+smap_free(struct smap *m, bool free_vals)
+{
+	size_t i;
+
+	for (i = 0; i < m->cap; i++) {
+		free(m->v[i].key);
+		if (free_vals)
+			free(m->v[i].val);
+	}
+	free(m->v);
+	memset(m, 0, sizeof(*m));
+}
+
+static char *
+ptr_key(const void *a, const void *b, int c)
+{
+	return xasprintf("%p|%p|%d", a, b, c);
+}
+
+/* ---- state ---- */
+
+/* A virtual host's uses: uses[first .. first + n). */
+struct vuses {
+	size_t first;
+	size_t n;
+};
+
+struct tls_eval_priv {
+	struct smap use_by_text;   /* "cert|key|chain" pointers -> use */
+	struct smap uses_by_vhost; /* vhost -> struct vuses */
+	struct smap hs;            /* handshakes: "policyv|certv|h2" -> tls_hs */
+	struct smap policy;        /* "protocols\1ciphers" -> tls_hs (policy check) */
+	size_t nvuse;
+	size_t vuse_cap;
+	struct tls_use **vuse;     /* per-vhost lists, flat */
+	size_t nhs;
+	size_t hs_cap;
+	struct tls_hs **hss;
+};
+
+const char *
+tls_status_name(enum tls_status s)
+{
+	switch (s) {
+	case TS_OK:
+		return "OK";
+	case TS_AOP:
+		return "AOP";
+	case TS_UNKNOWN:
+		return "unknown";
+	case TS_520:
+		return "520";
+	case TS_400:
+		return "400";
+	case TS_526:
+		return "526";
+	case TS_525:
+		return "525";
+	case TS_521:
+		return "521";
+	}
+	abort();
+}
+
+bool
+tls_use_loads(const struct tls_use *u)
+{
+	if (u->dynamic)
+		return true;
+	if (u->c == NULL || u->c->status != TL_OK || u->c->use_error)
+		return false;
+	if (u->k == NULL || u->k->status == TL_MISSING || u->k->status == TL_INVALID)
+		return false;
+	return u->pair_error == NULL;
+}
+
+/* A path as the server opens it: relative ones are relative to the
+ * directory of the main configuration file (nginx's prefix, Apache's
+ * ServerRoot on Debian). */
+static char *
+resolve_path(const struct web_server *s, const char *path)
+{
+	const char *slash;
+
+	if (path[0] == '/' || strncmp(path, "data:", 5) == 0 || s->loc.file == NULL ||
+	    (slash = strrchr(s->loc.file, '/')) == NULL)
+		return xstrdup(path);
+	return xasprintf("%.*s/%s", (int)(slash - s->loc.file), s->loc.file, path);
+}
+
+static bool
+dynamic_path(const char *path)
+{
+	return strchr(path, '$') != NULL || strncmp(path, "engine:", 7) == 0 ||
+	       strncmp(path, "pkcs11:", 7) == 0 || strncmp(path, "store:", 6) == 0;
+}
+
+/* Register the certificates of v (shared when inherited). */
+static void
+collect_vhost(struct tls_eval *e, const struct web_server *s, const struct web_vhost *v)
+{
+	struct tls_eval_priv *P = e->priv;
+	struct vuses *vu;
+	size_t i;
+	char *key;
+
+	if (v->tls.ncert == 0)
+		return;
+	vu = xcalloc(1, sizeof(*vu));
+	vu->first = P->nvuse;
+	for (i = 0; i < v->tls.ncert; i++) {
+		const struct web_text *cert = &v->tls.cert[i];
+		const struct web_text *k = i < v->tls.nkey ? &v->tls.key[i] : NULL;
+		const struct web_text *chain = v->tls.chain.text ? &v->tls.chain : NULL;
+		struct tls_use *u;
+
+		key = ptr_key(cert, k, chain ? 1 : 0);
+		u = smap_get(&P->use_by_text, key);
+		if (u == NULL) {
+			u = xcalloc(1, sizeof(*u));
+			u->server = s;
+			u->vhost = v;
+			u->cert = cert;
+			u->key = k;
+			u->chain = chain;
+			u->cert_path = resolve_path(s, cert->text);
+			u->key_path = k ? resolve_path(s, k->text) : NULL;
+			u->chain_path = chain ? resolve_path(s, chain->text) : NULL;
+			u->dynamic = dynamic_path(u->cert_path) ||
+				     (u->key_path && dynamic_path(u->key_path));
+			if (!u->dynamic) {
+				u->c = tls_files_chain(e->files, u->cert_path, u->chain_path);
+				if (u->key_path)
+					u->k = tls_files_key(e->files, u->key_path);
+			}
+			smap_put(&P->use_by_text, key, u);
+			VEC_PUSH(e->uses, e->nuse, e->use_cap, u);
+		}
+		free(key);
+		VEC_PUSH(P->vuse, P->nvuse, P->vuse_cap, u);
+	}
+	vu->n = P->nvuse - vu->first;
+	key = ptr_key(v, NULL, 0);
+	smap_put(&P->uses_by_vhost, key, vu);
+	free(key);
+}
+
+struct tls_use *
+tls_eval_use(const struct tls_eval *e, const struct web_vhost *v, size_t i)
+{
+	char *key = ptr_key(v, NULL, 0);
+	const struct vuses *vu = smap_get(&e->priv->uses_by_vhost, key);
+
+	free(key);
+	if (vu == NULL || i >= vu->n)
+		return NULL;
+	return e->priv->vuse[vu->first + i];
+}
+
+/* Client CA files are loaded too: whether they hold Cloudflare's
+ * origin-pull CA decides what a client certificate demand does. */
+static bool
+demands_client_cert(const struct web_vhost *v)
+{
+	const char *t = v->tls.verify_client.text;
+
+	return t && (strcasecmp(t, "on") == 0 || strcasecmp(t, "require") == 0);
+}
+
+static void
+collect(struct audit *a, struct tls_eval *e)
+{
+	const struct web *w = a->origin.web;
+	size_t i;
+	size_t j;
+
+	for (i = 0; i < w->nserver; i++)
+		for (j = 0; j < w->servers[i]->nvhost; j++) {
+			const struct web_vhost *v = w->servers[i]->vhosts[j];
+
+			collect_vhost(e, w->servers[i], v);
+			if (demands_client_cert(v) && v->tls.client_certificate.text) {
+				char *p = resolve_path(w->servers[i], v->tls.client_certificate.text);
+
+				if (!dynamic_path(p))
+					tls_files_chain(e->files, p, NULL);
+				free(p);
+			}
+		}
+}
+
+/* ---- the trust store ---- */
+
+static size_t
+exclude_dir(struct tls_trust *t, const char *dir, int depth)
+{
+	char **names = NULL;
+	size_t n = 0;
+	char *err = NULL;
+	size_t count = 0;
+	size_t i;
+
+	if (root_list(dir, &names, &n, &err) != READ_OK) {
+		free(err);
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		char *p = xasprintf("%s/%s", dir, names[i]);
+		char *data = NULL;
+		size_t len = 0;
+		enum read_result r = root_read(p, &data, &len, &err);
+
+		if (r == READ_OK)
+			count += tls_trust_exclude(t, data, len);
+		else if (depth == 0)
+			count += exclude_dir(t, p, 1);
+		free(err);
+		err = NULL;
+		free(data);
+		free(p);
+	}
+	names_free(names, n);
+	return count;
+}
+
+static bool
+root_is_host(const struct audit *a)
+{
+	return a->opt.root == NULL || strcmp(a->opt.root, "/") == 0;
+}
+
+/* The system bundle: the root's, or (a root without one) this host's. */
+static void
+system_bundle(struct audit *a, struct tls_trust *t)
+{
+	size_t i;
+	int pass;
+	struct input *in;
+
+	for (i = 0; i < ARRAY_LEN(local_anchor_dirs); i++)
+		exclude_dir(t, local_anchor_dirs[i], 0);
+	for (pass = 0; pass < 2; pass++) {
+		if (pass == 1 && root_is_host(a))
+			break;
+		for (i = 0; i < ARRAY_LEN(ca_bundles); i++) {
+			char *data = NULL;
+			size_t len = 0;
+			char *err = NULL;
+			size_t added;
+			size_t skipped = 0;
+			enum read_result r;
+
+			r = pass == 0 ? root_read(ca_bundles[i], &data, &len, &err)
+				      : host_read(ca_bundles[i], &data, &len, &err);
+			if (r == READ_MISSING)
+				continue;
+			if (pass == 1) {
+				/* this host's file, not the audited server's */
+				char *label = xasprintf("(this host) %s", ca_bundles[i]);
+
+				in = origin_add_input(&a->origin, IN_TLS, label);
+				free(label);
+			} else {
+				in = origin_add_input(&a->origin, IN_TLS, ca_bundles[i]);
+			}
+			if (r == READ_FAILED) {
+				input_unreadable(in, "%s", err);
+				free(err);
+				return;
+			}
+			added = tls_trust_add(t, data, len, &skipped, &err);
+			free(data);
+			if (err) {
+				input_error(in, 0, "the system CA bundle: %s", err);
+				free(err);
+				return;
+			}
+			in->detail = xasprintf("%s: %zu trust anchors, %zu locally added left out",
+					       pass == 0 ? "the system CA bundle"
+							 : "the audited root has none: this host's",
+					       added, skipped);
+			return;
+		}
+	}
+	in = origin_add_input(&a->origin, IN_TLS, ca_bundles[0]);
+	input_unreadable(in, "no system CA bundle found: certificates from public CAs cannot be "
+			     "verified (give --ca)");
+}
+
+static void
+builtin_anchor(struct tls_trust *t, const char *pem, size_t len)
+{
+	char *err = NULL;
+
+	tls_trust_add(t, pem, len, NULL, &err);
+	free(err);
+}
+
+static void
+host_file(struct audit *a, const char *path, bool crl, struct tls_trust *t)
+{
+	struct input *in = origin_add_input(&a->origin, IN_TLS, path);
+	char *data = NULL;
+	size_t len = 0;
+	char *err = NULL;
+	size_t n;
+
+	if (host_read(path, &data, &len, &err) != READ_OK) {
+		input_unreadable(in, "%s", err ? err : "no such file");
+		free(err);
+		return;
+	}
+	n = crl ? tls_trust_add_crl(t, data, len, &err) : tls_trust_add(t, data, len, NULL, &err);
+	free(data);
+	if (err) {
+		input_error(in, 0, "%s", err);
+		free(err);
+		return;
+	}
+	in->detail = crl ? xasprintf("--crl: %zu revocation list%s", n, n == 1 ? "" : "s")
+			 : xasprintf("--ca: %zu trust anchor%s, the only ones Cloudflare uses", n,
+				     n == 1 ? "" : "s");
+}
+
+/* Cloudflare's store for Full (strict): public CAs (the system bundle stands
+ * for them) and Origin CA; a custom origin trust store replaces both. */
+static struct tls_trust *
+load_trust(struct audit *a)
+{
+	struct tls_trust *t = tls_trust_new();
+
+	if (a->opt.ca_file) {
+		host_file(a, a->opt.ca_file, false, t);
+	} else {
+		system_bundle(a, t);
+		builtin_anchor(t, ipr_origin_ca_rsa_root_pem, ipr_origin_ca_rsa_root_pem_len);
+		builtin_anchor(t, ipr_origin_ca_ecc_root_pem, ipr_origin_ca_ecc_root_pem_len);
+	}
+	if (a->opt.crl_file)
+		host_file(a, a->opt.crl_file, true, t);
+	return t;
+}
+
+/* ---- what was read ---- */
+
+static void
+file_input(struct audit *a, struct smap *listed, const char *path, enum tls_load st,
+	   const char *error)
+{
+	struct input *in;
+
+	if (strncmp(path, "data:", 5) == 0 || st == TL_MISSING || st == TL_PENDING ||
+	    smap_get(listed, path))
+		return;
+	smap_put(listed, path, (void *)1);
+	in = origin_add_input(&a->origin, IN_TLS, path);
+	if (st == TL_UNREADABLE)
+		input_unreadable(in, "%s", error ? error : "cannot be read");
+}
+
+static void
+record_inputs(struct audit *a, struct tls_eval *e)
+{
+	struct smap listed = {0, 0, NULL};
+	size_t i;
+
+	for (i = 0; i < tls_files_nchain(e->files); i++) {
+		const struct tls_chain *c = tls_files_chain_at(e->files, i);
+
+		if (c->chain_failed) {
+			file_input(a, &listed, c->path, TL_OK, NULL);
+			file_input(a, &listed, c->chain_path, c->status, c->error);
+			continue;
+		}
+		file_input(a, &listed, c->path, c->status, c->error);
+		if (c->chain_path && c->status == TL_OK)
+			file_input(a, &listed, c->chain_path, TL_OK, NULL);
+	}
+	for (i = 0; i < tls_files_nkey(e->files); i++) {
+		const struct tls_key *k = tls_files_key_at(e->files, i);
+
+		file_input(a, &listed, k->path, k->status, k->error);
+	}
+	smap_free(&listed, false);
+}
+
+/* ---- settings ---- */
+
+static bool
+text_on(const struct web_text *t)
+{
+	return t->text && (strcasecmp(t->text, "on") == 0 || strcasecmp(t->text, "yes") == 0);
+}
+
+void
+tls_policy_of(const struct web_vhost *policyv, const struct web_vhost *certv, bool h2,
+	      struct tls_policy *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->protocols = policyv->tls.protocols.text;
+	p->ciphers = policyv->tls.ciphers.text;
+	p->prefer_server = text_on(&(certv ? certv : policyv)->tls.prefer_server_ciphers);
+	p->h2 = h2;
+}
+
+static const struct tls_hs *
+policy_check(struct tls_eval *e, const struct web_vhost *v)
+{
+	struct tls_eval_priv *P = e->priv;
+	struct tls_policy p;
+	char *key = xasprintf("%s\001%s", v->tls.protocols.text ? v->tls.protocols.text : "\002",
+			      v->tls.ciphers.text ? v->tls.ciphers.text : "\002");
+	struct tls_hs *hs = smap_get(&P->policy, key);
+
+	if (hs == NULL) {
+		hs = xmalloc(sizeof(*hs));
+		tls_policy_of(v, v, false, &p);
+		tls_policy_check(&p, hs);
+		smap_put(&P->policy, key, hs);
+	}
+	free(key);
+	return hs;
+}
+
+const struct tls_hs *
+tls_eval_policy_error(const struct tls_eval *e, const struct web_vhost *v)
+{
+	char *key;
+	const struct tls_hs *hs;
+
+	if (v->tls.ncert == 0)
+		return NULL;
+	key = xasprintf("%s\001%s", v->tls.protocols.text ? v->tls.protocols.text : "\002",
+			v->tls.ciphers.text ? v->tls.ciphers.text : "\002");
+	hs = smap_get(&e->priv->policy, key);
+	free(key);
+	return hs && hs->result != HS_OK ? hs : NULL;
+}
+
+/* Whether the server can start: every certificate it names loads with its
+ * key, and every TLS context it makes accepts its settings. */
+static void
+startup(struct audit *a, struct tls_eval *e)
+{
+	const struct web *w = a->origin.web;
+	size_t i;
+	size_t j;
+
+	e->fails = xcalloc(w->nserver ? w->nserver : 1, sizeof(*e->fails));
+	for (i = 0; i < e->nuse; i++) {
+		struct tls_use *u = e->uses[i];
+
+		if (u->c && u->k && u->c->status == TL_OK && u->k->status == TL_OK &&
+		    !u->c->use_error)
+			u->pair_error = tls_pair_error(u->c, u->k);
+	}
+	for (i = 0; i < w->nserver; i++)
+		for (j = 0; j < w->servers[i]->nvhost; j++) {
+			const struct web_vhost *v = w->servers[i]->vhosts[j];
+			size_t k;
+
+			if (v->tls.ncert == 0)
+				continue;
+			if (policy_check(e, v)->result != HS_OK)
+				e->fails[i] = true;
+			for (k = 0; k < v->tls.ncert; k++) {
+				const struct tls_use *u = tls_eval_use(e, v, k);
+
+				if (u && !tls_use_loads(u) &&
+				    !(u->c && u->c->status == TL_UNREADABLE) &&
+				    !(u->k && u->k->status == TL_UNREADABLE))
+					e->fails[i] = true;
+			}
+		}
+}
+
+/* ---- hostnames ---- */
+
+struct hostname {
+	char *host;
+	const struct web_name *name;
+	bool probe;
+};
+
+static bool
+ip_literal(const char *s)
+{
+	enum family fam;
+	u128 addr;
+
+	return addr_parse(s, &fam, &addr);
+}
+
+/* The names Cloudflare may send: every server name of the server with a
+ * dot (whichever port its host listens on: in Full modes every proxied
+ * hostname comes to the TLS port), a wildcard standing for a made-up name
+ * under it. Trailing wildcards and regexes match names no one can list. */
+static size_t
+hostnames(const struct web_server *s, struct hostname **out)
+{
+	struct smap seen = {0, 0, NULL};
+	struct hostname *v = NULL;
+	size_t n = 0;
+	size_t cap = 0;
+	size_t i;
+	size_t j;
+
+	for (i = 0; i < s->nvhost; i++)
+		for (j = 0; j < s->vhosts[i]->nname; j++) {
+			const struct web_name *nm = &s->vhosts[i]->names[j];
+			struct hostname h;
+			int k;
+
+			if ((nm->kind != WN_EXACT && nm->kind != WN_LEADING) ||
+			    strchr(nm->fixed, '.') == NULL || ip_literal(nm->fixed))
+				continue;
+			for (k = 0; k < 2; k++) {
+				memset(&h, 0, sizeof(h));
+				h.name = nm;
+				if (k == 0 && (nm->kind == WN_EXACT || nm->dot)) {
+					h.host = xstrdup(nm->fixed);
+				} else if (k == 1 && nm->kind == WN_LEADING) {
+					h.host = xasprintf("cfaudit-wildcard.%s", nm->fixed);
+					h.probe = true;
+				} else {
+					continue;
+				}
+				if (smap_get(&seen, h.host)) {
+					free(h.host);
+					continue;
+				}
+				smap_put(&seen, h.host, (void *)1);
+				VEC_PUSH(v, n, cap, h);
+			}
+		}
+	smap_free(&seen, false);
+	*out = v;
+	return n;
+}
+
+/* ---- outcomes ---- */
+
+/* An address:port group Cloudflare can connect to. */
+struct group {
+	enum family fam;
+	bool known;
+	u128 addr;
+};
+
+static size_t
+groups_on(const struct web_server *s, uint16_t port, struct group *g, size_t max)
+{
+	size_t n = 0;
+	size_t i;
+	size_t j;
+	size_t k;
+	int f;
+
+	for (i = 0; i < s->nvhost; i++)
+		for (j = 0; j < s->vhosts[i]->nlisten; j++) {
+			const struct web_listen *l = &s->vhosts[i]->listen[j];
+
+			if (l->port != port || !l->ssl)
+				continue;
+			for (f = 0; f < FAM_COUNT; f++) {
+				struct group x;
+
+				if (!web_listen_public(l, (enum family)f))
+					continue;
+				memset(&x, 0, sizeof(x));
+				x.fam = (enum family)f;
+				x.known = l->kind == WA_ADDR;
+				x.addr = x.known ? l->addr : 0;
+				for (k = 0; k < n; k++)
+					if (g[k].fam == x.fam && g[k].known == x.known &&
+					    g[k].addr == x.addr)
+						break;
+				if (k == n && n < max)
+					g[n++] = x;
+			}
+		}
+	return n;
+}
+
+/* The TLS listener of v in group g on port. */
+static const struct web_listen *
+listener_of(const struct web_vhost *v, const struct group *g, uint16_t port)
+{
+	size_t j;
+
+	for (j = 0; j < v->nlisten; j++) {
+		const struct web_listen *l = &v->listen[j];
+
+		if (l->port != port)
+			continue;
+		if (g->known ? (l->kind == WA_ADDR && l->addr == g->addr)
+			     : (l->kind != WA_ADDR && l->kind != WA_UNIX &&
+				web_listen_public(l, g->fam)))
+			return l;
+	}
+	for (j = 0; j < v->nlisten; j++)
+		if (v->listen[j].port == port && web_listen_public(&v->listen[j], g->fam))
+			return &v->listen[j];
+	return NULL;
+}
+
+static const struct tls_hs *
+handshake(struct tls_eval *e, const struct tls_outcome *o, const struct tls_cred *cred,
+	  size_t ncred)
+{
+	struct tls_eval_priv *P = e->priv;
+	char *key = xasprintf("%p|%p|%d", (const void *)o->policyv, (const void *)o->certv, o->h2);
+	struct tls_hs *hs = smap_get(&P->hs, key);
+	struct tls_policy p;
+
+	if (hs == NULL) {
+		hs = xmalloc(sizeof(*hs));
+		tls_policy_of(o->policyv, o->certv, o->h2, &p);
+		/* the name is not part of the handshake's outcome: no server
+		 * callback looks at it here */
+		tls_handshake(&p, cred, ncred, o->host, hs);
+		smap_put(&P->hs, key, hs);
+		VEC_PUSH(P->hss, P->nhs, P->hs_cap, hs);
+	}
+	free(key);
+	return hs;
+}
+
+/* The client certificate demand in effect: in the handshake (the vhost
+ * whose context is in use) or after it (the vhost answering). */
+static void
+client_cert(struct tls_eval *e, struct tls_outcome *o)
+{
+	const struct web_vhost *v = NULL;
+	const struct tls_chain *ca = NULL;
+	char *p;
+
+	if (o->certv && o->certv->tls.verify_client.text &&
+	    strcasecmp(o->certv->tls.verify_client.text, "require") == 0)
+		v = o->certv;
+	else if (o->vhost && o->vhost->tls.verify_client.text &&
+		 strcasecmp(o->vhost->tls.verify_client.text, "on") == 0)
+		v = o->vhost;
+	if (v == NULL)
+		return;
+	o->cc_text = &v->tls.verify_client;
+	if (v->tls.client_certificate.text) {
+		p = resolve_path(o->server, v->tls.client_certificate.text);
+		if (!dynamic_path(p))
+			ca = tls_files_chain(e->files, p, NULL);
+		free(p);
+	}
+	if (ca && ca->status == TL_OK &&
+	    tls_chain_contains(ca, ipr_origin_pull_ca_pem, ipr_origin_pull_ca_pem_len))
+		o->cc = CC_AOP;
+	else if (strcasecmp(o->cc_text->text, "require") == 0)
+		o->cc = CC_REFUSED;
+	else
+		o->cc = CC_400;
+}
+
+static void
+decide(struct audit *a, struct tls_eval *e, struct tls_outcome *o, bool fails)
+{
+	struct tls_cred cred[16];
+	int map[16];
+	size_t ncred = 0;
+	size_t i;
+	bool strict = a->opt.ssl_mode == SSL_STRICT;
+	const struct tls_use *pu;
+
+	o->presented = -1;
+	if (fails) {
+		o->status = TS_521;
+		return;
+	}
+	if (o->certv == NULL) {
+		o->status = TS_525;
+		return;
+	}
+	for (i = 0; i < o->nuse; i++) {
+		if (o->uses[i]->dynamic) {
+			o->status = TS_UNKNOWN;
+			return;
+		}
+		if (ncred < ARRAY_LEN(cred) && o->uses[i]->c) {
+			cred[ncred].chain = o->uses[i]->c;
+			cred[ncred].key = o->uses[i]->k;
+			map[ncred++] = (int)i;
+		}
+	}
+	if (ncred == 0) {
+		o->status = TS_UNKNOWN;
+		return;
+	}
+	o->hs = handshake(e, o, cred, ncred);
+	client_cert(e, o);
+	if (o->hs->result != HS_OK || o->cc == CC_REFUSED) {
+		o->status = TS_525;
+		return;
+	}
+	o->presented = o->hs->cred >= 0 ? map[o->hs->cred] : map[0];
+	pu = o->uses[o->presented];
+	o->covered = o->host[0] != '\0' && tls_chain_covers(pu->c, o->host);
+	if (o->host[0] != '\0')
+		o->verify_code = tls_first_error_with_host(pu->c, o->covered);
+	else
+		o->verify_code = pu->c->verify_code;
+	if (strict && o->host[0] != '\0' && (pu->c->nverr > 0 || !o->covered))
+		o->status = TS_526;
+	else if (o->cc == CC_400)
+		o->status = TS_400;
+	else if (o->hs->alpn_h2 && o->hs->h2_forbidden)
+		o->status = TS_520;
+	else if (o->cc == CC_AOP)
+		o->status = TS_AOP;
+	else
+		o->status = TS_OK;
+}
+
+static void
+add_outcome(struct audit *a, struct tls_eval *e, size_t si, const struct group *g,
+	    uint16_t port, const struct hostname *h, struct smap *seen)
+{
+	const struct web_server *s = a->origin.web->servers[si];
+	const struct web_vhost *v;
+	const struct web_vhost *dv;
+	const struct web_listen *l;
+	struct tls_outcome o;
+	bool by_default;
+	bool dummy;
+	char *key;
+
+	v = web_vhost_for(s, h ? h->host : "", g->fam, g->known, g->addr, port, &by_default);
+	if (v == NULL)
+		return;
+	l = listener_of(v, g, port);
+	if (l == NULL || !l->ssl)
+		return;
+	/* a name no host can have: the default server of the group */
+	dv = web_vhost_for(s, "\001", g->fam, g->known, g->addr, port, &dummy);
+	memset(&o, 0, sizeof(o));
+	o.server = s;
+	o.host = xstrdup(h ? h->host : "");
+	o.name = h ? h->name : NULL;
+	o.probe = h && h->probe;
+	o.fam = g->fam;
+	o.port = port;
+	o.vhost = v;
+	o.listen = l;
+	o.by_default = h && by_default;
+	if (h && v->tls.ncert > 0)
+		o.certv = v;
+	else if (dv && dv->tls.ncert > 0)
+		o.certv = dv;
+	o.policyv = dv ? dv : v;
+	if (s->rules == WEB_RULES_APACHE && o.certv)
+		o.policyv = o.certv;
+	o.h2 = l->http2 || (v->http2.set && v->http2.v);
+	key = xasprintf("%s|%u|%p|%p|%p|%d", o.host, port, (const void *)o.vhost,
+			(const void *)o.certv, (const void *)o.policyv, o.h2);
+	if (smap_get(seen, key)) {
+		free(key);
+		free(o.host);
+		return;
+	}
+	smap_put(seen, key, (void *)1);
+	free(key);
+	if (o.certv) {
+		const struct vuses *vu;
+
+		key = ptr_key(o.certv, NULL, 0);
+		vu = smap_get(&e->priv->uses_by_vhost, key);
+		free(key);
+		if (vu) {
+			o.nuse = vu->n;
+			o.uses = &e->priv->vuse[vu->first];
+		}
+	}
+	decide(a, e, &o, e->fails[si]);
+	VEC_PUSH(e->outs, e->nout, e->out_cap, o);
+}
+
+/* The ports Cloudflare reaches with TLS in the audit's SSL mode. */
+static size_t
+tls_ports(const struct audit *a, uint16_t *ports, size_t max)
+{
+	size_t n = 0;
+	size_t i;
+
+	for (i = 0; i < a->opt.nport && n < max; i++) {
+		bool https = false;
+
+		if (cf_port_proxied(&a->cf, a->opt.ports[i], &https) && https)
+			ports[n++] = a->opt.ports[i];
+	}
+	return n;
+}
+
+static void
+outcomes(struct audit *a, struct tls_eval *e)
+{
+	const struct web *w = a->origin.web;
+	uint16_t ports[64];
+	size_t np = tls_ports(a, ports, ARRAY_LEN(ports));
+	struct smap seen = {0, 0, NULL};
+	size_t si;
+	size_t pi;
+	size_t gi;
+	size_t hi;
+
+	for (si = 0; si < w->nserver; si++) {
+		const struct web_server *s = w->servers[si];
+		struct hostname *hosts = NULL;
+		size_t nh = hostnames(s, &hosts);
+
+		for (pi = 0; pi < np; pi++) {
+			struct group g[16];
+			size_t ng = groups_on(s, ports[pi], g, ARRAY_LEN(g));
+
+			for (gi = 0; gi < ng; gi++) {
+				for (hi = 0; hi < nh; hi++)
+					add_outcome(a, e, si, &g[gi], ports[pi], &hosts[hi], &seen);
+				add_outcome(a, e, si, &g[gi], ports[pi], NULL, &seen);
+			}
+		}
+		for (hi = 0; hi < nh; hi++)
+			free(hosts[hi].host);
+		free(hosts);
+	}
+	smap_free(&seen, false);
+}
+
+/* ---- entry points ---- */
+
+static bool
+any_cert(const struct web *w)
+{
+	size_t i;
+	size_t j;
+
+	for (i = 0; i < w->nserver; i++)
+		for (j = 0; j < w->servers[i]->nvhost; j++)
+			if (w->servers[i]->vhosts[j]->tls.ncert > 0)
+				return true;
+	return false;
+}
+
+void
+tls_evaluate(struct audit *a)
+{
+	const struct web *w = a->origin.web;
+	struct tls_eval *e;
+	char *err = NULL;
+
+	if (w == NULL || w->nserver == 0 || a->tls)
+		return;
+	if (!tls_offer_init(&err)) {
+		fprintf(stderr, "cfaudit: %s\n", err);
+		free(err);
+		return;
+	}
+	e = xcalloc(1, sizeof(*e));
+	e->priv = xcalloc(1, sizeof(*e->priv));
+	a->tls = e;
+	/* validation is Full (strict)'s: the store is read only then */
+	if (a->opt.ssl_mode == SSL_STRICT && any_cert(w))
+		e->trust = load_trust(a);
+	e->files = tls_files_new(e->trust, a->opt.at);
+	collect(a, e);
+	tls_files_load(e->files, 0);
+	record_inputs(a, e);
+	startup(a, e);
+	if (a->opt.ssl_mode >= SSL_FULL)
+		outcomes(a, e);
+}
+
+void
+tls_eval_free(struct tls_eval *e)
+{
+	size_t i;
+
+	if (e == NULL)
+		return;
+	for (i = 0; i < e->nuse; i++) {
+		free(e->uses[i]->cert_path);
+		free(e->uses[i]->key_path);
+		free(e->uses[i]->chain_path);
+		free(e->uses[i]->pair_error);
+		free(e->uses[i]);
+	}
+	free(e->uses);
+	for (i = 0; i < e->nout; i++)
+		free(e->outs[i].host);
+	free(e->outs);
+	free(e->fails);
+	if (e->priv) {
+		smap_free(&e->priv->use_by_text, false);
+		smap_free(&e->priv->uses_by_vhost, true);
+		smap_free(&e->priv->hs, false);
+		smap_free(&e->priv->policy, true);
+		for (i = 0; i < e->priv->nhs; i++)
+			free(e->priv->hss[i]);
+		free(e->priv->hss);
+		free(e->priv->vuse);
+		free(e->priv);
+	}
+	tls_files_free(e->files);
+	tls_trust_free(e->trust);
+	free(e);
+}

@@ -1,0 +1,119 @@
+/* The TLS evaluator: what each web server loads (every certificate and key
+ * its virtual hosts name, each file loaded and verified once) and what
+ * Cloudflare's TLS connection meets for each hostname on each TLS port the
+ * SSL mode makes it use: which virtual host presents which certificate,
+ * whose protocols and ciphers apply, the handshake's outcome, whether the
+ * certificate is valid for the name, and the status Cloudflare shows. It
+ * reads the web model only (web.h), never a parser; the checks
+ * (checks/tls.c) turn its results into findings. */
+#ifndef CFAUDIT_TLS_EVAL_H
+#define CFAUDIT_TLS_EVAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "audit.h"
+#include "tls.h"
+#include "web.h"
+
+/* One certificate a virtual host names (with its key and chain file), as
+ * the server loads it. Virtual hosts that inherit the same directives share
+ * one. */
+struct tls_use {
+	const struct web_server *server;
+	const struct web_vhost *vhost; /* the first that names it */
+	const struct web_text *cert;
+	const struct web_text *key;   /* NULL: no key named for it */
+	const struct web_text *chain; /* NULL: no chain file */
+	char *cert_path;              /* resolved against the configuration's directory */
+	char *key_path;
+	char *chain_path;
+	bool dynamic;           /* a path with variables (or an engine key): not loadable here */
+	struct tls_chain *c;    /* NULL when dynamic */
+	struct tls_key *k;      /* NULL: no key, or dynamic */
+	char *pair_error;       /* the key does not go with the certificate */
+};
+
+/* Whether the server can start with the use (c and k loaded, matching). */
+bool tls_use_loads(const struct tls_use *u);
+
+/* What Cloudflare shows for a hostname, in the audit's SSL mode. */
+enum tls_status {
+	TS_OK,
+	TS_AOP,     /* fine while Authenticated Origin Pulls is on for the zone */
+	TS_UNKNOWN, /* a certificate loaded per handshake: not decided */
+	TS_520,     /* h2 with a suite HTTP/2 forbids */
+	TS_400,     /* a client certificate is demanded: every request is refused */
+	TS_526,
+	TS_525,
+	TS_521      /* the server cannot start with its TLS files */
+};
+
+const char *tls_status_name(enum tls_status s); /* "OK", "525", ... */
+
+enum tls_client_cert {
+	CC_NONE,
+	CC_AOP,     /* demanded, with Cloudflare's origin-pull CA */
+	CC_REFUSED, /* demanded in the handshake: it fails (Apache "require") */
+	CC_400      /* demanded after the handshake: nginx answers 400 ("on") */
+};
+
+/* Cloudflare's connection for one hostname on one TLS port. */
+struct tls_outcome {
+	const struct web_server *server;
+	char *host;   /* the SNI Cloudflare sends; "" for none */
+	const struct web_name *name; /* the server name it stands for (NULL: no SNI) */
+	bool probe;   /* host is made up to stand for the names a wildcard matches */
+	enum family fam;
+	uint16_t port;
+	const struct web_vhost *vhost;   /* answers the request */
+	const struct web_vhost *certv;   /* presents its certificates (NULL: none anywhere) */
+	const struct web_vhost *policyv; /* its protocols and ciphers apply */
+	const struct web_listen *listen; /* the TLS listener */
+	bool by_default;                 /* no server names host: the default server answers */
+	bool h2;                         /* h2 is offered by ALPN */
+	size_t nuse;
+	struct tls_use **uses; /* certv's certificates */
+	const struct tls_hs *hs; /* NULL: not run (no certificate, server cannot start) */
+	int presented;           /* index into uses of the one presented; -1 */
+	bool covered;            /* the presented certificate covers host */
+	enum tls_client_cert cc;
+	const struct web_text *cc_text; /* the verify_client setting */
+	enum tls_status status;
+	/* openssl s_client -verify_hostname HOST -verify_return_error: the
+	 * first error it reports (0: none), for the oracle */
+	int verify_code;
+};
+
+struct tls_eval {
+	struct tls_trust *trust; /* NULL: no validation (modes below Full (strict)) */
+	struct tls_files *files;
+	size_t nuse;
+	size_t use_cap;
+	struct tls_use **uses;
+	size_t nout;
+	size_t out_cap;
+	struct tls_outcome *outs;
+	/* Per web server (a->origin.web->servers order): its TLS files or
+	 * settings keep it from starting. */
+	bool *fails;
+	struct tls_eval_priv *priv;
+};
+
+/* Evaluate a->origin.web into a->tls (NULL when there is no web server);
+ * TLS files that cannot be read become inputs with errors. */
+void tls_evaluate(struct audit *a);
+void tls_eval_free(struct tls_eval *e);
+
+/* A virtual host's policy as the handshake needs it. */
+void tls_policy_of(const struct web_vhost *policyv, const struct web_vhost *certv, bool h2,
+		   struct tls_policy *p);
+
+/* The use of certificate i of v (NULL when it has none). */
+struct tls_use *tls_eval_use(const struct tls_eval *e, const struct web_vhost *v, size_t i);
+
+/* The handshake error of a virtual host's own settings (HS_BAD_*: the
+ * server cannot start), or NULL. */
+const struct tls_hs *tls_eval_policy_error(const struct tls_eval *e, const struct web_vhost *v);
+
+#endif

@@ -1,0 +1,765 @@
+/* The web model: allocation, names, and which virtual host answers a request:
+ * nginx's rules (the addresses a host listens on first, then exact names, the
+ * longest leading wildcard, the longest trailing wildcard, the first matching
+ * regex, the default server) or Apache's (vhost.c: the group of <VirtualHost>
+ * addresses a connection's address:port falls into, then the first host of
+ * the group, in configuration order, whose ServerName or ServerAlias
+ * matches, else the group's first host; the main server when no group takes
+ * the connection). */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include "web.h"
+
+#include <ctype.h>
+#include <pcre2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "util.h"
+
+/* An arena: the model is built once and freed at once; parsers never free
+ * pieces of it. */
+struct web_arena {
+	struct web_arena *next;
+	size_t used;
+	size_t cap;
+	max_align_t data[];
+};
+
+#define ARENA_CHUNK (64u * 1024)
+
+void *
+web_alloc(struct web *w, size_t n)
+{
+	struct web_arena *a = w->arena;
+	size_t align = sizeof(max_align_t);
+	void *p;
+
+	n = (n + align - 1) / align * align;
+	if (a == NULL || a->cap - a->used < n) {
+		size_t cap = n > ARENA_CHUNK ? n : ARENA_CHUNK;
+
+		a = xmalloc(sizeof(*a) + cap);
+		a->cap = cap;
+		a->used = 0;
+		a->next = w->arena;
+		w->arena = a;
+	}
+	p = (char *)a->data + a->used;
+	a->used += n;
+	memset(p, 0, n);
+	return p;
+}
+
+const char *
+web_strndup(struct web *w, const char *s, size_t n)
+{
+	char *p = web_alloc(w, n + 1);
+
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+const char *
+web_strdup(struct web *w, const char *s)
+{
+	return s ? web_strndup(w, s, strlen(s)) : NULL;
+}
+
+/* Arrays grow by doubling at powers of two (the old copy stays in the arena:
+ * at most as much again). */
+void *
+web_push(struct web *w, void **v, size_t *n, size_t size)
+{
+	size_t len = *n;
+
+	if (len == 0 || (len & (len - 1)) == 0) {
+		size_t cap = len ? len * 2 : 1;
+		void *nv = web_alloc(w, cap * size);
+
+		if (len)
+			memcpy(nv, *v, len * size);
+		*v = nv;
+	}
+	(*n)++;
+	return (char *)*v + len * size;
+}
+
+struct web *
+origin_web(struct origin *o)
+{
+	if (o->web == NULL)
+		o->web = xcalloc(1, sizeof(*o->web));
+	return o->web;
+}
+
+void
+web_free(struct web *w)
+{
+	size_t i;
+	size_t j;
+
+	if (w == NULL)
+		return;
+	for (i = 0; i < w->nserver; i++)
+		free(w->servers[i]->vhosts);
+	for (i = 0; i < w->ntrust; i++)
+		for (j = 0; j < FAM_COUNT; j++)
+			ivset_free(&w->trusts[i]->set[j]);
+	free(w->trusts);
+	free(w->servers);
+	for (i = 0; i < w->nregex; i++)
+		pcre2_code_free(w->regexes[i]);
+	free(w->regexes);
+	while (w->arena) {
+		struct web_arena *next = w->arena->next;
+
+		free(w->arena);
+		w->arena = next;
+	}
+	free(w);
+}
+
+const char *
+web_backend_name(enum web_backend b)
+{
+	switch (b) {
+	case WB_HTTP:
+		return "HTTP";
+	case WB_FASTCGI:
+		return "FastCGI";
+	case WB_UWSGI:
+		return "uwsgi";
+	case WB_SCGI:
+		return "SCGI";
+	case WB_GRPC:
+		return "gRPC";
+	case WB_OTHER:
+		return "backend";
+	default:
+		break;
+	}
+	abort();
+}
+
+bool
+web_listen_public(const struct web_listen *l, enum family fam)
+{
+	switch (l->kind) {
+	case WA_ANY:
+		return l->fam == fam || (l->fam == FAM_V6 && !l->ipv6only && fam == FAM_V4);
+	case WA_ADDR:
+		return l->fam == fam && !addr_is_loopback(l->fam, l->addr);
+	case WA_NAME:
+		/* resolved at start: assumed public rather than reporting a
+		 * listener missing that may be there */
+		return true;
+	case WA_UNIX:
+		return false;
+	}
+	abort();
+}
+
+struct web_server *
+web_add_server(struct web *w, const char *software, struct loc loc)
+{
+	struct web_server *s = web_alloc(w, sizeof(*s));
+
+	s->software = web_strdup(w, software);
+	s->loc = loc;
+	VEC_PUSH(w->servers, w->nserver, w->server_cap, s);
+	return s;
+}
+
+struct web_vhost *
+web_add_vhost(struct web *w, struct web_server *s, struct loc loc)
+{
+	struct web_vhost *v = web_alloc(w, sizeof(*v));
+
+	v->loc = loc;
+	v->server = s;
+	v->index = s->nvhost;
+	VEC_PUSH(s->vhosts, s->nvhost, s->vhost_cap, v);
+	return v;
+}
+
+struct web_location *
+web_add_location(struct web *w, struct web_vhost *v, struct web_location *parent,
+		 enum web_scope_kind kind, const char *path, struct loc loc)
+{
+	struct web_location *l = web_alloc(w, sizeof(*l));
+	struct web_location **slot;
+
+	l->kind = kind;
+	l->path = web_strdup(w, path ? path : "");
+	l->loc = loc;
+	l->vhost = v;
+	l->parent = parent;
+	l->backend = WB_NONE;
+	slot = web_push(w, (void **)&v->locs, &v->nloc, sizeof(*slot));
+	*slot = l;
+	return l;
+}
+
+static char *
+lower_dup(const char *s)
+{
+	char *p = xstrdup(s);
+	char *q;
+
+	for (q = p; *q; q++)
+		*q = (char)tolower((unsigned char)*q);
+	return p;
+}
+
+static bool
+compile_name(struct web *w, struct web_name *n, const char **err)
+{
+	static char msg[256];
+	const char *pat = n->text + 1;
+	const char *c;
+	PCRE2_UCHAR buf[160];
+	int code;
+	PCRE2_SIZE off;
+	pcre2_code *re;
+	uint32_t opts = 0;
+
+	for (c = pat; *c; c++)
+		if (*c >= 'A' && *c <= 'Z') {
+			opts |= PCRE2_CASELESS;
+			break;
+		}
+	n->caseless = opts != 0;
+	n->fixed = web_strdup(w, pat);
+	re = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED, opts, &code, &off, NULL);
+	if (re == NULL) {
+		pcre2_get_error_message(code, buf, sizeof(buf));
+		snprintf(msg, sizeof(msg), "pcre2_compile() failed: %s in \"%s\" at \"%s\"",
+			 (const char *)buf, pat, pat + off);
+		*err = msg;
+		return false;
+	}
+	n->re = re;
+	VEC_PUSH(w->regexes, w->nregex, w->regex_cap, (void *)re);
+	return true;
+}
+
+void
+web_add_name_apache(struct web *w, struct web_vhost *v, const char *text, struct loc loc,
+		    bool glob)
+{
+	struct web_name *n = web_push(w, (void **)&v->names, &v->nname, sizeof(*n));
+	char *low = lower_dup(text);
+
+	n->text = web_strdup(w, text);
+	n->loc = loc;
+	n->kind = glob && strpbrk(text, "*?") ? WN_GLOB : WN_EXACT;
+	n->fixed = web_strdup(w, low);
+	free(low);
+}
+
+bool
+web_add_name(struct web *w, struct web_vhost *v, const char *text, struct loc loc,
+	     const char **err)
+{
+	struct web_name n;
+	struct web_name *slot;
+	char *low;
+	size_t len;
+	char *star;
+
+	memset(&n, 0, sizeof(n));
+	n.text = web_strdup(w, text);
+	n.loc = loc;
+	*err = NULL;
+	if (text[0] == '~') {
+		n.kind = WN_REGEX;
+		if (!compile_name(w, &n, err))
+			return false;
+	} else {
+		low = lower_dup(text);
+		len = strlen(low);
+		star = strchr(low, '*');
+		if (star == NULL && low[0] == '.' && len > 1) {
+			n.kind = WN_LEADING;
+			n.dot = true;
+			n.fixed = web_strdup(w, low + 1);
+		} else if (star == NULL) {
+			n.kind = WN_EXACT;
+			n.fixed = web_strdup(w, low);
+		} else if (len > 2 && low[0] == '*' && low[1] == '.' && strchr(low + 1, '*') == NULL) {
+			n.kind = WN_LEADING;
+			n.fixed = web_strdup(w, low + 2);
+		} else if (len > 2 && low[len - 1] == '*' && low[len - 2] == '.' && star == low + len - 1) {
+			n.kind = WN_TRAILING;
+			n.fixed = web_strndup(w, low, len - 2);
+		} else {
+			free(low);
+			*err = "invalid server name or wildcard";
+			return false;
+		}
+		free(low);
+	}
+	slot = web_push(w, (void **)&v->names, &v->nname, sizeof(*slot));
+	*slot = n;
+	return true;
+}
+
+struct web_trust *
+web_add_trust(struct web *w, struct loc loc)
+{
+	struct web_trust *t = web_alloc(w, sizeof(*t));
+
+	t->loc = loc;
+	ivset_init(&t->set[FAM_V4], FAM_V4);
+	ivset_init(&t->set[FAM_V6], FAM_V6);
+	VEC_PUSH(w->trusts, w->ntrust, w->trust_cap, t);
+	return t;
+}
+
+void
+web_trust_finish(struct web_trust *t)
+{
+	size_t i;
+
+	ivset_free(&t->set[FAM_V4]);
+	ivset_free(&t->set[FAM_V6]);
+	ivset_init(&t->set[FAM_V4], FAM_V4);
+	ivset_init(&t->set[FAM_V6], FAM_V6);
+	for (i = 0; i < t->n; i++)
+		if (!t->v[i].unix_socket)
+			ivset_add_cidr(&t->set[t->v[i].cidr.fam], &t->v[i].cidr);
+	ivset_normalize(&t->set[FAM_V4]);
+	ivset_normalize(&t->set[FAM_V6]);
+}
+
+/* ---- which virtual host answers ---- */
+
+/* ap_strcasecmp_match: "*" any run of characters (dots too), "?" one; host
+ * and pattern are lowercase here. */
+static bool
+glob_matches(const char *host, const char *pat)
+{
+	for (; *pat; pat++, host++) {
+		if (*pat == '*') {
+			while (pat[1] == '*')
+				pat++;
+			if (pat[1] == '\0')
+				return true;
+			for (; *host; host++)
+				if (glob_matches(host, pat + 1))
+					return true;
+			return false;
+		}
+		if (*host == '\0' || (*pat != '?' && *pat != *host))
+			return false;
+	}
+	return *host == '\0';
+}
+
+bool
+web_name_matches(const struct web_name *n, const char *host)
+{
+	size_t hl = strlen(host);
+	size_t fl;
+	pcre2_match_data *md;
+	int rc;
+
+	switch (n->kind) {
+	case WN_EXACT:
+		return strcmp(n->fixed, host) == 0;
+	case WN_LEADING:
+		fl = strlen(n->fixed);
+		if (n->dot && strcmp(n->fixed, host) == 0)
+			return true;
+		return hl > fl + 1 && host[hl - fl - 1] == '.' && strcmp(host + hl - fl, n->fixed) == 0;
+	case WN_TRAILING:
+		fl = strlen(n->fixed);
+		return hl > fl + 1 && host[fl] == '.' && strncmp(host, n->fixed, fl) == 0;
+	case WN_REGEX:
+		if (n->re == NULL)
+			return false;
+		md = pcre2_match_data_create_from_pattern(n->re, NULL);
+		if (md == NULL)
+			return false;
+		rc = pcre2_match(n->re, (PCRE2_SPTR)host, hl, 0, 0, md, NULL);
+		pcre2_match_data_free(md);
+		return rc >= 0;
+	case WN_GLOB:
+		return glob_matches(host, n->fixed);
+	}
+	abort();
+}
+
+/* Whether l takes connections to addr:port of fam: 2 when it names that
+ * address, 1 when it is the family's wildcard, 0 otherwise (a dual-stack
+ * IPv6 wildcard takes IPv4 only where no IPv4 wildcard exists: 3). */
+static int
+listen_takes(const struct web_listen *l, enum family fam, bool addr_known, u128 addr,
+	     uint16_t port)
+{
+	if (l->port != port)
+		return 0;
+	if (l->kind == WA_ADDR && l->fam == fam && addr_known && l->addr == addr)
+		return 2;
+	if (l->kind == WA_ANY && l->fam == fam)
+		return 1;
+	if (l->kind == WA_ANY && l->fam == FAM_V6 && !l->ipv6only && fam == FAM_V4)
+		return 3;
+	return 0;
+}
+
+/* The candidates: the hosts listening on the most specific group. Returns
+ * the group (2, 1 or 3) or 0 when nothing listens there. */
+static int
+best_group(const struct web_server *s, enum family fam, bool addr_known, u128 addr, uint16_t port)
+{
+	bool seen[4] = {false, false, false, false};
+	size_t i;
+	size_t j;
+
+	for (i = 0; i < s->nvhost; i++)
+		for (j = 0; j < s->vhosts[i]->nlisten; j++)
+			seen[listen_takes(&s->vhosts[i]->listen[j], fam, addr_known, addr, port)] = true;
+	if (seen[2])
+		return 2;
+	if (seen[1])
+		return 1;
+	if (seen[3])
+		return 3;
+	return 0;
+}
+
+/* The listener of v in group g, or NULL. */
+static const struct web_listen *
+in_group(const struct web_vhost *v, int g, enum family fam, bool addr_known, u128 addr,
+	 uint16_t port)
+{
+	size_t j;
+
+	for (j = 0; j < v->nlisten; j++)
+		if (listen_takes(&v->listen[j], fam, addr_known, addr, port) == g)
+			return &v->listen[j];
+	return NULL;
+}
+
+static const struct web_vhost *
+group_default(const struct web_server *s, int g, enum family fam, bool addr_known, u128 addr,
+	      uint16_t port)
+{
+	const struct web_vhost *first = NULL;
+	size_t i;
+
+	for (i = 0; i < s->nvhost; i++) {
+		const struct web_listen *l = in_group(s->vhosts[i], g, fam, addr_known, addr, port);
+
+		if (l == NULL)
+			continue;
+		if (l->default_server)
+			return s->vhosts[i];
+		if (first == NULL)
+			first = s->vhosts[i];
+	}
+	return first;
+}
+
+static char *
+normalise_host(const char *host)
+{
+	char *h = lower_dup(host ? host : "");
+	size_t n = strlen(h);
+	char *colon;
+
+	/* the port of "Host: example.com:443" is not part of the name */
+	if (h[0] != '[' && (colon = strrchr(h, ':')) != NULL && strchr(h, ':') == colon)
+		*colon = '\0';
+	n = strlen(h);
+	if (n > 0 && h[n - 1] == '.')
+		h[n - 1] = '\0';
+	return h;
+}
+
+/* ---- Apache (server/vhost.c) ---- */
+
+/* Which group a connection falls into. */
+enum apache_group {
+	AG_NONE, /* no Listen socket takes it */
+	AG_MAIN, /* the main server */
+	AG_ADDR, /* hosts naming the address */
+	AG_ANY   /* hosts with a wildcard address */
+};
+
+struct apache_key {
+	enum apache_group g;
+	enum family fam;
+	u128 addr;
+	uint16_t port; /* the group's port: the connection's, or 0 ("*") */
+};
+
+/* Whether a Listen socket takes connections to addr:port of fam. */
+static bool
+apache_listens(const struct web_server *s, enum family fam, bool addr_known, u128 addr,
+	       uint16_t port)
+{
+	size_t i;
+
+	for (i = 0; i < s->nsocket; i++) {
+		const struct web_listen *l = &s->sockets[i];
+
+		if (l->port != port)
+			continue;
+		switch (l->kind) {
+		case WA_ANY:
+			if (l->fam == fam || (l->fam == FAM_V6 && !l->ipv6only && fam == FAM_V4))
+				return true;
+			break;
+		case WA_ADDR:
+			if (addr_known && l->fam == fam && l->addr == addr)
+				return true;
+			break;
+		case WA_NAME:
+			/* resolved when Apache starts: assumed to be there */
+			return true;
+		case WA_UNIX:
+			break;
+		}
+	}
+	return false;
+}
+
+/* Whether the address a of a <VirtualHost> belongs to the group k. */
+static bool
+apache_in_key(const struct web_listen *a, const struct apache_key *k)
+{
+	if (a->port != k->port)
+		return false;
+	if (k->g == AG_ADDR)
+		return a->kind == WA_ADDR && a->fam == k->fam && a->addr == k->addr;
+	return k->g == AG_ANY && a->kind == WA_ANY;
+}
+
+static bool
+apache_vhost_in(const struct web_vhost *v, const struct apache_key *k)
+{
+	size_t i;
+
+	for (i = 0; i < v->naddr; i++)
+		if (apache_in_key(&v->addrs[i], k))
+			return true;
+	return false;
+}
+
+static bool
+apache_key_used(const struct web_server *s, const struct apache_key *k)
+{
+	size_t i;
+
+	for (i = 0; i < s->nvhost; i++)
+		if (apache_vhost_in(s->vhosts[i], k))
+			return true;
+	return false;
+}
+
+/* find_ipaddr, then find_default_server: the exact port before "*". */
+static struct apache_key
+apache_key_for(const struct web_server *s, enum family fam, bool addr_known, u128 addr,
+	       uint16_t port)
+{
+	struct apache_key k;
+	int i;
+
+	memset(&k, 0, sizeof(k));
+	if (!apache_listens(s, fam, addr_known, addr, port)) {
+		k.g = AG_NONE;
+		return k;
+	}
+	k.fam = fam;
+	k.addr = addr;
+	for (i = 0; i < 2 && addr_known; i++) {
+		k.g = AG_ADDR;
+		k.port = i == 0 ? port : 0;
+		if (apache_key_used(s, &k))
+			return k;
+	}
+	for (i = 0; i < 2; i++) {
+		k.g = AG_ANY;
+		k.port = i == 0 ? port : 0;
+		if (apache_key_used(s, &k))
+			return k;
+	}
+	k.g = AG_MAIN;
+	return k;
+}
+
+size_t
+web_apache_group(const struct web_server *s, enum family fam, bool addr_known, u128 addr,
+		 uint16_t port, const struct web_vhost **out, size_t max, bool *main_server)
+{
+	struct apache_key k = apache_key_for(s, fam, addr_known, addr, port);
+	size_t n = 0;
+	size_t i;
+
+	*main_server = k.g == AG_MAIN;
+	if (k.g == AG_NONE || k.g == AG_MAIN)
+		return 0;
+	for (i = 0; i < s->nvhost; i++)
+		if (apache_vhost_in(s->vhosts[i], &k)) {
+			if (n < max)
+				out[n] = s->vhosts[i];
+			n++;
+		}
+	return n;
+}
+
+static bool
+apache_names_match(const struct web_vhost *v, const char *h)
+{
+	size_t i;
+
+	for (i = 0; i < v->nname; i++)
+		if (web_name_matches(&v->names[i], h))
+			return true;
+	return false;
+}
+
+/* update_server_from_aliases: the first host of the group whose names
+ * match, else the first whose <VirtualHost> address is written as the
+ * name, else the group's first host. A group of one host never looks at
+ * the name. */
+static const struct web_vhost *
+apache_vhost_for(const struct web_server *s, const char *host, enum family fam, bool addr_known,
+		 u128 addr, uint16_t port, bool *by_default)
+{
+	struct apache_key k = apache_key_for(s, fam, addr_known, addr, port);
+	const struct web_vhost *first = NULL;
+	const struct web_vhost *by_addr = NULL;
+	char *h;
+	size_t i;
+	size_t j;
+
+	*by_default = true;
+	if (k.g == AG_NONE)
+		return NULL;
+	h = normalise_host(host);
+	if (k.g == AG_MAIN) {
+		*by_default = s->main_vhost == NULL || !apache_names_match(s->main_vhost, h);
+		free(h);
+		return s->main_vhost;
+	}
+	for (i = 0; i < s->nvhost; i++) {
+		const struct web_vhost *v = s->vhosts[i];
+
+		if (!apache_vhost_in(v, &k))
+			continue;
+		if (first == NULL)
+			first = v;
+		if (*h && apache_names_match(v, h)) {
+			*by_default = false;
+			free(h);
+			return v;
+		}
+		for (j = 0; by_addr == NULL && *h && j < v->naddr; j++)
+			if (apache_in_key(&v->addrs[j], &k) && strcasecmp(v->addrs[j].text, h) == 0)
+				by_addr = v;
+	}
+	free(h);
+	if (by_addr)
+		return by_addr;
+	return first;
+}
+
+const struct web_vhost *
+web_vhost_for(const struct web_server *s, const char *host, enum family fam, bool addr_known,
+	      u128 addr, uint16_t port, bool *by_default)
+{
+	int g;
+
+	if (s->rules == WEB_RULES_APACHE)
+		return apache_vhost_for(s, host, fam, addr_known, addr, port, by_default);
+	g = best_group(s, fam, addr_known, addr, port);
+	const struct web_vhost *best = NULL;
+	size_t best_len = 0;
+	char *h;
+	size_t i;
+	size_t j;
+	int pass;
+
+	*by_default = false;
+	if (g == 0)
+		return NULL;
+	h = normalise_host(host);
+	/* exact, then leading wildcard, then trailing wildcard: the longest
+	 * fixed part wins, the first host on a tie; then regexes in order */
+	for (pass = WN_EXACT; pass <= WN_REGEX && best == NULL; pass++) {
+		for (i = 0; i < s->nvhost; i++) {
+			const struct web_vhost *v = s->vhosts[i];
+
+			if (!in_group(v, g, fam, addr_known, addr, port))
+				continue;
+			for (j = 0; j < v->nname; j++) {
+				const struct web_name *n = &v->names[j];
+				size_t len;
+
+				if ((int)n->kind != pass || !web_name_matches(n, h))
+					continue;
+				len = n->kind == WN_REGEX ? 0 : strlen(n->fixed) + 1;
+				if (best == NULL || len > best_len) {
+					best = v;
+					best_len = len;
+				}
+				if (pass == WN_REGEX || pass == WN_EXACT)
+					break;
+			}
+			if (best && (pass == WN_REGEX || pass == WN_EXACT))
+				break;
+		}
+	}
+	free(h);
+	if (best)
+		return best;
+	*by_default = true;
+	return group_default(s, g, fam, addr_known, addr, port);
+}
+
+const struct web_vhost *
+web_default_vhost(const struct web_server *s, const struct web_listen *l)
+{
+	int g;
+
+	if (s->rules == WEB_RULES_APACHE) {
+		const struct web_vhost *v = NULL;
+		bool main_server;
+
+		if (l->kind != WA_ADDR && l->kind != WA_ANY)
+			return NULL;
+		if (web_apache_group(s, l->fam, l->kind == WA_ADDR, l->addr, l->port, &v, 1,
+				     &main_server) == 0)
+			return main_server ? s->main_vhost : NULL;
+		return v;
+	}
+
+	switch (l->kind) {
+	case WA_ADDR:
+		g = 2;
+		break;
+	case WA_ANY:
+		g = 1;
+		break;
+	default:
+		return NULL;
+	}
+	return group_default(s, g, l->fam, l->kind == WA_ADDR, l->addr, l->port);
+}
+
+const char *
+web_vhost_label(const struct web_vhost *v)
+{
+	size_t i;
+
+	for (i = 0; i < v->nname; i++)
+		if (v->names[i].text[0] != '\0')
+			return v->names[i].text;
+	return "\"\"";
+}
