@@ -10,7 +10,7 @@
 CC ?= cc
 PKGS = libnftnl libmnl libxml-2.0 openssl jansson libpcre2-8
 BUILD_DEBS = build-essential pkg-config libnftnl-dev libmnl-dev libxml2-dev libssl-dev libjansson-dev libpcre2-dev
-TEST_DEBS = iptables ipset nftables iproute2 jq valgrind python3-jsonschema libxml2-utils mandoc nginx-light curl openssl python3-yaml git ansible-core
+TEST_DEBS = iptables ipset nftables iproute2 jq valgrind python3-jsonschema libxml2-utils mandoc nginx-light apache2 curl openssl python3-yaml git ansible-core
 
 WARN = -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
        -Wformat=2 -Wno-format-nonliteral -Wpointer-arith -Wvla
@@ -94,10 +94,21 @@ $(O)/tests/replay_%: tests/fuzz/fuzz.c $(OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -DFUZZ_REPLAY -DFUZZ_$(shell echo $* | tr a-z A-Z) -o $@ $< $(OBJ) $(LIBS)
 
-test-bins: $(BIN) $(UNIT_BIN) $(O)/tests/probe $(REPLAY_BIN) $(O)/tests/nginx_resolve
+test-bins: $(BIN) $(UNIT_BIN) $(O)/tests/probe $(REPLAY_BIN) $(O)/tests/nginx_resolve \
+	   $(O)/tests/tls_predict $(O)/tests/apache_resolve
 
 # The nginx oracle asks the model which server block answers each host.
 $(O)/tests/nginx_resolve: tests/oracle/nginx_resolve.c $(OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(OBJ) $(LIBS)
+
+# The Apache oracle asks the model which virtual host answers each host.
+$(O)/tests/apache_resolve: tests/oracle/apache_resolve.c $(OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(OBJ) $(LIBS)
+
+# The TLS oracle asks the TLS evaluator what each hostname gets.
+$(O)/tests/tls_predict: tests/oracle/tls_predict.c $(OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(OBJ) $(LIBS)
 
@@ -124,8 +135,18 @@ fuzz: deps build/ipranges_data.c
 man: all
 	sh tests/man-checks.sh ./$(BIN) cfaudit.1
 
-bench: test-deps all
+bench: test-deps all $(O)/tests/tlsgen $(O)/tests/tlsload
 	@sh tests/bench/bench.sh ./$(BIN)
+	@sh tests/bench/tls-bench.sh ./$(BIN) $(O)
+
+# The TLS benchmark's generator and timer (tests/bench/tls-bench.sh).
+$(O)/tests/tlsgen: tests/bench/tlsgen.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(LIBS)
+
+$(O)/tests/tlsload: tests/bench/tlsload.c $(OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(OBJ) $(LIBS)
 
 clean:
 	rm -rf build cfaudit cfaudit-asan

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "apache.h"
 #include "util.h"
@@ -243,11 +244,12 @@ apache_regex_addrs(void *re, struct addrmatch *m)
 	if (W.md == NULL) {
 		ivset_add(&m->maybe[FAM_V4], 0, fam_max(FAM_V4));
 	} else {
-		int st = prefix_state(&W, "", 0);
-
-		if (st == 1)
+		/* PCRE2 reports no partial match of an empty subject: the
+		 * root is a complete match, or it is walked */
+		if (pcre2_match(re, (PCRE2_SPTR) "", 0, 0, PCRE2_NOTEOL | PCRE2_PARTIAL_HARD, W.md,
+				NULL) >= 0)
 			ivset_add(&m->sure[FAM_V4], 0, fam_max(FAM_V4));
-		else if (st == -1)
+		else
 			walk_v4(&W, 0, 0, text, 0);
 		pcre2_match_data_free(W.md);
 	}
@@ -912,8 +914,8 @@ aaccess_acl(struct web *w, const struct aaccess *a, const struct aserver_access 
 		}
 		r->allow = false;
 		r->set = sets;
-		r->text = bl[i].what;
-		r->what = bl[i].what;
+		r->text = web_strdup(w, bl[i].what);
+		r->what = r->text;
 		r->loc = *bl[i].loc;
 	}
 	free(bl);

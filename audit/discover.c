@@ -30,19 +30,17 @@ static const struct place fw_places[] = {
 };
 
 /* Where nginx builds keep their main file: Debian/Ubuntu/RHEL/Alpine
- * packages, source builds, FreeBSD ports, OpenResty packages and builds. */
+ * packages, source builds, FreeBSD ports, OpenResty packages and builds;
+ * and Apache httpd's: Debian/Ubuntu, Alpine, RHEL/Alma/Rocky, source
+ * builds, FreeBSD ports. */
 static const struct place web_places[] = {
 	{IN_NGINX, "/etc/nginx/nginx.conf"},
 	{IN_NGINX, "/usr/local/nginx/conf/nginx.conf"},
 	{IN_NGINX, "/usr/local/etc/nginx/nginx.conf"},
 	{IN_NGINX, "/etc/openresty/nginx.conf"},
 	{IN_NGINX, "/usr/local/openresty/nginx/conf/nginx.conf"},
-};
-
-/* Found but audited by later versions: listed as unsupported so that the
- * audit is incomplete rather than silently clean. */
-static const struct place unsupported_places[] = {
 	{IN_APACHE, "/etc/apache2/apache2.conf"},
+	{IN_APACHE, "/etc/apache2/httpd.conf"},
 	{IN_APACHE, "/etc/httpd/conf/httpd.conf"},
 	{IN_APACHE, "/usr/local/apache2/conf/httpd.conf"},
 	{IN_APACHE, "/usr/local/etc/apache24/httpd.conf"},
@@ -70,6 +68,9 @@ parse_input(struct audit *a, struct input *in, const char *data, size_t len)
 		break;
 	case IN_NGINX:
 		parse_nginx(o, in, data, len, true);
+		break;
+	case IN_APACHE:
+		parse_apache(o, in, data, len, true);
 		break;
 	default:
 		in->status = IN_UNSUPPORTED;
@@ -361,21 +362,13 @@ discover(struct audit *a)
 	}
 	for (i = 0; i < ARRAY_LEN(web_places); i++)
 		read_input(a, web_places[i].kind, web_places[i].path, false);
-	for (i = 0; i < ARRAY_LEN(unsupported_places); i++) {
-		if (!root_exists(unsupported_places[i].path) ||
-		    (a->opt.live && firewall_kind(unsupported_places[i].kind)))
-			continue;
-		origin_add_input(&a->origin, unsupported_places[i].kind,
-				 unsupported_places[i].path)
-			->status = IN_UNSUPPORTED;
-	}
 }
 
 void
 discover_and_parse(struct audit *a)
 {
-	static const enum input_kind order[] = {IN_IPSET, IN_IPTABLES, IN_IP6TABLES, IN_NFTABLES,
-						IN_NGINX};
+	static const enum input_kind order[] = {IN_IPSET, IN_IPTABLES,  IN_IP6TABLES,
+						IN_NFTABLES, IN_NGINX, IN_APACHE};
 	size_t i;
 	size_t k;
 

@@ -784,6 +784,9 @@ apply_pre(struct state *st, const struct action *a)
 	case A_CONNMARK_RESTORE:
 		st->pkt.mark = (st->pkt.mark & ~a->mask) | (st->pkt.connmark & a->mask);
 		break;
+	case A_CONNMARK_SAVE:
+		st->pkt.connmark = (st->pkt.connmark & ~a->mask) | (st->pkt.mark & a->mask);
+		break;
 	default:
 		break;
 	}
@@ -840,6 +843,7 @@ apply_action(const struct ctx *c, struct state *st, const struct rule *r, struct
 	case A_SETMARK:
 	case A_CONNMARK_SET:
 	case A_CONNMARK_RESTORE:
+	case A_CONNMARK_SAVE:
 		apply_pre(st, a);
 		return false;
 	case A_QUEUE:

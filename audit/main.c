@@ -44,6 +44,8 @@ static const char usage_text[] =
 	"                                   output (repeatable; includes are read inside the root)\n"
 	"  --nginx FILE                     nginx's main configuration file, or an nginx -T\n"
 	"                                   dump (repeatable; includes are read inside the root)\n"
+	"  --apache FILE                    Apache httpd's main configuration file (repeatable;\n"
+	"                                   includes and .htaccess files are read inside the root)\n"
 	"  --firewalld DIR                  a directory laid out like /etc/firewalld (stock\n"
 	"                                   zones and services from the root's /usr/lib/firewalld)\n"
 	"                                   (explicit files without --root: only they are read)\n"
@@ -99,6 +101,7 @@ enum {
 	OPT_IPSET,
 	OPT_NFT,
 	OPT_NGINX,
+	OPT_APACHE,
 	OPT_FIREWALLD,
 	OPT_LIVE,
 	OPT_HOST_ADDR,
@@ -137,6 +140,7 @@ static const struct option long_options[] = {
 	{"ipset", required_argument, NULL, OPT_IPSET},
 	{"nft", required_argument, NULL, OPT_NFT},
 	{"nginx", required_argument, NULL, OPT_NGINX},
+	{"apache", required_argument, NULL, OPT_APACHE},
 	{"firewalld", required_argument, NULL, OPT_FIREWALLD},
 	{"live", no_argument, NULL, OPT_LIVE},
 	{"host-addr", required_argument, NULL, OPT_HOST_ADDR},
@@ -405,6 +409,9 @@ parse_args(struct audit *a, int argc, char **argv)
 			break;
 		case OPT_NGINX:
 			add_file(opt, IN_NGINX, optarg);
+			break;
+		case OPT_APACHE:
+			add_file(opt, IN_APACHE, optarg);
 			break;
 		case OPT_FIREWALLD:
 			add_file(opt, IN_FIREWALLD, optarg);
@@ -715,16 +722,21 @@ run_audit(struct audit *a)
 static void
 check_live(const struct options *opt)
 {
-	static const enum input_kind fw[] = {IN_IPTABLES, IN_IP6TABLES, IN_IPSET,
-					     IN_UFW,      IN_NFTABLES,  IN_FIREWALLD};
+	static const struct {
+		enum input_kind kind;
+		const char *option;
+	} fw[] = {
+		{IN_IPTABLES, "--iptables"}, {IN_IP6TABLES, "--ip6tables"}, {IN_IPSET, "--ipset"},
+		{IN_NFTABLES, "--nft"},      {IN_FIREWALLD, "--firewalld"},
+	};
 	size_t i;
 
 	if (fleet_mode(opt))
 		usage_error("--live reads this machine's kernel: not with several --root");
 	for (i = 0; i < ARRAY_LEN(fw); i++)
-		if (opt->nfile[fw[i]])
-			usage_error("--live reads the firewall from the kernel: not with --%s",
-				    input_kind_name(fw[i]));
+		if (opt->nfile[fw[i].kind])
+			usage_error("--live reads the firewall from the kernel: not with %s",
+				    fw[i].option);
 }
 
 int

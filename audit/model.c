@@ -327,28 +327,37 @@ match_copy(struct match *dst, const struct match *src)
 }
 
 static void
+action_free(struct action *a)
+{
+	free(a->name);
+	free(a->detail);
+	free(a->target_name);
+}
+
+void
+rule_release(struct rule *r)
+{
+	size_t j;
+
+	for (j = 0; j < r->nmatch; j++)
+		match_free(&r->m[j]);
+	free(r->m);
+	for (j = 0; j < r->npre; j++)
+		action_free(&r->pre[j]);
+	free(r->pre);
+	action_free(&r->act);
+	free(r->comment);
+	memset(r, 0, sizeof(*r));
+}
+
+static void
 chain_free(struct chain *c)
 {
 	size_t i;
-	size_t j;
 
 	for (i = 0; i < c->nrule; i++) {
-		struct rule *r = c->rules[i];
-
-		for (j = 0; j < r->nmatch; j++)
-			match_free(&r->m[j]);
-		free(r->m);
-		for (j = 0; j < r->npre; j++) {
-			free(r->pre[j].name);
-			free(r->pre[j].detail);
-			free(r->pre[j].target_name);
-		}
-		free(r->pre);
-		free(r->act.name);
-		free(r->act.detail);
-		free(r->act.target_name);
-		free(r->comment);
-		free(r);
+		rule_release(c->rules[i]);
+		free(c->rules[i]);
 	}
 	free(c->rules);
 	free(c->name);

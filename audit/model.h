@@ -229,6 +229,7 @@ enum action_kind {
 	A_SETMARK,  /* mark = (mark & ~mask) ^ value */
 	A_CONNMARK_SET,
 	A_CONNMARK_RESTORE,
+	A_CONNMARK_SAVE, /* connmark = (connmark & ~mask) | (mark & mask) */
 	A_QUEUE,    /* decided by a userspace program: undecided */
 	A_UNKNOWN   /* target we do not know: undecided */
 };
@@ -420,6 +421,8 @@ struct action *rule_add_pre(struct rule *r, enum action_kind kind);
  * release of what a match owns: for code that builds rules aside. */
 void match_copy(struct match *dst, const struct match *src);
 void match_release(struct match *m);
+/* Free what a rule owns (not the rule itself) and zero it. */
+void rule_release(struct rule *r);
 
 struct ipset *origin_find_set(struct origin *o, const char *name);
 struct ipset *origin_add_set(struct origin *o, const char *name, struct loc loc);

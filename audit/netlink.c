@@ -168,8 +168,8 @@ check_legacy(struct origin *o)
 		enum input_kind kind;
 		const char *tool;
 	} files[] = {
-		{"/proc/net/ip_tables_names", IN_IPTABLES, "iptables-legacy"},
-		{"/proc/net/ip6_tables_names", IN_IP6TABLES, "ip6tables-legacy"},
+	    {"/proc/net/ip_tables_names", IN_IPTABLES, "iptables-legacy"},
+	    {"/proc/net/ip6_tables_names", IN_IP6TABLES, "ip6tables-legacy"},
 	};
 	size_t i;
 
@@ -181,9 +181,9 @@ check_legacy(struct origin *o)
 			continue;
 		in = origin_add_input(o, files[i].kind, files[i].path);
 		input_error(in, 0,
-			    "legacy x_tables tables are loaded (%s): %s rules are invisible to "
-			    "netlink and were not audited (list them with %s-save)",
-			    names, files[i].tool, files[i].tool);
+		            "legacy x_tables tables are loaded (%s): %s rules are invisible to "
+		            "netlink and were not audited (list them with %s-save)",
+		            names, files[i].tool, files[i].tool);
 		free(names);
 	}
 }
@@ -322,8 +322,7 @@ fam_bits(uint32_t family)
 	}
 }
 
-static void
-live_fail(struct live *lv, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void live_fail(struct live *lv, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void
 live_fail(struct live *lv, const char *fmt, ...)
@@ -514,7 +513,7 @@ table_cb(const struct nlmsghdr *nlh, void *arg)
 	t->name = xstrdup(nftnl_table_get_str(nt, NFTNL_TABLE_NAME));
 	t->famname = fam_word(t->family);
 	t->dormant = nftnl_table_is_set(nt, NFTNL_TABLE_FLAGS) &&
-		     (nftnl_table_get_u32(nt, NFTNL_TABLE_FLAGS) & NFT_TABLE_F_DORMANT);
+	             (nftnl_table_get_u32(nt, NFTNL_TABLE_FLAGS) & NFT_TABLE_F_DORMANT);
 	t->fams = fam_bits(t->family);
 	VEC_PUSH(lv->tables, lv->ntable, lv->table_cap, t);
 out:
@@ -558,10 +557,10 @@ chain_cb(const struct nlmsghdr *nlh, void *arg)
 		goto out;
 	}
 	t = find_table(lv, nftnl_chain_get_u32(nc, NFTNL_CHAIN_FAMILY),
-		       nftnl_chain_get_str(nc, NFTNL_CHAIN_TABLE));
+	               nftnl_chain_get_str(nc, NFTNL_CHAIN_TABLE));
 	if (t == NULL) {
 		live_fail(lv, "chain %s of a table that was not listed",
-			  nftnl_chain_get_str(nc, NFTNL_CHAIN_NAME));
+		          nftnl_chain_get_str(nc, NFTNL_CHAIN_NAME));
 		goto out;
 	}
 	memset(&lc, 0, sizeof(lc));
@@ -569,7 +568,7 @@ chain_cb(const struct nlmsghdr *nlh, void *arg)
 	lc.base = nftnl_chain_is_set(nc, NFTNL_CHAIN_HOOKNUM);
 	lc.hook = lc.base ? nftnl_chain_get_u32(nc, NFTNL_CHAIN_HOOKNUM) : 0;
 	lc.drop_policy = nftnl_chain_is_set(nc, NFTNL_CHAIN_POLICY) &&
-			 nftnl_chain_get_u32(nc, NFTNL_CHAIN_POLICY) == NF_DROP;
+	                 nftnl_chain_get_u32(nc, NFTNL_CHAIN_POLICY) == NF_DROP;
 	if (t->fams) {
 		struct chain *c;
 		bool ok;
@@ -587,8 +586,8 @@ chain_cb(const struct nlmsghdr *nlh, void *arg)
 			c->hook = h;
 			c->priority = nftnl_chain_get_s32(nc, NFTNL_CHAIN_PRIO);
 			c->type = type && strcmp(type, "nat") == 0     ? CT_NAT
-				  : type && strcmp(type, "route") == 0 ? CT_ROUTE
-								       : CT_FILTER;
+			          : type && strcmp(type, "route") == 0 ? CT_ROUTE
+			                                               : CT_FILTER;
 			c->policy = lc.drop_policy ? A_DROP : A_ACCEPT;
 			c->policy_loc = loc;
 		}
@@ -615,19 +614,21 @@ set_cb(const struct nlmsghdr *nlh, void *arg)
 		goto out;
 	}
 	t = find_table(lv, nftnl_set_get_u32(ns, NFTNL_SET_FAMILY),
-		       nftnl_set_get_str(ns, NFTNL_SET_TABLE));
+	               nftnl_set_get_str(ns, NFTNL_SET_TABLE));
 	if (t == NULL)
 		goto out;
 	s = xcalloc(1, sizeof(*s));
 	s->name = xstrdup(nftnl_set_get_str(ns, NFTNL_SET_NAME));
 	s->file = intern_path(t, "@", s->name);
-	s->flags = nftnl_set_is_set(ns, NFTNL_SET_FLAGS) ? nftnl_set_get_u32(ns, NFTNL_SET_FLAGS) : 0;
+	s->flags =
+	    nftnl_set_is_set(ns, NFTNL_SET_FLAGS) ? nftnl_set_get_u32(ns, NFTNL_SET_FLAGS) : 0;
 	s->klen = nftnl_set_get_u32(ns, NFTNL_SET_KEY_LEN);
 	s->dtype = nftnl_set_is_set(ns, NFTNL_SET_DATA_TYPE)
-			   ? nftnl_set_get_u32(ns, NFTNL_SET_DATA_TYPE)
-			   : 0;
-	s->dlen = nftnl_set_is_set(ns, NFTNL_SET_DATA_LEN) ? nftnl_set_get_u32(ns, NFTNL_SET_DATA_LEN)
-							    : 0;
+	               ? nftnl_set_get_u32(ns, NFTNL_SET_DATA_TYPE)
+	               : 0;
+	s->dlen = nftnl_set_is_set(ns, NFTNL_SET_DATA_LEN)
+	              ? nftnl_set_get_u32(ns, NFTNL_SET_DATA_LEN)
+	              : 0;
 	if (s->klen > KEY_MAX) {
 		live_fail(lv, "set %s: key of %u bytes", s->name, s->klen);
 		s->klen = 0;
@@ -651,7 +652,7 @@ obj_cb(const struct nlmsghdr *nlh, void *arg)
 	if (no == NULL || nftnl_obj_nlmsg_parse(nlh, no) < 0)
 		goto out; /* objects only refine limits: an undecoded one stays unknown */
 	t = find_table(lv, nftnl_obj_get_u32(no, NFTNL_OBJ_FAMILY),
-		       nftnl_obj_get_str(no, NFTNL_OBJ_TABLE));
+	               nftnl_obj_get_str(no, NFTNL_OBJ_TABLE));
 	if (t == NULL)
 		goto out;
 	memset(&ob, 0, sizeof(ob));
@@ -728,7 +729,7 @@ data_lval(const struct nlattr *nest, struct lval *v)
 
 static void
 raw_push(struct lset *s, const unsigned char *key, const unsigned char *end, uint8_t flags,
-	 const struct lval *val)
+         const struct lval *val)
 {
 	if (s->nraw == s->rawcap) {
 		s->rawcap = s->rawcap ? s->rawcap * 2 : 64;
@@ -775,8 +776,8 @@ elem_one(struct elem_dump *ed, const struct nlattr *nest)
 	if (tb[NFTA_SET_ELEM_KEY]) {
 		p = data_value(tb[NFTA_SET_ELEM_KEY], &len);
 		if (p == NULL || len != s->klen) {
-			live_fail(ed->lv, "set %s: an element key of %u bytes (%u expected)", s->name,
-				  len, s->klen);
+			live_fail(ed->lv, "set %s: an element key of %u bytes (%u expected)",
+			          s->name, len, s->klen);
 			return;
 		}
 		memcpy(key, p, len);
@@ -815,7 +816,10 @@ elem_cb(const struct nlmsghdr *nlh, void *arg)
 		return MNL_CB_OK;
 	if (tb[NFTA_SET_ELEM_LIST_ELEMENTS] == NULL)
 		return MNL_CB_OK;
-	mnl_attr_for_each_nested(e, tb[NFTA_SET_ELEM_LIST_ELEMENTS]) elem_one(ed, e);
+	mnl_attr_for_each_nested(e, tb[NFTA_SET_ELEM_LIST_ELEMENTS])
+	{
+		elem_one(ed, e);
+	}
 	return MNL_CB_OK;
 }
 
@@ -833,7 +837,7 @@ raw_order(const void *a, const void *b)
 	size_t i = *(const size_t *)a;
 	size_t j = *(const size_t *)b;
 	int c = key_cmp(sort_set->rkey + i * sort_set->klen, sort_set->rkey + j * sort_set->klen,
-			sort_set->klen);
+	                sort_set->klen);
 
 	if (c)
 		return c;
@@ -851,7 +855,7 @@ key_dec(unsigned char *k, uint32_t n)
 
 static void
 item_push(struct lset *s, size_t *cap, const unsigned char *lo, const unsigned char *hi,
-	  struct lval *val)
+          struct lval *val)
 {
 	if (s->nitem == *cap) {
 		*cap = *cap ? *cap * 2 : 64;
@@ -889,8 +893,9 @@ set_items(struct lset *s)
 
 			if (s->rflags[i] & RF_END)
 				continue;
-			item_push(s, &cap, k, (s->rflags[i] & RF_HAS_END) ? s->rend + i * s->klen : k,
-				  s->rval ? &s->rval[i] : &none);
+			item_push(s, &cap, k,
+			          (s->rflags[i] & RF_HAS_END) ? s->rend + i * s->klen : k,
+			          s->rval ? &s->rval[i] : &none);
 		}
 	} else {
 		size_t *ord = xreallocarray(NULL, s->nraw, sizeof(*ord));
@@ -911,7 +916,8 @@ set_items(struct lset *s)
 			} else {
 				memcpy(hi, top, s->klen);
 			}
-			item_push(s, &cap, s->rkey + k * s->klen, hi, s->rval ? &s->rval[k] : &none);
+			item_push(s, &cap, s->rkey + k * s->klen, hi,
+			          s->rval ? &s->rval[k] : &none);
 		}
 		free(ord);
 	}
@@ -930,7 +936,8 @@ static bool
 dump_elems(struct live *lv, struct ltable *t, struct lset *s)
 {
 	char buf[REQ_SIZE];
-	struct nlmsghdr *nlh = nft_request(buf, NFT_MSG_GETSETELEM, (uint16_t)t->family, NLM_F_DUMP);
+	struct nlmsghdr *nlh =
+	    nft_request(buf, NFT_MSG_GETSETELEM, (uint16_t)t->family, NLM_F_DUMP);
 	struct elem_dump ed = {lv, s};
 
 	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, t->name);
@@ -963,7 +970,7 @@ struct slot {
 	uint32_t key;
 	uint32_t flags;
 	unsigned char mask[16];
-	unsigned char xor[16];
+	unsigned char xor [16];
 	unsigned char data[16];
 	const char *what;
 };
@@ -1120,40 +1127,40 @@ struct pfield {
 };
 
 static const struct pfield ip4_fields[] = {
-	{6, 2, FK_FRAGOFF, "ip frag-off"}, {8, 1, FK_TTL, "ip ttl"},
-	{9, 1, FK_PROTO, "ip protocol"},   {12, 4, FK_SADDR, "ip saddr"},
-	{16, 4, FK_DADDR, "ip daddr"},
+    {6, 2, FK_FRAGOFF, "ip frag-off"}, {8, 1, FK_TTL, "ip ttl"},
+    {9, 1, FK_PROTO, "ip protocol"},   {12, 4, FK_SADDR, "ip saddr"},
+    {16, 4, FK_DADDR, "ip daddr"},
 };
 
 static const struct pfield ip6_fields[] = {
-	{6, 1, FK_PROTO, "ip6 nexthdr"},
-	{7, 1, FK_TTL, "ip6 hoplimit"},
-	{8, 16, FK_SADDR, "ip6 saddr"},
-	{24, 16, FK_DADDR, "ip6 daddr"},
+    {6, 1, FK_PROTO, "ip6 nexthdr"},
+    {7, 1, FK_TTL, "ip6 hoplimit"},
+    {8, 16, FK_SADDR, "ip6 saddr"},
+    {24, 16, FK_DADDR, "ip6 daddr"},
 };
 
 static const struct pfield tcp_fields[] = {
-	{0, 2, FK_SPORT, "tcp sport"},
-	{2, 2, FK_DPORT, "tcp dport"},
-	{13, 1, FK_TCPFLAGS, "tcp flags"},
+    {0, 2, FK_SPORT, "tcp sport"},
+    {2, 2, FK_DPORT, "tcp dport"},
+    {13, 1, FK_TCPFLAGS, "tcp flags"},
 };
 
 static const struct pfield udp_fields[] = {
-	{0, 2, FK_SPORT, "udp sport"},
-	{2, 2, FK_DPORT, "udp dport"},
+    {0, 2, FK_SPORT, "udp sport"},
+    {2, 2, FK_DPORT, "udp dport"},
 };
 
 static const struct pfield th_fields[] = {
-	{0, 2, FK_SPORT, "th sport"},
-	{2, 2, FK_DPORT, "th dport"},
+    {0, 2, FK_SPORT, "th sport"},
+    {2, 2, FK_DPORT, "th dport"},
 };
 
 static const struct pfield icmp_fields[] = {
-	{0, 1, FK_ICMPTYPE, "icmp type"},
+    {0, 1, FK_ICMPTYPE, "icmp type"},
 };
 
 static const struct pfield icmp6_fields[] = {
-	{0, 1, FK_ICMPTYPE, "icmpv6 type"},
+    {0, 1, FK_ICMPTYPE, "icmpv6 type"},
 };
 
 static bool
@@ -1168,8 +1175,8 @@ one_family(unsigned fams, enum family *f)
 	return true;
 }
 
-static size_t
-unknown_field(struct field *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static size_t unknown_field(struct field *f, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static size_t
 unknown_field(struct field *f, const char *fmt, ...)
@@ -1199,7 +1206,7 @@ set_field(struct field *f, enum fk k, unsigned len, unsigned full, const char *n
  * one possibly a prefix (of an address). */
 static size_t
 payload_fields(const struct pfield *tab, size_t ntab, enum family fam, uint32_t off, unsigned n,
-	       struct field *f, size_t max)
+               struct field *f, size_t max)
 {
 	unsigned done = 0;
 	size_t nf = 0;
@@ -1227,37 +1234,52 @@ payload_fields(const struct pfield *tab, size_t ntab, enum family fam, uint32_t 
 }
 
 static const char *const meta_names[] = {
-	[NFT_META_LEN] = "length",          [NFT_META_PROTOCOL] = "protocol",
-	[NFT_META_PRIORITY] = "priority",   [NFT_META_MARK] = "mark",
-	[NFT_META_IIF] = "iif",             [NFT_META_OIF] = "oif",
-	[NFT_META_IIFNAME] = "iifname",     [NFT_META_OIFNAME] = "oifname",
-	[NFT_META_IIFTYPE] = "iiftype",     [NFT_META_OIFTYPE] = "oiftype",
-	[NFT_META_SKUID] = "skuid",         [NFT_META_SKGID] = "skgid",
-	[NFT_META_NFTRACE] = "nftrace",     [NFT_META_RTCLASSID] = "rtclassid",
-	[NFT_META_SECMARK] = "secmark",     [NFT_META_NFPROTO] = "nfproto",
-	[NFT_META_L4PROTO] = "l4proto",     [NFT_META_BRI_IIFNAME] = "ibrname",
-	[NFT_META_BRI_OIFNAME] = "obrname", [NFT_META_PKTTYPE] = "pkttype",
-	[NFT_META_CPU] = "cpu",             [NFT_META_IIFGROUP] = "iifgroup",
-	[NFT_META_OIFGROUP] = "oifgroup",   [NFT_META_CGROUP] = "cgroup",
-	[NFT_META_PRANDOM] = "random",      [NFT_META_SECPATH] = "ipsec",
-	[NFT_META_IIFKIND] = "iifkind",     [NFT_META_OIFKIND] = "oifkind",
-	[NFT_META_TIME_NS] = "time",        [NFT_META_TIME_DAY] = "day",
-	[NFT_META_TIME_HOUR] = "hour",
+    [NFT_META_LEN] = "length",
+    [NFT_META_PROTOCOL] = "protocol",
+    [NFT_META_PRIORITY] = "priority",
+    [NFT_META_MARK] = "mark",
+    [NFT_META_IIF] = "iif",
+    [NFT_META_OIF] = "oif",
+    [NFT_META_IIFNAME] = "iifname",
+    [NFT_META_OIFNAME] = "oifname",
+    [NFT_META_IIFTYPE] = "iiftype",
+    [NFT_META_OIFTYPE] = "oiftype",
+    [NFT_META_SKUID] = "skuid",
+    [NFT_META_SKGID] = "skgid",
+    [NFT_META_NFTRACE] = "nftrace",
+    [NFT_META_RTCLASSID] = "rtclassid",
+    [NFT_META_SECMARK] = "secmark",
+    [NFT_META_NFPROTO] = "nfproto",
+    [NFT_META_L4PROTO] = "l4proto",
+    [NFT_META_BRI_IIFNAME] = "ibrname",
+    [NFT_META_BRI_OIFNAME] = "obrname",
+    [NFT_META_PKTTYPE] = "pkttype",
+    [NFT_META_CPU] = "cpu",
+    [NFT_META_IIFGROUP] = "iifgroup",
+    [NFT_META_OIFGROUP] = "oifgroup",
+    [NFT_META_CGROUP] = "cgroup",
+    [NFT_META_PRANDOM] = "random",
+    [NFT_META_SECPATH] = "ipsec",
+    [NFT_META_IIFKIND] = "iifkind",
+    [NFT_META_OIFKIND] = "oifkind",
+    [NFT_META_TIME_NS] = "time",
+    [NFT_META_TIME_DAY] = "day",
+    [NFT_META_TIME_HOUR] = "hour",
 };
 
 static const char *const ct_names[] = {
-	[NFT_CT_STATE] = "state",       [NFT_CT_DIRECTION] = "direction",
-	[NFT_CT_STATUS] = "status",     [NFT_CT_MARK] = "mark",
-	[NFT_CT_SECMARK] = "secmark",   [NFT_CT_EXPIRATION] = "expiration",
-	[NFT_CT_HELPER] = "helper",     [NFT_CT_L3PROTOCOL] = "l3proto",
-	[NFT_CT_SRC] = "saddr",         [NFT_CT_DST] = "daddr",
-	[NFT_CT_PROTOCOL] = "protocol", [NFT_CT_PROTO_SRC] = "proto-src",
-	[NFT_CT_PROTO_DST] = "proto-dst", [NFT_CT_LABELS] = "label",
-	[NFT_CT_PKTS] = "packets",      [NFT_CT_BYTES] = "bytes",
-	[NFT_CT_AVGPKT] = "avgpkt",     [NFT_CT_ZONE] = "zone",
-	[NFT_CT_EVENTMASK] = "event",   [NFT_CT_SRC_IP] = "ip saddr",
-	[NFT_CT_DST_IP] = "ip daddr",   [NFT_CT_SRC_IP6] = "ip6 saddr",
-	[NFT_CT_DST_IP6] = "ip6 daddr", [NFT_CT_ID] = "id",
+    [NFT_CT_STATE] = "state",         [NFT_CT_DIRECTION] = "direction",
+    [NFT_CT_STATUS] = "status",       [NFT_CT_MARK] = "mark",
+    [NFT_CT_SECMARK] = "secmark",     [NFT_CT_EXPIRATION] = "expiration",
+    [NFT_CT_HELPER] = "helper",       [NFT_CT_L3PROTOCOL] = "l3proto",
+    [NFT_CT_SRC] = "saddr",           [NFT_CT_DST] = "daddr",
+    [NFT_CT_PROTOCOL] = "protocol",   [NFT_CT_PROTO_SRC] = "proto-src",
+    [NFT_CT_PROTO_DST] = "proto-dst", [NFT_CT_LABELS] = "label",
+    [NFT_CT_PKTS] = "packets",        [NFT_CT_BYTES] = "bytes",
+    [NFT_CT_AVGPKT] = "avgpkt",       [NFT_CT_ZONE] = "zone",
+    [NFT_CT_EVENTMASK] = "event",     [NFT_CT_SRC_IP] = "ip saddr",
+    [NFT_CT_DST_IP] = "ip daddr",     [NFT_CT_SRC_IP6] = "ip6 saddr",
+    [NFT_CT_DST_IP6] = "ip6 daddr",   [NFT_CT_ID] = "id",
 };
 
 static const char *
@@ -1282,11 +1304,11 @@ describe(const struct xst *st, const struct slot *s, unsigned n, struct field *f
 
 		if (s->base == NFT_PAYLOAD_NETWORK_HEADER && one_family(st->fams, &fam)) {
 			if (fam == FAM_V4)
-				nf = payload_fields(ip4_fields, ARRAY_LEN(ip4_fields), fam, s->off, n, f,
-						    max);
+				nf = payload_fields(ip4_fields, ARRAY_LEN(ip4_fields), fam, s->off,
+				                    n, f, max);
 			else
-				nf = payload_fields(ip6_fields, ARRAY_LEN(ip6_fields), fam, s->off, n, f,
-						    max);
+				nf = payload_fields(ip6_fields, ARRAY_LEN(ip6_fields), fam, s->off,
+				                    n, f, max);
 		} else if (s->base == NFT_PAYLOAD_TRANSPORT_HEADER) {
 			const struct pfield *tab = th_fields;
 			size_t ntab = ARRAY_LEN(th_fields);
@@ -1295,7 +1317,7 @@ describe(const struct xst *st, const struct slot *s, unsigned n, struct field *f
 				tab = tcp_fields;
 				ntab = ARRAY_LEN(tcp_fields);
 			} else if (st->l4 == PROTO_UDP || st->l4 == 136 || st->l4 == 132 ||
-				   st->l4 == 33) {
+			           st->l4 == 33) {
 				tab = udp_fields;
 				ntab = ARRAY_LEN(udp_fields);
 			} else if (st->l4 == PROTO_ICMP) {
@@ -1309,12 +1331,11 @@ describe(const struct xst *st, const struct slot *s, unsigned n, struct field *f
 		}
 		if (nf == 0 || (s->masked && nf != 1))
 			return unknown_field(f, "%s header + %u (%u bytes)",
-					     s->base == NFT_PAYLOAD_LL_HEADER        ? "link layer"
-					     : s->base == NFT_PAYLOAD_NETWORK_HEADER ? "network"
-					     : s->base == NFT_PAYLOAD_TRANSPORT_HEADER
-						     ? "transport"
-						     : "inner",
-					     s->off, s->len);
+			                     s->base == NFT_PAYLOAD_LL_HEADER        ? "link layer"
+			                     : s->base == NFT_PAYLOAD_NETWORK_HEADER ? "network"
+			                     : s->base == NFT_PAYLOAD_TRANSPORT_HEADER ? "transport"
+			                                                               : "inner",
+			                     s->off, s->len);
 		return nf;
 	}
 	case S_META:
@@ -1348,7 +1369,7 @@ describe(const struct xst *st, const struct slot *s, unsigned n, struct field *f
 			return 1;
 		default:
 			return unknown_field(f, "meta %s",
-					     key_name(meta_names, ARRAY_LEN(meta_names), s->key));
+			                     key_name(meta_names, ARRAY_LEN(meta_names), s->key));
 		}
 	case S_CT:
 		switch (s->key) {
@@ -1365,10 +1386,12 @@ describe(const struct xst *st, const struct slot *s, unsigned n, struct field *f
 			set_field(f, FK_NFPROTO, n, 1, "ct l3proto");
 			return 1;
 		default:
-			return unknown_field(f, "ct %s", key_name(ct_names, ARRAY_LEN(ct_names), s->key));
+			return unknown_field(f, "ct %s",
+			                     key_name(ct_names, ARRAY_LEN(ct_names), s->key));
 		}
 	case S_FIB:
-		if (s->key == NFT_FIB_RESULT_ADDRTYPE && (s->flags & (NFTA_FIB_F_SADDR | NFTA_FIB_F_DADDR))) {
+		if (s->key == NFT_FIB_RESULT_ADDRTYPE &&
+		    (s->flags & (NFTA_FIB_F_SADDR | NFTA_FIB_F_DADDR))) {
 			bool src = s->flags & NFTA_FIB_F_SADDR;
 
 			set_field(f, FK_FIBTYPE, n, 4, src ? "fib saddr type" : "fib daddr type");
@@ -1425,9 +1448,8 @@ ones(unsigned bits)
 
 /* ---- building matches ---- */
 
-static struct match *
-add_m(struct xst *st, enum match_kind k, bool neg, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+static struct match *add_m(struct xst *st, enum match_kind k, bool neg, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 static struct match *
 add_m(struct xst *st, enum match_kind k, bool neg, const char *fmt, ...)
@@ -1518,7 +1540,7 @@ add_addr_interval(struct xst *st, const struct field *f, u128 lo, u128 hi, bool 
 
 	interval_format(f->fam, lo, hi, buf, sizeof(buf));
 	m = add_m(st, f->k == FK_SADDR ? M_SADDR : M_DADDR, neg, "%s %s%s", f->name,
-		  neg ? "!= " : "", buf);
+	          neg ? "!= " : "", buf);
 	ivset_init(&m->u.addrs, f->fam);
 	ivset_add(&m->u.addrs, lo, hi);
 }
@@ -1530,10 +1552,10 @@ add_port_interval(struct xst *st, const struct field *f, u128 lo, u128 hi, bool 
 
 	if (lo == hi)
 		m = add_m(st, f->k == FK_SPORT ? M_SPORT : M_DPORT, neg, "%s %s%u", f->name,
-			  neg ? "!= " : "", (unsigned)lo);
+		          neg ? "!= " : "", (unsigned)lo);
 	else
 		m = add_m(st, f->k == FK_SPORT ? M_SPORT : M_DPORT, neg, "%s %s%u-%u", f->name,
-			  neg ? "!= " : "", (unsigned)lo, (unsigned)hi);
+		          neg ? "!= " : "", (unsigned)lo, (unsigned)hi);
 	m->u.ports.n = 1;
 	m->u.ports.v = xmalloc(sizeof(*m->u.ports.v));
 	m->u.ports.v[0].lo = (uint16_t)lo;
@@ -1558,7 +1580,7 @@ add_ttl_interval(struct xst *st, const struct field *f, u128 lo, u128 hi, bool n
 	}
 	if (lo == 0 || hi == 255) {
 		m = add_m(st, M_TTL, neg, "%s %s%u-%u", f->name, neg ? "!= " : "", (unsigned)lo,
-			  (unsigned)hi);
+		          (unsigned)hi);
 		m->u.ttl.op = lo == 0 ? TTL_LT : TTL_GT;
 		m->u.ttl.value = (uint8_t)(lo == 0 ? hi + 1 : lo - 1);
 		return;
@@ -1600,8 +1622,8 @@ ctstate_text(char *buf, size_t cap, unsigned bits, bool neg)
 		unsigned bit;
 		const char *name;
 	} names[] = {{CTS_INVALID, "invalid"},     {CTS_ESTABLISHED, "established"},
-		     {CTS_RELATED, "related"},     {CTS_NEW, "new"},
-		     {CTS_UNTRACKED, "untracked"}, {CTS_DNAT, "dnat"}};
+	             {CTS_RELATED, "related"},     {CTS_NEW, "new"},
+	             {CTS_UNTRACKED, "untracked"}, {CTS_DNAT, "dnat"}};
 	size_t len = (size_t)snprintf(buf, cap, "ct state %s", neg ? "!= " : "");
 	size_t i;
 	bool first = true;
@@ -1609,7 +1631,7 @@ ctstate_text(char *buf, size_t cap, unsigned bits, bool neg)
 	for (i = 0; i < ARRAY_LEN(names) && len < cap; i++)
 		if (bits & names[i].bit) {
 			len += (size_t)snprintf(buf + len, cap - len, "%s%s", first ? "" : ",",
-						names[i].name);
+			                        names[i].name);
 			first = false;
 		}
 }
@@ -1633,7 +1655,7 @@ static unsigned
 ctstate_select(uint32_t mask, uint32_t v)
 {
 	static const uint32_t states[] = {NFCT_INVALID, NFCT_ESTABLISHED, NFCT_RELATED, NFCT_NEW,
-					  NFCT_UNTRACKED};
+	                                  NFCT_UNTRACKED};
 	uint32_t sel = 0;
 	size_t i;
 
@@ -1665,7 +1687,7 @@ static void
 add_iface(struct xst *st, const struct field *f, const char *name, bool neg)
 {
 	struct match *m = add_m(st, f->k == FK_IIFNAME || f->k == FK_IIF ? M_IIF : M_OIF, neg,
-				"%s %s%s", f->name, neg ? "!= " : "", name);
+	                        "%s %s%s", f->name, neg ? "!= " : "", name);
 
 	m->u.ifname = xstrdup(name);
 }
@@ -1674,7 +1696,7 @@ add_iface(struct xst *st, const struct field *f, const char *name, bool neg)
  * load) with v (its f->len bytes). mask: the bitwise mask on it (NULL: none). */
 static void
 cmp_field(struct xst *st, const struct field *f, uint32_t op, const unsigned char *v,
-	  const unsigned char *mask)
+          const unsigned char *mask)
 {
 	bool neg = op == NFT_CMP_NEQ;
 	bool eqne = op == NFT_CMP_EQ || op == NFT_CMP_NEQ;
@@ -1696,14 +1718,14 @@ cmp_field(struct xst *st, const struct field *f, uint32_t op, const unsigned cha
 			while (p < 8 * ab && (m >> (8 * ab - 1 - p)) & 1)
 				p++;
 			if (m != (top & ~ones(8 * ab - p))) {
-				snprintf(text, sizeof(text), "%s & (non-prefix mask) %s...", f->name,
-					 op_text(op));
+				snprintf(text, sizeof(text), "%s & (non-prefix mask) %s...",
+				         f->name, op_text(op));
 				add_unknown(st, text);
 				return;
 			}
 			if (key & ~m) { /* bits outside the mask: no address matches */
 				snprintf(text, sizeof(text), "%s %s(outside its mask)", f->name,
-					 op_text(op));
+				         op_text(op));
 				add_const(st, neg, text);
 				return;
 			}
@@ -1780,7 +1802,7 @@ cmp_field(struct xst *st, const struct field *f, uint32_t op, const unsigned cha
 			break;
 		if (mask)
 			m = add_m(st, M_TCPFLAGS, neg, "%s & 0x%02x %s0x%02x", f->name, mask[0],
-				  neg ? "!= " : "== ", v[0]);
+			          neg ? "!= " : "== ", v[0]);
 		else
 			m = add_m(st, M_TCPFLAGS, neg, "%s %s0x%02x", f->name, op_text(op), v[0]);
 		m->u.flags.mask = mask ? mask[0] : 0xff;
@@ -1796,8 +1818,8 @@ cmp_field(struct xst *st, const struct field *f, uint32_t op, const unsigned cha
 
 		if (!eqne)
 			break;
-		snprintf(text, sizeof(text), "%s & 0x%04x %s0x%04x", f->name, mk, neg ? "!= " : "== ",
-			 want);
+		snprintf(text, sizeof(text), "%s & 0x%04x %s0x%04x", f->name, mk,
+		         neg ? "!= " : "== ", want);
 		if (a != b)
 			add_unknown(st, text);
 		else
@@ -1825,7 +1847,7 @@ cmp_field(struct xst *st, const struct field *f, uint32_t op, const unsigned cha
 			/* no interface has the index now, and a new one gets a
 			 * new index: the rule matches nothing */
 			snprintf(text, sizeof(text), "%s %s#%u (no such interface)", f->name,
-				 op_text(op), idx);
+			         op_text(op), idx);
 			add_const(st, neg, text);
 			return;
 		}
@@ -1840,8 +1862,8 @@ cmp_field(struct xst *st, const struct field *f, uint32_t op, const unsigned cha
 
 		if (!eqne)
 			break;
-		snprintf(text, sizeof(text), "%s & 0x%08x %s0x%08x", f->name, mk, neg ? "!= " : "== ",
-			 val);
+		snprintf(text, sizeof(text), "%s & 0x%08x %s0x%08x", f->name, mk,
+		         neg ? "!= " : "== ", val);
 		if (val & ~mk) {
 			add_const(st, neg, text);
 			return;
@@ -1866,7 +1888,8 @@ cmp_field(struct xst *st, const struct field *f, uint32_t op, const unsigned cha
 			add_ctstate(st, bits, !neg, text);
 			return;
 		}
-		snprintf(text, sizeof(text), "ct state & 0x%x %s0x%x", mk, neg ? "!= " : "== ", val);
+		snprintf(text, sizeof(text), "ct state & 0x%x %s0x%x", mk,
+		         neg ? "!= " : "== ", val);
 		add_ctstate(st, ctstate_select(mk, val), neg, text);
 		return;
 	}
@@ -1880,7 +1903,7 @@ cmp_field(struct xst *st, const struct field *f, uint32_t op, const unsigned cha
 			break;
 		bit = mk == IPS_DST_NAT_BIT_MASK ? CTS_DNAT : CTS_SNAT;
 		snprintf(text, sizeof(text), "ct status %s%s", (val == 0) != neg ? "!= " : "",
-			 bit == CTS_DNAT ? "dnat" : "snat");
+		         bit == CTS_DNAT ? "dnat" : "snat");
 		add_ctstate(st, bit, (val == 0) != neg, text);
 		return;
 	}
@@ -1897,7 +1920,9 @@ cmp_field(struct xst *st, const struct field *f, uint32_t op, const unsigned cha
 		else if (val == (f->k == FK_NFPROTO ? NFPROTO_IPV6 : 0x86dd))
 			bits = FAM_BIT(FAM_V6);
 		m = add_m(st, M_FAMILY, neg, "%s %s%s", f->name, op_text(op),
-			  bits == FAM_BIT(FAM_V4) ? "ipv4" : bits ? "ipv6" : "(other)");
+		          bits == FAM_BIT(FAM_V4) ? "ipv4"
+		          : bits                  ? "ipv6"
+		                                  : "(other)");
 		m->u.bits = bits;
 		if (!neg)
 			st->fams &= bits;
@@ -1925,7 +1950,7 @@ cmp_field(struct xst *st, const struct field *f, uint32_t op, const unsigned cha
 		if (mask || !eqne || (val != 0 && !(f->flags & NFTA_FIB_F_PRESENT)))
 			break;
 		snprintf(text, sizeof(text), "%s %s%s", f->name, neg ? "!= " : "",
-			 present ? "present" : "missing");
+		         present ? "present" : "missing");
 		add_const(st, present != neg, text);
 		return;
 	}
@@ -1944,8 +1969,8 @@ cmp_field(struct xst *st, const struct field *f, uint32_t op, const unsigned cha
 
 /* [lo, hi] of field f (range expression, interval set elements). */
 static void
-range_field(struct xst *st, const struct field *f, const unsigned char *lo,
-	    const unsigned char *hi, bool neg)
+range_field(struct xst *st, const struct field *f, const unsigned char *lo, const unsigned char *hi,
+            bool neg)
 {
 	char text[160];
 
@@ -2049,8 +2074,8 @@ set_act(struct xst *st, enum action_kind k, const char *name, const char *detail
 	st->r.act.detail = detail ? xstrdup(detail) : NULL;
 }
 
-static void
-stmt_unknown(struct xst *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void stmt_unknown(struct xst *st, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static void
 stmt_unknown(struct xst *st, const char *fmt, ...)
@@ -2168,7 +2193,7 @@ ex_payload(struct xl *x, struct xst *st, const struct nftnl_expr *e, size_t i)
 	if ((base == NFT_PAYLOAD_NETWORK_HEADER && off + len > 9 && off < 40) ||
 	    (base == NFT_PAYLOAD_TRANSPORT_HEADER && (off < 4 || (off <= 13 && off + len > 13))))
 		stmt_unknown(st, "payload set (%s header + %u)",
-			     base == NFT_PAYLOAD_NETWORK_HEADER ? "network" : "transport", off);
+		             base == NFT_PAYLOAD_NETWORK_HEADER ? "network" : "transport", off);
 	return GO;
 }
 
@@ -2182,9 +2207,9 @@ ex_meta(struct xl *x, struct xst *st, const struct nftnl_expr *e, size_t i)
 	(void)i;
 	if (nftnl_expr_is_set(e, NFTNL_EXPR_META_DREG)) {
 		static const uint8_t lens[] = {
-			[NFT_META_PROTOCOL] = 2, [NFT_META_IIFNAME] = IFNAMSIZ,
-			[NFT_META_OIFNAME] = IFNAMSIZ, [NFT_META_NFPROTO] = 1,
-			[NFT_META_L4PROTO] = 1,  [NFT_META_PKTTYPE] = 1,
+		    [NFT_META_PROTOCOL] = 2,       [NFT_META_IIFNAME] = IFNAMSIZ,
+		    [NFT_META_OIFNAME] = IFNAMSIZ, [NFT_META_NFPROTO] = 1,
+		    [NFT_META_L4PROTO] = 1,        [NFT_META_PKTTYPE] = 1,
 		};
 		uint32_t len = key < ARRAY_LEN(lens) && lens[key] ? lens[key] : 4;
 		struct slot *s = load(st, (uint32_t)eu(e, NFTNL_EXPR_META_DREG), S_META, len);
@@ -2232,11 +2257,11 @@ ex_ct(struct xl *x, struct xst *st, const struct nftnl_expr *e, size_t i)
 	(void)i;
 	if (nftnl_expr_is_set(e, NFTNL_EXPR_CT_DREG)) {
 		uint32_t len = key == NFT_CT_L3PROTOCOL || key == NFT_CT_PROTOCOL ? 1
-			       : key == NFT_CT_LABELS || key == NFT_CT_SRC_IP6 ||
-					       key == NFT_CT_DST_IP6 || key == NFT_CT_SRC ||
-					       key == NFT_CT_DST
-				       ? 16
-				       : 4;
+		               : key == NFT_CT_LABELS || key == NFT_CT_SRC_IP6 ||
+		                       key == NFT_CT_DST_IP6 || key == NFT_CT_SRC ||
+		                       key == NFT_CT_DST
+		                   ? 16
+		                   : 4;
 		struct slot *s = load(st, (uint32_t)eu(e, NFTNL_EXPR_CT_DREG), S_CT, len);
 
 		if (s)
@@ -2252,8 +2277,10 @@ ex_ct(struct xl *x, struct xst *st, const struct nftnl_expr *e, size_t i)
 		a->mask = 0xffffffffu;
 		a->name = xasprintf("ct mark set 0x%08x", a->value);
 	} else if (src && src->src == S_META && src->key == NFT_META_MARK) {
-		/* saving the packet mark: the conntrack mark is not read on this
-		 * path (as CONNMARK --save-mark in parse_iptables.c) */
+		/* saving the packet mark: the reply path reads it */
+		a = add_pre(st, A_CONNMARK_SAVE);
+		a->mask = 0xffffffffu;
+		a->name = xstrdup("ct mark set meta mark");
 	} else {
 		stmt_unknown(st, "ct mark set (a computed value)");
 	}
@@ -2336,8 +2363,8 @@ ex_immediate(struct xl *x, struct xst *st, const struct nftnl_expr *e, size_t i)
 	if (dreg == NFT_REG_VERDICT) {
 		int v = (int)eu(e, NFTNL_EXPR_IMM_VERDICT);
 		const char *chain = nftnl_expr_is_set(e, NFTNL_EXPR_IMM_CHAIN)
-					    ? nftnl_expr_get_str(e, NFTNL_EXPR_IMM_CHAIN)
-					    : NULL;
+		                        ? nftnl_expr_get_str(e, NFTNL_EXPR_IMM_CHAIN)
+		                        : NULL;
 
 		return set_verdict(x, st, v, chain) ? GO : ENDS;
 	}
@@ -2353,8 +2380,8 @@ ex_bitwise(struct xl *x, struct xst *st, const struct nftnl_expr *e, size_t i)
 {
 	uint32_t len = (uint32_t)eu(e, NFTNL_EXPR_BITWISE_LEN);
 	uint32_t op = nftnl_expr_is_set(e, NFTNL_EXPR_BITWISE_OP)
-			      ? (uint32_t)eu(e, NFTNL_EXPR_BITWISE_OP)
-			      : NFT_BITWISE_BOOL;
+	                  ? (uint32_t)eu(e, NFTNL_EXPR_BITWISE_OP)
+	                  : NFT_BITWISE_BOOL;
 	const struct slot *src = sreg_slot(st, e, NFTNL_EXPR_BITWISE_SREG);
 	struct slot in;
 	struct slot *d;
@@ -2369,7 +2396,7 @@ ex_bitwise(struct xl *x, struct xst *st, const struct nftnl_expr *e, size_t i)
 	if (src == NULL || src->src == S_NONE || src->src == S_CONT || op != NFT_BITWISE_BOOL ||
 	    len > 16 || len != src->len) {
 		load_other(st, (uint32_t)eu(e, NFTNL_EXPR_BITWISE_DREG), len,
-			   op == NFT_BITWISE_BOOL ? "a masked value" : "a shifted value");
+		           op == NFT_BITWISE_BOOL ? "a masked value" : "a shifted value");
 		return GO;
 	}
 	in = *src;
@@ -2386,10 +2413,10 @@ ex_bitwise(struct xl *x, struct xst *st, const struct nftnl_expr *e, size_t i)
 	/* ((v & m1) ^ x1) & m2 ^ x2 = (v & m1 & m2) ^ ((x1 & m2) ^ x2) */
 	for (k = 0; k < len; k++) {
 		unsigned char m1 = in.masked ? in.mask[k] : 0xff;
-		unsigned char x1 = in.masked ? in.xor[k] : 0;
+		unsigned char x1 = in.masked ? in.xor [k] : 0;
 
 		d->mask[k] = m1 & mask[k];
-		d->xor[k] = (unsigned char)((x1 & mask[k]) ^ xr[k]);
+		d->xor [k] = (unsigned char)((x1 & mask[k]) ^ xr[k]);
 	}
 	d->masked = true;
 	if (in.src == S_IMM)
@@ -2404,7 +2431,7 @@ xor_zero(const struct slot *s)
 	unsigned k;
 
 	for (k = 0; k < s->len; k++)
-		if (s->masked && s->xor[k])
+		if (s->masked && s->xor [k])
 			return false;
 	return true;
 }
@@ -2462,7 +2489,7 @@ ex_range(struct xl *x, struct xst *st, const struct nftnl_expr *e, size_t i)
 	if (nf != 1 || from == NULL || to == NULL || flen != tlen || s->masked ||
 	    f[0].k == FK_UNKNOWN) {
 		snprintf(text, sizeof(text), "%s %sa range", f[0].name,
-			 op == NFT_RANGE_NEQ ? "!= " : "");
+		         op == NFT_RANGE_NEQ ? "!= " : "");
 		add_unknown(st, text);
 		return GO;
 	}
@@ -2474,8 +2501,7 @@ ex_range(struct xl *x, struct xst *st, const struct nftnl_expr *e, size_t i)
 
 /* The fields of a set key: one load per 32-bit-aligned register from sreg. */
 static size_t
-key_fields(struct xst *st, uint32_t sreg, uint32_t klen, struct field *f, unsigned *pos,
-	   size_t max)
+key_fields(struct xst *st, uint32_t sreg, uint32_t klen, struct field *f, unsigned *pos, size_t max)
 {
 	int i = slot_of(sreg);
 	uint32_t done = 0;
@@ -2520,8 +2546,8 @@ ifname_of(const unsigned char *p, unsigned n)
  * keyed by fields f: addresses, ports and interface names, up to what an
  * ipset can hold (two addresses, a port, an interface). */
 static struct ipset *
-model_set(struct xl *x, const struct lset *s, const struct field *f, const unsigned *pos,
-	  size_t nf, const size_t *idx, size_t n, const char *name)
+model_set(struct xl *x, const struct lset *s, const struct field *f, const unsigned *pos, size_t nf,
+          const size_t *idx, size_t n, const char *name)
 {
 	struct ipset *m = origin_add_set(x->lv->dst, name, (struct loc){s->file, 0});
 	size_t i;
@@ -2532,9 +2558,9 @@ model_set(struct xl *x, const struct lset *s, const struct field *f, const unsig
 	m->fam = FAM_V4;
 	m->ndim = (unsigned)nf;
 	for (k = 0; k < nf; k++) {
-		m->dim[k] = f[k].k == FK_SADDR || f[k].k == FK_DADDR ? DIM_ADDR
-			    : f[k].k == FK_SPORT || f[k].k == FK_DPORT ? DIM_PORT
-								       : DIM_IFACE;
+		m->dim[k] = f[k].k == FK_SADDR || f[k].k == FK_DADDR   ? DIM_ADDR
+		            : f[k].k == FK_SPORT || f[k].k == FK_DPORT ? DIM_PORT
+		                                                       : DIM_IFACE;
 		if (m->dim[k] == DIM_ADDR)
 			m->fam = f[k].fam;
 	}
@@ -2576,7 +2602,7 @@ model_set(struct xl *x, const struct lset *s, const struct field *f, const unsig
 
 static void
 add_set_match(struct xst *st, struct ipset *set, const struct field *f, size_t nf, bool neg,
-	      const char *text)
+              const char *text)
 {
 	struct match *m = add_m(st, M_SET, neg, "%s", text);
 	size_t k;
@@ -2586,8 +2612,8 @@ add_set_match(struct xst *st, struct ipset *set, const struct field *f, size_t n
 	m->u.set.ndir = (unsigned)nf;
 	for (k = 0; k < nf; k++)
 		m->u.set.dir[k] = f[k].k == FK_SADDR || f[k].k == FK_SPORT || f[k].k == FK_IIFNAME
-					  ? SD_SRC
-					  : SD_DST;
+		                      ? SD_SRC
+		                      : SD_DST;
 }
 
 static unsigned
@@ -2605,7 +2631,7 @@ dims_sig(const struct field *f, size_t nf)
  * f: KM_SPLIT when the model needs one rule per key. */
 static enum km
 key_match(struct xl *x, struct xst *st, struct lset *s, const struct field *f, const unsigned *pos,
-	  size_t nf, const size_t *idx, size_t n, bool neg, const char *what)
+          size_t nf, const size_t *idx, size_t n, bool neg, const char *what)
 {
 	char text[256];
 	size_t i;
@@ -2616,7 +2642,7 @@ key_match(struct xl *x, struct xst *st, struct lset *s, const struct field *f, c
 	bool whole = idx == NULL;
 
 	snprintf(text, sizeof(text), "%s%s %s%s", f[0].name, nf > 1 ? " . ..." : "",
-		 neg ? "!= " : "", what);
+	         neg ? "!= " : "", what);
 	for (k = 0; k < nf; k++) {
 		if (f[k].k == FK_UNKNOWN) {
 			add_unknown(st, text);
@@ -2638,31 +2664,34 @@ key_match(struct xl *x, struct xst *st, struct lset *s, const struct field *f, c
 		case FK_DADDR:
 			if (f0->len != addr_bytes(f0->fam))
 				break;
-			if (whole && (s->flags & NFT_SET_ANONYMOUS) == 0 && !(s->flags & NFT_SET_MAP)) {
+			if (whole && (s->flags & NFT_SET_ANONYMOUS) == 0 &&
+			    !(s->flags & NFT_SET_MAP)) {
 				if (s->model == NULL || s->model_sig != dims_sig(f, nf)) {
-					s->model = model_set(x, s, f, pos, nf, NULL, s->nitem, s->file);
+					s->model =
+					    model_set(x, s, f, pos, nf, NULL, s->nitem, s->file);
 					s->model_sig = dims_sig(f, nf);
 				}
 				add_set_match(st, s->model, f, nf, neg, text);
 				return KM_OK;
 			}
 			{
-				struct match *m = add_m(st, f0->k == FK_SADDR ? M_SADDR : M_DADDR, neg,
-							"%s", text);
+				struct match *m = add_m(st, f0->k == FK_SADDR ? M_SADDR : M_DADDR,
+				                        neg, "%s", text);
 
 				ivset_init(&m->u.addrs, f0->fam);
 				for (i = 0; i < n; i++) {
 					size_t it = idx ? idx[i] : i;
 
-					ivset_add(&m->u.addrs, be_num(s->lo + it * s->klen, f0->len),
-						  be_num(s->hi + it * s->klen, f0->len));
+					ivset_add(&m->u.addrs,
+					          be_num(s->lo + it * s->klen, f0->len),
+					          be_num(s->hi + it * s->klen, f0->len));
 				}
 			}
 			return KM_OK;
 		case FK_SPORT:
 		case FK_DPORT: {
-			struct match *m = add_m(st, f0->k == FK_SPORT ? M_SPORT : M_DPORT, neg, "%s",
-						text);
+			struct match *m =
+			    add_m(st, f0->k == FK_SPORT ? M_SPORT : M_DPORT, neg, "%s", text);
 
 			m->u.ports.n = n;
 			m->u.ports.v = xreallocarray(NULL, n, sizeof(*m->u.ports.v));
@@ -2696,12 +2725,12 @@ key_match(struct xl *x, struct xst *st, struct lset *s, const struct field *f, c
 					bits |= host32(l, 4) < 32 ? 1u << host32(l, 4) : 0;
 				else if (f0->k == FK_NFPROTO)
 					bits |= l[0] == NFPROTO_IPV4   ? FAM_BIT(FAM_V4)
-						: l[0] == NFPROTO_IPV6 ? FAM_BIT(FAM_V6)
-								       : 0;
+					        : l[0] == NFPROTO_IPV6 ? FAM_BIT(FAM_V6)
+					                               : 0;
 				else
 					bits |= be_num(l, 2) == 0x0800   ? FAM_BIT(FAM_V4)
-						: be_num(l, 2) == 0x86dd ? FAM_BIT(FAM_V6)
-									 : 0;
+					        : be_num(l, 2) == 0x86dd ? FAM_BIT(FAM_V6)
+					                                 : 0;
 			}
 			if (f0->k == FK_CTSTATE) {
 				add_ctstate(st, bits, neg, text);
@@ -2741,7 +2770,8 @@ key_match(struct xl *x, struct xst *st, struct lset *s, const struct field *f, c
 
 			if (whole && !(s->flags & NFT_SET_MAP)) {
 				if (s->model == NULL || s->model_sig != dims_sig(f, nf)) {
-					s->model = model_set(x, s, f, pos, nf, NULL, s->nitem, s->file);
+					s->model =
+					    model_set(x, s, f, pos, nf, NULL, s->nitem, s->file);
 					s->model_sig = dims_sig(f, nf);
 				}
 				set = s->model;
@@ -2764,7 +2794,7 @@ key_match(struct xl *x, struct xst *st, struct lset *s, const struct field *f, c
 		}
 		for (k = 0; k < nf; k++)
 			range_field(st, &f[k], s->lo + it * s->klen + pos[k],
-				    s->hi + it * s->klen + pos[k], neg);
+			            s->hi + it * s->klen + pos[k], neg);
 		return KM_OK;
 	}
 	if (neg) {
@@ -2796,7 +2826,7 @@ lval_same(const struct lval *a, const struct lval *b, bool verdict)
 	if (verdict)
 		return a->verdict == b->verdict &&
 		       ((a->chain == NULL && b->chain == NULL) ||
-			(a->chain && b->chain && strcmp(a->chain, b->chain) == 0));
+		        (a->chain && b->chain && strcmp(a->chain, b->chain) == 0));
 	return a->dlen == b->dlen && memcmp(a->data, b->data, a->dlen) == 0;
 }
 
@@ -2813,7 +2843,7 @@ verdict_text(char *buf, size_t cap, const struct lval *v, bool verdict)
 		return;
 	}
 	snprintf(buf, cap, "%s%s%s", verdict_name_of(v->verdict), v->chain ? " " : "",
-		 v->chain ? v->chain : "");
+	         v->chain ? v->chain : "");
 }
 
 /* What a map element gives: the verdict, or the value in dreg. */
@@ -2830,22 +2860,10 @@ apply_value(struct xl *x, struct xst *st, uint32_t dreg, const struct lval *v, u
 	return true;
 }
 
-static size_t
-count_alternatives(const struct lset *s, const struct group *g, size_t ng)
-{
-	size_t total = 0;
-	size_t i;
-
-	(void)s;
-	for (i = 0; i < ng; i++)
-		total += g[i].n;
-	return total;
-}
-
 static void
 walk_alt(struct xl *x, const struct xst *st, struct lset *s, const struct field *f,
-	 const unsigned *pos, size_t nf, const size_t *idx, size_t n, bool neg,
-	 const struct lval *v, uint32_t dreg, size_t next)
+         const unsigned *pos, size_t nf, const size_t *idx, size_t n, bool neg,
+         const struct lval *v, uint32_t dreg, size_t next)
 {
 	struct xst alt;
 	char what[96];
@@ -2859,10 +2877,16 @@ walk_alt(struct xl *x, const struct xst *st, struct lset *s, const struct field 
 	snprintf(what, sizeof(what), "@%s%s%s%s", s->name, v ? " (" : "", vt, v ? ")" : "");
 	xst_copy(&alt, st);
 	if (key_match(x, &alt, s, f, pos, nf, idx, n, neg, what) == KM_SPLIT) {
-		xst_release(&alt);
-		for (i = 0; i < n; i++)
-			walk_alt(x, st, s, f, pos, nf, &idx[i], 1, false, v, dreg, next);
-		return;
+		if (x->emitted + n <= MAX_EXPAND) {
+			/* one alternative per key */
+			xst_release(&alt);
+			for (i = 0; i < n; i++)
+				walk_alt(x, st, s, f, pos, nf, &idx[i], 1, false, v, dreg, next);
+			return;
+		}
+		/* too many rules: the keys stay a match the evaluator cannot
+		 * decide, in front of what they lead to */
+		add_unknown(&alt, what);
 	}
 	if (v)
 		goes = apply_value(x, &alt, dreg, v, s->dlen);
@@ -2879,7 +2903,7 @@ ex_lookup(struct xl *x, struct xst *st, const struct nftnl_expr *e, size_t i)
 	const char *name = nftnl_expr_get_str(e, NFTNL_EXPR_LOOKUP_SET);
 	struct lset *s = name ? find_lset(x->t, name) : NULL;
 	bool neg = nftnl_expr_is_set(e, NFTNL_EXPR_LOOKUP_FLAGS) &&
-		   (eu(e, NFTNL_EXPR_LOOKUP_FLAGS) & NFT_LOOKUP_F_INV);
+	           (eu(e, NFTNL_EXPR_LOOKUP_FLAGS) & NFT_LOOKUP_F_INV);
 	bool map = nftnl_expr_is_set(e, NFTNL_EXPR_LOOKUP_DREG);
 	uint32_t dreg = map ? (uint32_t)eu(e, NFTNL_EXPR_LOOKUP_DREG) : 0;
 	struct field f[MAX_FIELDS];
@@ -2920,7 +2944,7 @@ ex_lookup(struct xl *x, struct xst *st, const struct nftnl_expr *e, size_t i)
 		}
 		if (x->emitted + s->nitem > MAX_EXPAND) {
 			snprintf(text, sizeof(text), "%s %s (%zu keys: too many rules to expand)",
-				 f[0].name, what, s->nitem);
+			         f[0].name, what, s->nitem);
 			add_unknown(st, text);
 			free(all);
 			return GO;
@@ -2932,7 +2956,7 @@ ex_lookup(struct xl *x, struct xst *st, const struct nftnl_expr *e, size_t i)
 	}
 	/* a map: the elements grouped by what they give */
 	verdict = dreg == NFT_REG_VERDICT;
-	if (neg || (verdict && s->dtype != NFT_DATA_VERDICT) || s->val == NULL) {
+	if (neg || (verdict && s->dtype != NFT_DATA_VERDICT) || (s->val == NULL && s->nitem > 0)) {
 		if (s->nitem == 0 && !s->has_catchall) {
 			add_const(st, false, what); /* an empty map: no key is found */
 			return GO;
@@ -2961,9 +2985,9 @@ ex_lookup(struct xl *x, struct xst *st, const struct nftnl_expr *e, size_t i)
 		}
 		VEC_PUSH(g[j].idx, g[j].n, g[j].cap, k);
 	}
-	if (k < s->nitem || x->emitted + count_alternatives(s, g, ng) > MAX_EXPAND * 4 ||
-	    x->emitted + ng > MAX_EXPAND) {
-		snprintf(text, sizeof(text), "%s map %s (too many values to expand)", f[0].name, what);
+	if (k < s->nitem || x->emitted + ng > MAX_EXPAND) {
+		snprintf(text, sizeof(text), "%s map %s (too many values to expand)", f[0].name,
+		         what);
 		add_unknown(st, text);
 		stmt_unknown(st, "map %s", what);
 		for (k = 0; k < ng; k++)
@@ -3006,7 +3030,8 @@ limit_text(char *buf, size_t cap, const struct nftnl_expr *e)
 	static const struct {
 		uint64_t secs;
 		const char *name;
-	} units[] = {{1, "second"}, {60, "minute"}, {3600, "hour"}, {86400, "day"}, {604800, "week"}};
+	} units[] = {
+	    {1, "second"}, {60, "minute"}, {3600, "hour"}, {86400, "day"}, {604800, "week"}};
 	uint64_t unit = eu(e, NFTNL_EXPR_LIMIT_UNIT);
 	const char *uname = "?";
 	size_t k;
@@ -3015,10 +3040,10 @@ limit_text(char *buf, size_t cap, const struct nftnl_expr *e)
 		if (units[k].secs == unit)
 			uname = units[k].name;
 	snprintf(buf, cap, "limit rate %s%llu%s/%s burst %u",
-		 (eu(e, NFTNL_EXPR_LIMIT_FLAGS) & NFT_LIMIT_F_INV) ? "over " : "",
-		 (unsigned long long)eu(e, NFTNL_EXPR_LIMIT_RATE),
-		 eu(e, NFTNL_EXPR_LIMIT_TYPE) == NFT_LIMIT_PKT_BYTES ? " bytes" : "", uname,
-		 (unsigned)eu(e, NFTNL_EXPR_LIMIT_BURST));
+	         (eu(e, NFTNL_EXPR_LIMIT_FLAGS) & NFT_LIMIT_F_INV) ? "over " : "",
+	         (unsigned long long)eu(e, NFTNL_EXPR_LIMIT_RATE),
+	         eu(e, NFTNL_EXPR_LIMIT_TYPE) == NFT_LIMIT_PKT_BYTES ? " bytes" : "", uname,
+	         (unsigned)eu(e, NFTNL_EXPR_LIMIT_BURST));
 }
 
 /* limit, connlimit (ct count), quota: one rate condition each. */
@@ -3038,7 +3063,7 @@ stateful_match(struct xst *st, const struct nftnl_expr *e, const char *name, con
 		bool over = eu(e, NFTNL_EXPR_CONNLIMIT_FLAGS) & NFT_CONNLIMIT_F_INV;
 
 		snprintf(text, sizeof(text), "%sct count %s%u", where, over ? "over " : "",
-			 (unsigned)eu(e, NFTNL_EXPR_CONNLIMIT_COUNT));
+		         (unsigned)eu(e, NFTNL_EXPR_CONNLIMIT_COUNT));
 		add_rate(st, over, text);
 		return true;
 	}
@@ -3047,7 +3072,7 @@ stateful_match(struct xst *st, const struct nftnl_expr *e, const char *name, con
 		struct match *m;
 
 		snprintf(text, sizeof(text), "%squota %s%llu bytes", where, over ? "over " : "",
-			 (unsigned long long)eu(e, NFTNL_EXPR_QUOTA_BYTES));
+		         (unsigned long long)eu(e, NFTNL_EXPR_QUOTA_BYTES));
 		/* as -m quota in parse_iptables.c: "over" is its negation */
 		m = add_m(st, M_RATE, over, "%s", text);
 		m->u.rate.light = true;
@@ -3066,38 +3091,45 @@ ex_stateful(struct xl *x, struct xst *st, const struct nftnl_expr *e, size_t i)
 	return GO;
 }
 
-/* dynset: add/update the key in a set (a meter), with the expression it
+/* dynset: add/update the key in a set (a meter), with the expressions it
  * carries evaluated per key: a meter's limit is a rate condition. */
+struct dyn {
+	struct xst *st;
+	char where[96];
+	unsigned n;
+};
+
+static int
+dyn_expr(struct nftnl_expr *inner, void *arg)
+{
+	struct dyn *d = arg;
+	const char *iname = nftnl_expr_get_str(inner, NFTNL_EXPR_NAME);
+	char text[160];
+
+	d->n++;
+	if (iname && stateful_match(d->st, inner, iname, d->where))
+		return 0;
+	if (iname && (strcmp(iname, "counter") == 0 || strcmp(iname, "last") == 0))
+		return 0;
+	snprintf(text, sizeof(text), "%s%s", d->where, iname ? iname : "?");
+	add_unknown(d->st, text);
+	return 0;
+}
+
 static enum step
 ex_dynset(struct xl *x, struct xst *st, const struct nftnl_expr *e, size_t i)
 {
 	const char *set = nftnl_expr_get_str(e, NFTNL_EXPR_DYNSET_SET_NAME);
-	const struct nftnl_expr *inner = NULL;
-	char where[96];
-	uint32_t len;
+	struct dyn d;
 
 	(void)i;
 	before_match(x, st);
-	if (nftnl_expr_is_set(e, NFTNL_EXPR_DYNSET_EXPR))
-		inner = nftnl_expr_get(e, NFTNL_EXPR_DYNSET_EXPR, &len);
-	snprintf(where, sizeof(where), "meter @%s: ", set ? set : "?");
-	if (inner) {
-		const char *iname = nftnl_expr_get_str(inner, NFTNL_EXPR_NAME);
-
-		if (iname && stateful_match(st, inner, iname, where))
-			return GO;
-		if (iname && (strcmp(iname, "counter") == 0 || strcmp(iname, "last") == 0)) {
-			add_const(st, true, where);
-			return GO;
-		}
-		snprintf(where, sizeof(where), "meter @%s { %s }", set ? set : "?",
-			 iname ? iname : "?");
-		add_unknown(st, where);
-		return GO;
-	}
-	/* adding the key always succeeds (as recent --set) */
-	snprintf(where, sizeof(where), "update @%s", set ? set : "?");
-	add_const(st, true, where);
+	memset(&d, 0, sizeof(d));
+	d.st = st;
+	snprintf(d.where, sizeof(d.where), "meter @%s: ", set ? set : "?");
+	nftnl_expr_expr_foreach(e, dyn_expr, &d);
+	if (d.n == 0) /* adding the key always succeeds (as recent --set) */
+		add_const(st, true, d.where);
 	return GO;
 }
 
@@ -3105,8 +3137,8 @@ static enum step
 ex_objref(struct xl *x, struct xst *st, const struct nftnl_expr *e, size_t i)
 {
 	const char *name = nftnl_expr_is_set(e, NFTNL_EXPR_OBJREF_IMM_NAME)
-				   ? nftnl_expr_get_str(e, NFTNL_EXPR_OBJREF_IMM_NAME)
-				   : NULL;
+	                       ? nftnl_expr_get_str(e, NFTNL_EXPR_OBJREF_IMM_NAME)
+	                       : NULL;
 	uint32_t type = (uint32_t)eu(e, NFTNL_EXPR_OBJREF_IMM_TYPE);
 	const struct lobj *ob;
 	char text[160];
@@ -3125,22 +3157,22 @@ ex_objref(struct xl *x, struct xst *st, const struct nftnl_expr *e, size_t i)
 		ob = find_obj(x->t, name, type);
 		if (ob == NULL || type == NFT_OBJECT_CONNLIMIT) {
 			snprintf(text, sizeof(text), "%s name \"%s\"",
-				 type == NFT_OBJECT_LIMIT ? "limit"
-				 : type == NFT_OBJECT_QUOTA ? "quota"
-							    : "ct count",
-				 name);
+			         type == NFT_OBJECT_LIMIT   ? "limit"
+			         : type == NFT_OBJECT_QUOTA ? "quota"
+			                                    : "ct count",
+			         name);
 			add_unknown(st, text);
 			return GO;
 		}
 		if (type == NFT_OBJECT_LIMIT) {
 			snprintf(text, sizeof(text), "limit name \"%s\"%s", name,
-				 (ob->flags & NFT_LIMIT_F_INV) ? " (over)" : "");
+			         (ob->flags & NFT_LIMIT_F_INV) ? " (over)" : "");
 			add_rate(st, ob->flags & NFT_LIMIT_F_INV, text);
 		} else {
 			struct match *m;
 
 			snprintf(text, sizeof(text), "quota name \"%s\"%s", name,
-				 (ob->flags & NFT_QUOTA_F_INV) ? " (over)" : "");
+			         (ob->flags & NFT_QUOTA_F_INV) ? " (over)" : "");
 			m = add_m(st, M_RATE, ob->flags & NFT_QUOTA_F_INV, "%s", text);
 			m->u.rate.light = true;
 		}
@@ -3157,17 +3189,17 @@ static const char *
 reject_name(uint32_t type, uint32_t code, unsigned fams)
 {
 	static const char *const icmpx[] = {"icmpx-no-route", "icmpx-port-unreachable",
-					    "icmpx-host-unreachable", "icmpx-admin-prohibited"};
+	                                    "icmpx-host-unreachable", "icmpx-admin-prohibited"};
 	static const char *const icmp4[] = {
-		[0] = "icmp-net-unreachable",   [1] = "icmp-host-unreachable",
-		[2] = "icmp-proto-unreachable", [3] = "icmp-port-unreachable",
-		[9] = "icmp-net-prohibited",    [10] = "icmp-host-prohibited",
-		[13] = "icmp-admin-prohibited",
+	    [0] = "icmp-net-unreachable",   [1] = "icmp-host-unreachable",
+	    [2] = "icmp-proto-unreachable", [3] = "icmp-port-unreachable",
+	    [9] = "icmp-net-prohibited",    [10] = "icmp-host-prohibited",
+	    [13] = "icmp-admin-prohibited",
 	};
 	static const char *const icmp6[] = {
-		[0] = "icmp6-no-route",         [1] = "icmp6-adm-prohibited",
-		[3] = "icmp6-addr-unreachable", [4] = "icmp6-port-unreachable",
-		[5] = "icmp6-policy-fail",      [6] = "icmp6-reject-route",
+	    [0] = "icmp6-no-route",         [1] = "icmp6-adm-prohibited",
+	    [3] = "icmp6-addr-unreachable", [4] = "icmp6-port-unreachable",
+	    [5] = "icmp6-policy-fail",      [6] = "icmp6-reject-route",
 	};
 
 	if (type == NFT_REJECT_TCP_RST)
@@ -3185,8 +3217,8 @@ ex_reject(struct xl *x, struct xst *st, const struct nftnl_expr *e, size_t i)
 	(void)x;
 	(void)i;
 	set_act(st, A_REJECT, "reject",
-		reject_name((uint32_t)eu(e, NFTNL_EXPR_REJECT_TYPE),
-			    (uint32_t)eu(e, NFTNL_EXPR_REJECT_CODE), st->fams));
+	        reject_name((uint32_t)eu(e, NFTNL_EXPR_REJECT_TYPE),
+	                    (uint32_t)eu(e, NFTNL_EXPR_REJECT_CODE), st->fams));
 	return GO;
 }
 
@@ -3293,7 +3325,7 @@ ex_fib(struct xl *x, struct xst *st, const struct nftnl_expr *e, size_t i)
 {
 	uint32_t result = (uint32_t)eu(e, NFTNL_EXPR_FIB_RESULT);
 	struct slot *s = load(st, (uint32_t)eu(e, NFTNL_EXPR_FIB_DREG), S_FIB,
-			      result == NFT_FIB_RESULT_OIFNAME ? IFNAMSIZ : 4);
+	                      result == NFT_FIB_RESULT_OIFNAME ? IFNAMSIZ : 4);
 
 	(void)x;
 	(void)i;
@@ -3344,7 +3376,7 @@ ex_xt(struct xl *x, struct xst *st, const struct nftnl_expr *e, size_t i)
 		char text[96];
 
 		snprintf(text, sizeof(text), "xt %s %s (in a table of both families)",
-			 target ? "target" : "match", name);
+		         target ? "target" : "match", name);
 		if (target)
 			stmt_unknown(st, "%s", text);
 		else
@@ -3399,14 +3431,14 @@ ex_loader(struct xl *x, struct xst *st, const struct nftnl_expr *e, size_t i)
 		uint16_t dreg;
 		uint16_t len;
 	} loaders[] = {
-		{"exthdr", NFTNL_EXPR_EXTHDR_DREG, NFTNL_EXPR_EXTHDR_LEN},
-		{"hash", NFTNL_EXPR_HASH_DREG, 0},
-		{"numgen", NFTNL_EXPR_NG_DREG, 0},
-		{"osf", NFTNL_EXPR_OSF_DREG, 0},
-		{"rt", NFTNL_EXPR_RT_DREG, 0},
-		{"socket", NFTNL_EXPR_SOCKET_DREG, 0},
-		{"tunnel", NFTNL_EXPR_TUNNEL_DREG, 0},
-		{"xfrm", NFTNL_EXPR_XFRM_DREG, 0},
+	    {"exthdr", NFTNL_EXPR_EXTHDR_DREG, NFTNL_EXPR_EXTHDR_LEN},
+	    {"hash", NFTNL_EXPR_HASH_DREG, 0},
+	    {"numgen", NFTNL_EXPR_NG_DREG, 0},
+	    {"osf", NFTNL_EXPR_OSF_DREG, 0},
+	    {"rt", NFTNL_EXPR_RT_DREG, 0},
+	    {"socket", NFTNL_EXPR_SOCKET_DREG, 0},
+	    {"tunnel", NFTNL_EXPR_TUNNEL_DREG, 0},
+	    {"xfrm", NFTNL_EXPR_XFRM_DREG, 0},
 	};
 	const char *name = nftnl_expr_get_str(e, NFTNL_EXPR_NAME);
 	size_t k;
@@ -3420,7 +3452,7 @@ ex_loader(struct xl *x, struct xst *st, const struct nftnl_expr *e, size_t i)
 			uint32_t len = loaders[k].len ? (uint32_t)eu(e, loaders[k].len) : 4;
 
 			load_other(st, (uint32_t)eu(e, loaders[k].dreg), len ? len : 16,
-				   loaders[k].name);
+			           loaders[k].name);
 		}
 		/* exthdr write (tcp option maxseg size set): no effect here */
 		return GO;
@@ -3444,19 +3476,45 @@ struct exdef {
 };
 
 static const struct exdef ex_defs[] = {
-	{"bitwise", ex_bitwise},     {"byteorder", NULL},       {"cmp", ex_cmp},
-	{"connlimit", ex_stateful},  {"counter", ex_nothing},   {"ct", ex_ct},
-	{"dup", ex_nothing},         {"dynset", ex_dynset},     {"exthdr", ex_loader},
-	{"fib", ex_fib},             {"flow_offload", ex_nothing}, {"fwd", ex_divert},
-	{"hash", ex_loader},         {"immediate", ex_immediate}, {"last", ex_nothing},
-	{"limit", ex_stateful},      {"log", ex_nothing},       {"lookup", ex_lookup},
-	{"masq", ex_masq},           {"match", ex_xt},          {"meta", ex_meta},
-	{"nat", ex_nat},             {"notrack", ex_notrack},   {"numgen", ex_loader},
-	{"objref", ex_objref},       {"osf", ex_loader},        {"payload", ex_payload},
-	{"queue", ex_queue},         {"quota", ex_stateful},    {"range", ex_range},
-	{"redir", ex_redir},         {"reject", ex_reject},     {"rt", ex_loader},
-	{"socket", ex_loader},       {"synproxy", ex_divert},   {"target", ex_xt},
-	{"tproxy", ex_divert},       {"tunnel", ex_loader},     {"xfrm", ex_loader},
+    {"bitwise", ex_bitwise},
+    {"byteorder", NULL},
+    {"cmp", ex_cmp},
+    {"connlimit", ex_stateful},
+    {"counter", ex_nothing},
+    {"ct", ex_ct},
+    {"dup", ex_nothing},
+    {"dynset", ex_dynset},
+    {"exthdr", ex_loader},
+    {"fib", ex_fib},
+    {"flow_offload", ex_nothing},
+    {"fwd", ex_divert},
+    {"hash", ex_loader},
+    {"immediate", ex_immediate},
+    {"last", ex_nothing},
+    {"limit", ex_stateful},
+    {"log", ex_nothing},
+    {"lookup", ex_lookup},
+    {"masq", ex_masq},
+    {"match", ex_xt},
+    {"meta", ex_meta},
+    {"nat", ex_nat},
+    {"notrack", ex_notrack},
+    {"numgen", ex_loader},
+    {"objref", ex_objref},
+    {"osf", ex_loader},
+    {"payload", ex_payload},
+    {"queue", ex_queue},
+    {"quota", ex_stateful},
+    {"range", ex_range},
+    {"redir", ex_redir},
+    {"reject", ex_reject},
+    {"rt", ex_loader},
+    {"socket", ex_loader},
+    {"synproxy", ex_divert},
+    {"target", ex_xt},
+    {"tproxy", ex_divert},
+    {"tunnel", ex_loader},
+    {"xfrm", ex_loader},
 };
 
 static int
@@ -3484,16 +3542,16 @@ step(struct xl *x, struct xst *st, size_t i)
 {
 	const struct nftnl_expr *e = x->e[i];
 	const char *name = nftnl_expr_get_str(e, NFTNL_EXPR_NAME);
-	const struct exdef *d = name ? bsearch(name, ex_defs, ARRAY_LEN(ex_defs), sizeof(*ex_defs),
-					       exdef_cmp)
-				     : NULL;
+	const struct exdef *d =
+	    name ? bsearch(name, ex_defs, ARRAY_LEN(ex_defs), sizeof(*ex_defs), exdef_cmp) : NULL;
 	char text[96];
 
 	if (d && d->fn)
 		return d->fn(x, st, e, i);
 	if (d) { /* byteorder: the value converted, not a field we read */
 		load_other(st, (uint32_t)eu(e, NFTNL_EXPR_BYTEORDER_DREG),
-			   (uint32_t)eu(e, NFTNL_EXPR_BYTEORDER_LEN), "a byte-order converted value");
+		           (uint32_t)eu(e, NFTNL_EXPR_BYTEORDER_LEN),
+		           "a byte-order converted value");
 		return GO;
 	}
 	/* an expression this version does not know: it may be a match */
@@ -3567,7 +3625,7 @@ rule_cb(const struct nlmsghdr *nlh, void *arg)
 		goto out;
 	}
 	t = find_table(lv, nftnl_rule_get_u32(nr, NFTNL_RULE_FAMILY),
-		       nftnl_rule_get_str(nr, NFTNL_RULE_TABLE));
+	               nftnl_rule_get_str(nr, NFTNL_RULE_TABLE));
 	lc = t ? find_chain(t, nftnl_rule_get_str(nr, NFTNL_RULE_CHAIN)) : NULL;
 	if (lc == NULL) {
 		live_fail(lv, "a rule of a chain that was not listed");
@@ -3618,35 +3676,36 @@ note_unevaluated(struct live *lv, struct buf *notes)
 
 		if (t->dormant) {
 			buf_addf(notes, "%stable %s %s is dormant (not evaluated)",
-				 notes->len ? "; " : "", t->famname, t->name);
+			         notes->len ? "; " : "", t->famname, t->name);
 			continue;
 		}
 		if (t->fams == 0 && t->family != NFPROTO_NETDEV) {
 			buf_addf(notes, "%stable %s %s: not on the path of Cloudflare's TCP",
-				 notes->len ? "; " : "", t->famname, t->name);
+			         notes->len ? "; " : "", t->famname, t->name);
 			continue;
 		}
 		for (j = 0; j < t->nchain; j++) {
 			const struct lchain *lc = &t->chains[j];
-			bool ingress = lc->base && (t->family == NFPROTO_NETDEV ||
-						    lc->hook == NF_INET_INGRESS);
+			bool ingress = lc->base &&
+			               (t->family == NFPROTO_NETDEV || lc->hook == NF_INET_INGRESS);
 
 			if (!ingress)
 				continue;
 			if (lc->nrule > 0 || lc->drop_policy)
-				input_error(lv->in, 0,
-					    "nft:%s/%s/%s: a%s chain (%zu rule%s, policy %s) is "
-					    "not evaluated: it may drop Cloudflare's traffic before "
-					    "the hooks the audit follows",
-					    t->famname, t->name, lc->name,
-					    t->family == NFPROTO_NETDEV ? " netdev" : "n ingress",
-					    lc->nrule, lc->nrule == 1 ? "" : "s",
-					    lc->drop_policy ? "drop" : "accept");
+				input_error(
+				    lv->in, 0,
+				    "nft:%s/%s/%s: a%s chain (%zu rule%s, policy %s) is "
+				    "not evaluated: it may drop Cloudflare's traffic before "
+				    "the hooks the audit follows",
+				    t->famname, t->name, lc->name,
+				    t->family == NFPROTO_NETDEV ? " netdev" : "n ingress",
+				    lc->nrule, lc->nrule == 1 ? "" : "s",
+				    lc->drop_policy ? "drop" : "accept");
 			else
 				buf_addf(notes, "%s%s chain nft:%s/%s/%s is empty (not evaluated)",
-					 notes->len ? "; " : "",
-					 t->family == NFPROTO_NETDEV ? "netdev" : "ingress",
-					 t->famname, t->name, lc->name);
+				         notes->len ? "; " : "",
+				         t->family == NFPROTO_NETDEV ? "netdev" : "ingress",
+				         t->famname, t->name, lc->name);
 		}
 	}
 }
@@ -3731,7 +3790,7 @@ nft_read(struct live *lv)
 		lv->dst = &tmp;
 		if (!nl_open(&lv->nl, NETLINK_NETFILTER)) {
 			input_unreadable(lv->in, "cannot open a netlink socket: %s%s",
-					 strerror(errno), errno_hint(errno));
+			                 strerror(errno), errno_hint(errno));
 			return false;
 		}
 		lv->nrule = 0;
@@ -3753,7 +3812,7 @@ nft_read(struct live *lv)
 	}
 	if (r < 0) {
 		input_unreadable(lv->in, "cannot read the kernel's ruleset over netlink: %s%s",
-				 strerror(lv->err), errno_hint(lv->err));
+		                 strerror(lv->err), errno_hint(lv->err));
 		return false;
 	}
 	if (lv->errmsg) {
@@ -3761,8 +3820,10 @@ nft_read(struct live *lv)
 		return false;
 	}
 	if (r > 0) {
-		input_error(lv->in, 0, "the ruleset changed %d times while it was read: run the "
-				       "audit again", GEN_TRIES);
+		input_error(lv->in, 0,
+		            "the ruleset changed %d times while it was read: run the "
+		            "audit again",
+		            GEN_TRIES);
 		return false;
 	}
 	if (notes.len)
@@ -3897,8 +3958,9 @@ ipset_elem(struct ips_set *is, enum family fam, const struct nlattr **tb, struct
 			if (strncmp(is->type, "bitmap:", 7) == 0) {
 				buf_addf(b, "%s%u", sep, port);
 			} else {
-				uint8_t p = tb[IPSET_ATTR_PROTO] ? mnl_attr_get_u8(tb[IPSET_ATTR_PROTO])
-								 : PROTO_TCP;
+				uint8_t p = tb[IPSET_ATTR_PROTO]
+				                ? mnl_attr_get_u8(tb[IPSET_ATTR_PROTO])
+				                : PROTO_TCP;
 				const char *pn = ipset_proto(p);
 
 				if (pn == NULL)
@@ -3912,13 +3974,13 @@ ipset_elem(struct ips_set *is, enum family fam, const struct nlattr **tb, struct
 				buf_addf(b, "-%u", ntohs(mnl_attr_get_u16(tb[IPSET_ATTR_PORT_TO])));
 		} else if (len == 5 && strncmp(parts, "iface", 5) == 0) {
 			bool physdev = tb[IPSET_ATTR_CADT_FLAGS] &&
-				       (ntohl(mnl_attr_get_u32(tb[IPSET_ATTR_CADT_FLAGS])) &
-					IPSET_FLAG_PHYSDEV);
+			               (ntohl(mnl_attr_get_u32(tb[IPSET_ATTR_CADT_FLAGS])) &
+			                IPSET_FLAG_PHYSDEV);
 
 			if (tb[IPSET_ATTR_IFACE] == NULL)
 				return false;
 			buf_addf(b, "%s%s%s", sep, physdev ? "physdev:" : "",
-				 mnl_attr_get_str(tb[IPSET_ATTR_IFACE]));
+			         mnl_attr_get_str(tb[IPSET_ATTR_IFACE]));
 		} else if (len == 4 && strncmp(parts, "mark", 4) == 0) {
 			if (tb[IPSET_ATTR_MARK] == NULL)
 				return false;
@@ -3934,7 +3996,7 @@ ipset_elem(struct ips_set *is, enum family fam, const struct nlattr **tb, struct
 			}
 			m = mnl_attr_get_payload(tb[IPSET_ATTR_ETHER]);
 			buf_addf(b, "%s%02x:%02x:%02x:%02x:%02x:%02x", sep, m[0], m[1], m[2], m[3],
-				 m[4], m[5]);
+			         m[4], m[5]);
 		} else if (len == 3 && strncmp(parts, "set", 3) == 0) {
 			if (tb[IPSET_ATTR_NAME] == NULL)
 				return false;
@@ -3967,9 +4029,9 @@ ipset_create(struct ips_set *is, enum family fam, bool famknown, const struct nl
 		return;
 	if (strcmp(is->type, "bitmap:port") == 0 && tb[IPSET_ATTR_PORT] && tb[IPSET_ATTR_PORT_TO])
 		buf_addf(&is->create, " range %u-%u", ntohs(mnl_attr_get_u16(tb[IPSET_ATTR_PORT])),
-			 ntohs(mnl_attr_get_u16(tb[IPSET_ATTR_PORT_TO])));
-	else if (strncmp(is->type, "bitmap:", 7) == 0 && ipset_addr(tb[IPSET_ATTR_IP], FAM_V4, a,
-								      sizeof(a))) {
+		         ntohs(mnl_attr_get_u16(tb[IPSET_ATTR_PORT_TO])));
+	else if (strncmp(is->type, "bitmap:", 7) == 0 &&
+	         ipset_addr(tb[IPSET_ATTR_IP], FAM_V4, a, sizeof(a))) {
 		buf_addf(&is->create, " range %s", a);
 		if (tb[IPSET_ATTR_IP_TO] && ipset_addr(tb[IPSET_ATTR_IP_TO], FAM_V4, a, sizeof(a)))
 			buf_addf(&is->create, "-%s", a);
@@ -4008,7 +4070,7 @@ ipset_member(struct ips_set *is, const struct nlattr **tb)
 	e.lo = be_num(mnl_attr_get_payload(a), n) & ~host;
 	e.hi = e.lo | host;
 	e.nomatch = tb[IPSET_ATTR_CADT_FLAGS] &&
-		    (ntohl(mnl_attr_get_u32(tb[IPSET_ATTR_CADT_FLAGS])) & IPSET_FLAG_NOMATCH);
+	            (ntohl(mnl_attr_get_u32(tb[IPSET_ATTR_CADT_FLAGS])) & IPSET_FLAG_NOMATCH);
 	VEC_PUSH(is->members, is->ndirect, is->direct_cap, e);
 	return true;
 }
@@ -4052,9 +4114,9 @@ ipset_cb(const struct nlmsghdr *nlh, void *arg)
 		n.list = strcmp(n.type, "list:set") == 0;
 		n.fam = fam;
 		ipset_create(&n, fam, famknown, tb[IPSET_ATTR_DATA]);
-		n.direct = famknown && (strcmp(n.type, "hash:ip") == 0 ||
-					strcmp(n.type, "hash:net") == 0) &&
-			   strstr(n.create.p, " netmask ") == NULL;
+		n.direct = famknown &&
+		           (strcmp(n.type, "hash:ip") == 0 || strcmp(n.type, "hash:net") == 0) &&
+		           strstr(n.create.p, " netmask ") == NULL;
 		VEC_PUSH(d->v, d->n, d->cap, n);
 		is = &d->v[d->last = d->n - 1];
 		if (tb[IPSET_ATTR_INDEX]) {
@@ -4122,14 +4184,14 @@ ipset_read(struct live *lv)
 	r = nl_talk(&n, nlh, ipset_cb, &d);
 	nl_close(&n);
 	if (r < 0 && (errno == EPROTONOSUPPORT || errno == EOPNOTSUPP || errno == ENOENT ||
-		      errno == EINVAL)) {
+	              errno == EINVAL)) {
 		/* no ipset module: no set can be in use */
 		goto out;
 	}
 	in = origin_add_input(lv->o, IN_IPSET, "kernel:ipset");
 	if (r < 0) {
 		input_unreadable(in, "cannot list the kernel's ipsets: %s%s", strerror(errno),
-				 errno_hint(errno));
+		                 errno_hint(errno));
 		goto out;
 	}
 	lv->have_ipsets = true;
@@ -4138,7 +4200,7 @@ ipset_read(struct live *lv)
 		for (i = 0; i < d.n; i++)
 			if (d.v[i].list == (pass == 1)) {
 				buf_add(&text, d.v[i].create.p ? d.v[i].create.p : "",
-					d.v[i].create.len);
+				        d.v[i].create.len);
 				buf_adds(&text, "\n");
 			}
 	for (i = 0; i < d.n; i++)
@@ -4157,11 +4219,11 @@ ipset_read(struct live *lv)
 			continue; /* its create line was refused: reported */
 		if (set->nelem + d.v[i].ndirect > CAP_SET_ELEMS) {
 			input_error(in, 0, "set \"%s\": more than %u members", set->name,
-				    CAP_SET_ELEMS);
+			            CAP_SET_ELEMS);
 			continue;
 		}
-		set->elem = xreallocarray(set->elem, set->nelem + d.v[i].ndirect,
-					  sizeof(*set->elem));
+		set->elem =
+		    xreallocarray(set->elem, set->nelem + d.v[i].ndirect, sizeof(*set->elem));
 		set->cap = set->nelem + d.v[i].ndirect;
 		for (k = 0; k < d.v[i].ndirect; k++)
 			set->elem[set->nelem++] = d.v[i].members[k];
@@ -4189,7 +4251,7 @@ public_candidate(enum family fam, u128 a)
 		return false;
 	if (fam == FAM_V4)
 		return (a >> 16) != 0xa9fe && (a >> 28) != 0xe; /* 169.254/16, 224/4 */
-	return (a >> 118) != 0x3fa && (a >> 120) != 0xff;        /* fe80::/10, ff00::/8 */
+	return (a >> 118) != 0x3fa && (a >> 120) != 0xff;       /* fe80::/10, ff00::/8 */
 }
 
 /* The addresses Cloudflare may connect to: those of every interface that is
@@ -4216,13 +4278,14 @@ read_addrs(struct origin *o, const char *public_iface, struct input *in)
 			continue;
 		memset(&h, 0, sizeof(h));
 		if (p->ifa_addr->sa_family == AF_INET) {
-			const struct sockaddr_in *sin = (const struct sockaddr_in *)(void *)p->ifa_addr;
+			const struct sockaddr_in *sin =
+			    (const struct sockaddr_in *)(void *)p->ifa_addr;
 
 			h.fam = FAM_V4;
 			h.addr = be_num((const unsigned char *)&sin->sin_addr, 4);
 		} else if (p->ifa_addr->sa_family == AF_INET6) {
 			const struct sockaddr_in6 *s6 =
-				(const struct sockaddr_in6 *)(void *)p->ifa_addr;
+			    (const struct sockaddr_in6 *)(void *)p->ifa_addr;
 
 			h.fam = FAM_V6;
 			h.addr = be_num((const unsigned char *)&s6->sin6_addr, 16);
@@ -4258,8 +4321,7 @@ diag_cb(const struct nlmsghdr *nlh, void *arg)
 	struct listen_sock ls;
 	size_t i;
 
-	if (nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY ||
-	    mnl_nlmsg_get_payload_len(nlh) < sizeof(*m))
+	if (nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY || mnl_nlmsg_get_payload_len(nlh) < sizeof(*m))
 		return MNL_CB_OK;
 	memset(&ls, 0, sizeof(ls));
 	memset(tb, 0, sizeof(tb));

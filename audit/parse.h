@@ -53,6 +53,19 @@ long long nginx_parse_size(const char *s);
 char *nginx_tokens(struct origin *o, struct input *in, const char *data, size_t len);
 bool nginx_tables_sorted(void);
 
+/* Apache httpd: the main configuration file (apache2.conf, httpd.conf),
+ * read as httpd reads it (includes, Define and ${VAR}, Debian's envvars
+ * beside it, the <If*> sections httpd evaluates while reading) inside the
+ * root, and the .htaccess files httpd reads under the DocumentRoots, into
+ * the web model (web.h). host_file: as parse_nginx. Every file read is an
+ * input of its own. */
+void parse_apache(struct origin *o, struct input *in, const char *data, size_t len,
+		  bool host_file);
+/* For the unit tests: the directives as the reader leaves them ("name|arg
+ * @line" a line, sections "<name" ... ">name"), and the tables' order. */
+char *apache_tree(struct origin *o, struct input *in, const char *data, size_t len);
+bool apache_tables_sorted(void);
+
 /* Cloudflare ranges for --ranges: plain CIDR lines or the API's JSON. */
 struct cf_ranges;
 void parse_ranges(struct cf_ranges *r, struct input *in, const char *data, size_t len);

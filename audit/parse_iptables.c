@@ -2464,17 +2464,14 @@ build_connmark(struct ipt *p, struct action *a)
 		return fail(p, "bad mask in CONNMARK");
 	if (mask)
 		ctmask = nfmask;
-	if (target_opt(p, T_SAVE_MARK)) {
-		a->kind = A_CONTINUE; /* the conntrack mark is not read on this path */
-		return true;
-	}
 	if (nfmask != ctmask || target_opt(p, T_SHIFT)) {
-		/* mark = (mark & ~nfmask) ^ ((ctmark & ctmask) shifted): more than
-		 * one mask can say */
+		/* mark = (mark & ~nfmask) ^ ((ctmark & ctmask) shifted), and the
+		 * same the other way for --save-mark: more than one mask can say */
 		a->kind = A_UNKNOWN;
 		return true;
 	}
-	a->kind = A_CONNMARK_RESTORE;
+	/* the reply path reads the conntrack mark the SYN left */
+	a->kind = target_opt(p, T_SAVE_MARK) ? A_CONNMARK_SAVE : A_CONNMARK_RESTORE;
 	a->mask = ctmask;
 	return true;
 }
@@ -2677,44 +2674,7 @@ build_target(struct ipt *p)
 void
 ipt_rule_release(struct rule *r)
 {
-	size_t i;
-
-	for (i = 0; i < r->nmatch; i++) {
-		struct match *m = &r->m[i];
-
-		switch (m->kind) {
-		case M_SADDR:
-		case M_DADDR:
-			ivset_free(&m->u.addrs);
-			break;
-		case M_SPORT:
-		case M_DPORT:
-			free(m->u.ports.v);
-			break;
-		case M_IIF:
-		case M_OIF:
-			free(m->u.ifname);
-			break;
-		case M_SET:
-			free(m->u.set.name);
-			break;
-		default:
-			break;
-		}
-		free(m->text);
-	}
-	free(r->m);
-	for (i = 0; i < r->npre; i++) {
-		free(r->pre[i].name);
-		free(r->pre[i].detail);
-		free(r->pre[i].target_name);
-	}
-	free(r->pre);
-	free(r->act.name);
-	free(r->act.detail);
-	free(r->act.target_name);
-	free(r->comment);
-	memset(r, 0, sizeof(*r));
+	rule_release(r);
 }
 
 void

@@ -38,18 +38,17 @@
 #include "suppress.h"
 #include "util.h"
 
-#define NFT_MAX_ERRORS 10       /* nft's parser gives up after as many */
-#define NFT_NAME_MAXLEN 256     /* NFT_NAME_MAXLEN: table, chain, set, object names */
-#define NFT_IFNAME_MAXLEN 15    /* IFNAMSIZ - 1 */
-#define NFT_COMMENT_MAXLEN 128  /* NFT_USERDATA_MAXLEN for comments */
-#define NFT_INCLUDE_DEPTH 16    /* MAX_INCLUDE_DEPTH */
-#define NFT_MAX_CONCAT 16       /* components of a concatenation */
-#define NFT_MAX_RAW_BITS 128    /* one register: raw payload and constants */
-#define NFT_DEFINE_TOKENS 100000u   /* tokens one variable may expand to */
-#define NFT_EXPAND_DEPTH 64     /* variables within variables */
-#define NFT_BLOCK_DEPTH 64      /* nested braces ({ } sets, anonymous chains) */
-#define NFT_MAX_EXPANSION 1024u /* model rules one nft rule may expand to */
-#define NFT_MAX_NEG_VALUES 256u /* values a negated discrete set may list */
+#define NFT_MAX_ERRORS 10               /* nft's parser gives up after as many */
+#define NFT_NAME_MAXLEN 256             /* NFT_NAME_MAXLEN: table, chain, set, object names */
+#define NFT_IFNAME_MAXLEN 15            /* IFNAMSIZ - 1 */
+#define NFT_COMMENT_MAXLEN 128          /* NFT_USERDATA_MAXLEN for comments */
+#define NFT_INCLUDE_DEPTH 16            /* MAX_INCLUDE_DEPTH */
+#define NFT_MAX_CONCAT 16               /* components of a concatenation */
+#define NFT_MAX_RAW_BITS 128            /* one register: raw payload and constants */
+#define NFT_DEFINE_TOKENS 100000u       /* tokens one variable may expand to */
+#define NFT_EXPAND_DEPTH 64             /* variables within variables */
+#define NFT_BLOCK_DEPTH 64              /* nested braces ({ } sets, anonymous chains) */
+#define NFT_MAX_EXPANSION 1024u         /* model rules one nft rule may expand to */
 #define NFT_DEFAULT_INCLUDE_PATH "/etc" /* nft's DEFAULT_INCLUDE_PATH */
 
 /* ---- name tables (sorted; searched with bsearch) ---- */
@@ -67,18 +66,11 @@ struct sym {
 	unsigned val;
 };
 
-enum nfam {
-	NF_ARP,
-	NF_BRIDGE,
-	NF_INET,
-	NF_IP,
-	NF_IP6,
-	NF_NETDEV
-};
+enum nfam { NF_ARP, NF_BRIDGE, NF_INET, NF_IP, NF_IP6, NF_NETDEV };
 
 static const struct sym fam_names[] = {
-	{"arp", NF_ARP},   {"bridge", NF_BRIDGE}, {"inet", NF_INET},
-	{"ip", NF_IP},     {"ip6", NF_IP6},       {"netdev", NF_NETDEV},
+    {"arp", NF_ARP}, {"bridge", NF_BRIDGE}, {"inet", NF_INET},
+    {"ip", NF_IP},   {"ip6", NF_IP6},       {"netdev", NF_NETDEV},
 };
 
 static const char *
@@ -117,9 +109,9 @@ enum nhook {
 };
 
 static const struct sym hook_names[] = {
-	{"egress", NH_EGRESS},   {"forward", NH_FORWARD},         {"ingress", NH_INGRESS},
-	{"input", NH_INPUT},     {"output", NH_OUTPUT},           {"postrouting", NH_POSTROUTING},
-	{"prerouting", NH_PREROUTING},
+    {"egress", NH_EGRESS},         {"forward", NH_FORWARD}, {"ingress", NH_INGRESS},
+    {"input", NH_INPUT},           {"output", NH_OUTPUT},   {"postrouting", NH_POSTROUTING},
+    {"prerouting", NH_PREROUTING},
 };
 
 static bool
@@ -192,183 +184,215 @@ std_prio(const char *name, enum nfam f, enum nhook h, int *out)
 
 /* /etc/protocols names nft prints (and accepts). */
 static const struct sym protos[] = {
-	{"ah", 51},          {"comp", 108},       {"dccp", 33},        {"egp", 8},
-	{"encap", 98},       {"esp", 50},         {"etherip", 97},     {"ggp", 3},
-	{"gre", 47},         {"hip", 139},        {"hmp", 20},         {"hopopt", 0},
-	{"icmp", 1},         {"icmpv6", 58},      {"idrp", 45},        {"igmp", 2},
-	{"igp", 9},          {"ip", 0},           {"ipcomp", 108},     {"ipencap", 4},
-	{"ipip", 94},        {"ipv6", 41},        {"ipv6-frag", 44},   {"ipv6-icmp", 58},
-	{"ipv6-mh", 135},    {"ipv6-nonxt", 59},  {"ipv6-opts", 60},   {"ipv6-route", 43},
-	{"isis", 124},       {"l2tp", 115},       {"manet", 138},      {"mh", 135},
-	{"mobility-header", 135}, {"mpls-in-ip", 137}, {"ospf", 89},   {"pim", 103},
-	{"pup", 12},         {"rdp", 27},         {"rohc", 142},       {"rspf", 73},
-	{"rsvp", 46},        {"sctp", 132},       {"shim6", 140},      {"skip", 57},
-	{"st", 5},           {"tcp", 6},          {"udp", 17},         {"udplite", 136},
-	{"vmtp", 81},        {"vrrp", 112},       {"wesp", 141},       {"xns-idp", 22},
-	{"xtp", 36},
+    {"ah", 51},          {"comp", 108},      {"dccp", 33},
+    {"egp", 8},          {"encap", 98},      {"esp", 50},
+    {"etherip", 97},     {"ggp", 3},         {"gre", 47},
+    {"hip", 139},        {"hmp", 20},        {"hopopt", 0},
+    {"icmp", 1},         {"icmpv6", 58},     {"idrp", 45},
+    {"igmp", 2},         {"igp", 9},         {"ip", 0},
+    {"ipcomp", 108},     {"ipencap", 4},     {"ipip", 94},
+    {"ipv6", 41},        {"ipv6-frag", 44},  {"ipv6-icmp", 58},
+    {"ipv6-mh", 135},    {"ipv6-nonxt", 59}, {"ipv6-opts", 60},
+    {"ipv6-route", 43},  {"isis", 124},      {"l2tp", 115},
+    {"manet", 138},      {"mh", 135},        {"mobility-header", 135},
+    {"mpls-in-ip", 137}, {"ospf", 89},       {"pim", 103},
+    {"pup", 12},         {"rdp", 27},        {"rohc", 142},
+    {"rspf", 73},        {"rsvp", 46},       {"sctp", 132},
+    {"shim6", 140},      {"skip", 57},       {"st", 5},
+    {"tcp", 6},          {"udp", 17},        {"udplite", 136},
+    {"vmtp", 81},        {"vrrp", 112},      {"wesp", 141},
+    {"xns-idp", 22},     {"xtp", 36},
 };
 
 /* /etc/services names for the ports a server uses (nft resolves them with
  * getservbyname; a name not here is reported rather than guessed). */
 static const struct sym services[] = {
-	{"bgp", 179},           {"bootpc", 68},        {"bootps", 67},        {"dhcpv6-client", 546},
-	{"dhcpv6-server", 547}, {"domain", 53},        {"domain-s", 853},     {"ftp", 21},
-	{"ftp-data", 20},       {"ftps", 990},         {"ftps-data", 989},    {"git", 9418},
-	{"http", 80},           {"http-alt", 8080},    {"https", 443},        {"imap", 143},
-	{"imap2", 143},         {"imaps", 993},        {"ipp", 631},          {"isakmp", 500},
-	{"kerberos", 88},       {"ldap", 389},         {"ldaps", 636},        {"mdns", 5353},
-	{"microsoft-ds", 445},  {"ms-wbt-server", 3389}, {"mysql", 3306},     {"netbios-dgm", 138},
-	{"netbios-ns", 137},    {"netbios-ssn", 139},  {"nfs", 2049},         {"ntp", 123},
-	{"openvpn", 1194},      {"pop3", 110},         {"pop3s", 995},        {"postgresql", 5432},
-	{"printer", 515},       {"rdp", 3389},         {"redis", 6379},       {"rsync", 873},
-	{"sieve", 4190},        {"sip", 5060},         {"sip-tls", 5061},     {"smtp", 25},
-	{"snmp", 161},          {"snmp-trap", 162},    {"ssh", 22},           {"submission", 587},
-	{"submissions", 465},   {"sunrpc", 111},       {"syslog", 514},       {"telnet", 23},
-	{"tftp", 69},           {"webcache", 8080},    {"www", 80},           {"xmpp-client", 5222},
-	{"xmpp-server", 5269},
+    {"bgp", 179},           {"bootpc", 68},          {"bootps", 67},     {"dhcpv6-client", 546},
+    {"dhcpv6-server", 547}, {"domain", 53},          {"domain-s", 853},  {"ftp", 21},
+    {"ftp-data", 20},       {"ftps", 990},           {"ftps-data", 989}, {"git", 9418},
+    {"http", 80},           {"http-alt", 8080},      {"https", 443},     {"imap", 143},
+    {"imap2", 143},         {"imaps", 993},          {"ipp", 631},       {"isakmp", 500},
+    {"kerberos", 88},       {"ldap", 389},           {"ldaps", 636},     {"mdns", 5353},
+    {"microsoft-ds", 445},  {"ms-wbt-server", 3389}, {"mysql", 3306},    {"netbios-dgm", 138},
+    {"netbios-ns", 137},    {"netbios-ssn", 139},    {"nfs", 2049},      {"ntp", 123},
+    {"openvpn", 1194},      {"pop3", 110},           {"pop3s", 995},     {"postgresql", 5432},
+    {"printer", 515},       {"rdp", 3389},           {"redis", 6379},    {"rsync", 873},
+    {"sieve", 4190},        {"sip", 5060},           {"sip-tls", 5061},  {"smtp", 25},
+    {"snmp", 161},          {"snmp-trap", 162},      {"ssh", 22},        {"submission", 587},
+    {"submissions", 465},   {"sunrpc", 111},         {"syslog", 514},    {"telnet", 23},
+    {"tftp", 69},           {"webcache", 8080},      {"www", 80},        {"xmpp-client", 5222},
+    {"xmpp-server", 5269},
 };
 
 /* Bit per conntrack state, as nft's ct_state_tbl values map onto the
  * model's CTS_* bits. */
 static const struct sym ct_states[] = {
-	{"established", CTS_ESTABLISHED}, {"invalid", CTS_INVALID}, {"new", CTS_NEW},
-	{"related", CTS_RELATED},         {"untracked", CTS_UNTRACKED},
+    {"established", CTS_ESTABLISHED}, {"invalid", CTS_INVALID},     {"new", CTS_NEW},
+    {"related", CTS_RELATED},         {"untracked", CTS_UNTRACKED},
 };
 
+/* ct status bits (IPS_*) the model knows as states */
+#define CTSTATUS_SNAT (1u << 4)
+#define CTSTATUS_DNAT (1u << 5)
+
 static const struct sym ct_statuses[] = {
-	{"assured", 1u << 2},  {"confirmed", 1u << 3}, {"dnat", 1u << 5},  {"dying", 1u << 9},
-	{"expected", 1u << 0}, {"seen-reply", 1u << 1}, {"snat", 1u << 4},
+    {"assured", 1u << 2},  {"confirmed", 1u << 3},  {"dnat", CTSTATUS_DNAT}, {"dying", 1u << 9},
+    {"expected", 1u << 0}, {"seen-reply", 1u << 1}, {"snat", CTSTATUS_SNAT},
 };
 
 static const struct sym ct_events[] = {
-	{"assured", 1u << 3}, {"destroy", 1u << 2}, {"helper", 1u << 5},  {"label", 1u << 10},
-	{"mark", 1u << 6},    {"new", 1u << 0},     {"protoinfo", 1u << 4}, {"related", 1u << 1},
-	{"secmark", 1u << 8}, {"seqadj", 1u << 7},
+    {"assured", 1u << 3}, {"destroy", 1u << 2}, {"helper", 1u << 5},    {"label", 1u << 10},
+    {"mark", 1u << 6},    {"new", 1u << 0},     {"protoinfo", 1u << 4}, {"related", 1u << 1},
+    {"secmark", 1u << 8}, {"seqadj", 1u << 7},
 };
 
 static const struct sym ct_dirs[] = {
-	{"original", 0},
-	{"reply", 1},
+    {"original", 0},
+    {"reply", 1},
 };
 
 static const struct sym tcp_flags[] = {
-	{"ack", TCPF_ACK}, {"cwr", TCPF_CWR}, {"ecn", TCPF_ECE}, {"fin", TCPF_FIN},
-	{"psh", TCPF_PSH}, {"rst", TCPF_RST}, {"syn", TCPF_SYN}, {"urg", TCPF_URG},
+    {"ack", TCPF_ACK}, {"cwr", TCPF_CWR}, {"ecn", TCPF_ECE}, {"fin", TCPF_FIN},
+    {"psh", TCPF_PSH}, {"rst", TCPF_RST}, {"syn", TCPF_SYN}, {"urg", TCPF_URG},
 };
 
 static const struct sym nfprotos[] = {
-	{"ipv4", 2},
-	{"ipv6", 10},
+    {"ipv4", 2},
+    {"ipv6", 10},
 };
 
 /* fib type values (RTN_*) */
 static const struct sym fib_types[] = {
-	{"anycast", 4},   {"blackhole", 6}, {"broadcast", 3}, {"local", 2},   {"multicast", 5},
-	{"prohibit", 8},  {"unicast", 1},   {"unreachable", 7}, {"unspec", 0},
+    {"anycast", 4},  {"blackhole", 6}, {"broadcast", 3},   {"local", 2},  {"multicast", 5},
+    {"prohibit", 8}, {"unicast", 1},   {"unreachable", 7}, {"unspec", 0},
 };
 
 static const struct sym pkttypes[] = {
-	{"broadcast", 1}, {"host", 0}, {"multicast", 2}, {"other", 3}, {"unicast", 0},
+    {"broadcast", 1}, {"host", 0}, {"multicast", 2}, {"other", 3}, {"unicast", 0},
 };
 
 static const struct sym icmp_types[] = {
-	{"address-mask-reply", 18},  {"address-mask-request", 17}, {"destination-unreachable", 3},
-	{"echo-reply", 0},           {"echo-request", 8},           {"info-reply", 16},
-	{"info-request", 15},        {"parameter-problem", 12},     {"redirect", 5},
-	{"router-advertisement", 9}, {"router-solicitation", 10},   {"source-quench", 4},
-	{"time-exceeded", 11},       {"timestamp-reply", 14},       {"timestamp-request", 13},
+    {"address-mask-reply", 18},  {"address-mask-request", 17}, {"destination-unreachable", 3},
+    {"echo-reply", 0},           {"echo-request", 8},          {"info-reply", 16},
+    {"info-request", 15},        {"parameter-problem", 12},    {"redirect", 5},
+    {"router-advertisement", 9}, {"router-solicitation", 10},  {"source-quench", 4},
+    {"time-exceeded", 11},       {"timestamp-reply", 14},      {"timestamp-request", 13},
 };
 
 static const struct sym icmp6_types[] = {
-	{"destination-unreachable", 1}, {"echo-reply", 129},         {"echo-request", 128},
-	{"ind-neighbor-advert", 142},   {"ind-neighbor-solicit", 141}, {"mld-listener-done", 132},
-	{"mld-listener-query", 130},    {"mld-listener-reduction", 132}, {"mld-listener-report", 131},
-	{"mld2-listener-report", 143},  {"nd-neighbor-advert", 136}, {"nd-neighbor-solicit", 135},
-	{"nd-redirect", 137},           {"nd-router-advert", 134},   {"nd-router-solicit", 133},
-	{"packet-too-big", 2},          {"parameter-problem", 4},    {"router-renumbering", 138},
-	{"time-exceeded", 3},
+    {"destination-unreachable", 1}, {"echo-reply", 129},
+    {"echo-request", 128},          {"ind-neighbor-advert", 142},
+    {"ind-neighbor-solicit", 141},  {"mld-listener-done", 132},
+    {"mld-listener-query", 130},    {"mld-listener-reduction", 132},
+    {"mld-listener-report", 131},   {"mld2-listener-report", 143},
+    {"nd-neighbor-advert", 136},    {"nd-neighbor-solicit", 135},
+    {"nd-redirect", 137},           {"nd-router-advert", 134},
+    {"nd-router-solicit", 133},     {"packet-too-big", 2},
+    {"parameter-problem", 4},       {"router-renumbering", 138},
+    {"time-exceeded", 3},
 };
 
 static const struct sym icmp_codes[] = {
-	{"admin-prohibited", 13}, {"frag-needed", 4},      {"host-prohibited", 10},
-	{"host-unreachable", 1},  {"net-prohibited", 9},   {"net-unreachable", 0},
-	{"port-unreachable", 3},  {"prot-unreachable", 2},
+    {"admin-prohibited", 13}, {"frag-needed", 4},      {"host-prohibited", 10},
+    {"host-unreachable", 1},  {"net-prohibited", 9},   {"net-unreachable", 0},
+    {"port-unreachable", 3},  {"prot-unreachable", 2},
 };
 
 static const struct sym icmp6_codes[] = {
-	{"addr-unreachable", 3}, {"admin-prohibited", 1}, {"no-route", 0},
-	{"policy-fail", 5},      {"port-unreachable", 4}, {"reject-route", 6},
+    {"addr-unreachable", 3}, {"admin-prohibited", 1}, {"no-route", 0},
+    {"policy-fail", 5},      {"port-unreachable", 4}, {"reject-route", 6},
 };
 
 static const struct sym icmpx_codes[] = {
-	{"admin-prohibited", 3}, {"host-unreachable", 2}, {"no-route", 1}, {"port-unreachable", 0},
+    {"admin-prohibited", 3},
+    {"host-unreachable", 2},
+    {"no-route", 1},
+    {"port-unreachable", 0},
 };
 
 static const struct sym ether_types[] = {
-	{"8021ad", 0x88a8}, {"8021q", 0x8100}, {"arp", 0x0806}, {"ip", 0x0800},
-	{"ip6", 0x86dd},    {"vlan", 0x8100},
+    {"8021ad", 0x88a8}, {"8021q", 0x8100}, {"arp", 0x0806},
+    {"ip", 0x0800},     {"ip6", 0x86dd},   {"vlan", 0x8100},
 };
 
 static const struct sym arp_ops[] = {
-	{"inreply", 9}, {"inrequest", 8}, {"nak", 10},     {"reply", 2},
-	{"request", 1}, {"rreply", 4},    {"rrequest", 3},
+    {"inreply", 9}, {"inrequest", 8}, {"nak", 10},     {"reply", 2},
+    {"request", 1}, {"rreply", 4},    {"rrequest", 3},
 };
 
 static const struct sym dscps[] = {
-	{"af11", 10}, {"af12", 12}, {"af13", 14}, {"af21", 18}, {"af22", 20}, {"af23", 22},
-	{"af31", 26}, {"af32", 28}, {"af33", 30}, {"af41", 34}, {"af42", 36}, {"af43", 38},
-	{"be", 0},    {"cs0", 0},   {"cs1", 8},   {"cs2", 16},  {"cs3", 24},  {"cs4", 32},
-	{"cs5", 40},  {"cs6", 48},  {"cs7", 56},  {"ef", 46},   {"le", 1},    {"lephb", 1},
-	{"va", 44},
+    {"af11", 10}, {"af12", 12}, {"af13", 14}, {"af21", 18}, {"af22", 20},
+    {"af23", 22}, {"af31", 26}, {"af32", 28}, {"af33", 30}, {"af41", 34},
+    {"af42", 36}, {"af43", 38}, {"be", 0},    {"cs0", 0},   {"cs1", 8},
+    {"cs2", 16},  {"cs3", 24},  {"cs4", 32},  {"cs5", 40},  {"cs6", 48},
+    {"cs7", 56},  {"ef", 46},   {"le", 1},    {"lephb", 1}, {"va", 44},
 };
 
 static const struct sym ecns[] = {
-	{"ce", 3}, {"ect0", 2}, {"ect1", 1}, {"not-ect", 0},
+    {"ce", 3},
+    {"ect0", 2},
+    {"ect1", 1},
+    {"not-ect", 0},
 };
 
 static const struct sym iftypes[] = {
-	{"ether", 1},     {"ipgre", 778},   {"ipip", 768},      {"ipip6", 769},
-	{"loopback", 772}, {"ppp", 512},    {"sit", 776},
+    {"ether", 1},      {"ipgre", 778}, {"ipip", 768}, {"ipip6", 769},
+    {"loopback", 772}, {"ppp", 512},   {"sit", 776},
 };
 
 static const struct sym days[] = {
-	{"Friday", 5}, {"Monday", 1}, {"Saturday", 6}, {"Sunday", 0},
-	{"Thursday", 4}, {"Tuesday", 2}, {"Wednesday", 3},
+    {"Friday", 5},   {"Monday", 1},  {"Saturday", 6},  {"Sunday", 0},
+    {"Thursday", 4}, {"Tuesday", 2}, {"Wednesday", 3},
 };
 
 static const struct sym booleans[] = {
-	{"exists", 1}, {"false", 0}, {"missing", 0}, {"true", 1},
+    {"exists", 1},
+    {"false", 0},
+    {"missing", 0},
+    {"true", 1},
 };
 
 static const struct sym igmp_types[] = {
-	{"leave-group", 0x17},          {"membership-query", 0x11},
-	{"membership-report-v1", 0x12}, {"membership-report-v2", 0x16},
-	{"membership-report-v3", 0x22},
+    {"leave-group", 0x17},          {"membership-query", 0x11},     {"membership-report-v1", 0x12},
+    {"membership-report-v2", 0x16}, {"membership-report-v3", 0x22},
 };
 
 static const struct sym dccp_types[] = {
-	{"ack", 3},   {"close", 6},    {"closereq", 5}, {"data", 2},     {"dataack", 4},
-	{"request", 0}, {"reset", 7},  {"response", 1}, {"sync", 8},     {"syncack", 9},
+    {"ack", 3},     {"close", 6}, {"closereq", 5}, {"data", 2}, {"dataack", 4},
+    {"request", 0}, {"reset", 7}, {"response", 1}, {"sync", 8}, {"syncack", 9},
 };
 
 static const struct sym mh_types[] = {
-	{"binding-acknowledgement", 6}, {"binding-error", 7},        {"binding-refresh-request", 0},
-	{"binding-update", 5},          {"care-of-test", 4},         {"care-of-test-init", 2},
-	{"fast-binding-acknowledgement", 9}, {"fast-binding-advertisement", 10},
-	{"fast-binding-update", 8},     {"fast-neighbor-advertisement", 11},
-	{"handover-acknowledge-message", 15}, {"handover-initiate-message", 14},
-	{"home-agent-switch-message", 12}, {"home-test", 3},          {"home-test-init", 1},
-	{"location-update", 16},        {"location-update-ack", 17}, {"mobile-prefix-advertisement", 13},
+    {"binding-acknowledgement", 6},
+    {"binding-error", 7},
+    {"binding-refresh-request", 0},
+    {"binding-update", 5},
+    {"care-of-test", 4},
+    {"care-of-test-init", 2},
+    {"fast-binding-acknowledgement", 9},
+    {"fast-binding-advertisement", 10},
+    {"fast-binding-update", 8},
+    {"fast-neighbor-advertisement", 11},
+    {"handover-acknowledge-message", 15},
+    {"handover-initiate-message", 14},
+    {"home-agent-switch-message", 12},
+    {"home-test", 3},
+    {"home-test-init", 1},
+    {"location-update", 16},
+    {"location-update-ack", 17},
+    {"mobile-prefix-advertisement", 13},
 };
 
 static const struct sym mptcp_subtypes[] = {
-	{"add-addr", 3},    {"dss", 2},        {"fail", 6},        {"fastclose", 7},
-	{"mp-capable", 0},  {"mp-fail", 6},    {"mp-fastclose", 7}, {"mp-join", 1},
-	{"mp-prio", 5},     {"mp-tcprst", 8},  {"remove-addr", 4}, {"tcprst", 8},
+    {"add-addr", 3},   {"dss", 2},       {"fail", 6},         {"fastclose", 7},
+    {"mp-capable", 0}, {"mp-fail", 6},   {"mp-fastclose", 7}, {"mp-join", 1},
+    {"mp-prio", 5},    {"mp-tcprst", 8}, {"remove-addr", 4},  {"tcprst", 8},
 };
 
 static const struct sym ct_l3protos[] = {
-	{"inet", 1}, {"ip", 2}, {"ip6", 10},
+    {"inet", 1},
+    {"ip", 2},
+    {"ip6", 10},
 };
 
 /* ---- datatypes: how a constant is read, for each type nft knows ---- */
@@ -429,60 +453,60 @@ struct dtinfo {
 	unsigned bits;    /* 0: variable (strings) */
 	const struct sym *tab;
 	size_t ntab;
-	bool bitmask;     /* values combine with '|' and ',' (flag tests) */
-	bool numeric;     /* ranges and prefixes apply */
+	bool bitmask; /* values combine with '|' and ',' (flag tests) */
+	bool numeric; /* ranges and prefixes apply */
 };
 
 #define TAB(t) (t), ARRAY_LEN(t)
 
 static const struct dtinfo dtinfo[DT_COUNT] = {
-	[DT_INVALID] = {"invalid", 0, NULL, 0, false, false},
-	[DT_INTEGER] = {NULL, 32, NULL, 0, false, true},
-	[DT_BITMASK] = {NULL, 8, NULL, 0, true, true},
-	[DT_STRING] = {NULL, 0, NULL, 0, false, false},
-	[DT_IPV4] = {"ipv4_addr", 32, NULL, 0, false, true},
-	[DT_IPV6] = {"ipv6_addr", 128, NULL, 0, false, true},
-	[DT_ETHER] = {"ether_addr", 48, NULL, 0, false, true},
-	[DT_INET_SERVICE] = {"inet_service", 16, TAB(services), false, true},
-	[DT_INET_PROTO] = {"inet_proto", 8, TAB(protos), false, true},
-	[DT_IFNAME] = {"ifname", 0, NULL, 0, false, false},
-	[DT_IFINDEX] = {"iface_index", 32, NULL, 0, false, false},
-	[DT_MARK] = {"mark", 32, NULL, 0, false, true},
-	[DT_CT_STATE] = {"ct_state", 32, TAB(ct_states), true, true},
-	[DT_CT_STATUS] = {"ct_status", 32, TAB(ct_statuses), true, true},
-	[DT_CT_EVENT] = {"ct_event", 32, TAB(ct_events), true, true},
-	[DT_CT_DIR] = {"ct_dir", 8, TAB(ct_dirs), false, true},
-	[DT_CT_LABEL] = {"ct_label", 128, NULL, 0, true, true},
-	[DT_ICMP_TYPE] = {"icmp_type", 8, TAB(icmp_types), false, true},
-	[DT_ICMP_CODE] = {"icmp_code", 8, TAB(icmp_codes), false, true},
-	[DT_ICMP6_TYPE] = {"icmpv6_type", 8, TAB(icmp6_types), false, true},
-	[DT_ICMP6_CODE] = {"icmpv6_code", 8, TAB(icmp6_codes), false, true},
-	[DT_ICMPX_CODE] = {"icmpx_code", 8, TAB(icmpx_codes), false, true},
-	[DT_TCP_FLAG] = {"tcp_flag", 8, TAB(tcp_flags), true, true},
-	[DT_ETHERTYPE] = {"ether_type", 16, TAB(ether_types), false, true},
-	[DT_NFPROTO] = {"nf_proto", 8, TAB(nfprotos), false, true},
-	[DT_PKTTYPE] = {"pkt_type", 8, TAB(pkttypes), false, true},
-	[DT_FIB_ADDRTYPE] = {"fib_addrtype", 32, TAB(fib_types), false, true},
-	[DT_ARPOP] = {"arp_op", 16, TAB(arp_ops), false, true},
-	[DT_DSCP] = {"dscp", 6, TAB(dscps), false, true},
-	[DT_ECN] = {"ecn", 2, TAB(ecns), false, true},
-	[DT_IFTYPE] = {"iface_type", 16, TAB(iftypes), false, true},
-	[DT_DAY] = {"day", 8, TAB(days), false, true},
-	[DT_HOUR] = {"hour", 32, NULL, 0, false, true},
-	[DT_TIME] = {"time", 64, NULL, 0, false, true},
-	[DT_BOOLEAN] = {"boolean", 1, TAB(booleans), false, true},
-	[DT_IGMP_TYPE] = {"igmp_type", 8, TAB(igmp_types), false, true},
-	[DT_DCCP_TYPE] = {"dccp_pkttype", 4, TAB(dccp_types), false, true},
-	[DT_MH_TYPE] = {"mh_type", 8, TAB(mh_types), false, true},
-	[DT_MPTCP_SUBTYPE] = {NULL, 4, TAB(mptcp_subtypes), false, true},
-	[DT_UID] = {"uid", 32, NULL, 0, false, true},
-	[DT_GID] = {"gid", 32, NULL, 0, false, true},
-	[DT_DEVGROUP] = {"devgroup", 32, NULL, 0, false, true},
-	[DT_REALM] = {"realm", 32, NULL, 0, false, true},
-	[DT_CLASSID] = {"classid", 32, NULL, 0, false, true},
-	[DT_CGROUPV2] = {"cgroupsv2", 64, NULL, 0, false, false},
-	[DT_VERDICT] = {"verdict", 0, NULL, 0, false, false},
-	[DT_DURATION] = {NULL, 32, NULL, 0, false, true},
+    [DT_INVALID] = {"invalid", 0, NULL, 0, false, false},
+    [DT_INTEGER] = {NULL, 32, NULL, 0, false, true},
+    [DT_BITMASK] = {NULL, 8, NULL, 0, true, true},
+    [DT_STRING] = {NULL, 0, NULL, 0, false, false},
+    [DT_IPV4] = {"ipv4_addr", 32, NULL, 0, false, true},
+    [DT_IPV6] = {"ipv6_addr", 128, NULL, 0, false, true},
+    [DT_ETHER] = {"ether_addr", 48, NULL, 0, false, true},
+    [DT_INET_SERVICE] = {"inet_service", 16, TAB(services), false, true},
+    [DT_INET_PROTO] = {"inet_proto", 8, TAB(protos), false, true},
+    [DT_IFNAME] = {"ifname", 0, NULL, 0, false, false},
+    [DT_IFINDEX] = {"iface_index", 32, NULL, 0, false, false},
+    [DT_MARK] = {"mark", 32, NULL, 0, false, true},
+    [DT_CT_STATE] = {"ct_state", 32, TAB(ct_states), true, true},
+    [DT_CT_STATUS] = {"ct_status", 32, TAB(ct_statuses), true, true},
+    [DT_CT_EVENT] = {"ct_event", 32, TAB(ct_events), true, true},
+    [DT_CT_DIR] = {"ct_dir", 8, TAB(ct_dirs), false, true},
+    [DT_CT_LABEL] = {"ct_label", 128, NULL, 0, true, true},
+    [DT_ICMP_TYPE] = {"icmp_type", 8, TAB(icmp_types), false, true},
+    [DT_ICMP_CODE] = {"icmp_code", 8, TAB(icmp_codes), false, true},
+    [DT_ICMP6_TYPE] = {"icmpv6_type", 8, TAB(icmp6_types), false, true},
+    [DT_ICMP6_CODE] = {"icmpv6_code", 8, TAB(icmp6_codes), false, true},
+    [DT_ICMPX_CODE] = {"icmpx_code", 8, TAB(icmpx_codes), false, true},
+    [DT_TCP_FLAG] = {"tcp_flag", 8, TAB(tcp_flags), true, true},
+    [DT_ETHERTYPE] = {"ether_type", 16, TAB(ether_types), false, true},
+    [DT_NFPROTO] = {"nf_proto", 8, TAB(nfprotos), false, true},
+    [DT_PKTTYPE] = {"pkt_type", 8, TAB(pkttypes), false, true},
+    [DT_FIB_ADDRTYPE] = {"fib_addrtype", 32, TAB(fib_types), false, true},
+    [DT_ARPOP] = {"arp_op", 16, TAB(arp_ops), false, true},
+    [DT_DSCP] = {"dscp", 6, TAB(dscps), false, true},
+    [DT_ECN] = {"ecn", 2, TAB(ecns), false, true},
+    [DT_IFTYPE] = {"iface_type", 16, TAB(iftypes), false, true},
+    [DT_DAY] = {"day", 8, TAB(days), false, true},
+    [DT_HOUR] = {"hour", 32, NULL, 0, false, true},
+    [DT_TIME] = {"time", 64, NULL, 0, false, true},
+    [DT_BOOLEAN] = {"boolean", 1, TAB(booleans), false, true},
+    [DT_IGMP_TYPE] = {"igmp_type", 8, TAB(igmp_types), false, true},
+    [DT_DCCP_TYPE] = {"dccp_pkttype", 4, TAB(dccp_types), false, true},
+    [DT_MH_TYPE] = {"mh_type", 8, TAB(mh_types), false, true},
+    [DT_MPTCP_SUBTYPE] = {NULL, 4, TAB(mptcp_subtypes), false, true},
+    [DT_UID] = {"uid", 32, NULL, 0, false, true},
+    [DT_GID] = {"gid", 32, NULL, 0, false, true},
+    [DT_DEVGROUP] = {"devgroup", 32, NULL, 0, false, true},
+    [DT_REALM] = {"realm", 32, NULL, 0, false, true},
+    [DT_CLASSID] = {"classid", 32, NULL, 0, false, true},
+    [DT_CGROUPV2] = {"cgroupsv2", 64, NULL, 0, false, false},
+    [DT_VERDICT] = {"verdict", 0, NULL, 0, false, false},
+    [DT_DURATION] = {NULL, 32, NULL, 0, false, true},
 };
 
 /* A type as a set key or a selector has it: the datatype and its width
@@ -584,7 +608,7 @@ struct srcfile {
 	const char *name; /* as the server sees it (interned) */
 	char *data;
 	size_t len;
-	unsigned depth;   /* include depth: 1 for the file given */
+	unsigned depth; /* include depth: 1 for the file given */
 	struct srcfile *parent;
 	unsigned include_line;
 	unsigned errors;
@@ -594,18 +618,18 @@ static const char *
 tt_name(enum tt t)
 {
 	static const char *const names[] = {
-		[T_EOF] = "end of file", [T_NL] = "newline",   [T_SEMI] = "';'",
-		[T_LBRACE] = "'{'",      [T_RBRACE] = "'}'",   [T_LPAREN] = "'('",
-		[T_RPAREN] = "')'",      [T_LBRACKET] = "'['", [T_RBRACKET] = "']'",
-		[T_COMMA] = "','",       [T_DOT] = "'.'",      [T_COLON] = "':'",
-		[T_ASSIGN] = "'='",      [T_EQ] = "'=='",      [T_NE] = "'!='",
-		[T_LT] = "'<'",          [T_GT] = "'>'",       [T_LE] = "'<='",
-		[T_GE] = "'>='",         [T_LSHIFT] = "'<<'",  [T_RSHIFT] = "'>>'",
-		[T_XOR] = "'^'",         [T_AND] = "'&'",      [T_OR] = "'|'",
-		[T_NOT] = "'!'",         [T_SLASH] = "'/'",    [T_DASH] = "'-'",
-		[T_PLUS] = "'+'",        [T_STAR] = "'*'",     [T_AT] = "'@'",
-		[T_WORD] = "string",     [T_NUM] = "number",   [T_QUOTED] = "quoted string",
-		[T_ASTERISK] = "string", [T_VAR] = "variable", [T_JUNK] = "junk",
+	    [T_EOF] = "end of file", [T_NL] = "newline",   [T_SEMI] = "';'",
+	    [T_LBRACE] = "'{'",      [T_RBRACE] = "'}'",   [T_LPAREN] = "'('",
+	    [T_RPAREN] = "')'",      [T_LBRACKET] = "'['", [T_RBRACKET] = "']'",
+	    [T_COMMA] = "','",       [T_DOT] = "'.'",      [T_COLON] = "':'",
+	    [T_ASSIGN] = "'='",      [T_EQ] = "'=='",      [T_NE] = "'!='",
+	    [T_LT] = "'<'",          [T_GT] = "'>'",       [T_LE] = "'<='",
+	    [T_GE] = "'>='",         [T_LSHIFT] = "'<<'",  [T_RSHIFT] = "'>>'",
+	    [T_XOR] = "'^'",         [T_AND] = "'&'",      [T_OR] = "'|'",
+	    [T_NOT] = "'!'",         [T_SLASH] = "'/'",    [T_DASH] = "'-'",
+	    [T_PLUS] = "'+'",        [T_STAR] = "'*'",     [T_AT] = "'@'",
+	    [T_WORD] = "string",     [T_NUM] = "number",   [T_QUOTED] = "quoted string",
+	    [T_ASTERISK] = "string", [T_VAR] = "variable", [T_JUNK] = "junk",
 	};
 
 	return names[t];
@@ -617,6 +641,8 @@ struct lexer {
 	struct srcfile *src;
 	size_t pos;
 	unsigned line;
+	size_t line_start;  /* where the current line starts (its length is capped) */
+	unsigned long_line; /* the last line reported as too long */
 };
 
 static bool
@@ -839,9 +865,9 @@ word_operator(const char *s, size_t n)
 		const char *w;
 		enum tt t;
 	} ops[] = {
-		{"and", T_AND}, {"eq", T_EQ},       {"ge", T_GE},     {"gt", T_GT},
-		{"le", T_LE},   {"lshift", T_LSHIFT}, {"lt", T_LT},   {"ne", T_NE},
-		{"not", T_NOT}, {"or", T_OR},       {"rshift", T_RSHIFT}, {"xor", T_XOR},
+	    {"and", T_AND}, {"eq", T_EQ},         {"ge", T_GE},         {"gt", T_GT},
+	    {"le", T_LE},   {"lshift", T_LSHIFT}, {"lt", T_LT},         {"ne", T_NE},
+	    {"not", T_NOT}, {"or", T_OR},         {"rshift", T_RSHIFT}, {"xor", T_XOR},
 	};
 	size_t i;
 
@@ -868,10 +894,12 @@ lex_skip(struct lexer *lx)
 		} else if (c == '\\' && lx->pos + 1 < n && d[lx->pos + 1] == '\n') {
 			lx->pos += 2;
 			lx->line++;
+			lx->line_start = lx->pos;
 		} else if (c == '\\' && lx->pos + 2 < n && d[lx->pos + 1] == '\r' &&
-			   d[lx->pos + 2] == '\n') {
+		           d[lx->pos + 2] == '\n') {
 			lx->pos += 3;
 			lx->line++;
+			lx->line_start = lx->pos;
 		} else if (c == '#') {
 			while (lx->pos < n && d[lx->pos] != '\n')
 				lx->pos++;
@@ -906,10 +934,20 @@ lex_next(struct lexer *lx, struct tok *t, const char **err)
 	}
 	s = d + lx->pos;
 	rest = n - lx->pos;
+	if (lx->pos - lx->line_start > CAP_LINE_LEN && lx->long_line != lx->line) {
+		/* reported once; the statement fails on it and the rest of the
+		 * line is skipped with it */
+		lx->long_line = lx->line;
+		*err = "line longer than the 1 MiB cap (nft list ruleset wraps long sets)";
+		tok_set(t, T_JUNK, s, 1);
+		lx->pos++;
+		return;
+	}
 	switch (s[0]) {
 	case '\n':
 		lx->pos++;
 		lx->line++;
+		lx->line_start = lx->pos;
 		tok_set(t, T_NL, s, 1);
 		return;
 	case '\0':
@@ -945,8 +983,9 @@ lex_next(struct lexer *lx, struct tok *t, const char **err)
 	case '$':
 		k = scan_string(s + 1, rest - 1);
 		if (k == 0 && rest > 1 && is_digit(s[1]))
-			for (k = 0; k + 1 < rest && (is_digit(s[k + 1]) || is_letter(s[k + 1]) ||
-						   s[k + 1] == '_'); k++)
+			for (k = 0; k + 1 < rest &&
+			            (is_digit(s[k + 1]) || is_letter(s[k + 1]) || s[k + 1] == '_');
+			     k++)
 				;
 		tok_set(t, k ? T_VAR : T_JUNK, s + 1, k);
 		if (k == 0)
@@ -1202,20 +1241,20 @@ hmap_del(struct hmap *m, const char *key)
 
 /* ---- the ruleset as nft builds it ---- */
 
-struct nval {      /* one component of a constant: [lo, hi] or a string */
+struct nval { /* one component of a constant: [lo, hi] or a string */
 	u128 lo;
 	u128 hi;
-	char *str;     /* string types (an interface name without its '*') */
-	bool wild;     /* "eth*": a prefix */
+	char *str; /* string types (an interface name without its '*') */
+	bool wild; /* "eth*": a prefix */
 };
 
-struct ndata {     /* what a map element maps to */
+struct ndata { /* what a map element maps to */
 	bool verdict;
-	enum action_kind vk;  /* A_ACCEPT ... A_GOTO */
-	char *chain;          /* jump/goto target */
-	struct nval *v;       /* data values (one per data component) */
+	enum action_kind vk; /* A_ACCEPT ... A_GOTO */
+	char *chain;         /* jump/goto target */
+	struct nval *v;      /* data values (one per data component) */
 	unsigned nv;
-	char *obj;            /* an object map: the object's name */
+	char *obj; /* an object map: the object's name */
 };
 
 struct nelem {
@@ -1224,7 +1263,7 @@ struct nelem {
 	unsigned nk;
 	struct nval *k;
 	struct ndata *d;
-	bool rate;     /* a limit/ct count on the element: struct rate r */
+	bool rate; /* a limit/ct count on the element: struct rate r */
 	struct rate r;
 };
 
@@ -1251,10 +1290,16 @@ enum objkind {
 };
 
 static const char *const objkind_names[OBJ_KIND_COUNT] = {
-	[OBJ_NONE] = "",           [OBJ_COUNTER] = "counter",   [OBJ_QUOTA] = "quota",
-	[OBJ_LIMIT] = "limit",     [OBJ_CT_HELPER] = "ct helper", [OBJ_CT_TIMEOUT] = "ct timeout",
-	[OBJ_CT_EXPECT] = "ct expectation", [OBJ_SECMARK] = "secmark", [OBJ_SYNPROXY] = "synproxy",
-	[OBJ_TUNNEL] = "tunnel",
+    [OBJ_NONE] = "",
+    [OBJ_COUNTER] = "counter",
+    [OBJ_QUOTA] = "quota",
+    [OBJ_LIMIT] = "limit",
+    [OBJ_CT_HELPER] = "ct helper",
+    [OBJ_CT_TIMEOUT] = "ct timeout",
+    [OBJ_CT_EXPECT] = "ct expectation",
+    [OBJ_SECMARK] = "secmark",
+    [OBJ_SYNPROXY] = "synproxy",
+    [OBJ_TUNNEL] = "tunnel",
 };
 
 struct ntable;
@@ -1273,12 +1318,11 @@ struct nset {
 	bool data_interval;
 	enum objkind objtype; /* an object map */
 	unsigned flags;
-	bool rate_elems;      /* elements carry limits */
-	struct ipset *model;  /* address/port/interface keys: the elements are there */
+	struct ipset *model; /* address/port/interface keys: the elements are there */
 	size_t nmodel;
 	size_t ne;
 	size_t ecap;
-	struct nelem *ev;     /* the elements of every other set and map */
+	struct nelem *ev; /* the elements of every other set and map */
 };
 
 struct nobj {
@@ -1333,35 +1377,36 @@ enum smk {
 	SM_ICMP6TYPE,
 	SM_TTL,
 	SM_HOPLIMIT,
-	SM_FIBDTYPE,  /* fib daddr [. iif] type */
-	SM_FIBRPF,    /* fib saddr [. mark] . iif oif: the route back */
+	SM_FIBDTYPE, /* fib daddr [. iif] type */
+	SM_FIBRPF,   /* fib saddr [. mark] . iif oif: the route back */
 	SM_PKTTYPE,
-	SM_SECPATH    /* meta ipsec / meta secpath: Cloudflare's SYN has none */
+	SM_SECPATH, /* meta ipsec / meta secpath: Cloudflare's SYN has none */
+	SM_CTSTATUS /* ct status: its snat/dnat bits are the model's CTS_SNAT/DNAT */
 };
 
 struct nsel {
 	enum smk mk;
 	struct ntype type;
-	uint8_t l4;     /* the transport protocol it reads (0: none) */
-	bool l4any;     /* th: any transport protocol */
-	int8_t l3;      /* -1, or the family whose header it reads */
-	bool l2;        /* a link-layer header */
-	bool masked;    /* sel & mask (mask) */
+	uint8_t l4;  /* the transport protocol it reads (0: none) */
+	bool l4any;  /* th: any transport protocol */
+	int8_t l3;   /* -1, or the family whose header it reads */
+	bool l2;     /* a link-layer header */
+	bool masked; /* sel & mask (mask) */
 	u128 mask;
-	bool shifted;   /* another operation on it: not modelled */
-	bool isconst;   /* a constant in a concatenation ("lo" in ip saddr . "lo") */
+	bool shifted; /* another operation on it: not modelled */
+	bool isconst; /* a constant in a concatenation ("lo" in ip saddr . "lo") */
 	struct tok ctok;
-	size_t ta;      /* its tokens in the statement log: [ta, tb) */
+	size_t ta; /* its tokens in the statement log: [ta, tb) */
 	size_t tb;
-	char *text;     /* made from them when a message needs it (sel_text) */
+	char *text; /* made from them when a message needs it (sel_text) */
 };
 
 enum dmap_use {
-	DM_MARK,     /* meta mark set */
-	DM_CTMARK,   /* ct mark set */
-	DM_DNAT,     /* dnat to: address */
-	DM_DNAT_PORT,/* dnat to addr : port map */
-	DM_REDIRECT  /* redirect to : port map */
+	DM_MARK,      /* meta mark set */
+	DM_CTMARK,    /* ct mark set */
+	DM_DNAT,      /* dnat to: address */
+	DM_DNAT_PORT, /* dnat to addr : port map */
+	DM_REDIRECT   /* redirect to : port map */
 };
 
 struct item {
@@ -1370,19 +1415,19 @@ struct item {
 	unsigned nsel;
 	struct nsel *sel;
 	enum relop op;
-	bool setref;        /* rhs is @name (name) */
+	bool setref; /* rhs is @name (name) */
 	char *name;
 	unsigned line;
 	size_t ne;
-	struct nelem *ev;   /* anonymous constant(s) / set / map elements */
-	bool mask_form;     /* bitmask "value / mask" */
+	struct nelem *ev; /* anonymous constant(s) / set / map elements */
+	bool mask_form;   /* bitmask "value / mask" */
 	u128 maskv;
 	union {
 		struct match m;  /* IK_MATCH */
 		struct action a; /* IK_PRE, IK_VERDICT, IK_JUMP, IK_DMAP (the template) */
 	} u;
 	enum dmap_use use;
-	enum objkind objk;  /* IK_MATCH M_RATE of a named limit or quota (name) */
+	enum objkind objk; /* IK_MATCH M_RATE of a named limit or quota (name) */
 };
 
 struct nrule {
@@ -1463,9 +1508,8 @@ struct scope {
 #define LOOKAHEAD 8
 
 struct P {
-	struct origin *o;    /* the model */
-	struct origin *io;   /* inputs and diagnostics */
-	struct input *root_in;
+	struct origin *o;  /* the model */
+	struct origin *io; /* inputs and diagnostics */
 	unsigned errors;
 	bool stop;
 
@@ -1474,7 +1518,7 @@ struct P {
 	struct frame *fr;
 	struct tok la[LOOKAHEAD];
 	size_t nla;
-	struct tok last;     /* the last token taken */
+	struct tok last; /* the last token taken */
 
 	size_t nsc;
 	size_t sccap;
@@ -1489,26 +1533,24 @@ struct P {
 	size_t tabcap;
 	struct ntable **tabv; /* in creation order (deleted ones are NULL) */
 	size_t nrules;
-	size_t nelems;
 
 	/* the statement being read */
 	size_t nlog;
 	size_t logcap;
-	struct tok *log;     /* its tokens, for the text of its expressions */
+	struct tok *log; /* its tokens, for the text of its expressions */
 	bool logging;
-	unsigned edepth;     /* parenthesised expressions being read */
-	unsigned depth;      /* braces open (tokens taken) */
-	enum nfam fam_ctx;   /* the family of the table whose rule is read */
+	unsigned edepth;   /* parenthesised expressions being read */
+	unsigned depth;    /* braces open (tokens taken) */
+	enum nfam fam_ctx; /* the family of the table whose rule is read */
 	size_t nref;
 	size_t refcap;
 	struct objref *refs; /* references checked once every file is read */
 	unsigned blockd;     /* the depth of the block being read */
 	unsigned bdepth;     /* anonymous chains being read */
-	bool any_cmd;        /* a command was read (a JSON ruleset starts with '{') */
 };
 
 static bool perr(struct P *p, const struct tok *at, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static bool
 perr(struct P *p, const struct tok *at, const char *fmt, ...)
@@ -1722,16 +1764,16 @@ unexpected(struct P *p, const char *expecting)
 		return false;
 	if (t->t == T_WORD || t->t == T_ASTERISK)
 		return perr(p, t, "syntax error, unexpected %.*s%s%s", (int)t->len, t->s,
-			    expecting ? ", expecting " : "", expecting ? expecting : "");
+		            expecting ? ", expecting " : "", expecting ? expecting : "");
 	if (t->t == T_QUOTED)
 		return perr(p, t, "syntax error, unexpected quoted string \"%.*s\"%s%s",
-			    (int)t->len, t->s, expecting ? ", expecting " : "",
-			    expecting ? expecting : "");
+		            (int)t->len, t->s, expecting ? ", expecting " : "",
+		            expecting ? expecting : "");
 	if (t->t == T_NUM)
 		return perr(p, t, "syntax error, unexpected number %.*s%s%s", (int)t->len, t->s,
-			    expecting ? ", expecting " : "", expecting ? expecting : "");
+		            expecting ? ", expecting " : "", expecting ? expecting : "");
 	return perr(p, t, "syntax error, unexpected %s%s%s", tt_name(t->t),
-		    expecting ? ", expecting " : "", expecting ? expecting : "");
+	            expecting ? ", expecting " : "", expecting ? expecting : "");
 }
 
 static bool
@@ -1795,7 +1837,8 @@ take_name(struct P *p, const char *what, char **out)
 	if (t->len == 0)
 		return perr(p, t, "empty %s name", what);
 	if (t->len >= NFT_NAME_MAXLEN)
-		return perr(p, t, "%s name is longer than %u characters", what, NFT_NAME_MAXLEN - 1);
+		return perr(p, t, "%s name is longer than %u characters", what,
+		            NFT_NAME_MAXLEN - 1);
 	*out = tok_str(t);
 	next(p);
 	return true;
@@ -1966,13 +2009,12 @@ chain_flush_rules(struct P *p, struct nchain *c)
 }
 
 static void
-set_flush(struct P *p, struct nset *s)
+set_flush(struct nset *s)
 {
 	size_t i;
 
 	for (i = 0; i < s->ne; i++)
 		nelem_release(&s->ev[i]);
-	p->nelems -= s->ne + s->nmodel < p->nelems ? s->ne + s->nmodel : p->nelems;
 	s->ne = 0;
 	if (s->model) {
 		for (i = 0; i < s->model->nelem; i++) {
@@ -2008,9 +2050,9 @@ set_free(struct nset *s)
 
 /* A set the file deletes: its model set is emptied (the origin owns it). */
 static void
-set_drop(struct P *p, struct nset *s)
+set_drop(struct nset *s)
 {
-	set_flush(p, s);
+	set_flush(s);
 	if (s->model) {
 		char *name = xasprintf("(deleted) %s", s->model->name);
 
@@ -2034,7 +2076,7 @@ table_free(struct P *p, struct ntable *t, bool dropped)
 		if (t->setv[i] == NULL)
 			continue;
 		if (dropped)
-			set_drop(p, t->setv[i]);
+			set_drop(t->setv[i]);
 		else
 			set_free(t->setv[i]);
 	}
@@ -2124,7 +2166,7 @@ set_add(struct ntable *t, const char *name, struct loc loc)
 }
 
 static void
-set_delete(struct P *p, struct nset *s)
+set_delete(struct nset *s)
 {
 	struct ntable *t = s->t;
 	size_t i;
@@ -2133,7 +2175,7 @@ set_delete(struct P *p, struct nset *s)
 	for (i = 0; i < t->nset; i++)
 		if (t->setv[i] == s)
 			t->setv[i] = NULL;
-	set_drop(p, s);
+	set_drop(s);
 }
 
 static char *
@@ -2281,7 +2323,7 @@ static bool elements_block(struct P *p, struct nset *s, bool del);
 static bool parse_time(struct P *p, uint64_t *ms);
 static bool table_block_item(struct P *p, struct ntable *t);
 static bool object_block(struct P *p, struct ntable *t, enum objkind k, const char *name,
-			 const struct tok *at, bool create);
+                         const struct tok *at, bool create);
 
 /* ---- include and define (nft's common_block) ---- */
 
@@ -2649,7 +2691,7 @@ parse_int(struct P *p, long long min, long long max, long long *out, const char 
 	*out = neg ? -(long long)t->v : (long long)t->v;
 	if (*out < min || *out > max)
 		return perr(p, t, "%s %s%.*s is out of range (%lld to %lld)", what, neg ? "-" : "",
-			    (int)t->len, t->s, min, max);
+		            (int)t->len, t->s, min, max);
 	next(p);
 	return true;
 }
@@ -2673,10 +2715,10 @@ parse_prio(struct P *p, enum nfam f, enum nhook h, int *out)
 		int base;
 		struct tok nt = next(p);
 
-		if (nt.len >= sizeof(name) || (memcpy(name, nt.s, nt.len), name[nt.len] = '\0',
-					       !std_prio(name, f, h, &base)))
+		if (nt.len >= sizeof(name) ||
+		    (memcpy(name, nt.s, nt.len), name[nt.len] = '\0', !std_prio(name, f, h, &base)))
 			return perr(p, &nt, "invalid priority expression %.*s in this context.",
-				    nt.len > 64 ? 64 : (int)nt.len, nt.s);
+			            nt.len > 64 ? 64 : (int)nt.len, nt.s);
 		if (atk(p, T_PLUS) || atk(p, T_DASH)) {
 			bool minus = next(p).t == T_DASH;
 
@@ -2703,7 +2745,7 @@ parse_devices(struct P *p, bool plural)
 			return perr(p, t, "empty device name");
 		if (t->len > NFT_IFNAME_MAXLEN)
 			return perr(p, t, "device name %.*s is longer than %u characters",
-				    (int)t->len, t->s, NFT_IFNAME_MAXLEN);
+			            (int)t->len, t->s, NFT_IFNAME_MAXLEN);
 		next(p);
 		return true;
 	}
@@ -2767,13 +2809,13 @@ hook_spec(struct P *p, struct nchain *c, bool fresh)
 	if (!hook_valid(f, hook))
 		return perr(p, &ht, "The %s family does not support this hook", nfam_name(f));
 	if (type == CT_NAT && (f == NF_ARP || f == NF_NETDEV || f == NF_BRIDGE))
-		return perr(p, &tt, "nat chains are not supported in the %s family",
-			    nfam_name(f));
+		return perr(p, &tt, "nat chains are not supported in the %s family", nfam_name(f));
 	if (type == CT_NAT && (hook == NH_FORWARD || hook == NH_INGRESS || hook == NH_EGRESS))
 		return perr(p, &tt, "nat chains cannot use the %s hook", w);
 	if (type == CT_ROUTE && (hook != NH_OUTPUT || !(f == NF_IP || f == NF_IP6 || f == NF_INET)))
-		return perr(p, &tt, "route chains are only valid at the output hook of ip, ip6 "
-				    "and inet tables");
+		return perr(p, &tt,
+		            "route chains are only valid at the output hook of ip, ip6 "
+		            "and inet tables");
 	if (accept_word(p, "device")) {
 		if (!parse_devices(p, false))
 			return false;
@@ -2790,10 +2832,10 @@ hook_spec(struct P *p, struct nchain *c, bool fresh)
 		return false;
 	if (!fresh && c->base && (c->hook != hook || c->type != type || c->prio != prio))
 		return perr(p, &tt, "chain %s already exists with another type, hook or priority",
-			    c->name);
+		            c->name);
 	if (!fresh && !c->base && c->nrule > 0)
 		return perr(p, &tt, "chain %s is a regular chain: it cannot become a base chain",
-			    c->name);
+		            c->name);
 	c->base = true;
 	c->type = type;
 	c->hook = hook;
@@ -2810,8 +2852,10 @@ policy_spec(struct P *p, struct nchain *c)
 	const struct tok *t = peek(p, 0);
 
 	if (!c->base)
-		return perr(p, &at, "policy on chain %s, which has no hook: only base chains have "
-				   "a policy", c->name);
+		return perr(p, &at,
+		            "policy on chain %s, which has no hook: only base chains have "
+		            "a policy",
+		            c->name);
 	if (tok_is(t, "accept"))
 		c->policy = A_ACCEPT;
 	else if (tok_is(t, "drop"))
@@ -2836,7 +2880,7 @@ comment_spec(struct P *p)
 		return unexpected(p, "quoted string");
 	if (t->len > NFT_COMMENT_MAXLEN)
 		return perr(p, t, "comment too long, %u characters maximum allowed",
-			    NFT_COMMENT_MAXLEN);
+		            NFT_COMMENT_MAXLEN);
 	next(p);
 	return true;
 }
@@ -2865,15 +2909,15 @@ chain_block(struct P *p, struct nchain *c, bool fresh)
 		} else if (at_word(p, "policy")) {
 			ok = policy_spec(p, c);
 		} else if (at_word(p, "comment") && (peek(p, 1)->t == T_QUOTED) &&
-			   (peek(p, 2)->t == T_NL || peek(p, 2)->t == T_SEMI ||
-			    peek(p, 2)->t == T_RBRACE)) {
+		           (peek(p, 2)->t == T_NL || peek(p, 2)->t == T_SEMI ||
+		            peek(p, 2)->t == T_RBRACE)) {
 			ok = comment_spec(p);
 		} else if (at_word(p, "devices") && peek(p, 1)->t == T_ASSIGN) {
 			struct tok d = next(p);
 
 			ok = parse_devices(p, true);
 			if (ok && !(c->t->fam == NF_NETDEV ||
-				    (c->t->fam == NF_INET && c->base && c->hook == NH_INGRESS)))
+			            (c->t->fam == NF_INET && c->base && c->hook == NH_INGRESS)))
 				ok = perr(p, &d, "This chain type cannot be bound to device");
 		} else if (at_word(p, "flags")) {
 			struct tok ft = next(p);
@@ -2901,14 +2945,15 @@ static bool
 valid_name_len(struct P *p, const struct tok *at, const char *what, const char *name)
 {
 	if (strlen(name) >= NFT_NAME_MAXLEN)
-		return perr(p, at, "%s name is longer than %u characters", what, NFT_NAME_MAXLEN - 1);
+		return perr(p, at, "%s name is longer than %u characters", what,
+		            NFT_NAME_MAXLEN - 1);
 	return true;
 }
 
 /* chain NAME [{ ... }] in table t; create: it must not exist. */
 static void
 chain_decl(struct P *p, struct ntable *t, const char *name, const struct tok *at, bool create,
-	   bool block)
+           bool block)
 {
 	struct nchain *c = chain_find(t, name);
 	bool fresh = c == NULL;
@@ -3012,9 +3057,9 @@ objkind_at(struct P *p, size_t *ntok)
 }
 
 static void set_decl(struct P *p, struct ntable *t, const char *name, const struct tok *at,
-		     bool map, bool create);
-static void flowtable_decl(struct P *p, struct ntable *t, const char *name,
-			   const struct tok *at, bool create);
+                     bool map, bool create);
+static void flowtable_decl(struct P *p, struct ntable *t, const char *name, const struct tok *at,
+                           bool create);
 
 static bool
 table_block_item(struct P *p, struct ntable *t)
@@ -3136,7 +3181,8 @@ wide_number(const char *s, unsigned bits, u128 *out)
 	if (s[0] != '0' || (s[1] != 'x' && s[1] != 'X') || s[2] == '\0')
 		return false;
 	for (q = s + 2; *q; q++) {
-		int d = isdigit((unsigned char)*q) ? *q - '0' : tolower((unsigned char)*q) - 'a' + 10;
+		int d =
+		    isdigit((unsigned char)*q) ? *q - '0' : tolower((unsigned char)*q) - 'a' + 10;
 
 		if (!is_hex(*q) || (v >> 124) != 0)
 			return false;
@@ -3151,12 +3197,12 @@ out_of_range(struct P *p, const struct tok *t, struct ntype ty)
 {
 	if (ty.bits > 64)
 		return perr(p, t, "Value %.*s exceeds the %u bits of its type", (int)t->len, t->s,
-			    ty.bits);
+		            ty.bits);
 	if (ty.bits == 64)
 		return perr(p, t, "Value %.*s exceeds valid range 0-%llu", (int)t->len, t->s,
-			    (unsigned long long)~0ull);
+		            (unsigned long long)~0ull);
 	return perr(p, t, "Value %.*s exceeds valid range 0-%llu", (int)t->len, t->s,
-		    (unsigned long long)bits_max(ty.bits));
+	            (unsigned long long)bits_max(ty.bits));
 }
 
 /* "HH:MM[:SS]" (meta hour) */
@@ -3193,10 +3239,10 @@ string_value(struct P *p, const struct tok *t, struct ntype ty, struct nval *v)
 			return perr(p, t, "empty interface name");
 		if (len > NFT_IFNAME_MAXLEN)
 			return perr(p, t, "interface name %.*s is longer than %u characters",
-				    (int)t->len, t->s, NFT_IFNAME_MAXLEN);
+			            (int)t->len, t->s, NFT_IFNAME_MAXLEN);
 	} else if (len >= NFT_NAME_MAXLEN) {
 		return perr(p, t, "string %.*s... is longer than %u characters", 32, t->s,
-			    NFT_NAME_MAXLEN - 1);
+		            NFT_NAME_MAXLEN - 1);
 	}
 	v->str = xstrndup(t->s, len);
 	v->wild = wild;
@@ -3229,7 +3275,8 @@ value_from_tok(struct P *p, const struct tok *t, struct ntype ty, struct nval *v
 			return true;
 		}
 		if (t->t == T_ASTERISK)
-			return perr(p, t, "iface_index cannot be a wildcard: use iifname or oifname");
+			return perr(p, t,
+			            "iface_index cannot be a wildcard: use iifname or oifname");
 		return string_value(p, t, ty, v);
 	case DT_IPV4:
 	case DT_IPV6: {
@@ -3237,14 +3284,17 @@ value_from_tok(struct P *p, const struct tok *t, struct ntype ty, struct nval *v
 		int af = ty.dt == DT_IPV4 ? AF_INET : AF_INET6;
 		size_t i;
 
-		if (t->t != T_WORD || !tok_cstr(t, buf, sizeof(buf)) || inet_pton(af, buf, a) != 1) {
+		if (t->t != T_WORD || !tok_cstr(t, buf, sizeof(buf)) ||
+		    inet_pton(af, buf, a) != 1) {
 			if (t->t == T_WORD && tok_cstr(t, buf, sizeof(buf)) &&
-			    scan_string(buf, strlen(buf)) == strlen(buf) && strchr(buf, ':') == NULL)
-				return perr(p, t, "\"%.*s\" is not an %s address (host names are not "
-						  "resolved)", (int)t->len, t->s,
-					    af == AF_INET ? "IPv4" : "IPv6");
+			    scan_string(buf, strlen(buf)) == strlen(buf) &&
+			    strchr(buf, ':') == NULL)
+				return perr(p, t,
+				            "\"%.*s\" is not an %s address (host names are not "
+				            "resolved)",
+				            (int)t->len, t->s, af == AF_INET ? "IPv4" : "IPv6");
 			return perr(p, t, "\"%.*s\" is not an %s address", (int)t->len, t->s,
-				    af == AF_INET ? "IPv4" : "IPv6");
+			            af == AF_INET ? "IPv4" : "IPv6");
 		}
 		for (i = 0; i < (af == AF_INET ? 4u : 16u); i++)
 			v->lo = (v->lo << 8) | a[i];
@@ -3258,7 +3308,8 @@ value_from_tok(struct P *p, const struct tok *t, struct ntype ty, struct nval *v
 
 		if (t->t != T_WORD || !tok_cstr(t, buf, sizeof(buf)) ||
 		    sscanf(buf, "%2x:%2x:%2x:%2x:%2x:%2x%n", &b[0], &b[1], &b[2], &b[3], &b[4],
-			   &b[5], &n) != 6 || buf[n] != '\0')
+		           &b[5], &n) != 6 ||
+		    buf[n] != '\0')
 			return perr(p, t, "\"%.*s\" is not an Ethernet address", (int)t->len, t->s);
 		for (i = 0; i < 6; i++)
 			v->lo = (v->lo << 8) | b[i];
@@ -3271,7 +3322,8 @@ value_from_tok(struct P *p, const struct tok *t, struct ntype ty, struct nval *v
 			return true;
 		}
 		if (t->t != T_WORD || !tok_cstr(t, buf, sizeof(buf)) || !hour_value(buf, &v->lo))
-			return perr(p, t, "\"%.*s\" is not an hour (HH:MM[:SS])", (int)t->len, t->s);
+			return perr(p, t, "\"%.*s\" is not an hour (HH:MM[:SS])", (int)t->len,
+			            t->s);
 		v->hi = v->lo;
 		return true;
 	case DT_DURATION:
@@ -3285,8 +3337,11 @@ value_from_tok(struct P *p, const struct tok *t, struct ntype ty, struct nval *v
 
 				while (isdigit((unsigned char)*q))
 					n = n * 10 + (uint64_t)(*q++ - '0');
-				ms += n * (strncmp(q, "ms", 2) == 0 ? 1 : *q == 's' ? 1000 : *q == 'm'
-					   ? 60000 : *q == 'h' ? 3600000 : 86400000);
+				ms += n * (strncmp(q, "ms", 2) == 0 ? 1
+				           : *q == 's'              ? 1000
+				           : *q == 'm'              ? 60000
+				           : *q == 'h'              ? 3600000
+				                                    : 86400000);
 				q += strncmp(q, "ms", 2) == 0 ? 2 : 1;
 			}
 			v->lo = v->hi = ms;
@@ -3329,8 +3384,10 @@ value_from_tok(struct P *p, const struct tok *t, struct ntype ty, struct nval *v
 				v->lo = v->hi = ((u128)maj << 16) | min;
 				return true;
 			}
-			return perr(p, t, "\"%.*s\" is not a class id (major:minor in hex, root or "
-					  "none)", (int)t->len, t->s);
+			return perr(p, t,
+			            "\"%.*s\" is not a class id (major:minor in hex, root or "
+			            "none)",
+			            (int)t->len, t->s);
 		}
 		break;
 	default:
@@ -3353,7 +3410,8 @@ value_from_tok(struct P *p, const struct tok *t, struct ntype ty, struct nval *v
 
 			for (i = 0; i < di->ntab; i++)
 				if (strcasecmp(di->tab[i].name, buf) == 0 ||
-				    (strlen(buf) >= 3 && strncasecmp(di->tab[i].name, buf, strlen(buf)) == 0)) {
+				    (strlen(buf) >= 3 &&
+				     strncasecmp(di->tab[i].name, buf, strlen(buf)) == 0)) {
 					v->lo = v->hi = di->tab[i].val;
 					return true;
 				}
@@ -3373,7 +3431,7 @@ value_from_tok(struct P *p, const struct tok *t, struct ntype ty, struct nval *v
 		return perr(p, t, "unknown %s \"%.*s\"", dtype_name(ty.dt), (int)t->len, t->s);
 	if (t->t == T_WORD || t->t == T_QUOTED || t->t == T_ASTERISK)
 		return perr(p, t, "\"%.*s\" is not a valid %s value", (int)t->len, t->s,
-			    dtype_name(ty.dt));
+		            dtype_name(ty.dt));
 	return unexpected(p, dtype_name(ty.dt));
 }
 
@@ -3408,16 +3466,18 @@ parse_basic_ops(struct P *p, struct ntype ty, struct nval *v, bool ops)
 		return false;
 	next(p);
 	while (ops && (atk(p, T_OR) || atk(p, T_AND) || atk(p, T_XOR) || atk(p, T_LSHIFT) ||
-		       atk(p, T_RSHIFT))) {
+	               atk(p, T_RSHIFT))) {
 		struct tok op = *peek(p, 0);
 		struct nval w;
 
 		if (op.t != T_OR || !dtinfo[ty.dt].bitmask || v->str) {
 			free(v->str);
 			v->str = NULL;
-			return perr(p, &op, "binary operation %.*s on constants: only '|' of %s "
-					   "values is supported", (int)op.len, op.s,
-				    dtinfo[ty.dt].bitmask ? dtype_name(ty.dt) : "bitmask");
+			return perr(p, &op,
+			            "binary operation %.*s on constants: only '|' of %s "
+			            "values is supported",
+			            (int)op.len, op.s,
+			            dtinfo[ty.dt].bitmask ? dtype_name(ty.dt) : "bitmask");
 		}
 		next(p);
 		if (!parse_basic_ops(p, ty, &w, false))
@@ -3450,7 +3510,7 @@ parse_component(struct P *p, struct ntype ty, struct nval *v, bool *ranged)
 
 		if (!dtinfo[ty.dt].numeric || v->str)
 			return perr(p, &d, "a range needs an integer or address type, not %s",
-				    dtype_name(ty.dt));
+			            dtype_name(ty.dt));
 		if (!parse_basic(p, ty, &w))
 			return false;
 		if (w.lo < v->lo)
@@ -3465,14 +3525,15 @@ parse_component(struct P *p, struct ntype ty, struct nval *v, bool *ranged)
 		unsigned w = ty.bits;
 
 		if (!(ty.dt == DT_IPV4 || ty.dt == DT_IPV6 || ty.dt == DT_INTEGER ||
-		      ty.dt == DT_MARK || ty.dt == DT_CT_LABEL) || v->str)
+		      ty.dt == DT_MARK || ty.dt == DT_CT_LABEL) ||
+		    v->str)
 			return perr(p, &sl, "a prefix needs an address or integer type, not %s",
-				    dtype_name(ty.dt));
+			            dtype_name(ty.dt));
 		if (n->t != T_NUM)
 			return unexpected(p, "prefix length");
 		if (n->v > w)
 			return perr(p, n, "Prefix length %llu is invalid for type of %u bits",
-				    (unsigned long long)n->v, w);
+			            (unsigned long long)n->v, w);
 		if (n->v < w) {
 			u128 host = bits_max(w - (unsigned)n->v);
 
@@ -3544,14 +3605,7 @@ parse_time(struct P *p, uint64_t *ms)
 
 /* ---- stateful statements (counter, limit, quota, ct count, last) ---- */
 
-enum stateful {
-	ST_NONE,
-	ST_COUNTER,
-	ST_LIMIT,
-	ST_QUOTA,
-	ST_CTCOUNT,
-	ST_LAST
-};
+enum stateful { ST_NONE, ST_COUNTER, ST_LIMIT, ST_QUOTA, ST_CTCOUNT, ST_LAST };
 
 static enum stateful
 stateful_at(struct P *p)
@@ -3719,7 +3773,7 @@ struct mapspec {
 	unsigned ndata;
 	const struct ntype *data;
 	bool data_interval;
-	bool flex;  /* 1 to ndata components (nat: address [. port]) */
+	bool flex; /* 1 to ndata components (nat: address [. port]) */
 };
 
 /* Where parsed elements go. */
@@ -3728,7 +3782,7 @@ struct esink {
 	size_t ne;
 	size_t cap;
 	struct nelem *ev;
-	bool del;         /* delete element: remove them */
+	bool del; /* delete element: remove them */
 };
 
 static bool parse_verdict_data(struct P *p, struct ndata *d);
@@ -3749,10 +3803,10 @@ parse_elem_data(struct P *p, const struct mapspec *ms, struct ndata *d)
 			return unexpected(p, "object name");
 		if (t->t == T_WORD && scan_string(t->s, t->len) != t->len)
 			return perr(p, t, "\"%.*s\" is not a %s name", (int)t->len, t->s,
-				    objkind_names[ms->obj]);
+			            objkind_names[ms->obj]);
 		if (t->len == 0 || memchr(t->s, '*', t->len))
 			return perr(p, t, "\"%.*s\" is not a %s name", (int)t->len, t->s,
-				    objkind_names[ms->obj]);
+			            objkind_names[ms->obj]);
 		d->obj = tok_str(t);
 		next(p);
 		return true;
@@ -3771,12 +3825,14 @@ parse_elem_data(struct P *p, const struct mapspec *ms, struct ndata *d)
 		}
 		d->nv = i + 1;
 		if (ranged && !ms->data_interval)
-			return perr(p, &at0, "a range or prefix as a map value needs \"interval\" "
-					     "in the map's data type");
+			return perr(p, &at0,
+			            "a range or prefix as a map value needs \"interval\" "
+			            "in the map's data type");
 	}
 	if (atk(p, T_DOT))
-		return perr(p, peek(p, 0), "the value has more components than the map's data "
-					  "type");
+		return perr(p, peek(p, 0),
+		            "the value has more components than the map's data "
+		            "type");
 	return true;
 }
 
@@ -3806,8 +3862,9 @@ model_elem_add(struct nset *s, const struct nelem *e)
 			m.phi = (uint16_t)e->k[i].hi;
 			break;
 		default: /* DT_IFNAME, DT_IFINDEX */
-			m.iface = e->k[i].str ? xasprintf("%s%s", e->k[i].str, e->k[i].wild ? "+" : "")
-					      : xasprintf("#%llu", (unsigned long long)e->k[i].lo);
+			m.iface = e->k[i].str
+			              ? xasprintf("%s%s", e->k[i].str, e->k[i].wild ? "+" : "")
+			              : xasprintf("#%llu", (unsigned long long)e->k[i].lo);
 			break;
 		}
 	}
@@ -3845,15 +3902,17 @@ elem_remove(struct nset *s, const struct nelem *e)
 				switch (s->key[k].dt) {
 				case DT_IPV4:
 				case DT_IPV6:
-					same = naddr++ == 0 ? m->lo == e->k[k].lo && m->hi == e->k[k].hi
-							    : m->lo2 == e->k[k].lo && m->hi2 == e->k[k].hi;
+					same = naddr++ == 0
+					           ? m->lo == e->k[k].lo && m->hi == e->k[k].hi
+					           : m->lo2 == e->k[k].lo && m->hi2 == e->k[k].hi;
 					break;
 				case DT_INET_SERVICE:
 					same = m->plo == e->k[k].lo && m->phi == e->k[k].hi;
 					break;
 				default:
 					same = m->iface && e->k[k].str &&
-					       strncmp(m->iface, e->k[k].str, strlen(e->k[k].str)) == 0;
+					       strncmp(m->iface, e->k[k].str,
+					               strlen(e->k[k].str)) == 0;
 					break;
 				}
 			}
@@ -3894,9 +3953,8 @@ sink_add(struct P *p, struct esink *sk, struct nelem *e, const struct tok *at)
 			nelem_release(e);
 			p->stop = true;
 			return perr(p, at, "more than %u elements in set %s", CAP_SET_ELEMS,
-				    sk->set->name);
+			            sk->set->name);
 		}
-		p->nelems++;
 		if (sk->set->model) {
 			model_elem_add(sk->set, e);
 			nelem_release(e);
@@ -3925,7 +3983,7 @@ skip_nl(struct P *p)
  * the model (a 1,000,000-element set allocates nothing per element here). */
 static bool
 model_elem_fast(struct P *p, struct esink *sk, const struct ntype *key, unsigned nkey,
-		bool interval, struct nelem *e)
+                bool interval, struct nelem *e)
 {
 	struct nval k[NFT_MAX_CONCAT];
 	struct tok at0 = *peek(p, 0);
@@ -3940,8 +3998,8 @@ model_elem_fast(struct P *p, struct esink *sk, const struct ntype *key, unsigned
 
 		if (i > 0 && !accept_tok(p, T_DOT)) {
 			if (atk(p, T_COMMA) || atk(p, T_RBRACE) || atk(p, T_COLON))
-				ok = perr(p, &at0, "the element has %u component%s, the key has %u", i,
-					  i == 1 ? "" : "s", nkey);
+				ok = perr(p, &at0, "the element has %u component%s, the key has %u",
+				          i, i == 1 ? "" : "s", nkey);
 			else
 				ok = unexpected(p, "'.'");
 			break;
@@ -3953,8 +4011,9 @@ model_elem_fast(struct P *p, struct esink *sk, const struct ntype *key, unsigned
 			break;
 		}
 		if (ranged && !interval)
-			ok = perr(p, &ct, "You must add 'flags interval' to your set declaration if "
-					  "you want to add range elements");
+			ok = perr(p, &ct,
+			          "You must add 'flags interval' to your set declaration if "
+			          "you want to add range elements");
 	}
 	if (ok && atk(p, T_DOT))
 		ok = perr(p, peek(p, 0), "the element has more components than the key (%u)", nkey);
@@ -3979,7 +4038,6 @@ model_elem_fast(struct P *p, struct esink *sk, const struct ntype *key, unsigned
 	if (ok && atk(p, T_COLON))
 		ok = perr(p, &at0, "a set element cannot map to a value: this is not a map");
 	if (ok) {
-		p->nelems++;
 		model_elem_add(sk->set, e);
 	}
 	for (i = 0; i < e->nk; i++)
@@ -3989,14 +4047,14 @@ model_elem_fast(struct P *p, struct esink *sk, const struct ntype *key, unsigned
 }
 
 static bool parse_elem_list(struct P *p, const struct ntype *key, unsigned nkey,
-			    const struct mapspec *ms, bool interval, struct esink *sk,
-			    unsigned depth);
+                            const struct mapspec *ms, bool interval, struct esink *sk,
+                            unsigned depth);
 
 /* One element: [* | key] [options/stateful] [: data [options]]. A '{' is a
  * nested set (a variable holding one), flattened. */
 static bool
 parse_elem(struct P *p, const struct ntype *key, unsigned nkey, const struct mapspec *ms,
-	   bool interval, struct esink *sk, unsigned depth)
+           bool interval, struct esink *sk, unsigned depth)
 {
 	struct nelem e;
 	struct tok at0 = *peek(p, 0);
@@ -4016,7 +4074,7 @@ parse_elem(struct P *p, const struct ntype *key, unsigned nkey, const struct map
 		next(p);
 		e.catchall = true;
 	} else if (sk->set && sk->set->model && !sk->del && ms == NULL &&
-		   sk->set->ne + sk->set->nmodel < CAP_SET_ELEMS) {
+	           sk->set->ne + sk->set->nmodel < CAP_SET_ELEMS) {
 		return model_elem_fast(p, sk, key, nkey, interval, &e);
 	} else {
 		e.k = xcalloc(nkey, sizeof(*e.k));
@@ -4027,8 +4085,10 @@ parse_elem(struct P *p, const struct ntype *key, unsigned nkey, const struct map
 			if (i > 0 && !accept_tok(p, T_DOT)) {
 				nelem_release(&e);
 				if (atk(p, T_COMMA) || atk(p, T_RBRACE) || atk(p, T_COLON))
-					return perr(p, &at0, "the element has %u component%s, the key "
-							     "has %u", i, i == 1 ? "" : "s", nkey);
+					return perr(p, &at0,
+					            "the element has %u component%s, the key "
+					            "has %u",
+					            i, i == 1 ? "" : "s", nkey);
 				return unexpected(p, "'.'");
 			}
 			ct = *peek(p, 0);
@@ -4039,14 +4099,17 @@ parse_elem(struct P *p, const struct ntype *key, unsigned nkey, const struct map
 			}
 			if (ranged && !interval) {
 				nelem_release(&e);
-				return perr(p, &ct, "You must add 'flags interval' to your set "
-						    "declaration if you want to add range elements");
+				return perr(p, &ct,
+				            "You must add 'flags interval' to your set "
+				            "declaration if you want to add range elements");
 			}
 		}
 		if (atk(p, T_DOT)) {
 			nelem_release(&e);
-			return perr(p, peek(p, 0), "the element has more components than the "
-						  "key (%u)", nkey);
+			return perr(p, peek(p, 0),
+			            "the element has more components than the "
+			            "key (%u)",
+			            nkey);
 		}
 	}
 	/* element options and stateful statements */
@@ -4083,7 +4146,8 @@ parse_elem(struct P *p, const struct ntype *key, unsigned nkey, const struct map
 	if (accept_tok(p, T_COLON)) {
 		if (ms == NULL) {
 			nelem_release(&e);
-			return perr(p, &at0, "a set element cannot map to a value: this is not a map");
+			return perr(p, &at0,
+			            "a set element cannot map to a value: this is not a map");
 		}
 		e.d = xcalloc(1, sizeof(*e.d));
 		if (!parse_elem_data(p, ms, e.d)) {
@@ -4108,7 +4172,7 @@ parse_elem(struct P *p, const struct ntype *key, unsigned nkey, const struct map
 /* After '{': elements separated by ',' (newlines allowed), up to '}'. */
 static bool
 parse_elem_list(struct P *p, const struct ntype *key, unsigned nkey, const struct mapspec *ms,
-		bool interval, struct esink *sk, unsigned depth)
+                bool interval, struct esink *sk, unsigned depth)
 {
 	skip_nl(p);
 	if (accept_tok(p, T_RBRACE))
@@ -4173,8 +4237,10 @@ parse_type_list(struct P *p, struct ntype *out, unsigned *n)
 		if (t->t != T_WORD || !tok_cstr(t, name, sizeof(name)))
 			return unexpected(p, "data type");
 		if (strcmp(name, "integer") == 0 || strcmp(name, "string") == 0)
-			return perr(p, t, "unqualified type %s specified in set definition. Try "
-					  "\"typeof expression\" instead of \"type datatype\".", name);
+			return perr(p, t,
+			            "unqualified type %s specified in set definition. Try "
+			            "\"typeof expression\" instead of \"type datatype\".",
+			            name);
 		dt = dtype_by_name(name);
 		if (dt == DT_INVALID)
 			return perr(p, t, "unknown datatype %s", name);
@@ -4232,7 +4298,7 @@ key_equal(const struct ntype *a, unsigned na, const struct ntype *b, unsigned nb
  * "typeof E : E | OBJTYPE". */
 static bool
 map_type(struct P *p, struct nset *s, bool typeof_, struct ntype *key, unsigned *nkey,
-	 struct ntype *data, unsigned *ndata, bool *verdict, bool *interval, enum objkind *obj)
+         struct ntype *data, unsigned *ndata, bool *verdict, bool *interval, enum objkind *obj)
 {
 	size_t n;
 
@@ -4320,8 +4386,8 @@ set_make_model(struct P *p, struct nset *s)
 	m->ndim = s->nkey;
 	for (i = 0; i < s->nkey; i++)
 		m->dim[i] = s->key[i].dt == DT_IPV4 || s->key[i].dt == DT_IPV6 ? DIM_ADDR
-			    : s->key[i].dt == DT_INET_SERVICE ? DIM_PORT
-			    : DIM_IFACE;
+		            : s->key[i].dt == DT_INET_SERVICE                  ? DIM_PORT
+		                                                               : DIM_IFACE;
 	s->model = m;
 }
 
@@ -4379,15 +4445,20 @@ fast_addr_elems(struct P *p, struct nset *s)
 		bool ranged = false;
 		int part;
 		struct set_elem e;
+		size_t ls = lx->line_start;
 
 		/* blanks and newlines before the element */
-		while (pos < n && (d[pos] == ' ' || d[pos] == '\t' || d[pos] == '\r' || d[pos] == '\n')) {
-			if (d[pos] == '\n')
+		while (pos < n &&
+		       (d[pos] == ' ' || d[pos] == '\t' || d[pos] == '\r' || d[pos] == '\n')) {
+			if (d[pos] == '\n') {
 				line++;
+				ls = pos + 1;
+			}
 			pos++;
 		}
 		lx->pos = pos;
 		lx->line = line;
+		lx->line_start = ls;
 		for (part = 0; part < 2; part++) {
 			char buf[64];
 			unsigned char a[16];
@@ -4422,7 +4493,8 @@ fast_addr_elems(struct P *p, struct nset *s)
 
 				while (j < n && is_digit(d[j]) && len <= bits)
 					len = len * 10 + (unsigned)(d[j++] - '0');
-				if (j == pos + 1 || len > bits || (j < n && (is_letter(d[j]) || d[j] == '_')))
+				if (j == pos + 1 || len > bits ||
+				    (j < n && (is_letter(d[j]) || d[j] == '_')))
 					return;
 				if (len < bits) {
 					u128 host = bits_max(bits - len);
@@ -4442,12 +4514,15 @@ fast_addr_elems(struct P *p, struct nset *s)
 		if (ranged && !(s->flags & SF_INTERVAL))
 			return;
 		/* after the element: blanks, then ',' or the closing '}' */
-		while (pos < n && (d[pos] == ' ' || d[pos] == '\t' || d[pos] == '\r' || d[pos] == '\n')) {
-			if (d[pos] == '\n')
+		while (pos < n &&
+		       (d[pos] == ' ' || d[pos] == '\t' || d[pos] == '\r' || d[pos] == '\n')) {
+			if (d[pos] == '\n') {
 				line++;
+				ls = pos + 1;
+			}
 			pos++;
 		}
-		if (pos >= n || (d[pos] != ',' && d[pos] != '}'))
+		if (pos >= n || (d[pos] != ',' && d[pos] != '}') || pos - ls > CAP_LINE_LEN)
 			return;
 		if (s->ne + s->nmodel >= CAP_SET_ELEMS)
 			return; /* the token path reports the cap */
@@ -4457,11 +4532,11 @@ fast_addr_elems(struct P *p, struct nset *s)
 		e.line = lx->line;
 		set_add_elem(s->model, &e);
 		s->nmodel++;
-		p->nelems++;
 		if (d[pos] == ',')
 			pos++;
 		lx->pos = pos;
 		lx->line = line;
+		lx->line_start = ls;
 		if (d[pos - 1] != ',')
 			return; /* at '}' */
 	}
@@ -4489,7 +4564,7 @@ elements_into(struct P *p, struct nset *s, bool del)
 	    (s->key[0].dt == DT_IPV4 || s->key[0].dt == DT_IPV6))
 		fast_addr_elems(p, s);
 	ok = parse_elem_list(p, s->key, s->nkey, s->is_map ? &ms : NULL,
-			     (s->flags & SF_INTERVAL) != 0, &sk, 0);
+	                     (s->flags & SF_INTERVAL) != 0, &sk, 0);
 	return ok;
 }
 
@@ -4533,26 +4608,26 @@ set_block(struct P *p, struct nset *s, bool fresh)
 			enum objkind obj;
 
 			next(p);
-			ok = map_type(p, s, tok_is(&kw, "typeof"), key, &nkey, data, &ndata, &verdict,
-				      &interval, &obj);
+			ok = map_type(p, s, tok_is(&kw, "typeof"), key, &nkey, data, &ndata,
+			              &verdict, &interval, &obj);
 			if (ok && typed) {
 				if (!key_equal(key, nkey, s->key, s->nkey) ||
 				    !key_equal(data, ndata, s->data, s->ndata) ||
 				    verdict != s->data_verdict || obj != s->objtype)
 					ok = perr(p, &kw, "%s %s already exists with another type",
-						  set_kind(s), s->name);
+					          set_kind(s), s->name);
 			} else if (ok) {
 				unsigned i;
 
 				for (i = 0; i < nkey && ok; i++)
 					if (key[i].dt == DT_VERDICT || key[i].dt == DT_INVALID)
 						ok = perr(p, &kw, "%s cannot be part of a set key",
-							  dtype_name(key[i].dt));
+						          dtype_name(key[i].dt));
 				for (i = 0; i < ndata && ok; i++)
 					if ((ndata > 1 && key[i].dt == DT_VERDICT) ||
 					    data[i].dt == DT_INVALID)
 						ok = perr(p, &kw, "%s cannot be map data",
-							  dtype_name(data[i].dt));
+						          dtype_name(data[i].dt));
 				if (ok) {
 					memcpy(s->key, key, sizeof(key));
 					s->nkey = nkey;
@@ -4572,8 +4647,8 @@ set_block(struct P *p, struct nset *s, bool fresh)
 			ok = set_flags(p, &f);
 			if (ok && !fresh && s->flags != f && (s->ne + s->nmodel) > 0 &&
 			    ((s->flags ^ f) & SF_INTERVAL))
-				ok = perr(p, &kw, "%s %s already exists with other flags", set_kind(s),
-					  s->name);
+				ok = perr(p, &kw, "%s %s already exists with other flags",
+				          set_kind(s), s->name);
 			if (ok)
 				s->flags |= f;
 		} else if (tok_is(&kw, "timeout") || tok_is(&kw, "gc-interval")) {
@@ -4606,8 +4681,6 @@ set_block(struct P *p, struct nset *s, bool fresh)
 
 			do {
 				ok = parse_stateful(p, stateful_at(p), &is_rate, &r);
-				if (ok && is_rate)
-					s->rate_elems = true;
 			} while (ok && stateful_at(p) != ST_NONE);
 		} else {
 			ok = unexpected(p, NULL);
@@ -4628,7 +4701,7 @@ set_block(struct P *p, struct nset *s, bool fresh)
 
 static void
 set_decl(struct P *p, struct ntable *t, const char *name, const struct tok *at, bool map,
-	 bool create)
+         bool create)
 {
 	struct nset *s = set_find(t, name);
 	bool fresh = s == NULL;
@@ -4656,7 +4729,7 @@ set_decl(struct P *p, struct ntable *t, const char *name, const struct tok *at, 
 	if (!set_block(p, s, fresh) && fresh && !s->has_key) {
 		/* a set without a key is not created */
 		expect(p, T_RBRACE);
-		set_delete(p, s);
+		set_delete(s);
 		return;
 	}
 	expect(p, T_RBRACE);
@@ -4665,8 +4738,7 @@ set_decl(struct P *p, struct ntable *t, const char *name, const struct tok *at, 
 /* ---- flowtables ---- */
 
 static void
-flowtable_decl(struct P *p, struct ntable *t, const char *name, const struct tok *at,
-	       bool create)
+flowtable_decl(struct P *p, struct ntable *t, const char *name, const struct tok *at, bool create)
 {
 	bool has_hook = false;
 	unsigned saved = p->blockd;
@@ -4702,12 +4774,12 @@ flowtable_decl(struct P *p, struct ntable *t, const char *name, const struct tok
 			h = *peek(p, 0);
 			if (!tok_is(&h, "ingress"))
 				ok = h.t == T_WORD ? perr(p, &h, "unknown chain hook")
-						   : unexpected(p, "ingress");
+				                   : unexpected(p, "ingress");
 			else {
 				next(p);
-				ok = accept_word(p, "priority") ? parse_prio(p, NF_NETDEV, NH_INGRESS,
-									     &prio)
-								 : unexpected(p, "priority");
+				ok = accept_word(p, "priority")
+				         ? parse_prio(p, NF_NETDEV, NH_INGRESS, &prio)
+				         : unexpected(p, "priority");
 				has_hook = ok;
 			}
 		} else if (tok_is(&kw, "devices")) {
@@ -4732,7 +4804,8 @@ flowtable_decl(struct P *p, struct ntable *t, const char *name, const struct tok
 		return;
 	if (!flowtable_exists(t, name)) {
 		if (!has_hook)
-			perr(p, at, "flowtable %s has no hook: \"hook ingress priority N\" is needed",
+			perr(p, at,
+			     "flowtable %s has no hook: \"hook ingress priority N\" is needed",
 			     name);
 		else
 			flowtable_add(t, name);
@@ -4770,9 +4843,9 @@ static bool
 ct_timeout_policy(struct P *p)
 {
 	static const char *const states[] = {
-		"close",      "close_wait", "established", "fin_wait", "last_ack",
-		"replied",    "retrans",    "syn_recv",    "syn_sent", "syn_sent2",
-		"time_wait",  "unacknowledged", "unreplied",
+	    "close",     "close_wait",     "established", "fin_wait", "last_ack",
+	    "replied",   "retrans",        "syn_recv",    "syn_sent", "syn_sent2",
+	    "time_wait", "unacknowledged", "unreplied",
 	};
 
 	if (!expect(p, T_ASSIGN) || !expect(p, T_LBRACE))
@@ -4794,7 +4867,7 @@ ct_timeout_policy(struct P *p)
 			known |= strcmp(states[i], w) == 0;
 		if (!known)
 			return perr(p, t, "invalid state \"%.*s\" for a ct timeout policy",
-				    (int)t->len, t->s);
+			            (int)t->len, t->s);
 		next(p);
 		if (!expect(p, T_COLON))
 			return false;
@@ -4931,7 +5004,7 @@ object_body(struct P *p, enum objkind k, struct nobj *o, const struct tok *at0)
 				else {
 					next(p);
 					ok = accept_word(p, "protocol") ? obj_proto(p)
-									  : unexpected(p, "protocol");
+					                                : unexpected(p, "protocol");
 				}
 				seen_type = ok;
 			} else if (tok_is(&kw, "l3proto")) {
@@ -4978,7 +5051,8 @@ object_body(struct P *p, enum objkind k, struct nobj *o, const struct tok *at0)
 			} else if (tok_is(&kw, "comment")) {
 				ok = comment_spec(p);
 			} else {
-				ok = unexpected(p, "protocol or dport or timeout or size or l3proto");
+				ok = unexpected(p,
+				                "protocol or dport or timeout or size or l3proto");
 			}
 			break;
 		case OBJ_SECMARK:
@@ -4998,7 +5072,7 @@ object_body(struct P *p, enum objkind k, struct nobj *o, const struct tok *at0)
 				next(p);
 				ok = parse_int(p, 0, 14, &v, "wscale");
 			} else if (tok_is(&kw, "timestamp") || tok_is(&kw, "sack-perm") ||
-				   tok_is(&kw, "sack-permitted")) {
+			           tok_is(&kw, "sack-permitted")) {
 				next(p);
 				while (accept_word(p, "timestamp") || accept_word(p, "sack-perm") ||
 				       accept_word(p, "sack-permitted"))
@@ -5030,11 +5104,12 @@ object_body(struct P *p, enum objkind k, struct nobj *o, const struct tok *at0)
 				next(p);
 				ok = parse_int(p, 0, 255, &v, "ttl");
 			} else if (tok_is(&kw, "vxlan") || tok_is(&kw, "geneve") ||
-				   tok_is(&kw, "erspan")) {
+			           tok_is(&kw, "erspan")) {
 				next(p);
 				if (tunnel_type)
-					ok = perr(p, &kw, "a tunnel has one type: %.*s after another",
-						  (int)kw.len, kw.s);
+					ok = perr(p, &kw,
+					          "a tunnel has one type: %.*s after another",
+					          (int)kw.len, kw.s);
 				else
 					ok = tunnel_opts(p, &kw);
 				tunnel_type = true;
@@ -5066,13 +5141,15 @@ object_body(struct P *p, enum objkind k, struct nobj *o, const struct tok *at0)
 		return perr(p, at0, "tunnel %s needs an id", o->name);
 	if ((k == OBJ_QUOTA || k == OBJ_LIMIT || k == OBJ_SECMARK) && nitem == 0)
 		return perr(p, at0, "%s %s has no %s", objkind_names[k], o->name,
-			    k == OBJ_QUOTA ? "quota" : k == OBJ_LIMIT ? "rate" : "context");
+		            k == OBJ_QUOTA   ? "quota"
+		            : k == OBJ_LIMIT ? "rate"
+		                             : "context");
 	return true;
 }
 
 static bool
 object_block(struct P *p, struct ntable *t, enum objkind k, const char *name, const struct tok *at,
-	     bool create)
+             bool create)
 {
 	struct nobj *o = obj_find(t, k, name);
 	struct nobj tmp;
@@ -5104,158 +5181,183 @@ struct field {
 
 /* Fields of the headers nft knows (proto.c, exthdr.c). */
 static const struct field ip_fields[] = {
-	{"checksum", DT_INTEGER, 16, SM_NONE},  {"daddr", DT_IPV4, 32, SM_DADDR},
-	{"dscp", DT_DSCP, 6, SM_NONE},          {"ecn", DT_ECN, 2, SM_NONE},
-	{"frag-off", DT_INTEGER, 16, SM_NONE},  {"hdrlength", DT_INTEGER, 4, SM_NONE},
-	{"id", DT_INTEGER, 16, SM_NONE},        {"length", DT_INTEGER, 16, SM_NONE},
-	{"protocol", DT_INET_PROTO, 8, SM_L4PROTO}, {"saddr", DT_IPV4, 32, SM_SADDR},
-	{"ttl", DT_INTEGER, 8, SM_TTL},         {"version", DT_INTEGER, 4, SM_NONE},
+    {"checksum", DT_INTEGER, 16, SM_NONE},
+    {"daddr", DT_IPV4, 32, SM_DADDR},
+    {"dscp", DT_DSCP, 6, SM_NONE},
+    {"ecn", DT_ECN, 2, SM_NONE},
+    {"frag-off", DT_INTEGER, 16, SM_NONE},
+    {"hdrlength", DT_INTEGER, 4, SM_NONE},
+    {"id", DT_INTEGER, 16, SM_NONE},
+    {"length", DT_INTEGER, 16, SM_NONE},
+    {"protocol", DT_INET_PROTO, 8, SM_L4PROTO},
+    {"saddr", DT_IPV4, 32, SM_SADDR},
+    {"ttl", DT_INTEGER, 8, SM_TTL},
+    {"version", DT_INTEGER, 4, SM_NONE},
 };
 
 static const struct field ip6_fields[] = {
-	{"daddr", DT_IPV6, 128, SM_DADDR},      {"dscp", DT_DSCP, 6, SM_NONE},
-	{"ecn", DT_ECN, 2, SM_NONE},            {"flowlabel", DT_INTEGER, 20, SM_NONE},
-	{"hoplimit", DT_INTEGER, 8, SM_HOPLIMIT}, {"length", DT_INTEGER, 16, SM_NONE},
-	{"nexthdr", DT_INET_PROTO, 8, SM_L4PROTO}, {"saddr", DT_IPV6, 128, SM_SADDR},
-	{"version", DT_INTEGER, 4, SM_NONE},
+    {"daddr", DT_IPV6, 128, SM_DADDR},
+    {"dscp", DT_DSCP, 6, SM_NONE},
+    {"ecn", DT_ECN, 2, SM_NONE},
+    {"flowlabel", DT_INTEGER, 20, SM_NONE},
+    {"hoplimit", DT_INTEGER, 8, SM_HOPLIMIT},
+    {"length", DT_INTEGER, 16, SM_NONE},
+    {"nexthdr", DT_INET_PROTO, 8, SM_L4PROTO},
+    {"saddr", DT_IPV6, 128, SM_SADDR},
+    {"version", DT_INTEGER, 4, SM_NONE},
 };
 
 static const struct field tcp_fields[] = {
-	{"ackseq", DT_INTEGER, 32, SM_NONE},    {"checksum", DT_INTEGER, 16, SM_NONE},
-	{"doff", DT_INTEGER, 4, SM_NONE},       {"dport", DT_INET_SERVICE, 16, SM_DPORT},
-	{"flags", DT_TCP_FLAG, 8, SM_TCPFLAGS}, {"reserved", DT_INTEGER, 4, SM_NONE},
-	{"sequence", DT_INTEGER, 32, SM_NONE},  {"sport", DT_INET_SERVICE, 16, SM_SPORT},
-	{"urgptr", DT_INTEGER, 16, SM_NONE},    {"window", DT_INTEGER, 16, SM_NONE},
+    {"ackseq", DT_INTEGER, 32, SM_NONE},    {"checksum", DT_INTEGER, 16, SM_NONE},
+    {"doff", DT_INTEGER, 4, SM_NONE},       {"dport", DT_INET_SERVICE, 16, SM_DPORT},
+    {"flags", DT_TCP_FLAG, 8, SM_TCPFLAGS}, {"reserved", DT_INTEGER, 4, SM_NONE},
+    {"sequence", DT_INTEGER, 32, SM_NONE},  {"sport", DT_INET_SERVICE, 16, SM_SPORT},
+    {"urgptr", DT_INTEGER, 16, SM_NONE},    {"window", DT_INTEGER, 16, SM_NONE},
 };
 
 static const struct field udp_fields[] = {
-	{"checksum", DT_INTEGER, 16, SM_NONE}, {"dport", DT_INET_SERVICE, 16, SM_DPORT},
-	{"length", DT_INTEGER, 16, SM_NONE},   {"sport", DT_INET_SERVICE, 16, SM_SPORT},
+    {"checksum", DT_INTEGER, 16, SM_NONE},
+    {"dport", DT_INET_SERVICE, 16, SM_DPORT},
+    {"length", DT_INTEGER, 16, SM_NONE},
+    {"sport", DT_INET_SERVICE, 16, SM_SPORT},
 };
 
 static const struct field udplite_fields[] = {
-	{"checksum", DT_INTEGER, 16, SM_NONE}, {"csumcov", DT_INTEGER, 16, SM_NONE},
-	{"dport", DT_INET_SERVICE, 16, SM_DPORT}, {"sport", DT_INET_SERVICE, 16, SM_SPORT},
+    {"checksum", DT_INTEGER, 16, SM_NONE},
+    {"csumcov", DT_INTEGER, 16, SM_NONE},
+    {"dport", DT_INET_SERVICE, 16, SM_DPORT},
+    {"sport", DT_INET_SERVICE, 16, SM_SPORT},
 };
 
 static const struct field th_fields[] = {
-	{"dport", DT_INET_SERVICE, 16, SM_DPORT},
-	{"sport", DT_INET_SERVICE, 16, SM_SPORT},
+    {"dport", DT_INET_SERVICE, 16, SM_DPORT},
+    {"sport", DT_INET_SERVICE, 16, SM_SPORT},
 };
 
 static const struct field icmp_fields[] = {
-	{"checksum", DT_INTEGER, 16, SM_NONE}, {"code", DT_ICMP_CODE, 8, SM_NONE},
-	{"gateway", DT_INTEGER, 32, SM_NONE},  {"id", DT_INTEGER, 16, SM_NONE},
-	{"mtu", DT_INTEGER, 16, SM_NONE},      {"sequence", DT_INTEGER, 16, SM_NONE},
-	{"type", DT_ICMP_TYPE, 8, SM_ICMPTYPE},
+    {"checksum", DT_INTEGER, 16, SM_NONE},  {"code", DT_ICMP_CODE, 8, SM_NONE},
+    {"gateway", DT_INTEGER, 32, SM_NONE},   {"id", DT_INTEGER, 16, SM_NONE},
+    {"mtu", DT_INTEGER, 16, SM_NONE},       {"sequence", DT_INTEGER, 16, SM_NONE},
+    {"type", DT_ICMP_TYPE, 8, SM_ICMPTYPE},
 };
 
 static const struct field icmp6_fields[] = {
-	{"checksum", DT_INTEGER, 16, SM_NONE},  {"code", DT_ICMP6_CODE, 8, SM_NONE},
-	{"daddr", DT_IPV6, 128, SM_NONE},       {"id", DT_INTEGER, 16, SM_NONE},
-	{"max-delay", DT_INTEGER, 16, SM_NONE}, {"mtu", DT_INTEGER, 32, SM_NONE},
-	{"parameter-problem", DT_INTEGER, 32, SM_NONE}, {"sequence", DT_INTEGER, 16, SM_NONE},
-	{"taddr", DT_IPV6, 128, SM_NONE},       {"type", DT_ICMP6_TYPE, 8, SM_ICMP6TYPE},
+    {"checksum", DT_INTEGER, 16, SM_NONE},
+    {"code", DT_ICMP6_CODE, 8, SM_NONE},
+    {"daddr", DT_IPV6, 128, SM_NONE},
+    {"id", DT_INTEGER, 16, SM_NONE},
+    {"max-delay", DT_INTEGER, 16, SM_NONE},
+    {"mtu", DT_INTEGER, 32, SM_NONE},
+    {"parameter-problem", DT_INTEGER, 32, SM_NONE},
+    {"sequence", DT_INTEGER, 16, SM_NONE},
+    {"taddr", DT_IPV6, 128, SM_NONE},
+    {"type", DT_ICMP6_TYPE, 8, SM_ICMP6TYPE},
 };
 
 static const struct field igmp_fields[] = {
-	{"checksum", DT_INTEGER, 16, SM_NONE}, {"group", DT_INTEGER, 32, SM_NONE},
-	{"mrt", DT_INTEGER, 8, SM_NONE},       {"type", DT_IGMP_TYPE, 8, SM_NONE},
+    {"checksum", DT_INTEGER, 16, SM_NONE},
+    {"group", DT_INTEGER, 32, SM_NONE},
+    {"mrt", DT_INTEGER, 8, SM_NONE},
+    {"type", DT_IGMP_TYPE, 8, SM_NONE},
 };
 
 static const struct field ether_fields[] = {
-	{"daddr", DT_ETHER, 48, SM_NONE},
-	{"saddr", DT_ETHER, 48, SM_NONE},
-	{"type", DT_ETHERTYPE, 16, SM_NONE},
+    {"daddr", DT_ETHER, 48, SM_NONE},
+    {"saddr", DT_ETHER, 48, SM_NONE},
+    {"type", DT_ETHERTYPE, 16, SM_NONE},
 };
 
 static const struct field vlan_fields[] = {
-	{"cfi", DT_INTEGER, 1, SM_NONE}, {"dei", DT_INTEGER, 1, SM_NONE},
-	{"id", DT_INTEGER, 12, SM_NONE}, {"pcp", DT_INTEGER, 3, SM_NONE},
-	{"type", DT_ETHERTYPE, 16, SM_NONE},
+    {"cfi", DT_INTEGER, 1, SM_NONE},     {"dei", DT_INTEGER, 1, SM_NONE},
+    {"id", DT_INTEGER, 12, SM_NONE},     {"pcp", DT_INTEGER, 3, SM_NONE},
+    {"type", DT_ETHERTYPE, 16, SM_NONE},
 };
 
 static const struct field arp_fields[] = {
-	{"hlen", DT_INTEGER, 8, SM_NONE},      {"htype", DT_INTEGER, 16, SM_NONE},
-	{"operation", DT_ARPOP, 16, SM_NONE},  {"plen", DT_INTEGER, 8, SM_NONE},
-	{"ptype", DT_ETHERTYPE, 16, SM_NONE},
+    {"hlen", DT_INTEGER, 8, SM_NONE},     {"htype", DT_INTEGER, 16, SM_NONE},
+    {"operation", DT_ARPOP, 16, SM_NONE}, {"plen", DT_INTEGER, 8, SM_NONE},
+    {"ptype", DT_ETHERTYPE, 16, SM_NONE},
 };
 
 static const struct field sctp_fields[] = {
-	{"checksum", DT_INTEGER, 32, SM_NONE}, {"dport", DT_INET_SERVICE, 16, SM_DPORT},
-	{"sport", DT_INET_SERVICE, 16, SM_SPORT}, {"vtag", DT_INTEGER, 32, SM_NONE},
+    {"checksum", DT_INTEGER, 32, SM_NONE},
+    {"dport", DT_INET_SERVICE, 16, SM_DPORT},
+    {"sport", DT_INET_SERVICE, 16, SM_SPORT},
+    {"vtag", DT_INTEGER, 32, SM_NONE},
 };
 
 static const struct field dccp_fields[] = {
-	{"dport", DT_INET_SERVICE, 16, SM_DPORT},
-	{"sport", DT_INET_SERVICE, 16, SM_SPORT},
-	{"type", DT_DCCP_TYPE, 4, SM_NONE},
+    {"dport", DT_INET_SERVICE, 16, SM_DPORT},
+    {"sport", DT_INET_SERVICE, 16, SM_SPORT},
+    {"type", DT_DCCP_TYPE, 4, SM_NONE},
 };
 
 static const struct field ah_fields[] = {
-	{"hdrlength", DT_INTEGER, 8, SM_NONE}, {"nexthdr", DT_INET_PROTO, 8, SM_NONE},
-	{"reserved", DT_INTEGER, 16, SM_NONE}, {"sequence", DT_INTEGER, 32, SM_NONE},
-	{"spi", DT_INTEGER, 32, SM_NONE},
+    {"hdrlength", DT_INTEGER, 8, SM_NONE}, {"nexthdr", DT_INET_PROTO, 8, SM_NONE},
+    {"reserved", DT_INTEGER, 16, SM_NONE}, {"sequence", DT_INTEGER, 32, SM_NONE},
+    {"spi", DT_INTEGER, 32, SM_NONE},
 };
 
 static const struct field esp_fields[] = {
-	{"sequence", DT_INTEGER, 32, SM_NONE},
-	{"spi", DT_INTEGER, 32, SM_NONE},
+    {"sequence", DT_INTEGER, 32, SM_NONE},
+    {"spi", DT_INTEGER, 32, SM_NONE},
 };
 
 static const struct field comp_fields[] = {
-	{"cpi", DT_INTEGER, 16, SM_NONE},
-	{"flags", DT_BITMASK, 8, SM_NONE},
-	{"nexthdr", DT_INET_PROTO, 8, SM_NONE},
+    {"cpi", DT_INTEGER, 16, SM_NONE},
+    {"flags", DT_BITMASK, 8, SM_NONE},
+    {"nexthdr", DT_INET_PROTO, 8, SM_NONE},
 };
 
 static const struct field gre_fields[] = {
-	{"flags", DT_INTEGER, 5, SM_NONE},
-	{"protocol", DT_ETHERTYPE, 16, SM_NONE},
-	{"version", DT_INTEGER, 3, SM_NONE},
+    {"flags", DT_INTEGER, 5, SM_NONE},
+    {"protocol", DT_ETHERTYPE, 16, SM_NONE},
+    {"version", DT_INTEGER, 3, SM_NONE},
 };
 
 static const struct field vxlan_fields[] = {
-	{"flags", DT_BITMASK, 8, SM_NONE},
-	{"vni", DT_INTEGER, 24, SM_NONE},
+    {"flags", DT_BITMASK, 8, SM_NONE},
+    {"vni", DT_INTEGER, 24, SM_NONE},
 };
 
 static const struct field geneve_fields[] = {
-	{"type", DT_ETHERTYPE, 16, SM_NONE},
-	{"vni", DT_INTEGER, 24, SM_NONE},
+    {"type", DT_ETHERTYPE, 16, SM_NONE},
+    {"vni", DT_INTEGER, 24, SM_NONE},
 };
 
 /* IPv6 extension headers */
 static const struct field hbh_fields[] = {
-	{"hdrlength", DT_INTEGER, 8, SM_NONE},
-	{"nexthdr", DT_INET_PROTO, 8, SM_NONE},
+    {"hdrlength", DT_INTEGER, 8, SM_NONE},
+    {"nexthdr", DT_INET_PROTO, 8, SM_NONE},
 };
 
 static const struct field rt_fields[] = {
-	{"hdrlength", DT_INTEGER, 8, SM_NONE}, {"nexthdr", DT_INET_PROTO, 8, SM_NONE},
-	{"seg-left", DT_INTEGER, 8, SM_NONE},  {"type", DT_INTEGER, 8, SM_NONE},
+    {"hdrlength", DT_INTEGER, 8, SM_NONE},
+    {"nexthdr", DT_INET_PROTO, 8, SM_NONE},
+    {"seg-left", DT_INTEGER, 8, SM_NONE},
+    {"type", DT_INTEGER, 8, SM_NONE},
 };
 
 static const struct field rt2_fields[] = {
-	{"addr", DT_IPV6, 128, SM_NONE},
+    {"addr", DT_IPV6, 128, SM_NONE},
 };
 
 static const struct field srh_fields[] = {
-	{"flags", DT_INTEGER, 8, SM_NONE},
-	{"last-entry", DT_INTEGER, 8, SM_NONE},
-	{"tag", DT_INTEGER, 16, SM_NONE},
+    {"flags", DT_INTEGER, 8, SM_NONE},
+    {"last-entry", DT_INTEGER, 8, SM_NONE},
+    {"tag", DT_INTEGER, 16, SM_NONE},
 };
 
 static const struct field frag_fields[] = {
-	{"frag-off", DT_INTEGER, 13, SM_NONE},     {"id", DT_INTEGER, 32, SM_NONE},
-	{"more-fragments", DT_INTEGER, 1, SM_NONE}, {"nexthdr", DT_INET_PROTO, 8, SM_NONE},
-	{"reserved", DT_INTEGER, 8, SM_NONE},      {"reserved2", DT_INTEGER, 2, SM_NONE},
+    {"frag-off", DT_INTEGER, 13, SM_NONE},      {"id", DT_INTEGER, 32, SM_NONE},
+    {"more-fragments", DT_INTEGER, 1, SM_NONE}, {"nexthdr", DT_INET_PROTO, 8, SM_NONE},
+    {"reserved", DT_INTEGER, 8, SM_NONE},       {"reserved2", DT_INTEGER, 2, SM_NONE},
 };
 
 static const struct field mh_fields[] = {
-	{"checksum", DT_INTEGER, 16, SM_NONE}, {"hdrlength", DT_INTEGER, 8, SM_NONE},
-	{"nexthdr", DT_INET_PROTO, 8, SM_NONE}, {"reserved", DT_INTEGER, 8, SM_NONE},
-	{"type", DT_MH_TYPE, 8, SM_NONE},
+    {"checksum", DT_INTEGER, 16, SM_NONE},  {"hdrlength", DT_INTEGER, 8, SM_NONE},
+    {"nexthdr", DT_INET_PROTO, 8, SM_NONE}, {"reserved", DT_INTEGER, 8, SM_NONE},
+    {"type", DT_MH_TYPE, 8, SM_NONE},
 };
 
 #define FIELDS(f) (f), ARRAY_LEN(f)
@@ -5278,35 +5380,35 @@ struct header {
 };
 
 static const struct header headers[] = {
-	{"ah", FIELDS(ah_fields), HK_PAYLOAD, -1, 51, false, false},
-	{"arp", FIELDS(arp_fields), HK_PAYLOAD, -1, 0, false, true},
-	{"comp", FIELDS(comp_fields), HK_PAYLOAD, -1, 108, false, false},
-	{"dccp", FIELDS(dccp_fields), HK_PAYLOAD, -1, 33, false, false},
-	{"dst", FIELDS(hbh_fields), HK_EXTHDR, FAM_V6, 0, false, false},
-	{"esp", FIELDS(esp_fields), HK_PAYLOAD, -1, 50, false, false},
-	{"ether", FIELDS(ether_fields), HK_PAYLOAD, -1, 0, false, true},
-	{"frag", FIELDS(frag_fields), HK_EXTHDR, FAM_V6, 0, false, false},
-	{"geneve", FIELDS(geneve_fields), HK_TUNNEL, -1, PROTO_UDP, false, false},
-	{"gre", FIELDS(gre_fields), HK_TUNNEL, -1, 47, false, false},
-	{"gretap", FIELDS(gre_fields), HK_TUNNEL, -1, 47, false, false},
-	{"hbh", FIELDS(hbh_fields), HK_EXTHDR, FAM_V6, 0, false, false},
-	{"icmp", FIELDS(icmp_fields), HK_PAYLOAD, -1, PROTO_ICMP, false, false},
-	{"icmpv6", FIELDS(icmp6_fields), HK_PAYLOAD, -1, PROTO_ICMPV6, false, false},
-	{"igmp", FIELDS(igmp_fields), HK_PAYLOAD, -1, 2, false, false},
-	{"ip", FIELDS(ip_fields), HK_PAYLOAD, FAM_V4, 0, false, false},
-	{"ip6", FIELDS(ip6_fields), HK_PAYLOAD, FAM_V6, 0, false, false},
-	{"mh", FIELDS(mh_fields), HK_EXTHDR, FAM_V6, 0, false, false},
-	{"rt", FIELDS(rt_fields), HK_EXTHDR, FAM_V6, 0, false, false},
-	{"rt0", FIELDS(rt_fields), HK_EXTHDR, FAM_V6, 0, false, false},
-	{"rt2", FIELDS(rt2_fields), HK_EXTHDR, FAM_V6, 0, false, false},
-	{"sctp", FIELDS(sctp_fields), HK_PAYLOAD, -1, 132, false, false},
-	{"srh", FIELDS(srh_fields), HK_EXTHDR, FAM_V6, 0, false, false},
-	{"tcp", FIELDS(tcp_fields), HK_PAYLOAD, -1, PROTO_TCP, false, false},
-	{"th", FIELDS(th_fields), HK_PAYLOAD, -1, 0, true, false},
-	{"udp", FIELDS(udp_fields), HK_PAYLOAD, -1, PROTO_UDP, false, false},
-	{"udplite", FIELDS(udplite_fields), HK_PAYLOAD, -1, 136, false, false},
-	{"vlan", FIELDS(vlan_fields), HK_PAYLOAD, -1, 0, false, true},
-	{"vxlan", FIELDS(vxlan_fields), HK_TUNNEL, -1, PROTO_UDP, false, false},
+    {"ah", FIELDS(ah_fields), HK_PAYLOAD, -1, 51, false, false},
+    {"arp", FIELDS(arp_fields), HK_PAYLOAD, -1, 0, false, true},
+    {"comp", FIELDS(comp_fields), HK_PAYLOAD, -1, 108, false, false},
+    {"dccp", FIELDS(dccp_fields), HK_PAYLOAD, -1, 33, false, false},
+    {"dst", FIELDS(hbh_fields), HK_EXTHDR, FAM_V6, 0, false, false},
+    {"esp", FIELDS(esp_fields), HK_PAYLOAD, -1, 50, false, false},
+    {"ether", FIELDS(ether_fields), HK_PAYLOAD, -1, 0, false, true},
+    {"frag", FIELDS(frag_fields), HK_EXTHDR, FAM_V6, 0, false, false},
+    {"geneve", FIELDS(geneve_fields), HK_TUNNEL, -1, PROTO_UDP, false, false},
+    {"gre", FIELDS(gre_fields), HK_TUNNEL, -1, 47, false, false},
+    {"gretap", FIELDS(gre_fields), HK_TUNNEL, -1, 47, false, false},
+    {"hbh", FIELDS(hbh_fields), HK_EXTHDR, FAM_V6, 0, false, false},
+    {"icmp", FIELDS(icmp_fields), HK_PAYLOAD, -1, PROTO_ICMP, false, false},
+    {"icmpv6", FIELDS(icmp6_fields), HK_PAYLOAD, -1, PROTO_ICMPV6, false, false},
+    {"igmp", FIELDS(igmp_fields), HK_PAYLOAD, -1, 2, false, false},
+    {"ip", FIELDS(ip_fields), HK_PAYLOAD, FAM_V4, 0, false, false},
+    {"ip6", FIELDS(ip6_fields), HK_PAYLOAD, FAM_V6, 0, false, false},
+    {"mh", FIELDS(mh_fields), HK_EXTHDR, FAM_V6, 0, false, false},
+    {"rt", FIELDS(rt_fields), HK_EXTHDR, FAM_V6, 0, false, false},
+    {"rt0", FIELDS(rt_fields), HK_EXTHDR, FAM_V6, 0, false, false},
+    {"rt2", FIELDS(rt2_fields), HK_EXTHDR, FAM_V6, 0, false, false},
+    {"sctp", FIELDS(sctp_fields), HK_PAYLOAD, -1, 132, false, false},
+    {"srh", FIELDS(srh_fields), HK_EXTHDR, FAM_V6, 0, false, false},
+    {"tcp", FIELDS(tcp_fields), HK_PAYLOAD, -1, PROTO_TCP, false, false},
+    {"th", FIELDS(th_fields), HK_PAYLOAD, -1, 0, true, false},
+    {"udp", FIELDS(udp_fields), HK_PAYLOAD, -1, PROTO_UDP, false, false},
+    {"udplite", FIELDS(udplite_fields), HK_PAYLOAD, -1, 136, false, false},
+    {"vlan", FIELDS(vlan_fields), HK_PAYLOAD, -1, 0, false, true},
+    {"vxlan", FIELDS(vxlan_fields), HK_TUNNEL, -1, PROTO_UDP, false, false},
 };
 
 struct metakey {
@@ -5318,46 +5420,46 @@ struct metakey {
 };
 
 static const struct metakey meta_keys[] = {
-	{"broute", DT_INTEGER, 8, SM_NONE, false},
-	{"cgroup", DT_INTEGER, 32, SM_NONE, true},
-	{"cpu", DT_INTEGER, 32, SM_NONE, true},
-	{"day", DT_DAY, 8, SM_NONE, true},
-	{"hour", DT_HOUR, 32, SM_NONE, true},
-	{"ibrhwaddr", DT_ETHER, 48, SM_NONE, false},
-	{"ibriport", DT_IFNAME, 0, SM_NONE, true},
-	{"ibrname", DT_IFNAME, 0, SM_NONE, true},
-	{"ibrpvid", DT_INTEGER, 16, SM_NONE, false},
-	{"ibrvproto", DT_ETHERTYPE, 16, SM_NONE, false},
-	{"iif", DT_IFINDEX, 32, SM_IIF, true},
-	{"iifgroup", DT_DEVGROUP, 32, SM_NONE, true},
-	{"iifkind", DT_STRING, 0, SM_NONE, false},
-	{"iifname", DT_IFNAME, 0, SM_IIFNAME, true},
-	{"iiftype", DT_IFTYPE, 16, SM_NONE, true},
-	{"ipsec", DT_BOOLEAN, 1, SM_SECPATH, false},
-	{"l4proto", DT_INET_PROTO, 8, SM_L4PROTO, false},
-	{"length", DT_INTEGER, 32, SM_NONE, false},
-	{"mark", DT_MARK, 32, SM_MARK, true},
-	{"nfproto", DT_NFPROTO, 8, SM_NFPROTO, false},
-	{"nftrace", DT_INTEGER, 1, SM_NONE, true},
-	{"obriport", DT_IFNAME, 0, SM_NONE, true},
-	{"obrname", DT_IFNAME, 0, SM_NONE, true},
-	{"oif", DT_IFINDEX, 32, SM_OIF, true},
-	{"oifgroup", DT_DEVGROUP, 32, SM_NONE, true},
-	{"oifkind", DT_STRING, 0, SM_NONE, false},
-	{"oifname", DT_IFNAME, 0, SM_OIFNAME, true},
-	{"oiftype", DT_IFTYPE, 16, SM_NONE, true},
-	{"pkttype", DT_PKTTYPE, 8, SM_PKTTYPE, true},
-	{"priority", DT_CLASSID, 32, SM_NONE, false},
-	{"protocol", DT_ETHERTYPE, 16, SM_ETHERTYPE, false},
-	{"random", DT_INTEGER, 32, SM_NONE, false},
-	{"rtclassid", DT_REALM, 32, SM_NONE, true},
-	{"sdif", DT_IFINDEX, 32, SM_NONE, false},
-	{"sdifname", DT_IFNAME, 0, SM_NONE, false},
-	{"secmark", DT_INTEGER, 32, SM_NONE, false},
-	{"secpath", DT_BOOLEAN, 1, SM_SECPATH, false},
-	{"skgid", DT_GID, 32, SM_NONE, true},
-	{"skuid", DT_UID, 32, SM_NONE, true},
-	{"time", DT_TIME, 64, SM_NONE, true},
+    {"broute", DT_INTEGER, 8, SM_NONE, false},
+    {"cgroup", DT_INTEGER, 32, SM_NONE, true},
+    {"cpu", DT_INTEGER, 32, SM_NONE, true},
+    {"day", DT_DAY, 8, SM_NONE, true},
+    {"hour", DT_HOUR, 32, SM_NONE, true},
+    {"ibrhwaddr", DT_ETHER, 48, SM_NONE, false},
+    {"ibriport", DT_IFNAME, 0, SM_NONE, true},
+    {"ibrname", DT_IFNAME, 0, SM_NONE, true},
+    {"ibrpvid", DT_INTEGER, 16, SM_NONE, false},
+    {"ibrvproto", DT_ETHERTYPE, 16, SM_NONE, false},
+    {"iif", DT_IFINDEX, 32, SM_IIF, true},
+    {"iifgroup", DT_DEVGROUP, 32, SM_NONE, true},
+    {"iifkind", DT_STRING, 0, SM_NONE, false},
+    {"iifname", DT_IFNAME, 0, SM_IIFNAME, true},
+    {"iiftype", DT_IFTYPE, 16, SM_NONE, true},
+    {"ipsec", DT_BOOLEAN, 1, SM_SECPATH, false},
+    {"l4proto", DT_INET_PROTO, 8, SM_L4PROTO, false},
+    {"length", DT_INTEGER, 32, SM_NONE, false},
+    {"mark", DT_MARK, 32, SM_MARK, true},
+    {"nfproto", DT_NFPROTO, 8, SM_NFPROTO, false},
+    {"nftrace", DT_INTEGER, 1, SM_NONE, true},
+    {"obriport", DT_IFNAME, 0, SM_NONE, true},
+    {"obrname", DT_IFNAME, 0, SM_NONE, true},
+    {"oif", DT_IFINDEX, 32, SM_OIF, true},
+    {"oifgroup", DT_DEVGROUP, 32, SM_NONE, true},
+    {"oifkind", DT_STRING, 0, SM_NONE, false},
+    {"oifname", DT_IFNAME, 0, SM_OIFNAME, true},
+    {"oiftype", DT_IFTYPE, 16, SM_NONE, true},
+    {"pkttype", DT_PKTTYPE, 8, SM_PKTTYPE, true},
+    {"priority", DT_CLASSID, 32, SM_NONE, false},
+    {"protocol", DT_ETHERTYPE, 16, SM_ETHERTYPE, false},
+    {"random", DT_INTEGER, 32, SM_NONE, false},
+    {"rtclassid", DT_REALM, 32, SM_NONE, true},
+    {"sdif", DT_IFINDEX, 32, SM_NONE, false},
+    {"sdifname", DT_IFNAME, 0, SM_NONE, false},
+    {"secmark", DT_INTEGER, 32, SM_NONE, false},
+    {"secpath", DT_BOOLEAN, 1, SM_SECPATH, false},
+    {"skgid", DT_GID, 32, SM_NONE, true},
+    {"skuid", DT_UID, 32, SM_NONE, true},
+    {"time", DT_TIME, 64, SM_NONE, true},
 };
 
 struct ctkey {
@@ -5369,26 +5471,26 @@ struct ctkey {
 };
 
 static const struct ctkey ct_keys[] = {
-	{"avgpkt", DT_INTEGER, 64, SM_NONE, true},
-	{"bytes", DT_INTEGER, 64, SM_NONE, true},
-	{"daddr", DT_INVALID, 0, SM_NONE, true},
-	{"direction", DT_CT_DIR, 8, SM_NONE, false},
-	{"event", DT_CT_EVENT, 32, SM_NONE, false},
-	{"expiration", DT_DURATION, 32, SM_NONE, false},
-	{"helper", DT_STRING, 0, SM_NONE, false},
-	{"id", DT_INTEGER, 32, SM_NONE, false},
-	{"l3proto", DT_NFPROTO, 8, SM_NONE, true},
-	{"label", DT_CT_LABEL, 128, SM_NONE, false},
-	{"mark", DT_MARK, 32, SM_CTMARK, false},
-	{"packets", DT_INTEGER, 64, SM_NONE, true},
-	{"proto-dst", DT_INET_SERVICE, 16, SM_NONE, true},
-	{"proto-src", DT_INET_SERVICE, 16, SM_NONE, true},
-	{"protocol", DT_INET_PROTO, 8, SM_NONE, true},
-	{"saddr", DT_INVALID, 0, SM_NONE, true},
-	{"secmark", DT_INTEGER, 32, SM_NONE, false},
-	{"state", DT_CT_STATE, 32, SM_CTSTATE, false},
-	{"status", DT_CT_STATUS, 32, SM_NONE, false},
-	{"zone", DT_INTEGER, 16, SM_NONE, true},
+    {"avgpkt", DT_INTEGER, 64, SM_NONE, true},
+    {"bytes", DT_INTEGER, 64, SM_NONE, true},
+    {"daddr", DT_INVALID, 0, SM_NONE, true},
+    {"direction", DT_CT_DIR, 8, SM_NONE, false},
+    {"event", DT_CT_EVENT, 32, SM_NONE, false},
+    {"expiration", DT_DURATION, 32, SM_NONE, false},
+    {"helper", DT_STRING, 0, SM_NONE, false},
+    {"id", DT_INTEGER, 32, SM_NONE, false},
+    {"l3proto", DT_NFPROTO, 8, SM_NONE, true},
+    {"label", DT_CT_LABEL, 128, SM_NONE, false},
+    {"mark", DT_MARK, 32, SM_CTMARK, false},
+    {"packets", DT_INTEGER, 64, SM_NONE, true},
+    {"proto-dst", DT_INET_SERVICE, 16, SM_NONE, true},
+    {"proto-src", DT_INET_SERVICE, 16, SM_NONE, true},
+    {"protocol", DT_INET_PROTO, 8, SM_NONE, true},
+    {"saddr", DT_INVALID, 0, SM_NONE, true},
+    {"secmark", DT_INTEGER, 32, SM_NONE, false},
+    {"state", DT_CT_STATE, 32, SM_CTSTATE, false},
+    {"status", DT_CT_STATUS, 32, SM_CTSTATUS, false},
+    {"zone", DT_INTEGER, 16, SM_NONE, true},
 };
 
 static bool
@@ -5415,7 +5517,6 @@ static bool parse_sel(struct P *p, struct nsel *s, unsigned depth);
 static bool is_sel_start(const struct tok *t);
 static bool expr_is_sel(struct P *p);
 
-
 static bool
 sel_header(struct P *p, struct nsel *s, const struct header *h, unsigned depth)
 {
@@ -5429,8 +5530,8 @@ sel_header(struct P *p, struct nsel *s, const struct header *h, unsigned depth)
 	s->l2 = h->l2;
 	t = peek(p, 0);
 	/* inner headers of a tunnel: vxlan ip saddr, gre ip6 daddr... */
-	if (h->kind == HK_TUNNEL && word_of(t, w, sizeof(w)) && field_find(h->f, h->nf, w) == NULL &&
-	    (FIND(headers, w) != NULL)) {
+	if (h->kind == HK_TUNNEL && word_of(t, w, sizeof(w)) &&
+	    field_find(h->f, h->nf, w) == NULL && (FIND(headers, w) != NULL)) {
 		struct nsel inner;
 
 		if (depth > 2)
@@ -5467,16 +5568,16 @@ sel_header(struct P *p, struct nsel *s, const struct header *h, unsigned depth)
 	}
 	if (strcmp(h->name, "tcp") == 0 && tok_is(t, "option")) {
 		static const char *const opts[] = {
-			"eol",   "fastopen", "maxseg", "md5sig", "mptcp", "mss",
-			"nop",   "noop",     "sack",   "sack-perm", "sack-permitted", "sack0",
-			"sack1", "sack2",    "sack3",  "timestamp", "window",
+		    "eol",   "fastopen", "maxseg", "md5sig",    "mptcp",          "mss",
+		    "nop",   "noop",     "sack",   "sack-perm", "sack-permitted", "sack0",
+		    "sack1", "sack2",    "sack3",  "timestamp", "window",
 		};
 		static const struct field ofields[] = {
-			{"count", DT_INTEGER, 8, SM_NONE},  {"kind", DT_INTEGER, 8, SM_NONE},
-			{"left", DT_INTEGER, 32, SM_NONE},  {"length", DT_INTEGER, 8, SM_NONE},
-			{"right", DT_INTEGER, 32, SM_NONE}, {"size", DT_INTEGER, 16, SM_NONE},
-			{"subtype", DT_MPTCP_SUBTYPE, 4, SM_NONE}, {"tsecr", DT_INTEGER, 32, SM_NONE},
-			{"tsval", DT_INTEGER, 32, SM_NONE},
+		    {"count", DT_INTEGER, 8, SM_NONE},         {"kind", DT_INTEGER, 8, SM_NONE},
+		    {"left", DT_INTEGER, 32, SM_NONE},         {"length", DT_INTEGER, 8, SM_NONE},
+		    {"right", DT_INTEGER, 32, SM_NONE},        {"size", DT_INTEGER, 16, SM_NONE},
+		    {"subtype", DT_MPTCP_SUBTYPE, 4, SM_NONE}, {"tsecr", DT_INTEGER, 32, SM_NONE},
+		    {"tsval", DT_INTEGER, 32, SM_NONE},
 		};
 		size_t i;
 		bool ok = false;
@@ -5499,7 +5600,8 @@ sel_header(struct P *p, struct nsel *s, const struct header *h, unsigned depth)
 		if (!ok && t->t != T_NUM)
 			return unexpected(p, "tcp option name");
 		if (t->t == T_NUM && t->v > 255)
-			return perr(p, t, "tcp option kind %.*s is out of range", (int)t->len, t->s);
+			return perr(p, t, "tcp option kind %.*s is out of range", (int)t->len,
+			            t->s);
 		next(p);
 		t = peek(p, 0);
 		if (word_of(t, w, sizeof(w)) && (f = field_find(FIELDS(ofields), w)) != NULL) {
@@ -5512,18 +5614,32 @@ sel_header(struct P *p, struct nsel *s, const struct header *h, unsigned depth)
 	}
 	if (strcmp(h->name, "sctp") == 0 && tok_is(t, "chunk")) {
 		static const char *const types[] = {
-			"abort",         "asconf",        "asconf-ack",    "cookie-ack",
-			"cookie-echo",   "cwr",           "data",          "ecne",
-			"error",         "forward-tsn",   "heartbeat",     "heartbeat-ack",
-			"init",          "init-ack",      "sack",          "shutdown",
-			"shutdown-ack",  "shutdown-complete",
+		    "abort",       "asconf",       "asconf-ack",
+		    "cookie-ack",  "cookie-echo",  "cwr",
+		    "data",        "ecne",         "error",
+		    "forward-tsn", "heartbeat",    "heartbeat-ack",
+		    "init",        "init-ack",     "sack",
+		    "shutdown",    "shutdown-ack", "shutdown-complete",
 		};
 		static const char *const cfields[] = {
-			"a-rwnd",        "cum-tsn-ack",   "flags",         "init-tag",
-			"initial-tsn",   "length",        "lowest-tsn",    "new-cum-tsn",
-			"num-dup-tsns",  "num-gap-ack-blocks", "num-inbound-streams",
-			"num-outbound-streams", "ppid",   "seqno",         "ssn",
-			"stream",        "tsn",           "type",
+		    "a-rwnd",
+		    "cum-tsn-ack",
+		    "flags",
+		    "init-tag",
+		    "initial-tsn",
+		    "length",
+		    "lowest-tsn",
+		    "new-cum-tsn",
+		    "num-dup-tsns",
+		    "num-gap-ack-blocks",
+		    "num-inbound-streams",
+		    "num-outbound-streams",
+		    "ppid",
+		    "seqno",
+		    "ssn",
+		    "stream",
+		    "tsn",
+		    "type",
 		};
 		size_t i;
 		bool ok = false;
@@ -5582,7 +5698,7 @@ sel_header(struct P *p, struct nsel *s, const struct header *h, unsigned depth)
 		}
 		if (t->t == T_WORD)
 			return perr(p, t, "syntax error, unexpected %.*s: not a field of %s",
-				    (int)t->len, t->s, h->name);
+			            (int)t->len, t->s, h->name);
 		return unexpected(p, "field name");
 	}
 	next(p);
@@ -5610,12 +5726,13 @@ sel_meta(struct P *p, struct nsel *s, bool qualified)
 		sel_set(s, meta_keys[i].dt, meta_keys[i].bits, meta_keys[i].mk);
 		return true;
 	}
-	return perr(p, t, "syntax error, unexpected %.*s, known keys are length, protocol, "
-			  "priority, mark, iif, oif, iifname, oifname, iiftype, oiftype, skuid, "
-			  "skgid, nftrace, rtclassid, ibrname, obrname, pkttype, cpu, iifgroup, "
-			  "oifgroup, cgroup, random, ipsec, iifkind, oifkind, ibrpvid, ibrvproto, "
-			  "time, day, hour, nfproto, l4proto, secmark, sdif, sdifname, broute",
-		    (int)t->len, t->s);
+	return perr(p, t,
+	            "syntax error, unexpected %.*s, known keys are length, protocol, "
+	            "priority, mark, iif, oif, iifname, oifname, iiftype, oiftype, skuid, "
+	            "skgid, nftrace, rtclassid, ibrname, obrname, pkttype, cpu, iifgroup, "
+	            "oifgroup, cgroup, random, ipsec, iifkind, oifkind, ibrpvid, ibrvproto, "
+	            "time, day, hour, nfproto, l4proto, secmark, sdif, sdifname, broute",
+	            (int)t->len, t->s);
 }
 
 /* ct [original|reply] KEY, ct [original|reply] ip|ip6 saddr|daddr */
@@ -5630,8 +5747,8 @@ sel_ct(struct P *p, struct nsel *s)
 	if (accept_word(p, "original") || accept_word(p, "reply"))
 		dir = true;
 	t = peek(p, 0);
-	if ((tok_is(t, "ip") || tok_is(t, "ip6")) && (tok_is(peek(p, 1), "saddr") ||
-						      tok_is(peek(p, 1), "daddr"))) {
+	if ((tok_is(t, "ip") || tok_is(t, "ip6")) &&
+	    (tok_is(peek(p, 1), "saddr") || tok_is(peek(p, 1), "daddr"))) {
 		bool v6 = tok_is(t, "ip6");
 
 		next(p);
@@ -5669,9 +5786,12 @@ sel_fib(struct P *p, struct nsel *s)
 
 	for (;;) {
 		const struct tok *t = peek(p, 0);
-		unsigned f = tok_is(t, "saddr") ? F_SADDR : tok_is(t, "daddr") ? F_DADDR
-			     : tok_is(t, "mark") ? F_MARK : tok_is(t, "iif") ? F_IIF
-			     : tok_is(t, "oif") && flags == 0 ? F_OIF : 0;
+		unsigned f = tok_is(t, "saddr")               ? F_SADDR
+		             : tok_is(t, "daddr")             ? F_DADDR
+		             : tok_is(t, "mark")              ? F_MARK
+		             : tok_is(t, "iif")               ? F_IIF
+		             : tok_is(t, "oif") && flags == 0 ? F_OIF
+		                                              : 0;
 
 		if (f == 0)
 			return unexpected(p, "saddr or daddr or mark or iif or oif");
@@ -5688,7 +5808,7 @@ sel_fib(struct P *p, struct nsel *s)
 		return perr(p, &p->last, "fib: iif and oif cannot be combined");
 	if (accept_word(p, "type")) {
 		sel_set(s, DT_FIB_ADDRTYPE, 32,
-			(flags & F_DADDR) && !(flags & (F_MARK | F_OIF)) ? SM_FIBDTYPE : SM_NONE);
+		        (flags & F_DADDR) && !(flags & (F_MARK | F_OIF)) ? SM_FIBDTYPE : SM_NONE);
 	} else if (accept_word(p, "oif")) {
 		sel_set(s, DT_IFINDEX, 32, (flags & F_SADDR) ? SM_FIBRPF : SM_NONE);
 	} else if (accept_word(p, "oifname")) {
@@ -5771,7 +5891,7 @@ sel_raw(struct P *p, struct nsel *s)
 		return perr(p, &lt, "raw payload length must be at least 1 bit");
 	if (len > NFT_MAX_RAW_BITS)
 		return perr(p, &lt, "raw payload length %lld exceeds the maximum of %u bits", len,
-			    NFT_MAX_RAW_BITS);
+		            NFT_MAX_RAW_BITS);
 	sel_set(s, DT_INTEGER, (unsigned)len, SM_NONE);
 	return true;
 }
@@ -5797,8 +5917,8 @@ parse_sel(struct P *p, struct nsel *s, unsigned depth)
 		const struct tok *n = peek(p, 1);
 
 		if (tok_is(n, "classid") || tok_is(n, "nexthop") || tok_is(n, "mtu") ||
-		    tok_is(n, "ipsec") || ((tok_is(n, "ip") || tok_is(n, "ip6")) &&
-					   tok_is(peek(p, 2), "nexthop"))) {
+		    tok_is(n, "ipsec") ||
+		    ((tok_is(n, "ip") || tok_is(n, "ip6")) && tok_is(peek(p, 2), "nexthop"))) {
 			next(p);
 			if (accept_word(p, "classid"))
 				sel_set(s, DT_REALM, 32, SM_NONE);
@@ -5951,7 +6071,7 @@ parse_sel_full(struct P *p, struct nsel *s, bool typeof_ctx)
 	if (!parse_operand(p, s, typeof_ctx))
 		return false;
 	while (!typeof_ctx && (atk(p, T_AND) || atk(p, T_OR) || atk(p, T_XOR) || atk(p, T_LSHIFT) ||
-			       atk(p, T_RSHIFT))) {
+	                       atk(p, T_RSHIFT))) {
 		struct tok op = next(p);
 		struct nval v;
 
@@ -6012,13 +6132,13 @@ parse_sel_concat(struct P *p, struct nsel *sels, unsigned *n, bool typeof_ctx)
 			return perr(p, t, "too many components in a concatenation");
 		}
 		if (typeof_ctx && (t->t == T_NUM || t->t == T_QUOTED ||
-				   (t->t == T_WORD && isdigit((unsigned char)t->s[0])))) {
+		                   (t->t == T_WORD && isdigit((unsigned char)t->s[0])))) {
 			sels_free(sels, *n);
 			return perr(p, t, "typeof needs expressions, not the constant %.*s",
-				    (int)t->len, t->s);
+			            (int)t->len, t->s);
 		}
-		if (!typeof_ctx && !is_sel_start(t) && (t->t == T_WORD || t->t == T_NUM ||
-							  t->t == T_QUOTED)) {
+		if (!typeof_ctx && !is_sel_start(t) &&
+		    (t->t == T_WORD || t->t == T_NUM || t->t == T_QUOTED)) {
 			/* a constant in a concatenation: typed by the set it is
 			 * looked up in */
 			struct nsel *c = &sels[*n];
@@ -6045,8 +6165,9 @@ parse_sel_concat(struct P *p, struct nsel *sels, unsigned *n, bool typeof_ctx)
 		if (sels[*n].type.dt == DT_INVALID && typeof_ctx) {
 			(*n)++;
 			sels_free(sels, *n);
-			return perr(p, t, "unqualified type invalid in set definition: specify ip "
-					  "or ip6 for ct addresses");
+			return perr(p, t,
+			            "unqualified type invalid in set definition: specify ip "
+			            "or ip6 for ct addresses");
 		}
 		(*n)++;
 		if (!accept_tok(p, T_DOT))
@@ -6060,19 +6181,13 @@ struct rstate {
 	struct nchain *c;
 	struct nrule *r;
 	enum nfam fam;
-	uint8_t l4ctx;   /* the transport protocol an equality established */
-	bool l4given;    /* some transport protocol test (a set of them, th...) */
-	int l3ctx;       /* -1, FAM_V4, FAM_V6 */
+	uint8_t l4ctx; /* the transport protocol an equality established */
+	bool l4given;  /* some transport protocol test (a set of them, th...) */
+	int l3ctx;     /* -1, FAM_V4, FAM_V6 */
 	bool terminal;
-	struct tok term;
 };
 
-enum refkind {
-	REF_OBJ,
-	REF_SET,
-	REF_MAP,
-	REF_FLOWTABLE
-};
+enum refkind { REF_OBJ, REF_SET, REF_MAP, REF_FLOWTABLE };
 
 struct objref {
 	struct ntable *t;
@@ -6082,10 +6197,9 @@ struct objref {
 	struct tok at;
 };
 
-
 static void
 objref_add(struct P *p, struct ntable *t, enum refkind what, enum objkind k, const char *name,
-	   const struct tok *at)
+           const struct tok *at)
 {
 	struct objref r;
 
@@ -6145,14 +6259,16 @@ add_deps(struct P *p, struct rstate *rs, const struct nsel *s, const struct tok 
 	if (s->l3 >= 0) {
 		if ((rs->fam == NF_IP && s->l3 == FAM_V6) || (rs->fam == NF_IP6 && s->l3 == FAM_V4))
 			return perr(p, at, "conflicting protocols specified: %s vs. %s",
-				    rs->fam == NF_IP ? "ip" : "ip6", s->l3 == FAM_V4 ? "ip" : "ip6");
+			            rs->fam == NF_IP ? "ip" : "ip6",
+			            s->l3 == FAM_V4 ? "ip" : "ip6");
 		if (rs->l3ctx >= 0 && rs->l3ctx != s->l3)
 			return perr(p, at, "conflicting protocols specified: %s vs. %s",
-				    rs->l3ctx == FAM_V4 ? "ip" : "ip6", s->l3 == FAM_V4 ? "ip" : "ip6");
+			            rs->l3ctx == FAM_V4 ? "ip" : "ip6",
+			            s->l3 == FAM_V4 ? "ip" : "ip6");
 		if (rs->l3ctx < 0 && rs->fam != NF_IP && rs->fam != NF_IP6) {
-			struct match *m = rs_match(rs, M_FAMILY, false,
-						   s->l3 == FAM_V4 ? "meta nfproto ipv4"
-								   : "meta nfproto ipv6");
+			struct match *m =
+			    rs_match(rs, M_FAMILY, false,
+			             s->l3 == FAM_V4 ? "meta nfproto ipv4" : "meta nfproto ipv6");
 
 			m->u.bits = FAM_BIT(s->l3);
 		}
@@ -6161,12 +6277,15 @@ add_deps(struct P *p, struct rstate *rs, const struct nsel *s, const struct tok 
 	if (s->l4 && !s->l4any) {
 		if (rs->l4ctx && rs->l4ctx != s->l4)
 			return perr(p, at, "conflicting protocols specified: %s vs. %s",
-				    proto_name(rs->l4ctx, a, sizeof(a)), proto_name(s->l4, b, sizeof(b)));
+			            proto_name(rs->l4ctx, a, sizeof(a)),
+			            proto_name(s->l4, b, sizeof(b)));
 		if (!rs->l4ctx) {
-			const char *txt = s->l4 == PROTO_TCP ? "meta l4proto tcp"
-					  : s->l4 == PROTO_UDP ? "meta l4proto udp" : NULL;
-			char *own = txt ? NULL : xasprintf("meta l4proto %s",
-							   proto_name(s->l4, a, sizeof(a)));
+			const char *txt = s->l4 == PROTO_TCP   ? "meta l4proto tcp"
+			                  : s->l4 == PROTO_UDP ? "meta l4proto udp"
+			                                       : NULL;
+			char *own =
+			    txt ? NULL
+			        : xasprintf("meta l4proto %s", proto_name(s->l4, a, sizeof(a)));
 			struct match *m = rs_match(rs, M_PROTO, false, txt ? txt : own);
 
 			free(own);
@@ -6182,8 +6301,9 @@ add_deps(struct P *p, struct rstate *rs, const struct nsel *s, const struct tok 
 static bool
 is_sel_start(const struct tok *t)
 {
-	static const char *const words[] = {"ct", "exthdr", "fib", "ipsec", "jhash", "meta",
-					    "numgen", "osf", "socket", "symhash", "tunnel"};
+	static const char *const words[] = {"ct",     "exthdr",  "fib",    "ipsec",
+	                                    "jhash",  "meta",    "numgen", "osf",
+	                                    "socket", "symhash", "tunnel"};
 	char w[32];
 	size_t i;
 
@@ -6333,8 +6453,9 @@ parse_rhs(struct P *p, struct item *it, const struct tok *opt)
 		return true;
 	}
 	if (it->op == OP_NEG)
-		return perr(p, opt, "negation can only be used with singleton bitmask values.  Did "
-				    "you mean \"!=\"?");
+		return perr(p, opt,
+		            "negation can only be used with singleton bitmask values.  Did "
+		            "you mean \"!=\"?");
 	for (i = 0; i < it->nsel; i++) {
 		bool ranged;
 		struct tok ct;
@@ -6347,11 +6468,13 @@ parse_rhs(struct P *p, struct item *it, const struct tok *opt)
 		if (ranged && it->op != OP_IMPLICIT && it->op != OP_EQ && it->op != OP_NE)
 			return perr(p, &ct, "Relational expression is undefined for ranges");
 		if (it->nsel > 1 && it->op != OP_IMPLICIT && it->op != OP_EQ && it->op != OP_NE)
-			return perr(p, &ct, "Relational expression is undefined for concatenations");
+			return perr(p, &ct,
+			            "Relational expression is undefined for concatenations");
 	}
 	if (atk(p, T_COMMA))
-		return perr(p, peek(p, 0), "a list of values needs { } (a set): %s is not a bitmask",
-			    dtype_name(ty[0].dt));
+		return perr(p, peek(p, 0),
+		            "a list of values needs { } (a set): %s is not a bitmask",
+		            dtype_name(ty[0].dt));
 	return true;
 }
 
@@ -6361,8 +6484,8 @@ note_context(struct P *p, struct rstate *rs, const struct item *it, const struct
 {
 	const struct nsel *s = &it->sel[0];
 	bool single = !it->setref && it->ne == 1 && it->nsel == 1 &&
-		      (it->op == OP_IMPLICIT || it->op == OP_EQ) && it->ev[0].k &&
-		      it->ev[0].k[0].lo == it->ev[0].k[0].hi && !s->masked && !s->shifted;
+	              (it->op == OP_IMPLICIT || it->op == OP_EQ) && it->ev[0].k &&
+	              it->ev[0].k[0].lo == it->ev[0].k[0].hi && !s->masked && !s->shifted;
 	char a[16];
 	char b[16];
 
@@ -6373,15 +6496,19 @@ note_context(struct P *p, struct rstate *rs, const struct item *it, const struct
 
 			if (rs->l4ctx && rs->l4ctx != v)
 				return perr(p, at, "conflicting protocols specified: %s vs. %s",
-					    proto_name(rs->l4ctx, a, sizeof(a)),
-					    proto_name(v, b, sizeof(b)));
+				            proto_name(rs->l4ctx, a, sizeof(a)),
+				            proto_name(v, b, sizeof(b)));
 			rs->l4ctx = v;
 		}
 	}
 	if (it->nsel == 1 && single && (s->mk == SM_NFPROTO || s->mk == SM_ETHERTYPE)) {
 		u128 v = it->ev[0].k[0].lo;
-		int f = s->mk == SM_NFPROTO ? (v == 2 ? FAM_V4 : v == 10 ? FAM_V6 : -1)
-					    : (v == 0x0800 ? FAM_V4 : v == 0x86dd ? FAM_V6 : -1);
+		int f = s->mk == SM_NFPROTO ? (v == 2    ? FAM_V4
+		                               : v == 10 ? FAM_V6
+		                                         : -1)
+		                            : (v == 0x0800   ? FAM_V4
+		                               : v == 0x86dd ? FAM_V6
+		                                             : -1);
 
 		if (f >= 0)
 			rs->l3ctx = f;
@@ -6398,10 +6525,9 @@ check_terminal(struct P *p, struct rstate *rs)
 }
 
 static void
-set_terminal(struct rstate *rs, const struct tok *t)
+set_terminal(struct rstate *rs)
 {
 	rs->terminal = true;
-	rs->term = *t;
 }
 
 /* ---- statement values (the right side of "set", nat addresses) ---- */
@@ -6411,7 +6537,7 @@ struct sval {
 	unsigned nc;
 	struct nval c[NFT_MAX_CONCAT];
 	bool ranged;
-	bool plain;      /* one selector, nothing done to it */
+	bool plain; /* one selector, nothing done to it */
 	unsigned nkey;
 	struct nsel key[NFT_MAX_CONCAT];
 	bool ismap;
@@ -6441,7 +6567,7 @@ sval_free(struct sval *v)
  * expression [map { } | map @m] whose values have the types dt. */
 static bool
 parse_sval(struct P *p, struct rstate *rs, const struct ntype *dt, unsigned ndt, bool range_ok,
-	   bool flex, struct sval *v)
+           bool flex, struct sval *v)
 {
 	size_t a = p->nlog;
 
@@ -6471,7 +6597,8 @@ parse_sval(struct P *p, struct rstate *rs, const struct ntype *dt, unsigned ndt,
 				return false;
 			v->nc = i + 1;
 			if (ranged && !range_ok)
-				return perr(p, &ct, "a range or prefix is not a value a statement can set");
+				return perr(p, &ct,
+				            "a range or prefix is not a value a statement can set");
 			v->ranged |= ranged;
 		}
 		v->text = log_text(p, a, p->nlog);
@@ -6524,8 +6651,7 @@ parse_sval(struct P *p, struct rstate *rs, const struct ntype *dt, unsigned ndt,
 
 /* ---- statements ---- */
 
-static bool
-parse_rule_block(struct P *p, struct nchain *c);
+static bool parse_rule_block(struct P *p, struct nchain *c);
 
 static bool
 stmt_jump(struct P *p, struct rstate *rs)
@@ -6536,7 +6662,7 @@ stmt_jump(struct P *p, struct rstate *rs)
 
 	if (!check_terminal(p, rs))
 		return false;
-	set_terminal(rs, &kw);
+	set_terminal(rs);
 	it = rs_item(rs, IK_JUMP);
 	it->u.a.kind = go ? A_GOTO : A_JUMP;
 	it->u.a.name = xstrdup(go ? "goto" : "jump");
@@ -6568,7 +6694,7 @@ stmt_verdict(struct P *p, struct rstate *rs, enum action_kind k)
 	if (!check_terminal(p, rs))
 		return false;
 	if (k != A_CONTINUE)
-		set_terminal(rs, &kw);
+		set_terminal(rs);
 	it = rs_item(rs, IK_VERDICT);
 	it->u.a.kind = k;
 	it->u.a.name = tok_str(&kw);
@@ -6585,7 +6711,7 @@ stmt_reject(struct P *p, struct rstate *rs, size_t a)
 
 	if (!check_terminal(p, rs))
 		return false;
-	set_terminal(rs, &kw);
+	set_terminal(rs);
 	memset(&dep, 0, sizeof(dep));
 	dep.l3 = -1;
 	if (accept_word(p, "with")) {
@@ -6627,8 +6753,8 @@ stmt_reject(struct P *p, struct rstate *rs, size_t a)
 static bool
 stmt_log(struct P *p)
 {
-	static const char *const levels[] = {"alert", "audit", "crit",  "debug", "emerg",
-					     "err",   "info",  "notice", "warn"};
+	static const char *const levels[] = {"alert", "audit", "crit",   "debug", "emerg",
+	                                     "err",   "info",  "notice", "warn"};
 	static const char *const flags[] = {"all", "ether", "ip", "skuid", "tcp"};
 	long long v;
 
@@ -6644,7 +6770,8 @@ stmt_log(struct P *p)
 			if (t->t != T_QUOTED && t->t != T_WORD)
 				return unexpected(p, "quoted string");
 			if (t->len > 127)
-				return perr(p, t, "log prefix is too long (127 characters at most)");
+				return perr(p, t,
+				            "log prefix is too long (127 characters at most)");
 			next(p);
 		} else if (tok_is(t, "level")) {
 			next(p);
@@ -6654,7 +6781,7 @@ stmt_log(struct P *p)
 				return unexpected(p, "log level");
 			next(p);
 		} else if (tok_is(t, "group") || tok_is(t, "snaplen") ||
-			   tok_is(t, "queue-threshold")) {
+		           tok_is(t, "queue-threshold")) {
 			next(p);
 			if (!parse_int(p, 0, 0xffffffffll, &v, "log option"))
 				return false;
@@ -6669,7 +6796,8 @@ stmt_log(struct P *p)
 					return unexpected(p, "log flag");
 				next(p);
 				if (tok_is(&p->last, "tcp") || tok_is(&p->last, "ip")) {
-					if (!accept_word(p, "sequence") && !accept_word(p, "options"))
+					if (!accept_word(p, "sequence") &&
+					    !accept_word(p, "options"))
 						return unexpected(p, "sequence or options");
 					while (accept_tok(p, T_COMMA))
 						if (!accept_word(p, "sequence") &&
@@ -6689,13 +6817,13 @@ stmt_log(struct P *p)
 static bool
 stmt_queue(struct P *p, struct rstate *rs)
 {
-	struct tok kw = next(p);
 	struct item *it;
 	struct ntype ty = {DT_INTEGER, 16};
 
+	next(p); /* queue */
 	if (!check_terminal(p, rs))
 		return false;
-	set_terminal(rs, &kw);
+	set_terminal(rs);
 	for (;;) {
 		if (accept_word(p, "flags")) {
 			do {
@@ -6770,7 +6898,7 @@ stmt_nat(struct P *p, struct rstate *rs, size_t a0)
 	memset(&port, 0, sizeof(port));
 	if (!check_terminal(p, rs))
 		return false;
-	set_terminal(rs, &kw);
+	set_terminal(rs);
 	if (dnat || snat) {
 		if (accept_word(p, "ip"))
 			fam = FAM_V4;
@@ -6784,31 +6912,37 @@ stmt_nat(struct P *p, struct rstate *rs, size_t a0)
 		if (!atk(p, T_COLON)) {
 			/* the address: its family from the table, ip/ip6, or itself */
 			const struct tok *t = peek(p, 0);
-			int f = fam >= 0 ? fam : rs->fam == NF_IP ? FAM_V4 : rs->fam == NF_IP6 ? FAM_V6
-				: rs->l3ctx;
+			int f = fam >= 0            ? fam
+			        : rs->fam == NF_IP  ? FAM_V4
+			        : rs->fam == NF_IP6 ? FAM_V6
+			                            : rs->l3ctx;
 			unsigned char buf[16];
 			char w[64];
 
 			if (f < 0 && t->t == T_WORD && tok_cstr(t, w, sizeof(w)))
-				f = inet_pton(AF_INET, w, buf) == 1 ? FAM_V4
-				    : inet_pton(AF_INET6, w, buf) == 1 ? FAM_V6 : -1;
+				f = inet_pton(AF_INET, w, buf) == 1    ? FAM_V4
+				    : inet_pton(AF_INET6, w, buf) == 1 ? FAM_V6
+				                                       : -1;
 			ty[0] = ntype_of(f == FAM_V6 ? DT_IPV6 : DT_IPV4);
 			ty[1] = ntype_of(DT_INET_SERVICE);
 			if (f < 0 && !is_sel_start(t))
-				return perr(p, t, "specify `%s ip' or '%s ip6' in %s table to "
-						  "disambiguate", kw.s[0] == 'd' ? "dnat" : "snat",
-					    kw.s[0] == 'd' ? "dnat" : "snat", nfam_name(rs->fam));
+				return perr(p, t,
+				            "specify `%s ip' or '%s ip6' in %s table to "
+				            "disambiguate",
+				            kw.s[0] == 'd' ? "dnat" : "snat",
+				            kw.s[0] == 'd' ? "dnat" : "snat", nfam_name(rs->fam));
 			if (!parse_sval(p, rs, ty, 2, true, true, &addr))
 				goto fail;
-			if (addr.ismap && addr.mapref == false && addr.ne > 0 &&
-			    addr.ev[0].d && addr.ev[0].d->nv == 0)
+			if (addr.ismap && addr.mapref == false && addr.ne > 0 && addr.ev[0].d &&
+			    addr.ev[0].d->nv == 0)
 				goto fail;
 			has_addr = true;
 			fam = f;
 		}
 		if (atk(p, T_COLON) && has_addr && addr.ismap) {
-			perr(p, peek(p, 0), "a port after an address map: the map gives both "
-					    "(address . port)");
+			perr(p, peek(p, 0),
+			     "a port after an address map: the map gives both "
+			     "(address . port)");
 			goto fail;
 		}
 		if (accept_tok(p, T_COLON)) {
@@ -6820,8 +6954,9 @@ stmt_nat(struct P *p, struct rstate *rs, size_t a0)
 	}
 	nat_flags(p);
 	if (has_port && !rs->l4given) {
-		perr(p, &kw, "transport protocol mapping is only valid after transport protocol "
-			     "match");
+		perr(p, &kw,
+		     "transport protocol mapping is only valid after transport protocol "
+		     "match");
 		goto fail;
 	}
 	memset(&dep, 0, sizeof(dep));
@@ -6936,16 +7071,19 @@ stmt_fwd_dup(struct P *p, struct rstate *rs)
 	if (fwd) {
 		if (!check_terminal(p, rs))
 			return false;
-		set_terminal(rs, &kw);
+		set_terminal(rs);
 	}
 	if (accept_word(p, "ip"))
 		fam = FAM_V4;
 	else if (accept_word(p, "ip6"))
 		fam = FAM_V6;
 	if (accept_word(p, "to")) {
-		ty = ntype_of(fam == FAM_V4 ? DT_IPV4 : fam == FAM_V6 ? DT_IPV6
-			      : rs->fam == NF_NETDEV && fwd ? DT_IFNAME
-			      : rs->fam == NF_IP ? DT_IPV4 : rs->fam == NF_IP6 ? DT_IPV6 : DT_IFNAME);
+		ty = ntype_of(fam == FAM_V4                 ? DT_IPV4
+		              : fam == FAM_V6               ? DT_IPV6
+		              : rs->fam == NF_NETDEV && fwd ? DT_IFNAME
+		              : rs->fam == NF_IP            ? DT_IPV4
+		              : rs->fam == NF_IP6           ? DT_IPV6
+		                                            : DT_IFNAME);
 		if (!parse_sval(p, rs, &ty, 1, false, false, &v)) {
 			sval_free(&v);
 			return false;
@@ -6985,7 +7123,7 @@ stmt_synproxy(struct P *p, struct rstate *rs, size_t a0)
 				if (!parse_int(p, 0, 14, &v, "wscale"))
 					return false;
 			} else if (!accept_word(p, "timestamp") && !accept_word(p, "sack-perm") &&
-				   !accept_word(p, "sack-permitted")) {
+			           !accept_word(p, "sack-permitted")) {
 				break;
 			}
 		}
@@ -7023,7 +7161,8 @@ objref_value(struct P *p, struct rstate *rs, enum objkind k)
 		size_t i;
 
 		for (i = 0; i < v.ne; i++) {
-			const char *name = v.ev[i].d && v.ev[i].d->nv > 0 ? v.ev[i].d->v[0].str : NULL;
+			const char *name =
+			    v.ev[i].d && v.ev[i].d->nv > 0 ? v.ev[i].d->v[0].str : NULL;
 
 			if (name == NULL)
 				continue;
@@ -7099,9 +7238,11 @@ stmt_stateful(struct P *p, struct rstate *rs, enum stateful k, size_t a0)
 	struct rate r;
 
 	if (tok_is(peek(p, 1), "name") && (k == ST_COUNTER || k == ST_QUOTA || k == ST_NONE))
-		return stmt_objname(p, rs, k == ST_COUNTER ? OBJ_COUNTER : k == ST_QUOTA ? OBJ_QUOTA
-											 : OBJ_LIMIT,
-				    a0);
+		return stmt_objname(p, rs,
+		                    k == ST_COUNTER ? OBJ_COUNTER
+		                    : k == ST_QUOTA ? OBJ_QUOTA
+		                                    : OBJ_LIMIT,
+		                    a0);
 	if (!parse_stateful(p, k, &is_rate, &r))
 		return false;
 	if (is_rate)
@@ -7168,10 +7309,11 @@ stmt_setop(struct P *p, struct rstate *rs, size_t a0)
 	if (s && s->has_key) {
 		for (i = 0; i < nkey && i < s->nkey; i++)
 			if (key[i].type.dt != s->key[i].dt && key[i].type.dt != DT_INTEGER &&
-			    s->key[i].dt != DT_INTEGER && !(key[i].type.dt == DT_IFNAME &&
-							       s->key[i].dt == DT_IFINDEX)) {
-				perr(p, &nt, "datatype mismatch: set %s has type %s, the key has %s",
-				     name, dtype_name(s->key[i].dt), dtype_name(key[i].type.dt));
+			    s->key[i].dt != DT_INTEGER &&
+			    !(key[i].type.dt == DT_IFNAME && s->key[i].dt == DT_IFINDEX)) {
+				perr(p, &nt,
+				     "datatype mismatch: set %s has type %s, the key has %s", name,
+				     dtype_name(s->key[i].dt), dtype_name(key[i].type.dt));
 				goto fail;
 			}
 		if (nkey != s->nkey) {
@@ -7288,8 +7430,8 @@ stmt_meter(struct P *p, struct rstate *rs, size_t a0)
 static bool
 stmt_set(struct P *p, struct rstate *rs, struct nsel *target, const struct tok *at0, size_t a0)
 {
-	static const char *const meta_settable[] = {"broute", "mark", "nftrace", "pkttype",
-						    "priority", "secmark"};
+	static const char *const meta_settable[] = {"broute",  "mark",     "nftrace",
+	                                            "pkttype", "priority", "secmark"};
 	static const char *const ct_settable[] = {"event", "label", "mark", "secmark", "zone"};
 	const char *txt = sel_text(p, target);
 	struct sval v;
@@ -7298,9 +7440,9 @@ stmt_set(struct P *p, struct rstate *rs, struct nsel *target, const struct tok *
 	size_t i;
 
 	next(p); /* set */
-	if (strcmp(txt, "meta secmark") == 0 && !(is_sel_start(peek(p, 0)) &&
-						   (tok_is(peek(p, 0), "ct") ||
-						    tok_is(peek(p, 1), "secmark"))))
+	if (strcmp(txt, "meta secmark") == 0 &&
+	    !(is_sel_start(peek(p, 0)) &&
+	      (tok_is(peek(p, 0), "ct") || tok_is(peek(p, 1), "secmark"))))
 		return objref_value(p, rs, OBJ_SECMARK);
 	if (strncmp(txt, "meta ", 5) == 0 || strchr(txt, ' ') == NULL) {
 		const char *k = strncmp(txt, "meta ", 5) == 0 ? txt + 5 : txt;
@@ -7311,9 +7453,9 @@ stmt_set(struct P *p, struct rstate *rs, struct nsel *target, const struct tok *
 		for (i = 0; i < ARRAY_LEN(ct_settable); i++)
 			ok |= strcmp(txt + 3, ct_settable[i]) == 0;
 	} else if (!(strncmp(txt, "fib ", 4) == 0 || strncmp(txt, "numgen", 6) == 0 ||
-		     strncmp(txt, "jhash", 5) == 0 || strncmp(txt, "symhash", 7) == 0 ||
-		     strncmp(txt, "rt ", 3) == 0 || strncmp(txt, "socket", 6) == 0 ||
-		     strncmp(txt, "osf", 3) == 0 || strncmp(txt, "ipsec", 5) == 0)) {
+	             strncmp(txt, "jhash", 5) == 0 || strncmp(txt, "symhash", 7) == 0 ||
+	             strncmp(txt, "rt ", 3) == 0 || strncmp(txt, "socket", 6) == 0 ||
+	             strncmp(txt, "osf", 3) == 0 || strncmp(txt, "ipsec", 5) == 0)) {
 		ok = true; /* a header field */
 	}
 	if (!ok || target->masked || target->shifted)
@@ -7334,6 +7476,12 @@ stmt_set(struct P *p, struct rstate *rs, struct nsel *target, const struct tok *
 		} else if (!conn && v.plain && v.key[0].mk == SM_CTMARK) {
 			it = rs_item(rs, IK_PRE);
 			it->u.a.kind = A_CONNMARK_RESTORE;
+			it->u.a.mask = 0xffffffffu;
+			it->u.a.name = log_text(p, a0, p->nlog);
+		} else if (conn && v.plain && v.key[0].mk == SM_MARK) {
+			/* ct mark set meta mark: the reply path reads it */
+			it = rs_item(rs, IK_PRE);
+			it->u.a.kind = A_CONNMARK_SAVE;
 			it->u.a.mask = 0xffffffffu;
 			it->u.a.name = log_text(p, a0, p->nlog);
 		} else if (v.ismap) {
@@ -7429,8 +7577,10 @@ stmt_expr(struct P *p, struct rstate *rs, size_t a0)
 		if (it.sel[i].isconst)
 			continue;
 		if (it.sel[i].type.dt == DT_INVALID) {
-			perr(p, &at0, "%s in a %s table: specify either ip or ip6 for address "
-				      "matching", sel_text(p, &it.sel[i]), nfam_name(rs->fam));
+			perr(p, &at0,
+			     "%s in a %s table: specify either ip or ip6 for address "
+			     "matching",
+			     sel_text(p, &it.sel[i]), nfam_name(rs->fam));
 			goto fail;
 		}
 		if (!add_deps(p, rs, &it.sel[i], &at0))
@@ -7444,7 +7594,7 @@ stmt_expr(struct P *p, struct rstate *rs, size_t a0)
 	}
 	if (at_word(p, "set")) {
 		bool ok = it.nsel == 1 ? stmt_set(p, rs, &it.sel[0], &at0, a0)
-				       : perr(p, &at0, "a concatenation cannot be set");
+		                       : perr(p, &at0, "a concatenation cannot be set");
 
 		item_release(&it);
 		return ok;
@@ -7475,16 +7625,18 @@ stmt_expr(struct P *p, struct rstate *rs, size_t a0)
 		}
 		for (i = 0; i < it.nsel; i++)
 			if (it.sel[i].isconst && !atk(p, T_AT)) {
-				perr(p, &it.sel[i].ctok, "the constant %s in a concatenation needs a "
-							 "named set to give its type",
+				perr(p, &it.sel[i].ctok,
+				     "the constant %s in a concatenation needs a "
+				     "named set to give its type",
 				     it.sel[i].text);
 				goto fail;
 			}
 		if (!parse_rhs(p, &it, &opt))
 			goto fail;
 		if (it.op == OP_NEG && !dtinfo[it.sel[0].type.dt].bitmask) {
-			perr(p, &opt, "negation can only be used with singleton bitmask values.  "
-				      "Did you mean \"!=\"?");
+			perr(p, &opt,
+			     "negation can only be used with singleton bitmask values.  "
+			     "Did you mean \"!=\"?");
 			goto fail;
 		}
 	}
@@ -7525,7 +7677,7 @@ parse_stmt(struct P *p, struct rstate *rs)
 			return unexpected(p, "quoted string");
 		if (t->len > NFT_COMMENT_MAXLEN)
 			return perr(p, t, "comment too long, %u characters maximum allowed",
-				    NFT_COMMENT_MAXLEN);
+			            NFT_COMMENT_MAXLEN);
 		free(rs->r->comment);
 		rs->r->comment = tok_str(t);
 		next(p);
@@ -7563,15 +7715,16 @@ parse_stmt(struct P *p, struct rstate *rs)
 			return unexpected(p, "quoted string");
 		if (t->len > NFT_COMMENT_MAXLEN)
 			return perr(p, t, "comment too long, %u characters maximum allowed",
-				    NFT_COMMENT_MAXLEN);
+			            NFT_COMMENT_MAXLEN);
 		free(rs->r->comment);
 		rs->r->comment = tok_str(t);
 		next(p);
 		return true;
 	}
 	if (tok_is(t, "xt"))
-		return perr(p, t, "unsupported xtables compat expression, use iptables-nft with "
-				  "this ruleset");
+		return perr(p, t,
+		            "unsupported xtables compat expression, use iptables-nft with "
+		            "this ruleset");
 	if (tok_is(t, "meter") || (tok_is(t, "flow") && tok_is(peek(p, 1), "table")))
 		return stmt_meter(p, rs, a0);
 	if (tok_is(t, "flow")) {
@@ -7602,11 +7755,13 @@ parse_stmt(struct P *p, struct rstate *rs)
 	}
 	if ((st = stateful_at(p)) != ST_NONE)
 		return stmt_stateful(p, rs, st, a0);
-	if (tok_is(t, "ct") && (tok_is(peek(p, 1), "helper") || tok_is(peek(p, 1), "timeout") ||
-				tok_is(peek(p, 1), "expectation")) &&
+	if (tok_is(t, "ct") &&
+	    (tok_is(peek(p, 1), "helper") || tok_is(peek(p, 1), "timeout") ||
+	     tok_is(peek(p, 1), "expectation")) &&
 	    tok_is(peek(p, 2), "set")) {
-		enum objkind k = tok_is(peek(p, 1), "helper") ? OBJ_CT_HELPER
-				 : tok_is(peek(p, 1), "timeout") ? OBJ_CT_TIMEOUT : OBJ_CT_EXPECT;
+		enum objkind k = tok_is(peek(p, 1), "helper")    ? OBJ_CT_HELPER
+		                 : tok_is(peek(p, 1), "timeout") ? OBJ_CT_TIMEOUT
+		                                                 : OBJ_CT_EXPECT;
 
 		next(p);
 		next(p);
@@ -7706,7 +7861,8 @@ parse_rule_block(struct P *p, struct nchain *c)
 			ok = unexpected(p, "'}'");
 			break;
 		}
-		if (!parse_rule_into(p, c, SIZE_MAX, false) || (!atk(p, T_RBRACE) && !end_stmt(p))) {
+		if (!parse_rule_into(p, c, SIZE_MAX, false) ||
+		    (!atk(p, T_RBRACE) && !end_stmt(p))) {
 			ok = false;
 			break;
 		}
@@ -7722,9 +7878,10 @@ static bool
 reject_handle(struct P *p)
 {
 	if (at_word(p, "handle") || at_word(p, "position"))
-		return perr(p, peek(p, 0), "rule and object handles are given by the kernel when the "
-					  "ruleset is loaded: \"%.*s\" cannot be audited",
-			    (int)peek(p, 0)->len, peek(p, 0)->s);
+		return perr(p, peek(p, 0),
+		            "rule and object handles are given by the kernel when the "
+		            "ruleset is loaded: \"%.*s\" cannot be audited",
+		            (int)peek(p, 0)->len, peek(p, 0)->s);
 	return true;
 }
 
@@ -7936,8 +8093,10 @@ delete_cmd(struct P *p, bool destroy)
 	}
 	if (tok_is(&kw, "chain") || tok_is(&kw, "set") || tok_is(&kw, "map") ||
 	    tok_is(&kw, "flowtable") || tok_is(&kw, "element")) {
-		const char *what = tok_is(&kw, "chain") ? "chain" : tok_is(&kw, "flowtable")
-				   ? "flowtable" : tok_is(&kw, "map") ? "map" : "set";
+		const char *what = tok_is(&kw, "chain")       ? "chain"
+		                   : tok_is(&kw, "flowtable") ? "flowtable"
+		                   : tok_is(&kw, "map")       ? "map"
+		                                              : "set";
 
 		next(p);
 		if (!take_table_spec(p, &s))
@@ -7960,11 +8119,14 @@ delete_cmd(struct P *p, bool destroy)
 
 			if (c == NULL) {
 				if (!destroy)
-					perr(p, &s.name_at, "chain %s does not exist in table %s %s",
-					     s.name, nfam_name(s.fam), s.table);
+					perr(p, &s.name_at,
+					     "chain %s does not exist in table %s %s", s.name,
+					     nfam_name(s.fam), s.table);
 			} else if (c->nrule > 0) {
-				perr(p, &s.name_at, "chain %s is not empty: the kernel refuses to "
-						    "delete it (flush it first)", s.name);
+				perr(p, &s.name_at,
+				     "chain %s is not empty: the kernel refuses to "
+				     "delete it (flush it first)",
+				     s.name);
 			} else {
 				chain_delete(p, c);
 			}
@@ -7979,15 +8141,15 @@ delete_cmd(struct P *p, bool destroy)
 
 			if (set == NULL) {
 				if (!destroy)
-					perr(p, &s.name_at, "%s %s does not exist in table %s %s", what,
-					     s.name, nfam_name(s.fam), s.table);
+					perr(p, &s.name_at, "%s %s does not exist in table %s %s",
+					     what, s.name, nfam_name(s.fam), s.table);
 				if (tok_is(&kw, "element"))
 					goto fail;
 			} else if (tok_is(&kw, "element")) {
 				if (!elements_block(p, set, true))
 					goto fail;
 			} else {
-				set_delete(p, set);
+				set_delete(set);
 			}
 		}
 		goto done;
@@ -8016,8 +8178,8 @@ delete_cmd(struct P *p, bool destroy)
 		if ((o = obj_find(t, ok, s.name)) != NULL)
 			obj_delete(t, o);
 		else if (!destroy)
-			perr(p, &s.name_at, "%s %s does not exist in table %s %s", objkind_names[ok],
-			     s.name, nfam_name(s.fam), s.table);
+			perr(p, &s.name_at, "%s %s does not exist in table %s %s",
+			     objkind_names[ok], s.name, nfam_name(s.fam), s.table);
 		goto done;
 	}
 	unexpected(p, "table or chain or rule or set or map or element or flowtable or object");
@@ -8087,7 +8249,7 @@ flush_cmd(struct P *p)
 				     nfam_name(s.fam), s.table);
 			goto done;
 		}
-		set_flush(p, set);
+		set_flush(set);
 		goto done;
 	}
 	unexpected(p, "ruleset or table or chain or set or map");
@@ -8148,22 +8310,25 @@ static void
 command(struct P *p)
 {
 	const struct tok *t = peek(p, 0);
-	static const char *const queries[] = {"describe", "export", "get",   "import",
-					      "list",     "monitor", "reset"};
+	static const char *const queries[] = {"describe", "export",  "get",  "import",
+	                                      "list",     "monitor", "reset"};
 	size_t i;
 
 	if (common_block(p))
 		return;
 	for (i = 0; i < ARRAY_LEN(queries); i++)
 		if (tok_is(t, queries[i])) {
-			perr(p, t, "\"%s\" is a query, not part of a ruleset: not supported in a "
-				   "ruleset file", queries[i]);
+			perr(p, t,
+			     "\"%s\" is a query, not part of a ruleset: not supported in a "
+			     "ruleset file",
+			     queries[i]);
 			resync(p);
 			return;
 		}
 	if (t->t == T_LBRACE && tok_is(peek(p, 1), "nftables") == false && p->last.t == T_EOF) {
-		perr(p, t, "a JSON ruleset (nft -j) is not supported: give the ruleset in nft "
-			   "syntax");
+		perr(p, t,
+		     "a JSON ruleset (nft -j) is not supported: give the ruleset in nft "
+		     "syntax");
 		p->stop = true;
 		return;
 	}
@@ -8189,8 +8354,9 @@ command(struct P *p)
 			resync(p);
 			return;
 		}
-		perr(p, &p->last, "replace rule needs a rule handle, given by the kernel when the "
-				  "ruleset is loaded: cannot be audited");
+		perr(p, &p->last,
+		     "replace rule needs a rule handle, given by the kernel when the "
+		     "ruleset is loaded: cannot be audited");
 		resync(p);
 	} else if (accept_word(p, "delete")) {
 		delete_cmd(p, false);
@@ -8225,8 +8391,8 @@ struct low {
 	struct P *p;
 	struct ntable *t;
 	struct nchain *c;
-	struct loc loc;    /* the rule */
-	unsigned anon;     /* anonymous model sets made for this rule */
+	struct loc loc; /* the rule */
+	unsigned anon;  /* anonymous model sets made for this rule */
 };
 
 static void
@@ -8350,9 +8516,9 @@ sel_fam(const struct nsel *s)
 static unsigned
 fib_bit(u128 v)
 {
-	static const unsigned bits[] = {AT_UNSPEC,   AT_UNICAST,   AT_LOCAL,
-					AT_BROADCAST, AT_ANYCAST,  AT_MULTICAST,
-					AT_BLACKHOLE, AT_UNREACHABLE, AT_PROHIBIT};
+	static const unsigned bits[] = {AT_UNSPEC,    AT_UNICAST,     AT_LOCAL,
+	                                AT_BROADCAST, AT_ANYCAST,     AT_MULTICAST,
+	                                AT_BLACKHOLE, AT_UNREACHABLE, AT_PROHIBIT};
 
 	return v < ARRAY_LEN(bits) ? bits[(size_t)v] : 0;
 }
@@ -8565,6 +8731,7 @@ comp_dnf(const struct nsel *s, const struct nval *v, bool neg, const char *text,
 		/* Cloudflare's SYN comes without IPsec */
 		dnf_const(d, (v->lo == 0) != neg, text);
 		return;
+	case SM_CTSTATUS: /* the whole status word: more than the model follows */
 	case SM_NONE:
 		break;
 	}
@@ -8575,7 +8742,7 @@ comp_dnf(const struct nsel *s, const struct nval *v, bool neg, const char *text,
  * matching (OR). */
 static void
 elem_dnf(const struct nsel *sel, unsigned nsel, const struct nelem *e, bool neg, const char *text,
-	 struct dnf *d)
+         struct dnf *d)
 {
 	unsigned i;
 
@@ -8599,7 +8766,7 @@ elem_dnf(const struct nsel *sel, unsigned nsel, const struct nelem *e, bool neg,
 
 static bool
 sels_modelable_dims(const struct nsel *sel, unsigned nsel, enum set_dim *dim, enum set_dir *dir,
-		    int *fam)
+                    int *fam)
 {
 	unsigned i;
 	unsigned naddr = 0;
@@ -8646,7 +8813,7 @@ sels_modelable_dims(const struct nsel *sel, unsigned nsel, enum set_dim *dim, en
  * as an ipset). */
 static bool
 anon_set_match(struct low *l, const struct nsel *sel, unsigned nsel, struct nelem *const *ev,
-	       size_t n, bool neg, const char *text, struct dnf *d)
+               size_t n, bool neg, const char *text, struct dnf *d)
 {
 	enum set_dim dim[3];
 	enum set_dir dir[3];
@@ -8712,7 +8879,7 @@ anon_set_match(struct low *l, const struct nsel *sel, unsigned nsel, struct nele
 /* sel in { ev }, or not in it when neg. */
 static void
 set_dnf(struct low *l, const struct nsel *sel, unsigned nsel, struct nelem *const *ev, size_t n,
-	bool neg, const char *text, struct dnf *d)
+        bool neg, const char *text, struct dnf *d)
 {
 	size_t i;
 
@@ -8971,6 +9138,17 @@ cond_dnf(struct low *l, const struct item *it, struct dnf *d)
 		m->u.bits = (unsigned)it->ev[0].k[0].lo;
 		return;
 	}
+	if (it->ne == 1 && it->nsel == 1 && s->mk == SM_CTSTATUS && !s->masked && !s->shifted &&
+	    !it->mask_form && (it->op == OP_IMPLICIT || it->op == OP_NEG) &&
+	    (it->ev[0].k[0].lo & ~(u128)(CTSTATUS_SNAT | CTSTATUS_DNAT)) == 0) {
+		/* the NAT bits of the status are states the model tracks */
+		struct match *m = dnf_one(d, M_CTSTATE, it->op == OP_NEG, it->text);
+		u128 v = it->ev[0].k[0].lo;
+
+		m->u.bits =
+		    ((v & CTSTATUS_SNAT) ? CTS_SNAT : 0) | ((v & CTSTATUS_DNAT) ? CTS_DNAT : 0);
+		return;
+	}
 	if (it->ne == 1 && it->nsel == 1 && dtinfo[s->type.dt].bitmask &&
 	    (it->op == OP_IMPLICIT || it->op == OP_NEG || it->mask_form)) {
 		dnf_one(d, M_UNKNOWN, false, it->text);
@@ -9024,11 +9202,11 @@ cond_dnf(struct low *l, const struct item *it, struct dnf *d)
 /* ---- the rules being built from one nft rule ---- */
 
 struct part {
-	struct rule r;      /* matches and statements so far */
-	size_t mcap;        /* room in r.m */
-	bool unknown;       /* an effect the model cannot follow */
+	struct rule r; /* matches and statements so far */
+	size_t mcap;   /* room in r.m */
+	bool unknown;  /* an effect the model cannot follow */
 	char *unknown_text;
-	bool unknown_mark;  /* only a mark: a drop after it is still exact */
+	bool unknown_mark; /* only a mark: a drop after it is still exact */
 };
 
 struct parts {
@@ -9208,7 +9386,7 @@ resolve_jump(struct low *l, const char *name, struct action *a, unsigned line)
 	at.line = line ? line : l->loc.line;
 	if (c == NULL)
 		return perr(l->p, &at, "chain %s does not exist in table %s %s", name,
-			    nfam_name(l->t->fam), l->t->name);
+		            nfam_name(l->t->fam), l->t->name);
 	if (c->base)
 		return perr(l->p, &at, "cannot jump to base chain %s", name);
 	a->target = c->model;
@@ -9494,7 +9672,8 @@ lower_dmap(struct low *l, struct parts *ps, const struct item *it, const char *c
 			if (v->nv >= 1 && !v->v[0].str) {
 				a.has_addr = true;
 				a.to_fam = it->sel[0].type.dt == DT_IPV6 ? FAM_V6 : FAM_V4;
-				a.to_fam = v->v[0].hi > 0xffffffffu || a.to_fam == FAM_V6 ? FAM_V6 : FAM_V4;
+				a.to_fam = v->v[0].hi > 0xffffffffu || a.to_fam == FAM_V6 ? FAM_V6
+				                                                          : FAM_V4;
 				a.to_addr = v->v[0].lo;
 			}
 			if (v->nv >= 2)
@@ -9604,8 +9783,8 @@ lower_rule(struct low *l, struct nrule *r)
 					if (ps.v[j].unknown)
 						continue;
 					ps.v[j].unknown = true;
-					ps.v[j].unknown_mark = it->u.a.detail && strcmp(it->u.a.detail,
-										      "mark") == 0;
+					ps.v[j].unknown_mark =
+					    it->u.a.detail && strcmp(it->u.a.detail, "mark") == 0;
 					ps.v[j].unknown_text = xstrdup(it->u.a.name);
 				}
 				if (i + 1 < r->nit)
@@ -9616,7 +9795,8 @@ lower_rule(struct low *l, struct nrule *r)
 			struct action a;
 
 			action_copy(&a, &it->u.a);
-			if (it->k == IK_JUMP && !resolve_jump(l, it->u.a.target_name, &a, it->line)) {
+			if (it->k == IK_JUMP &&
+			    !resolve_jump(l, it->u.a.target_name, &a, it->line)) {
 				free(a.name);
 				free(a.detail);
 				free(a.target_name);
@@ -9650,8 +9830,8 @@ lower_rule(struct low *l, struct nrule *r)
 		/* more alternatives than the model should hold: one rule the
 		 * evaluator cannot decide, named */
 		struct rule *mr;
-		char *why = xasprintf("rule expands into more than %u alternatives",
-				      NFT_MAX_EXPANSION);
+		char *why =
+		    xasprintf("rule expands into more than %u alternatives", NFT_MAX_EXPANSION);
 
 		while (l->c->model->nrule > 0 &&
 		       l->c->model->rules[l->c->model->nrule - 1]->loc.line == r->loc.line &&
@@ -9704,7 +9884,7 @@ model_hook(enum nhook h)
 /* Jump loops: the kernel refuses a ruleset with one (ELOOP). */
 static bool
 loop_visit(struct P *p, struct nchain *c, unsigned char *state, struct nchain **path,
-	   unsigned depth, size_t idx_of(const struct ntable *, const struct nchain *))
+           unsigned depth, size_t idx_of(const struct ntable *, const struct nchain *))
 {
 	size_t i;
 	size_t self = idx_of(c->t, c);
@@ -9778,7 +9958,8 @@ check_loops(struct P *p, struct ntable *t)
 				for (size_t m = 0; m < t->ch[i]->rules[k]->nit; m++)
 					any |= t->ch[i]->rules[k]->it[m].k == IK_JUMP;
 	for (i = 0; any && i < t->nch; i++)
-		if (t->ch[i] && state[i] == 0 && !loop_visit(p, t->ch[i], state, path, 0, chain_index))
+		if (t->ch[i] && state[i] == 0 &&
+		    !loop_visit(p, t->ch[i], state, path, 0, chain_index))
 			break;
 	free(state);
 	free(path);
@@ -9824,8 +10005,10 @@ check_refs(struct P *p)
 		}
 		if (!ok)
 			perr(p, &r->at, "%s %s does not exist in table %s %s",
-			     r->what == REF_SET ? "set" : r->what == REF_MAP ? "map"
-			     : r->what == REF_FLOWTABLE ? "flowtable" : objkind_names[r->kind],
+			     r->what == REF_SET         ? "set"
+			     : r->what == REF_MAP       ? "map"
+			     : r->what == REF_FLOWTABLE ? "flowtable"
+			                                : objkind_names[r->kind],
 			     r->name, nfam_name(t->fam), t->name);
 	}
 	for (i = 0; i < p->nref; i++)
@@ -9860,7 +10043,8 @@ lower_all(struct P *p)
 				continue;
 			if (c->base && model_hook(c->hook) == HOOK_NONE)
 				continue; /* inet ingress: before the IP stack, not modelled */
-			m = ruleset_add_chain(&p->o->fw, t->name, c->name, nfam_bits(t->fam), c->loc);
+			m = ruleset_add_chain(&p->o->fw, t->name, c->name, nfam_bits(t->fam),
+			                      c->loc);
 			if (c->base) {
 				m->hook = model_hook(c->hook);
 				m->type = c->type;
@@ -9973,7 +10157,7 @@ parser_free(struct P *p)
 
 void
 parse_nft(struct origin *o, struct input *in, const char *data, size_t len,
-	  const char *file_as_seen)
+          const char *file_as_seen)
 {
 	struct P p;
 	struct srcfile *root = xcalloc(1, sizeof(*root));
@@ -9982,7 +10166,6 @@ parse_nft(struct origin *o, struct input *in, const char *data, size_t len,
 	memset(&p, 0, sizeof(p));
 	p.o = o;
 	p.io = in->origin;
-	p.root_in = in;
 	root->in = in;
 	root->name = intern(file_as_seen ? file_as_seen : in->file);
 	root->data = (char *)data;

@@ -2039,6 +2039,15 @@ default_value(struct web_value *v, const char *name, struct loc loc, long long x
 	v->set = true;
 }
 
+static void
+tls_default(struct web_text *t, const char *name, struct loc loc, const char *text)
+{
+	t->text = text;
+	t->name = name;
+	t->loc = loc;
+	t->dflt = true;
+}
+
 /* nginx's defaults (1.19.10 and later: keepalive_requests 1000). */
 static void
 http_defaults(struct level *L)
@@ -2078,6 +2087,11 @@ http_defaults(struct level *L)
 	L->http2_eff.name = "http2";
 	L->http2_eff.loc = at;
 	L->http2_eff.dflt = true;
+	/* nginx 1.22's TLS defaults (Debian 12; 1.23.4 adds TLSv1.3) */
+	tls_default(&L->tls_eff.protocols, "ssl_protocols", at, "TLSv1 TLSv1.1 TLSv1.2");
+	tls_default(&L->tls_eff.ciphers, "ssl_ciphers", at, "HIGH:!aNULL:!MD5");
+	tls_default(&L->tls_eff.prefer_server_ciphers, "ssl_prefer_server_ciphers", at, "off");
+	tls_default(&L->tls_eff.verify_client, "ssl_verify_client", at, "off");
 }
 
 static void

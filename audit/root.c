@@ -243,15 +243,58 @@ root_list(const char *path, char ***names, size_t *n, char **err)
 		       names, n, err);
 }
 
+static unsigned char
+entry_type(int dirfd, const struct dirent *e)
+{
+	struct stat st;
+
+	switch (e->d_type) {
+	case DT_DIR:
+		return ENTRY_DIR;
+	case DT_REG:
+		return ENTRY_FILE;
+	case DT_LNK:
+		return ENTRY_LINK;
+	case DT_UNKNOWN:
+		break;
+	default:
+		return ENTRY_OTHER;
+	}
+	/* the file system does not say: the entry itself, links not followed */
+	if (fstatat(dirfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+		return ENTRY_OTHER;
+	return S_ISDIR(st.st_mode)   ? ENTRY_DIR
+	       : S_ISREG(st.st_mode) ? ENTRY_FILE
+	       : S_ISLNK(st.st_mode) ? ENTRY_LINK
+				     : ENTRY_OTHER;
+}
+
+struct typed_name {
+	char *name;
+	unsigned char type;
+};
+
+static int
+typed_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct typed_name *)a)->name, ((const struct typed_name *)b)->name);
+}
+
 enum read_result
-root_list_dirs(const char *path, char ***names, bool **dirs, size_t *n, char **err)
+root_list_types(const char *path, char ***names, unsigned char **types, size_t *n, char **err)
 {
 	struct open_how how;
-	enum read_result rr;
 	int fd;
+	DIR *d;
+	struct dirent *e;
+	struct typed_name *v = NULL;
+	size_t len = 0;
+	size_t cap = 0;
 	size_t i;
 
-	*dirs = NULL;
+	*names = NULL;
+	*types = NULL;
+	*n = 0;
 	*err = NULL;
 	if (root_fd < 0 && !root_open("/")) {
 		*err = xasprintf("cannot open the root: %s", strerror(errno));
@@ -265,21 +308,39 @@ root_list_dirs(const char *path, char ***names, bool **dirs, size_t *n, char **e
 	fd = (int)syscall(SYS_openat2, root_fd, *path ? path : ".", &how, sizeof(how));
 	if (fd < 0)
 		return list_fd(fd, names, n, err); /* errno says why */
-	/* list_fd closes its descriptor: the types are read through fd */
-	rr = list_fd(dup(fd), names, n, err);
-	if (rr != READ_OK) {
+	if ((d = fdopendir(fd)) == NULL) {
+		*err = xasprintf("cannot read the directory: %s", strerror(errno));
 		close(fd);
-		return rr;
+		return READ_FAILED;
 	}
-	*dirs = xcalloc(*n ? *n : 1, sizeof(**dirs));
-	for (i = 0; i < *n; i++) {
-		struct stat st;
+	while ((e = readdir(d)) != NULL) {
+		struct typed_name tn;
 
-		/* fstatat without following links: the entry itself */
-		if (fstatat(fd, (*names)[i], &st, AT_SYMLINK_NOFOLLOW) == 0)
-			(*dirs)[i] = S_ISDIR(st.st_mode);
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (len == CAP_DIR_ENTRIES) {
+			for (i = 0; i < len; i++)
+				free(v[i].name);
+			free(v);
+			closedir(d);
+			*err = xasprintf("more than %u entries: not read", CAP_DIR_ENTRIES);
+			return READ_FAILED;
+		}
+		tn.name = xstrdup(e->d_name);
+		tn.type = entry_type(dirfd(d), e);
+		VEC_PUSH(v, len, cap, tn);
 	}
-	close(fd);
+	closedir(d);
+	if (len > 1)
+		qsort(v, len, sizeof(*v), typed_cmp);
+	*names = xcalloc(len ? len : 1, sizeof(**names));
+	*types = xcalloc(len ? len : 1, 1);
+	for (i = 0; i < len; i++) {
+		(*names)[i] = v[i].name;
+		(*types)[i] = v[i].type;
+	}
+	free(v);
+	*n = len;
 	return READ_OK;
 }
 

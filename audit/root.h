@@ -54,9 +54,16 @@ bool glob_magic(const char *s);
 enum read_result root_list(const char *path, char ***names, size_t *n, char **err);
 enum read_result host_list(const char *path, char ***names, size_t *n, char **err);
 void names_free(char **names, size_t n);
-/* root_list, and whether each entry is a directory (dirs[i]; a symbolic
- * link is not one: walks do not follow links). Free dirs with free(). */
-enum read_result root_list_dirs(const char *path, char ***names, bool **dirs, size_t *n,
-				char **err);
+/* root_list, and the type of each entry (types[i]): ENTRY_DIR, ENTRY_FILE
+ * (a regular file), ENTRY_LINK (a symbolic link: walks do not follow it),
+ * ENTRY_OTHER. Free types with free(). */
+enum entry_type {
+	ENTRY_OTHER,
+	ENTRY_DIR,
+	ENTRY_FILE,
+	ENTRY_LINK
+};
+enum read_result root_list_types(const char *path, char ***names, unsigned char **types,
+				 size_t *n, char **err);
 
 #endif

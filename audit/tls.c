@@ -8,6 +8,7 @@
 
 #include <openssl/bio.h>
 #include <openssl/crypto.h>
+#include <openssl/decoder.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
@@ -623,6 +624,11 @@ map_free(struct map *m)
 struct tls_files {
 	const struct tls_trust *trust;
 	time_t at;
+	/* Certificates parsed, by the SHA-256 of their DER: every chain from a
+	 * CA carries the same intermediate, parsed once (parsing a
+	 * certificate costs more than verifying one). */
+	pthread_mutex_t lock;
+	struct map parsed;
 	struct map chain_map;
 	struct map key_map;
 	size_t nchain;
@@ -640,6 +646,7 @@ tls_files_new(const struct tls_trust *trust, time_t at)
 
 	f->trust = trust;
 	f->at = at;
+	pthread_mutex_init(&f->lock, NULL);
 	return f;
 }
 
@@ -684,6 +691,11 @@ tls_files_free(struct tls_files *f)
 	free(f->keys);
 	map_free(&f->chain_map);
 	map_free(&f->key_map);
+	for (i = 0; i < f->parsed.cap; i++)
+		if (f->parsed.v[i].key)
+			X509_free(f->parsed.v[i].val);
+	map_free(&f->parsed);
+	pthread_mutex_destroy(&f->lock);
 	free(f);
 }
 
@@ -770,42 +782,110 @@ struct worker {
 	struct tls_files *f;
 	atomic_size_t *next;
 	SSL_CTX *ctx;
+	/* a key decoder made once per thread (making one costs ten times
+	 * what decoding a key does) and where it puts its key */
+	OSSL_DECODER_CTX *dctx;
+	EVP_PKEY *pkey;
 };
 
-/* nginx: PEM_read_bio_X509_AUX for the certificate, PEM_read_bio_X509 for
- * each chain certificate after it, "no start line" ends the file. */
 static bool
-parse_pem_chain(const char *data, size_t len, STACK_OF(X509) *sk, char **err)
+cert_block(const char *name)
+{
+	return strcmp(name, PEM_STRING_X509) == 0 || strcmp(name, PEM_STRING_X509_OLD) == 0 ||
+	       strcmp(name, PEM_STRING_X509_TRUSTED) == 0;
+}
+
+/* A certificate from its DER, shared with the files that hold the same. */
+static X509 *
+cert_from_der(struct tls_files *f, const unsigned char *der, long len)
+{
+	unsigned char md[32];
+	char key[65];
+	const unsigned char *p = der;
+	X509 *x;
+	X509 *seen;
+	int i;
+
+	if (!EVP_Digest(der, (size_t)len, md, NULL, EVP_sha256(), NULL))
+		return d2i_X509_AUX(NULL, &p, len);
+	for (i = 0; i < 32; i++)
+		snprintf(key + 2 * i, 3, "%02x", md[i]);
+	pthread_mutex_lock(&f->lock);
+	x = map_get(&f->parsed, key);
+	if (x)
+		X509_up_ref(x);
+	pthread_mutex_unlock(&f->lock);
+	if (x)
+		return x;
+	x = d2i_X509_AUX(NULL, &p, len);
+	if (x == NULL)
+		return NULL;
+	pthread_mutex_lock(&f->lock);
+	seen = map_get(&f->parsed, key);
+	if (seen) {
+		X509_free(x);
+		x = seen;
+	} else {
+		map_put(&f->parsed, key, x);
+	}
+	X509_up_ref(x);
+	pthread_mutex_unlock(&f->lock);
+	return x;
+}
+
+/* As nginx reads the file (PEM_read_bio_X509_AUX for the certificate,
+ * PEM_read_bio_X509 for each one after it): blocks of other kinds are
+ * skipped, a broken block is an error, the end is "no start line". */
+static bool
+parse_pem_chain(struct tls_files *f, const char *data, size_t len, STACK_OF(X509) *sk,
+		char **err)
 {
 	BIO *b = mem_bio(data, len);
-	X509 *x = PEM_read_bio_X509_AUX(b, NULL, NULL, NULL);
+	char *name = NULL;
+	char *header = NULL;
+	unsigned char *der = NULL;
+	long dlen = 0;
 	unsigned long e;
+	bool ok = true;
 
-	if (x == NULL) {
-		*err = ssl_error_dup("no certificate");
-		BIO_free(b);
-		return false;
-	}
-	sk_X509_push(sk, x);
-	while ((x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL) {
-		if ((unsigned)sk_X509_num(sk) >= CAP_CHAIN_CERTS) {
-			X509_free(x);
-			*err = xasprintf("more than %u certificates: not a server's chain",
-					 CAP_CHAIN_CERTS);
-			BIO_free(b);
-			return false;
+	while (ok) {
+		if (!PEM_read_bio(b, &name, &header, &der, &dlen)) {
+			e = ERR_peek_last_error();
+			if (!(ERR_GET_LIB(e) == ERR_LIB_PEM &&
+			      ERR_GET_REASON(e) == PEM_R_NO_START_LINE)) {
+				*err = ssl_error_dup("a broken PEM block");
+				ok = false;
+			}
+			break;
 		}
-		sk_X509_push(sk, x);
-	}
-	e = ERR_peek_last_error();
-	if (e && !(ERR_GET_LIB(e) == ERR_LIB_PEM && ERR_GET_REASON(e) == PEM_R_NO_START_LINE)) {
-		*err = ssl_error_dup("a broken certificate");
-		BIO_free(b);
-		return false;
+		if (cert_block(name)) {
+			X509 *x = cert_from_der(f, der, dlen);
+
+			if (x == NULL) {
+				*err = ssl_error_dup("a broken certificate");
+				ok = false;
+			} else if ((unsigned)sk_X509_num(sk) >= CAP_CHAIN_CERTS) {
+				X509_free(x);
+				*err = xasprintf("more than %u certificates: not a server's chain",
+						 CAP_CHAIN_CERTS);
+				ok = false;
+			} else {
+				sk_X509_push(sk, x);
+			}
+		}
+		OPENSSL_free(name);
+		OPENSSL_free(header);
+		OPENSSL_free(der);
+		name = header = NULL;
+		der = NULL;
 	}
 	ERR_clear_error();
 	BIO_free(b);
-	return true;
+	if (ok && sk_X509_num(sk) == 0) {
+		*err = xstrdup("no PEM certificate in it (PEM_read_bio_X509_AUX: no start line)");
+		ok = false;
+	}
+	return ok;
 }
 
 static void
@@ -835,7 +915,7 @@ load_chain(struct worker *w, struct tls_chain *c)
 		for (i = 0; i < sk_X509_num(d); i++)
 			sk_X509_push(sk, sk_X509_value(d, i));
 		sk_X509_free(d);
-	} else if (!parse_pem_chain(data, len, sk, &c->error)) {
+	} else if (!parse_pem_chain(w->f, data, len, sk, &c->error)) {
 		c->status = TL_INVALID;
 	}
 	free(data);
@@ -890,24 +970,20 @@ load_chain(struct worker *w, struct tls_chain *c)
 		verify_chain(c, sk, w->f->trust, w->f->at);
 }
 
-static int
-no_password(char *buf, int size, int rwflag, void *u)
-{
-	(void)buf;
-	(void)size;
-	(void)rwflag;
-	(void)u;
-	return -1;
-}
-
+/* The first private key of a PEM file (what PEM_read_bio_PrivateKey finds),
+ * decoded with the thread's decoder. */
 static void
-load_key(struct tls_key *k)
+load_key(struct worker *w, struct tls_key *k)
 {
 	char *data = NULL;
 	size_t len = 0;
 	char *err = NULL;
-	EVP_PKEY *p;
 	BIO *b;
+	char *name = NULL;
+	char *header = NULL;
+	unsigned char *der = NULL;
+	long dlen = 0;
+	size_t n;
 
 	k->status = read_path(k->path, &data, &len, &err);
 	if (k->status != TL_OK) {
@@ -916,22 +992,42 @@ load_key(struct tls_key *k)
 	}
 	if (memmem(data, len, "ENCRYPTED", 9) != NULL) {
 		k->status = TL_ENCRYPTED;
+		OPENSSL_cleanse(data, len);
 		free(data);
 		return;
 	}
+	k->status = TL_INVALID;
 	b = mem_bio(data, len);
-	p = PEM_read_bio_PrivateKey(b, NULL, no_password, NULL);
+	while (PEM_read_bio(b, &name, &header, &der, &dlen)) {
+		bool is_key;
+
+		n = strlen(name);
+		is_key = n >= 11 && strcmp(name + n - 11, "PRIVATE KEY") == 0;
+		if (is_key && w->dctx) {
+			const unsigned char *p = der;
+			size_t left = (size_t)dlen;
+
+			w->pkey = NULL;
+			if (OSSL_DECODER_from_data(w->dctx, &p, &left) && w->pkey) {
+				k->priv = w->pkey;
+				k->type = pkey_type(w->pkey);
+				k->bits = EVP_PKEY_get_bits(w->pkey);
+				k->status = TL_OK;
+			}
+			w->pkey = NULL;
+		}
+		OPENSSL_cleanse(der, (size_t)dlen);
+		OPENSSL_free(name);
+		OPENSSL_free(header);
+		OPENSSL_free(der);
+		if (is_key)
+			break;
+	}
+	ERR_clear_error();
 	BIO_free(b);
-	if (p == NULL) {
-		k->status = TL_INVALID;
+	if (k->status != TL_OK)
 		k->error = xstrdup(is_pem(data, len) ? "no usable PEM private key in it"
 						     : "not a PEM private key (DER or another format)");
-		ERR_clear_error();
-	} else {
-		k->priv = p;
-		k->type = pkey_type(p);
-		k->bits = EVP_PKEY_get_bits(p);
-	}
 	/* the key's bytes go no further than this function */
 	OPENSSL_cleanse(data, len);
 	free(data);
@@ -952,7 +1048,7 @@ worker_run(void *arg)
 			if (w->f->chains[i]->status == TL_PENDING)
 				load_chain(w, w->f->chains[i]);
 		} else if (w->f->keys[i - w->f->nchain]->status == TL_PENDING) {
-			load_key(w->f->keys[i - w->f->nchain]);
+			load_key(w, w->f->keys[i - w->f->nchain]);
 		}
 	}
 	ERR_clear_error();
@@ -1003,6 +1099,9 @@ tls_files_load(struct tls_files *f, unsigned threads)
 		w[n].f = f;
 		w[n].next = &next;
 		w[n].ctx = new_server_ctx();
+		w[n].pkey = NULL;
+		w[n].dctx = OSSL_DECODER_CTX_new_for_pkey(&w[n].pkey, "DER", NULL, NULL,
+							  EVP_PKEY_KEYPAIR, NULL, NULL);
 	}
 	for (n = 1; n < threads; n++)
 		if (pthread_create(&tid[n], NULL, worker_run, &w[n]) == 0)
@@ -1012,8 +1111,10 @@ tls_files_load(struct tls_files *f, unsigned threads)
 	worker_run(&w[0]);
 	for (n = 1; n <= started; n++)
 		pthread_join(tid[n], NULL);
-	for (n = 0; n < threads; n++)
+	for (n = 0; n < threads; n++) {
 		SSL_CTX_free(w[n].ctx);
+		OSSL_DECODER_CTX_free(w[n].dctx);
+	}
 }
 
 /* ---- questions about loaded files ---- */
@@ -1130,21 +1231,6 @@ const char *
 tls_offer_text(void)
 {
 	return offer.text;
-}
-
-const char *
-tls_library_text(void)
-{
-	static char text[128];
-
-	if (text[0] == '\0') {
-		SSL_CTX *ctx = new_server_ctx();
-
-		snprintf(text, sizeof(text), "%s, security level %d",
-			 OpenSSL_version(OPENSSL_VERSION), SSL_CTX_get_security_level(ctx));
-		SSL_CTX_free(ctx);
-	}
-	return text;
 }
 
 /* ---- protocols as nginx and Apache write them ---- */
@@ -1501,15 +1587,14 @@ attempt(SSL_CTX *sctx, const char *const *names, const bool *tls13, size_t n, co
 	t13 = buf_take(&l13);
 	if (c == NULL || s == NULL || !BIO_new_bio_pair(&cb, 0, &sb, 0))
 		goto out;
+	/* an empty list offers nothing of its versions */
 	SSL_set_ciphersuites(c, t13 ? t13 : "");
-	if (t12 == NULL || !SSL_set_cipher_list(c, t12)) {
-		/* TLS 1.3 suites only: an empty list for the rest */
+	if (t13 == NULL || *t13 == '\0')
+		SSL_set_max_proto_version(c, TLS1_2_VERSION);
+	if (t12 == NULL || *t12 == '\0' || !SSL_set_cipher_list(c, t12)) {
 		ERR_clear_error();
-		SSL_set_cipher_list(c, "eNULL:@SECLEVEL=0");
 		SSL_set_min_proto_version(c, TLS1_3_VERSION);
 	}
-	if (t13 == NULL)
-		SSL_set_max_proto_version(c, TLS1_2_VERSION);
 	if (sni && *sni)
 		SSL_set_tlsext_host_name(c, sni);
 	SSL_set_alpn_protos(c, alpn, sizeof(alpn) - 1);

@@ -231,9 +231,6 @@ int tls_first_error_with_host(const struct tls_chain *c, bool covered);
  * knows: NULL, or the first unknown word (allocated). */
 char *tls_protocols_error(const char *protocols);
 
-/* This host's OpenSSL, for reports: "OpenSSL 3.0.19, security level 2". */
-const char *tls_library_text(void);
-
 /* The date of t as "2026-06-30". */
 void tls_date(time_t t, char *buf, size_t n);
 

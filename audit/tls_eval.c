@@ -1,14 +1,15 @@
 /* The TLS evaluator (tls_eval.h): the certificates each web server loads,
  * and Cloudflare's TLS connection for each hostname on each TLS port.
  *
- * Which virtual host plays which part follows nginx's SNI handling: the
- * connection is set up from the default server of the address:port (its
- * protocols and cipher list: version and suites are chosen from the
- * SSL object made from it), and the servername callback switches to the
- * named server's context when that server has certificates of its own (its
- * certificate, its options such as prefer_server_ciphers, its client
- * certificate demand). Apache (2.4.42 and later, with OpenSSL 1.1.1) also
- * switches protocols and ciphers to the named virtual host. */
+ * Which virtual host plays which part follows nginx's SNI handling (and the
+ * TLS oracle confirms it with a real nginx): the connection is set up from
+ * the default server of the address:port, and OpenSSL chooses the protocol
+ * version before the servername callback runs, so the default server's
+ * protocols apply; the callback then switches to the named server's context
+ * when that server has certificates of its own, and with it the
+ * certificate, the cipher list (read from the context), the options
+ * (prefer_server_ciphers) and the client certificate demand. Apache (2.4.42
+ * and later, with OpenSSL 1.1.1) switches the protocols too. */
 #include "tls_eval.h"
 
 #include <stdio.h>
@@ -205,6 +206,20 @@ dynamic_path(const char *path)
 	       strncmp(path, "pkcs11:", 7) == 0 || strncmp(path, "store:", 6) == 0;
 }
 
+/* The chain file sent after the certificates (Apache's
+ * SSLCertificateChainFile). Until the Apache parser fills tls.chain, it
+ * keeps that directive in trusted_certificate, which for nginx is
+ * ssl_trusted_certificate (never sent): read it there for Apache only. */
+static const struct web_text *
+chain_text(const struct web_server *s, const struct web_vhost *v)
+{
+	if (v->tls.chain.text)
+		return &v->tls.chain;
+	if (s->rules == WEB_RULES_APACHE && v->tls.trusted_certificate.text)
+		return &v->tls.trusted_certificate;
+	return NULL;
+}
+
 /* Register the certificates of v (shared when inherited). */
 static void
 collect_vhost(struct tls_eval *e, const struct web_server *s, const struct web_vhost *v)
@@ -221,7 +236,7 @@ collect_vhost(struct tls_eval *e, const struct web_server *s, const struct web_v
 	for (i = 0; i < v->tls.ncert; i++) {
 		const struct web_text *cert = &v->tls.cert[i];
 		const struct web_text *k = i < v->tls.nkey ? &v->tls.key[i] : NULL;
-		const struct web_text *chain = v->tls.chain.text ? &v->tls.chain : NULL;
+		const struct web_text *chain = chain_text(s, v);
 		struct tls_use *u;
 
 		key = ptr_key(cert, k, chain ? 1 : 0);
@@ -235,6 +250,10 @@ collect_vhost(struct tls_eval *e, const struct web_server *s, const struct web_v
 			u->chain = chain;
 			u->cert_path = resolve_path(s, cert->text);
 			u->key_path = k ? resolve_path(s, k->text) : NULL;
+			/* Apache reads the key from the certificate's file when
+			 * no key file is named; nginx requires one */
+			if (k == NULL && s->rules == WEB_RULES_APACHE)
+				u->key_path = xstrdup(u->cert_path);
 			u->chain_path = chain ? resolve_path(s, chain->text) : NULL;
 			u->dynamic = dynamic_path(u->cert_path) ||
 				     (u->key_path && dynamic_path(u->key_path));
@@ -428,7 +447,7 @@ host_file(struct audit *a, const char *path, bool crl, struct tls_trust *t)
 		return;
 	}
 	in->detail = crl ? xasprintf("--crl: %zu revocation list%s", n, n == 1 ? "" : "s")
-			 : xasprintf("--ca: %zu trust anchor%s, the only ones Cloudflare uses", n,
+			 : xasprintf("--ca: %zu trust anchor%s; Cloudflare trusts nothing else", n,
 				     n == 1 ? "" : "s");
 }
 
@@ -506,10 +525,12 @@ void
 tls_policy_of(const struct web_vhost *policyv, const struct web_vhost *certv, bool h2,
 	      struct tls_policy *p)
 {
+	const struct web_vhost *c = certv ? certv : policyv;
+
 	memset(p, 0, sizeof(*p));
 	p->protocols = policyv->tls.protocols.text;
-	p->ciphers = policyv->tls.ciphers.text;
-	p->prefer_server = text_on(&(certv ? certv : policyv)->tls.prefer_server_ciphers);
+	p->ciphers = c->tls.ciphers.text;
+	p->prefer_server = text_on(&c->tls.prefer_server_ciphers);
 	p->h2 = h2;
 }
 
@@ -650,11 +671,12 @@ hostnames(const struct web_server *s, struct hostname **out)
 
 /* ---- outcomes ---- */
 
-/* An address:port group Cloudflare can connect to. */
+/* An address:port group Cloudflare can connect to, and its default server. */
 struct group {
 	enum family fam;
 	bool known;
 	u128 addr;
+	const struct web_vhost *dv;
 };
 
 static size_t
@@ -714,26 +736,53 @@ listener_of(const struct web_vhost *v, const struct group *g, uint16_t port)
 	return NULL;
 }
 
+/* The handshake depends on the settings and on the types of the keys, not
+ * on the certificates themselves: one handshake per distinct set, whatever
+ * the number of virtual hosts. The credentials are listed in the same order
+ * for every outcome, so the index of the one presented carries over. */
 static const struct tls_hs *
 handshake(struct tls_eval *e, const struct tls_outcome *o, const struct tls_cred *cred,
 	  size_t ncred)
 {
 	struct tls_eval_priv *P = e->priv;
-	char *key = xasprintf("%p|%p|%d", (const void *)o->policyv, (const void *)o->certv, o->h2);
-	struct tls_hs *hs = smap_get(&P->hs, key);
 	struct tls_policy p;
+	struct tls_hs *hs;
+	struct buf key = {NULL, 0, 0};
+	char *k;
+	size_t i;
 
+	tls_policy_of(o->policyv, o->certv, o->h2, &p);
+	buf_addf(&key, "%s\001%s\001%d%d", p.protocols ? p.protocols : "\002",
+		 p.ciphers ? p.ciphers : "\002", p.prefer_server, p.h2);
+	for (i = 0; i < ncred; i++) {
+		const struct tls_chain *c = cred[i].chain;
+
+		if (c->ncert == 0 || c->use_error)
+			buf_adds(&key, "\001-");
+		else
+			buf_addf(&key, "\001%d:%s", (int)c->certs[0].key_type,
+				 c->certs[0].curve ? c->certs[0].curve : "");
+	}
+	k = buf_take(&key);
+	hs = smap_get(&P->hs, k);
 	if (hs == NULL) {
 		hs = xmalloc(sizeof(*hs));
-		tls_policy_of(o->policyv, o->certv, o->h2, &p);
-		/* the name is not part of the handshake's outcome: no server
-		 * callback looks at it here */
 		tls_handshake(&p, cred, ncred, o->host, hs);
-		smap_put(&P->hs, key, hs);
+		smap_put(&P->hs, k, hs);
 		VEC_PUSH(P->hss, P->nhs, P->hs_cap, hs);
 	}
-	free(key);
+	free(k);
 	return hs;
+}
+
+/* Whether a demand fails the handshake without a certificate: Apache's
+ * SSLVerifyClient require does (its parser may say "on", nginx's word);
+ * nginx's ssl_verify_client on lets the handshake finish and answers 400. */
+static bool
+demand_in_handshake(const struct web_server *s, const char *v)
+{
+	return strcasecmp(v, "require") == 0 ||
+	       (strcasecmp(v, "on") == 0 && s->rules == WEB_RULES_APACHE);
 }
 
 /* The client certificate demand in effect: in the handshake (the vhost
@@ -746,10 +795,11 @@ client_cert(struct tls_eval *e, struct tls_outcome *o)
 	char *p;
 
 	if (o->certv && o->certv->tls.verify_client.text &&
-	    strcasecmp(o->certv->tls.verify_client.text, "require") == 0)
+	    demand_in_handshake(o->server, o->certv->tls.verify_client.text))
 		v = o->certv;
 	else if (o->vhost && o->vhost->tls.verify_client.text &&
-		 strcasecmp(o->vhost->tls.verify_client.text, "on") == 0)
+		 strcasecmp(o->vhost->tls.verify_client.text, "on") == 0 &&
+		 !demand_in_handshake(o->server, o->vhost->tls.verify_client.text))
 		v = o->vhost;
 	if (v == NULL)
 		return;
@@ -763,10 +813,11 @@ client_cert(struct tls_eval *e, struct tls_outcome *o)
 	if (ca && ca->status == TL_OK &&
 	    tls_chain_contains(ca, ipr_origin_pull_ca_pem, ipr_origin_pull_ca_pem_len))
 		o->cc = CC_AOP;
-	else if (strcasecmp(o->cc_text->text, "require") == 0)
+	else if (demand_in_handshake(o->server, o->cc_text->text))
 		o->cc = CC_REFUSED;
 	else
 		o->cc = CC_400;
+	o->cc_handshake = demand_in_handshake(o->server, o->cc_text->text);
 }
 
 static void
@@ -834,11 +885,10 @@ add_outcome(struct audit *a, struct tls_eval *e, size_t si, const struct group *
 {
 	const struct web_server *s = a->origin.web->servers[si];
 	const struct web_vhost *v;
-	const struct web_vhost *dv;
+	const struct web_vhost *dv = g->dv;
 	const struct web_listen *l;
 	struct tls_outcome o;
 	bool by_default;
-	bool dummy;
 	char *key;
 
 	v = web_vhost_for(s, h ? h->host : "", g->fam, g->known, g->addr, port, &by_default);
@@ -847,8 +897,6 @@ add_outcome(struct audit *a, struct tls_eval *e, size_t si, const struct group *
 	l = listener_of(v, g, port);
 	if (l == NULL || !l->ssl)
 		return;
-	/* a name no host can have: the default server of the group */
-	dv = web_vhost_for(s, "\001", g->fam, g->known, g->addr, port, &dummy);
 	memset(&o, 0, sizeof(o));
 	o.server = s;
 	o.host = xstrdup(h ? h->host : "");
@@ -929,6 +977,11 @@ outcomes(struct audit *a, struct tls_eval *e)
 			size_t ng = groups_on(s, ports[pi], g, ARRAY_LEN(g));
 
 			for (gi = 0; gi < ng; gi++) {
+				bool dummy;
+
+				/* a name no host can have: the default server */
+				g[gi].dv = web_vhost_for(s, "\001", g[gi].fam, g[gi].known,
+							 g[gi].addr, ports[pi], &dummy);
 				for (hi = 0; hi < nh; hi++)
 					add_outcome(a, e, si, &g[gi], ports[pi], &hosts[hi], &seen);
 				add_outcome(a, e, si, &g[gi], ports[pi], NULL, &seen);

@@ -23,7 +23,8 @@ struct tls_use {
 	const struct web_server *server;
 	const struct web_vhost *vhost; /* the first that names it */
 	const struct web_text *cert;
-	const struct web_text *key;   /* NULL: no key named for it */
+	const struct web_text *key;   /* NULL: no key named for it (Apache: key_path is
+					 the certificate's file then) */
 	const struct web_text *chain; /* NULL: no chain file */
 	char *cert_path;              /* resolved against the configuration's directory */
 	char *key_path;
@@ -67,8 +68,10 @@ struct tls_outcome {
 	enum family fam;
 	uint16_t port;
 	const struct web_vhost *vhost;   /* answers the request */
-	const struct web_vhost *certv;   /* presents its certificates (NULL: none anywhere) */
-	const struct web_vhost *policyv; /* its protocols and ciphers apply */
+	/* presents its certificates, with its cipher list, cipher order and
+	 * client certificate demand (NULL: no certificate anywhere) */
+	const struct web_vhost *certv;
+	const struct web_vhost *policyv; /* its protocol versions apply */
 	const struct web_listen *listen; /* the TLS listener */
 	bool by_default;                 /* no server names host: the default server answers */
 	bool h2;                         /* h2 is offered by ALPN */
@@ -79,6 +82,7 @@ struct tls_outcome {
 	bool covered;            /* the presented certificate covers host */
 	enum tls_client_cert cc;
 	const struct web_text *cc_text; /* the verify_client setting */
+	bool cc_handshake;              /* the demand is made in the handshake */
 	enum tls_status status;
 	/* openssl s_client -verify_hostname HOST -verify_return_error: the
 	 * first error it reports (0: none), for the oracle */
@@ -105,7 +109,8 @@ struct tls_eval {
 void tls_evaluate(struct audit *a);
 void tls_eval_free(struct tls_eval *e);
 
-/* A virtual host's policy as the handshake needs it. */
+/* The handshake's settings: the protocols of policyv, the cipher list and
+ * order of certv (NULL: policyv's). */
 void tls_policy_of(const struct web_vhost *policyv, const struct web_vhost *certv, bool h2,
 		   struct tls_policy *p);
 

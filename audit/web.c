@@ -761,5 +761,10 @@ web_vhost_label(const struct web_vhost *v)
 	for (i = 0; i < v->nname; i++)
 		if (v->names[i].text[0] != '\0')
 			return v->names[i].text;
+	/* an Apache host without a name: its address, or the main server */
+	if (v->naddr > 0)
+		return v->addrs[0].text;
+	if (v->server && v->server->main_vhost == v)
+		return "(main server)";
 	return "\"\"";
 }

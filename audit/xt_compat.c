@@ -44,8 +44,8 @@
 #define PACKET_HOST_TYPE 0 /* linux/if_packet.h PACKET_HOST: Cloudflare's SYN */
 
 struct dec {
-	struct rule *r;     /* xt_match_add */
-	struct action *a;   /* xt_target_decode */
+	struct rule *r;   /* xt_match_add */
+	struct action *a; /* xt_target_decode */
 	const struct xt_env *env;
 	const char *name;
 	unsigned rev;
@@ -61,7 +61,7 @@ take(struct dec *d, void *out, size_t size)
 {
 	if (d->len < size) {
 		*d->err = xasprintf("%s \"%s\" revision %u: %zu bytes of data, %zu expected",
-				    d->r ? "match" : "target", d->name, d->rev, d->len, size);
+		                    d->r ? "match" : "target", d->name, d->rev, d->len, size);
 		return false;
 	}
 	memcpy(out, d->info, size);
@@ -70,9 +70,8 @@ take(struct dec *d, void *out, size_t size)
 
 #define TAKE(d, v) take((d), &(v), sizeof(v))
 
-static struct match *
-add(struct dec *d, enum match_kind k, bool neg, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+static struct match *add(struct dec *d, enum match_kind k, bool neg, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 static struct match *
 add(struct dec *d, enum match_kind k, bool neg, const char *fmt, ...)
@@ -157,22 +156,30 @@ buf_bits(struct buf *b, unsigned bits, const struct bitname *tab, size_t n)
 }
 
 static const struct bitname tcp_flag_names[] = {
-	{TCPF_FIN, "FIN"}, {TCPF_SYN, "SYN"}, {TCPF_RST, "RST"}, {TCPF_PSH, "PSH"},
-	{TCPF_ACK, "ACK"}, {TCPF_URG, "URG"}, {TCPF_ECE, "ECE"}, {TCPF_CWR, "CWR"},
+    {TCPF_FIN, "FIN"}, {TCPF_SYN, "SYN"}, {TCPF_RST, "RST"}, {TCPF_PSH, "PSH"},
+    {TCPF_ACK, "ACK"}, {TCPF_URG, "URG"}, {TCPF_ECE, "ECE"}, {TCPF_CWR, "CWR"},
 };
 
 static const struct bitname addrtype_names[] = {
-	{AT_UNSPEC, "UNSPEC"},       {AT_UNICAST, "UNICAST"},   {AT_LOCAL, "LOCAL"},
-	{AT_BROADCAST, "BROADCAST"}, {AT_ANYCAST, "ANYCAST"},   {AT_MULTICAST, "MULTICAST"},
-	{AT_BLACKHOLE, "BLACKHOLE"}, {AT_UNREACHABLE, "UNREACHABLE"},
-	{AT_PROHIBIT, "PROHIBIT"},   {AT_THROW, "THROW"},       {AT_NAT, "NAT"},
-	{AT_XRESOLVE, "XRESOLVE"},
+    {AT_UNSPEC, "UNSPEC"},
+    {AT_UNICAST, "UNICAST"},
+    {AT_LOCAL, "LOCAL"},
+    {AT_BROADCAST, "BROADCAST"},
+    {AT_ANYCAST, "ANYCAST"},
+    {AT_MULTICAST, "MULTICAST"},
+    {AT_BLACKHOLE, "BLACKHOLE"},
+    {AT_UNREACHABLE, "UNREACHABLE"},
+    {AT_PROHIBIT, "PROHIBIT"},
+    {AT_THROW, "THROW"},
+    {AT_NAT, "NAT"},
+    {AT_XRESOLVE, "XRESOLVE"},
 };
 
 static const struct bitname ctstate_names[] = {
-	{CTS_INVALID, "INVALID"}, {CTS_NEW, "NEW"},     {CTS_RELATED, "RELATED"},
-	{CTS_ESTABLISHED, "ESTABLISHED"}, {CTS_UNTRACKED, "UNTRACKED"}, {CTS_SNAT, "SNAT"},
-	{CTS_DNAT, "DNAT"},
+    {CTS_INVALID, "INVALID"},     {CTS_NEW, "NEW"},
+    {CTS_RELATED, "RELATED"},     {CTS_ESTABLISHED, "ESTABLISHED"},
+    {CTS_UNTRACKED, "UNTRACKED"}, {CTS_SNAT, "SNAT"},
+    {CTS_DNAT, "DNAT"},
 };
 
 /* ---- matches ---- */
@@ -246,13 +253,13 @@ mt_multiport(struct dec *d)
 	}
 	if (v1.count > XT_MULTI_PORTS) {
 		*d->err = xasprintf("match \"multiport\": %u ports (%u at most)", v1.count,
-				    XT_MULTI_PORTS);
+		                    XT_MULTI_PORTS);
 		return false;
 	}
 	inv = d->rev > 0 && v1.invert;
 	opt = v1.flags == XT_MULTIPORT_SOURCE        ? "--sports"
 	      : v1.flags == XT_MULTIPORT_DESTINATION ? "--dports"
-						     : "--ports";
+	                                             : "--ports";
 	buf_addf(&b, "%s%s ", bang(inv), opt);
 	for (i = 0; i < v1.count; i++) {
 		uint16_t lo = v1.ports[i];
@@ -317,18 +324,18 @@ static const struct {
 	unsigned flag;
 	const char *opt;
 } ct_other[] = {
-	{XT_CONNTRACK_PROTO, "--ctproto"},
-	{XT_CONNTRACK_ORIGSRC, "--ctorigsrc"},
-	{XT_CONNTRACK_ORIGDST, "--ctorigdst"},
-	{XT_CONNTRACK_REPLSRC, "--ctreplsrc"},
-	{XT_CONNTRACK_REPLDST, "--ctrepldst"},
-	{XT_CONNTRACK_STATUS, "--ctstatus"},
-	{XT_CONNTRACK_EXPIRES, "--ctexpire"},
-	{XT_CONNTRACK_ORIGSRC_PORT, "--ctorigsrcport"},
-	{XT_CONNTRACK_ORIGDST_PORT, "--ctorigdstport"},
-	{XT_CONNTRACK_REPLSRC_PORT, "--ctreplsrcport"},
-	{XT_CONNTRACK_REPLDST_PORT, "--ctrepldstport"},
-	{XT_CONNTRACK_DIRECTION, "--ctdir"},
+    {XT_CONNTRACK_PROTO, "--ctproto"},
+    {XT_CONNTRACK_ORIGSRC, "--ctorigsrc"},
+    {XT_CONNTRACK_ORIGDST, "--ctorigdst"},
+    {XT_CONNTRACK_REPLSRC, "--ctreplsrc"},
+    {XT_CONNTRACK_REPLDST, "--ctrepldst"},
+    {XT_CONNTRACK_STATUS, "--ctstatus"},
+    {XT_CONNTRACK_EXPIRES, "--ctexpire"},
+    {XT_CONNTRACK_ORIGSRC_PORT, "--ctorigsrcport"},
+    {XT_CONNTRACK_ORIGDST_PORT, "--ctorigdstport"},
+    {XT_CONNTRACK_REPLSRC_PORT, "--ctreplsrcport"},
+    {XT_CONNTRACK_REPLDST_PORT, "--ctrepldstport"},
+    {XT_CONNTRACK_DIRECTION, "--ctdir"},
 };
 
 static bool
@@ -401,10 +408,10 @@ buf_rate(struct buf *b, uint32_t period)
 		const char *name;
 		uint32_t mult;
 	} rates[] = {
-		{"day", XT_LIMIT_SCALE * 24 * 60 * 60},
-		{"hour", XT_LIMIT_SCALE * 60 * 60},
-		{"min", XT_LIMIT_SCALE * 60},
-		{"sec", XT_LIMIT_SCALE},
+	    {"day", XT_LIMIT_SCALE * 24 * 60 * 60},
+	    {"hour", XT_LIMIT_SCALE * 60 * 60},
+	    {"min", XT_LIMIT_SCALE * 60},
+	    {"sec", XT_LIMIT_SCALE},
 	};
 	size_t i;
 
@@ -495,7 +502,7 @@ mt_hashlimit(struct dec *d)
 	above = mode & XT_HASHLIMIT_INVERT;
 	{
 		char *text = xasprintf("-m hashlimit %s --hashlimit-name %s",
-				       above ? "--hashlimit-above" : "--hashlimit-upto", name);
+		                       above ? "--hashlimit-above" : "--hashlimit-upto", name);
 
 		add_rate(d, !above, false, text);
 		free(text);
@@ -516,7 +523,7 @@ mt_connlimit(struct dec *d)
 		return false;
 	upto = c.flags & XT_CONNLIMIT_INVERT;
 	text = xasprintf("-m connlimit %s %u", upto ? "--connlimit-upto" : "--connlimit-above",
-			 c.limit);
+	                 c.limit);
 	add_rate(d, upto, false, text);
 	free(text);
 	return true;
@@ -540,8 +547,8 @@ mt_recent(struct dec *d)
 		add_const(d, !inv, text); /* adds the source and matches */
 	} else if (r.check_set & (XT_RECENT_CHECK | XT_RECENT_UPDATE)) {
 		text = xasprintf("-m recent %s%s --name %s --seconds %u --hitcount %u", bang(inv),
-				 (r.check_set & XT_RECENT_CHECK) ? "--rcheck" : "--update", name,
-				 r.seconds, r.hit_count);
+		                 (r.check_set & XT_RECENT_CHECK) ? "--rcheck" : "--update", name,
+		                 r.seconds, r.hit_count);
 		add_rate(d, false, inv, text); /* the source was seen: under load */
 	} else {
 		text = xasprintf("-m recent %s--remove --name %s", bang(inv), name);
@@ -590,16 +597,16 @@ mt_set(struct dec *d)
 			if (!TAKE(d, s))
 				return false;
 			si = s.match_set;
-			counters = s.packets.op != IPSET_COUNTER_NONE ||
-				   s.bytes.op != IPSET_COUNTER_NONE;
+			counters =
+			    s.packets.op != IPSET_COUNTER_NONE || s.bytes.op != IPSET_COUNTER_NONE;
 		} else {
 			struct xt_set_info_match_v4 s;
 
 			if (!TAKE(d, s))
 				return false;
 			si = s.match_set;
-			counters = s.packets.op != IPSET_COUNTER_NONE ||
-				   s.bytes.op != IPSET_COUNTER_NONE;
+			counters =
+			    s.packets.op != IPSET_COUNTER_NONE || s.bytes.op != IPSET_COUNTER_NONE;
 		}
 		index = si.index;
 		inv = si.flags & IPSET_INV_MATCH;
@@ -691,7 +698,7 @@ mt_addrtype(struct dec *d)
 			return false;
 		/* LIMIT_IFACE_IN/OUT: ignored, as parse_iptables.c does */
 		add_addrtype(d, a.source, a.dest, a.flags & XT_ADDRTYPE_INVERT_SOURCE,
-			     a.flags & XT_ADDRTYPE_INVERT_DEST);
+		             a.flags & XT_ADDRTYPE_INVERT_DEST);
 	}
 	return true;
 }
@@ -707,7 +714,7 @@ mt_mark(struct dec *d)
 	if (!TAKE(d, mk))
 		return false;
 	m = add(d, conn ? M_CONNMARK : M_MARK, mk.invert, "-m %s %s--mark 0x%x/0x%x", d->name,
-		bang(mk.invert), mk.mark, mk.mask);
+	        bang(mk.invert), mk.mark, mk.mask);
 	m->u.mark.value = mk.mark;
 	m->u.mark.mask = mk.mask;
 	return true;
@@ -725,7 +732,8 @@ mt_icmp(struct dec *d)
 	if (!TAKE(d, ic))
 		return false;
 	inv = ic.invflags & IPT_ICMP_INV;
-	if (ic.type != 0xff && ic.code[0] != ic.code[1] && !(ic.code[0] == 0 && ic.code[1] == 0xff)) {
+	if (ic.type != 0xff && ic.code[0] != ic.code[1] &&
+	    !(ic.code[0] == 0 && ic.code[1] == 0xff)) {
 		add(d, M_UNKNOWN, false, "%s%s %u/%u-%u", bang(inv), opt, ic.type, ic.code[0],
 		    ic.code[1]);
 		return true;
@@ -756,7 +764,7 @@ inet_key(enum family fam, const union nf_inet_addr *a)
 
 static void
 add_range(struct dec *d, enum match_kind k, const union nf_inet_addr *lo,
-	  const union nf_inet_addr *hi, bool inv, const char *opt)
+          const union nf_inet_addr *hi, bool inv, const char *opt)
 {
 	char a[ADDR_STRLEN];
 	char b[ADDR_STRLEN];
@@ -784,10 +792,10 @@ mt_iprange(struct dec *d)
 		return false;
 	if (ir.flags & IPRANGE_SRC)
 		add_range(d, M_SADDR, &ir.src_min, &ir.src_max, ir.flags & IPRANGE_SRC_INV,
-			  "--src-range");
+		          "--src-range");
 	if (ir.flags & IPRANGE_DST)
 		add_range(d, M_DADDR, &ir.dst_min, &ir.dst_max, ir.flags & IPRANGE_DST_INV,
-			  "--dst-range");
+		          "--dst-range");
 	return true;
 }
 
@@ -866,8 +874,10 @@ mt_ttl(struct dec *d)
 		return true;
 	}
 	m = add(d, M_TTL, false, "-m %s %s-%s %u", d->name, opt, ops[t.mode], t.ttl);
-	m->u.ttl.op = t.mode == IPT_TTL_EQ ? TTL_EQ : t.mode == IPT_TTL_NE ? TTL_NE
-			  : t.mode == IPT_TTL_LT ? TTL_LT : TTL_GT;
+	m->u.ttl.op = t.mode == IPT_TTL_EQ   ? TTL_EQ
+	              : t.mode == IPT_TTL_NE ? TTL_NE
+	              : t.mode == IPT_TTL_LT ? TTL_LT
+	                                     : TTL_GT;
 	m->u.ttl.value = t.ttl;
 	return true;
 }
@@ -902,63 +912,63 @@ struct xdef {
 };
 
 static const struct xdef match_defs[] = {
-	{"addrtype", 0, 1, mt_addrtype},
-	{"ah", 0, 0, mt_never},
-	{"comment", 0, 0, mt_comment},
-	{"connlimit", 0, 1, mt_connlimit},
-	{"connmark", 1, 1, mt_mark},
-	{"conntrack", 1, 3, mt_conntrack},
-	{"dccp", 0, 0, mt_never},
-	{"esp", 0, 0, mt_never},
-	{"frag", 0, 0, mt_never},
-	{"hashlimit", 0, 3, mt_hashlimit},
-	{"hl", 0, 0, mt_ttl},
-	{"icmp", 0, 0, mt_icmp},
-	{"icmp6", 0, 0, mt_icmp},
-	{"iprange", 1, 1, mt_iprange},
-	{"limit", 0, 0, mt_limit},
-	{"mark", 1, 1, mt_mark},
-	{"mh", 0, 0, mt_never},
-	{"multiport", 0, 1, mt_multiport},
-	{"nfacct", 0, 0, mt_always},
-	{"pkttype", 0, 0, mt_pkttype},
-	{"policy", 0, 0, mt_policy},
-	{"quota", 0, 0, mt_quota},
-	{"recent", 0, 1, mt_recent},
-	{"rpfilter", 0, 0, mt_rpfilter},
-	{"rt", 0, 0, mt_never},
-	{"sctp", 0, 0, mt_never},
-	{"set", 0, 4, mt_set},
-	{"state", 0, 0, mt_state},
-	{"tcp", 0, 0, mt_tcp},
-	{"ttl", 0, 0, mt_ttl},
-	{"udp", 0, 0, mt_udp},
+    {"addrtype", 0, 1, mt_addrtype},
+    {"ah", 0, 0, mt_never},
+    {"comment", 0, 0, mt_comment},
+    {"connlimit", 0, 1, mt_connlimit},
+    {"connmark", 1, 1, mt_mark},
+    {"conntrack", 1, 3, mt_conntrack},
+    {"dccp", 0, 0, mt_never},
+    {"esp", 0, 0, mt_never},
+    {"frag", 0, 0, mt_never},
+    {"hashlimit", 0, 3, mt_hashlimit},
+    {"hl", 0, 0, mt_ttl},
+    {"icmp", 0, 0, mt_icmp},
+    {"icmp6", 0, 0, mt_icmp},
+    {"iprange", 1, 1, mt_iprange},
+    {"limit", 0, 0, mt_limit},
+    {"mark", 1, 1, mt_mark},
+    {"mh", 0, 0, mt_never},
+    {"multiport", 0, 1, mt_multiport},
+    {"nfacct", 0, 0, mt_always},
+    {"pkttype", 0, 0, mt_pkttype},
+    {"policy", 0, 0, mt_policy},
+    {"quota", 0, 0, mt_quota},
+    {"recent", 0, 1, mt_recent},
+    {"rpfilter", 0, 0, mt_rpfilter},
+    {"rt", 0, 0, mt_never},
+    {"sctp", 0, 0, mt_never},
+    {"set", 0, 4, mt_set},
+    {"state", 0, 0, mt_state},
+    {"tcp", 0, 0, mt_tcp},
+    {"ttl", 0, 0, mt_ttl},
+    {"udp", 0, 0, mt_udp},
 };
 
 /* ---- targets ---- */
 
 static const char *const reject4_names[] = {
-	[IPT_ICMP_NET_UNREACHABLE] = "icmp-net-unreachable",
-	[IPT_ICMP_HOST_UNREACHABLE] = "icmp-host-unreachable",
-	[IPT_ICMP_PROT_UNREACHABLE] = "icmp-proto-unreachable",
-	[IPT_ICMP_PORT_UNREACHABLE] = "icmp-port-unreachable",
-	[IPT_ICMP_ECHOREPLY] = "icmp-echo-reply",
-	[IPT_ICMP_NET_PROHIBITED] = "icmp-net-prohibited",
-	[IPT_ICMP_HOST_PROHIBITED] = "icmp-host-prohibited",
-	[IPT_TCP_RESET] = "tcp-reset",
-	[IPT_ICMP_ADMIN_PROHIBITED] = "icmp-admin-prohibited",
+    [IPT_ICMP_NET_UNREACHABLE] = "icmp-net-unreachable",
+    [IPT_ICMP_HOST_UNREACHABLE] = "icmp-host-unreachable",
+    [IPT_ICMP_PROT_UNREACHABLE] = "icmp-proto-unreachable",
+    [IPT_ICMP_PORT_UNREACHABLE] = "icmp-port-unreachable",
+    [IPT_ICMP_ECHOREPLY] = "icmp-echo-reply",
+    [IPT_ICMP_NET_PROHIBITED] = "icmp-net-prohibited",
+    [IPT_ICMP_HOST_PROHIBITED] = "icmp-host-prohibited",
+    [IPT_TCP_RESET] = "tcp-reset",
+    [IPT_ICMP_ADMIN_PROHIBITED] = "icmp-admin-prohibited",
 };
 
 static const char *const reject6_names[] = {
-	[IP6T_ICMP6_NO_ROUTE] = "icmp6-no-route",
-	[IP6T_ICMP6_ADM_PROHIBITED] = "icmp6-adm-prohibited",
-	[IP6T_ICMP6_NOT_NEIGHBOUR] = "icmp6-not-neighbour",
-	[IP6T_ICMP6_ADDR_UNREACH] = "icmp6-addr-unreachable",
-	[IP6T_ICMP6_PORT_UNREACH] = "icmp6-port-unreachable",
-	[IP6T_ICMP6_ECHOREPLY] = "icmp6-echo-reply",
-	[IP6T_TCP_RESET] = "tcp-reset",
-	[IP6T_ICMP6_POLICY_FAIL] = "icmp6-policy-fail",
-	[IP6T_ICMP6_REJECT_ROUTE] = "icmp6-reject-route",
+    [IP6T_ICMP6_NO_ROUTE] = "icmp6-no-route",
+    [IP6T_ICMP6_ADM_PROHIBITED] = "icmp6-adm-prohibited",
+    [IP6T_ICMP6_NOT_NEIGHBOUR] = "icmp6-not-neighbour",
+    [IP6T_ICMP6_ADDR_UNREACH] = "icmp6-addr-unreachable",
+    [IP6T_ICMP6_PORT_UNREACH] = "icmp6-port-unreachable",
+    [IP6T_ICMP6_ECHOREPLY] = "icmp6-echo-reply",
+    [IP6T_TCP_RESET] = "tcp-reset",
+    [IP6T_ICMP6_POLICY_FAIL] = "icmp6-policy-fail",
+    [IP6T_ICMP6_REJECT_ROUTE] = "icmp6-reject-route",
 };
 
 static bool
@@ -1003,7 +1013,7 @@ nat_range(struct dec *d, unsigned flags, u128 lo, u128 hi, uint16_t plo, uint16_
 		a->to_port = plo;
 		if (phi != plo)
 			buf_addf(&note, "%sport range %u-%u: the first port is used",
-				 note.len ? "; " : "", plo, phi);
+			         note.len ? "; " : "", plo, phi);
 	}
 	if (note.len)
 		a->detail = buf_take(&note);
@@ -1020,7 +1030,7 @@ tg_nat(struct dec *d)
 		if (!TAKE(d, mr))
 			return false;
 		nat_range(d, r->flags, ntohl(r->min_ip), ntohl(r->max_ip), ntohs(r->min.all),
-			  ntohs(r->max.all));
+		          ntohs(r->max.all));
 		return true;
 	}
 	/* nf_nat_range2 (revision 2) only adds base_proto after nf_nat_range */
@@ -1030,8 +1040,8 @@ tg_nat(struct dec *d)
 		if (!TAKE(d, r))
 			return false;
 		nat_range(d, r.flags, inet_key(d->env->fam, &r.min_addr),
-			  inet_key(d->env->fam, &r.max_addr), ntohs(r.min_proto.all),
-			  ntohs(r.max_proto.all));
+		          inet_key(d->env->fam, &r.max_addr), ntohs(r.min_proto.all),
+		          ntohs(r.max_proto.all));
 	}
 	return true;
 }
@@ -1078,17 +1088,20 @@ tg_connmark(struct dec *d)
 		a->detail = xasprintf("--set-xmark 0x%x/0x%x", c.ctmark, c.ctmask);
 		break;
 	case XT_CONNMARK_SAVE:
-		a->kind = A_CONTINUE; /* the conntrack mark is not read on this path */
+		/* the reply path reads the conntrack mark the SYN left */
+		a->kind =
+		    c.nfmask == c.ctmask && c.shift_bits == 0 ? A_CONNMARK_SAVE : A_UNKNOWN;
+		a->mask = c.ctmask;
 		a->detail = xstrdup("--save-mark");
 		break;
 	case XT_CONNMARK_RESTORE:
 		/* mark = (mark & ~nfmask) ^ (ctmark & ctmask) (shifted): one mask
 		 * can say it only when both are the same and nothing shifts */
-		a->kind = c.nfmask == c.ctmask && c.shift_bits == 0 ? A_CONNMARK_RESTORE
-								    : A_UNKNOWN;
+		a->kind =
+		    c.nfmask == c.ctmask && c.shift_bits == 0 ? A_CONNMARK_RESTORE : A_UNKNOWN;
 		a->mask = c.ctmask;
-		a->detail = xasprintf("--restore-mark --nfmask 0x%x --ctmask 0x%x", c.nfmask,
-				      c.ctmask);
+		a->detail =
+		    xasprintf("--restore-mark --nfmask 0x%x --ctmask 0x%x", c.nfmask, c.ctmask);
 		break;
 	default:
 		a->kind = A_UNKNOWN;
@@ -1165,41 +1178,41 @@ tg_unknown(struct dec *d)
 }
 
 static const struct xdef target_defs[] = {
-	{"AUDIT", 0, ~0u, tg_continue},
-	{"CHECKSUM", 0, ~0u, tg_continue},
-	{"CLASSIFY", 0, ~0u, tg_continue},
-	{"CONNMARK", 1, 2, tg_connmark},
-	{"CONNSECMARK", 0, ~0u, tg_continue},
-	{"CT", 0, 2, tg_ct},
-	{"DNAT", 0, 2, tg_nat},
-	{"DSCP", 0, ~0u, tg_continue},
-	{"HL", 0, ~0u, tg_continue},
-	{"IDLETIMER", 0, ~0u, tg_continue},
-	{"LED", 0, ~0u, tg_continue},
-	{"LOG", 0, ~0u, tg_continue},
-	{"MARK", 2, 2, tg_mark},
-	{"MASQUERADE", 0, ~0u, tg_continue},
-	{"NETMAP", 0, ~0u, tg_continue},
-	{"NFLOG", 0, ~0u, tg_continue},
-	{"NFQUEUE", 0, 3, tg_queue},
-	{"NOTRACK", 0, 0, tg_notrack},
-	{"QUEUE", 0, ~0u, tg_queue},
-	{"RATEEST", 0, ~0u, tg_continue},
-	{"REDIRECT", 0, 0, tg_nat},
-	{"REJECT", 0, 0, tg_reject},
-	{"SECMARK", 0, ~0u, tg_continue},
-	{"SET", 0, ~0u, tg_continue},
-	{"SNAT", 0, ~0u, tg_continue},
-	{"SYNPROXY", 0, ~0u, tg_unknown},
-	{"TARPIT", 0, ~0u, tg_drop},
-	{"TCPMSS", 0, ~0u, tg_continue},
-	{"TCPOPTSTRIP", 0, ~0u, tg_continue},
-	{"TEE", 0, ~0u, tg_continue},
-	{"TOS", 0, ~0u, tg_continue},
-	{"TPROXY", 0, ~0u, tg_unknown},
-	{"TRACE", 0, ~0u, tg_continue},
-	{"TTL", 0, ~0u, tg_continue},
-	{"ULOG", 0, ~0u, tg_continue},
+    {"AUDIT", 0, ~0u, tg_continue},
+    {"CHECKSUM", 0, ~0u, tg_continue},
+    {"CLASSIFY", 0, ~0u, tg_continue},
+    {"CONNMARK", 1, 2, tg_connmark},
+    {"CONNSECMARK", 0, ~0u, tg_continue},
+    {"CT", 0, 2, tg_ct},
+    {"DNAT", 0, 2, tg_nat},
+    {"DSCP", 0, ~0u, tg_continue},
+    {"HL", 0, ~0u, tg_continue},
+    {"IDLETIMER", 0, ~0u, tg_continue},
+    {"LED", 0, ~0u, tg_continue},
+    {"LOG", 0, ~0u, tg_continue},
+    {"MARK", 2, 2, tg_mark},
+    {"MASQUERADE", 0, ~0u, tg_continue},
+    {"NETMAP", 0, ~0u, tg_continue},
+    {"NFLOG", 0, ~0u, tg_continue},
+    {"NFQUEUE", 0, 3, tg_queue},
+    {"NOTRACK", 0, 0, tg_notrack},
+    {"QUEUE", 0, ~0u, tg_queue},
+    {"RATEEST", 0, ~0u, tg_continue},
+    {"REDIRECT", 0, 0, tg_nat},
+    {"REJECT", 0, 0, tg_reject},
+    {"SECMARK", 0, ~0u, tg_continue},
+    {"SET", 0, ~0u, tg_continue},
+    {"SNAT", 0, ~0u, tg_continue},
+    {"SYNPROXY", 0, ~0u, tg_unknown},
+    {"TARPIT", 0, ~0u, tg_drop},
+    {"TCPMSS", 0, ~0u, tg_continue},
+    {"TCPOPTSTRIP", 0, ~0u, tg_continue},
+    {"TEE", 0, ~0u, tg_continue},
+    {"TOS", 0, ~0u, tg_continue},
+    {"TPROXY", 0, ~0u, tg_unknown},
+    {"TRACE", 0, ~0u, tg_continue},
+    {"TTL", 0, ~0u, tg_continue},
+    {"ULOG", 0, ~0u, tg_continue},
 };
 
 static int
@@ -1234,7 +1247,7 @@ xt_tables_sorted(void)
 
 bool
 xt_match_add(struct rule *r, const struct xt_env *env, const char *name, unsigned rev,
-	     const void *info, size_t len, char **err)
+             const void *info, size_t len, char **err)
 {
 	const struct xdef *def = find_def(match_defs, ARRAY_LEN(match_defs), name);
 	struct dec d = {r, NULL, env, name, rev, info, len, err};
@@ -1253,7 +1266,7 @@ xt_match_add(struct rule *r, const struct xt_env *env, const char *name, unsigne
 
 bool
 xt_target_decode(struct action *a, const struct xt_env *env, const char *name, unsigned rev,
-		 const void *info, size_t len, char **err)
+                 const void *info, size_t len, char **err)
 {
 	const struct xdef *def = find_def(target_defs, ARRAY_LEN(target_defs), name);
 	struct dec d = {NULL, a, env, name, rev, info, len, err};

@@ -26,11 +26,11 @@ struct xt_env {
  * know, becomes an M_UNKNOWN match naming it (never nothing). false, with
  * *err (allocated), when info is too short for its revision. */
 bool xt_match_add(struct rule *r, const struct xt_env *env, const char *name, unsigned rev,
-		  const void *info, size_t len, char **err);
+                  const void *info, size_t len, char **err);
 
 /* Fill the zeroed a with what target NAME does to the packet; A_UNKNOWN for
  * one this module does not know. Same contract as xt_match_add. */
 bool xt_target_decode(struct action *a, const struct xt_env *env, const char *name, unsigned rev,
-		      const void *info, size_t len, char **err);
+                      const void *info, size_t len, char **err);
 
 #endif

@@ -46,6 +46,7 @@ void check_web_timeout_read(struct audit *a);
 void check_web_realip(struct audit *a);
 void check_web_limits(struct audit *a);
 void check_web_access(struct audit *a);
+void check_web_body_timeout(struct audit *a);
 void check_web_none(struct audit *a);
 void check_suppress_expired(struct audit *a);
 /* checks/tls.c: certificates and handshakes, through the TLS evaluation */

@@ -101,6 +101,20 @@ const struct check check_table[] = {
 	 "Fix: remove the cause of the finding and the comment, or, if the exception still\n"
 	 "holds, move until= forward with a reason that says why.",
 	 check_suppress_expired},
+	{"CF000-TIMEOUT-BODY", 0, SEV_INFO,
+	 "the web server gives up on a request body sooner than Cloudflare's write timeout",
+	 "Cause: Cloudflare relays a request body as the visitor sends it, and waits up to its\n"
+	 "proxy write timeout (30 s) for the origin to take each part. An origin that gives up\n"
+	 "on a body that has not (or not yet again) arrived within a shorter time (Apache\n"
+	 "mod_reqtimeout's RequestReadTimeout body=, nginx client_body_timeout) cuts off uploads\n"
+	 "from slow or stalling visitors that Cloudflare would still relay: they get 408 or an\n"
+	 "error page instead of their upload. No 5xx is predicted.\n"
+	 "Evidence: a body read timeout set below Cloudflare's write timeout\n"
+	 "(--cf-write-timeout): nginx client_body_timeout; Apache RequestReadTimeout body=N\n"
+	 "without MinRate (with MinRate, as in the module's default body=20,MinRate=500, the\n"
+	 "limit grows while data flows and is not reported).\n"
+	 "Fix: RequestReadTimeout body=30,MinRate=500 (or longer); client_body_timeout 30s.",
+	 check_web_body_timeout},
 	{"CF000-TLS-AOP", 0, SEV_INFO,
 	 "a client certificate is demanded: only Authenticated Origin Pulls satisfies it",
 	 "Cause: the server demands a client certificate (nginx ssl_verify_client on, Apache\n"
@@ -122,7 +136,7 @@ const struct check check_table[] = {
 	 "SSLCertificateKeyFile) directives and the key file's PEM header.\n"
 	 "Fix: nothing, if it is deliberate; check that hostname with openssl s_client.",
 	 check_tls_none},
-	{"CF400-TLS-CLIENT-CERT", 400, SEV_ERROR,
+	{"CF400-TLS-NO-CLIENT-CERT", 400, SEV_ERROR,
 	 "a client certificate Cloudflare does not send is demanded: every request gets 400",
 	 "Cause: nginx ssl_verify_client on with a CA that is not Cloudflare's origin-pull CA.\n"
 	 "Cloudflare connects without a client certificate (or, with Authenticated Origin Pulls,\n"

@@ -211,6 +211,8 @@ use_findings(struct audit *a, const struct tls_use *u)
 	const char *sw = start_text(u->server);
 	const struct tls_chain *c = u->c;
 	const struct tls_key *k = u->k;
+	/* the key's directive, or the certificate's when it holds the key */
+	const struct web_text *kt = u->key ? u->key : u->cert;
 
 	if (u->dynamic) {
 		audit_finding(a, "CF000-TLS-UNCHECKED", u->cert->loc,
@@ -241,7 +243,7 @@ use_findings(struct audit *a, const struct tls_use *u)
 			      u->cert->name, path_text(u->cert_path), c->use_error, sw);
 		return;
 	}
-	if (u->key == NULL) {
+	if (k == NULL) {
 		audit_finding(a, "CF521-TLS-KEY-LOAD", u->cert->loc,
 			      "no private key is named for %s %s: %s refuses to start (visitors "
 			      "get 521)",
@@ -249,25 +251,25 @@ use_findings(struct audit *a, const struct tls_use *u)
 		return;
 	}
 	if (k->status == TL_MISSING || k->status == TL_INVALID) {
-		audit_finding(a, "CF521-TLS-KEY-LOAD", u->key->loc,
+		audit_finding(a, "CF521-TLS-KEY-LOAD", kt->loc,
 			      "%s %s: %s: %s cannot load it and refuses to start (visitors get 521)",
-			      u->key->name, path_text(u->key_path),
+			      kt->name, path_text(u->key_path),
 			      k->status == TL_MISSING ? "no such file" : k->error, sw);
 		return;
 	}
 	if (k->status == TL_ENCRYPTED) {
-		audit_finding(a, "CF000-TLS-UNCHECKED", u->key->loc,
+		audit_finding(a, "CF000-TLS-UNCHECKED", kt->loc,
 			      "%s %s is encrypted: %s asks for its passphrase at start (or reads a "
 			      "password file); whether it belongs to %s is not checked",
-			      u->key->name, path_text(u->key_path), sw, path_text(u->cert_path));
+			      kt->name, path_text(u->key_path), sw, path_text(u->cert_path));
 		return;
 	}
 	if (u->pair_error)
-		audit_finding(a, "CF521-TLS-KEY-MISMATCH", u->key->loc,
+		audit_finding(a, "CF521-TLS-KEY-MISMATCH", kt->loc,
 			      "%s %s does not belong to %s %s (%s): %s refuses to start with "
 			      "\"SSL_CTX_use_PrivateKey() failed\", so nothing listens (visitors "
 			      "get 521)",
-			      u->key->name, path_text(u->key_path), u->cert->name,
+			      kt->name, path_text(u->key_path), u->cert->name,
 			      path_text(u->cert_path), u->pair_error, sw);
 }
 
@@ -298,30 +300,47 @@ policy_findings(struct audit *a, struct causes *cs)
 
 /* ---- Cloudflare's handshake ---- */
 
+/* A setting's value for messages; a default says so. */
+static const char *
+setting_text(const struct web_text *t)
+{
+	static char buf[2][512];
+	static int i;
+
+	if (t->text == NULL)
+		return "(OpenSSL's default)";
+	if (!t->dflt)
+		return t->text;
+	i = !i;
+	snprintf(buf[i], sizeof(buf[i]), "%s (the default)", t->text);
+	return buf[i];
+}
+
 static const char *
 protocols_text(const struct web_vhost *v)
 {
-	return v->tls.protocols.text ? v->tls.protocols.text : "(OpenSSL's default)";
+	return setting_text(&v->tls.protocols);
 }
 
 static const char *
 ciphers_text(const struct web_vhost *v)
 {
-	return v->tls.ciphers.text ? v->tls.ciphers.text : "(OpenSSL's default)";
+	return setting_text(&v->tls.ciphers);
 }
 
 static void
 handshake_findings(struct causes *cs, const struct tls_outcome *o)
 {
 	const struct web_vhost *p = o->policyv;
+	const struct web_vhost *c = o->certv;
 	const char *host = host_label(o);
 	char *post = xasprintf(" on port %u (visitors get 525)", o->port);
 
 	if (o->certv == NULL) {
 		cause_add(cs, "CF525-TLS-NO-CERT", o->listen->loc, o->port, host,
-			  xasprintf("port %u is TLS (%s) but neither the server answering nor the "
-				    "default server has a certificate (%s also refuses to start "
-				    "like this): the handshake fails for ",
+			  xasprintf("port %u is TLS (listen %s ssl) but neither the server "
+				    "answering nor the default server has a certificate (%s also "
+				    "refuses to start like this): the handshake fails for ",
 				    o->port, o->listen->text ? o->listen->text : "listen",
 				    start_text(o->server)),
 			  post);
@@ -339,12 +358,12 @@ handshake_findings(struct causes *cs, const struct tls_outcome *o)
 			  post);
 		return;
 	case HS_NO_CIPHER:
-		cause_add(cs, "CF525-TLS-NO-COMMON-CIPHER", text_loc(&p->tls.ciphers, p), o->port,
+		cause_add(cs, "CF525-TLS-NO-COMMON-CIPHER", text_loc(&c->tls.ciphers, c), o->port,
 			  host,
 			  xasprintf("%s %s, with protocols %s and the certificates' key types, has "
 				    "no cipher suite in common with what Cloudflare offers "
 				    "(ipranges/origin-ciphers.txt): the handshake fails for ",
-				    text_name(&p->tls.ciphers, "ciphers"), ciphers_text(p),
+				    text_name(&c->tls.ciphers, "ciphers"), ciphers_text(c),
 				    o->hs->protocols_enabled),
 			  post);
 		return;
@@ -374,7 +393,8 @@ static const char *
 trust_text(const struct audit *a)
 {
 	return a->opt.ca_file ? "the --ca trust store"
-			      : "public CAs (the system bundle) and Cloudflare Origin CA";
+			      : "the trusted roots (public CAs of the system bundle, Cloudflare "
+				"Origin CA)";
 }
 
 static void
@@ -408,19 +428,30 @@ verr_finding(struct audit *a, struct causes *cs, const struct tls_outcome *o,
 		break;
 	case TV_SELF_SIGNED:
 		cause_add(cs, "CF526-CERT-SELF-SIGNED", u->cert->loc, o->port, host,
-			  xasprintf("the certificate \"%s\" in %s is self-signed, and %s does not "
-				    "hold it: Full (strict) rejects it for ",
+			  xasprintf("the certificate \"%s\" in %s is self-signed and not in %s: "
+				    "Full (strict) rejects it for ",
 				    e->subject, file, trust_text(a)),
 			  post);
 		break;
 	case TV_UNTRUSTED_ROOT:
 		cause_add(cs, "CF526-CERT-UNTRUSTED", u->cert->loc, o->port, host,
-			  xasprintf("%s chains to \"%s\", a root that %s does not hold: Full "
-				    "(strict) rejects it for ",
+			  xasprintf("%s chains to \"%s\", a root not in %s: Full (strict) "
+				    "rejects it for ",
 				    file, e->subject, trust_text(a)),
 			  post);
 		break;
 	case TV_ISSUER_MISSING:
+		if (e->depth > 0) {
+			/* the leaf's issuer is there: the chain ends at a CA
+			 * whose issuer (a root, as a rule) is not trusted */
+			cause_add(cs, "CF526-CERT-UNTRUSTED", u->cert->loc, o->port, host,
+				  xasprintf("the chain in %s ends at \"%s\", issued by \"%s\", which "
+					    "is not in %s (a private CA, or an intermediate missing "
+					    "from the file): Full (strict) rejects it for ",
+					    file, e->subject, issuer, trust_text(a)),
+				  post);
+			break;
+		}
 		cause_add(cs, "CF526-CERT-CHAIN-INCOMPLETE", u->cert->loc, o->port, host,
 			  xasprintf("the issuer \"%s\" of \"%s\" is neither in %s nor in %s: the "
 				    "intermediate certificate is missing from the file (or the CA "
@@ -492,7 +523,7 @@ cert_warnings(struct audit *a, struct causes *cs, const struct tls_outcome *o,
 static void
 strict_findings(struct audit *a, struct causes *cs, const struct tls_outcome *o)
 {
-	const struct web_vhost *p = o->policyv;
+	const struct web_vhost *p = o->certv ? o->certv : o->policyv;
 	size_t i;
 	size_t j;
 
@@ -536,10 +567,10 @@ strict_findings(struct audit *a, struct causes *cs, const struct tls_outcome *o)
 static void
 request_findings(struct causes *cs, const struct tls_outcome *o)
 {
-	const struct web_vhost *p = o->policyv;
+	const struct web_vhost *p = o->certv ? o->certv : o->policyv;
 
 	if (o->cc == CC_400)
-		cause_add(cs, "CF400-TLS-CLIENT-CERT", o->cc_text->loc, o->port, host_label(o),
+		cause_add(cs, "CF400-TLS-NO-CLIENT-CERT", o->cc_text->loc, o->port, host_label(o),
 			  xasprintf("%s %s demands a client certificate, and the CA file is not "
 				    "Cloudflare's origin-pull CA: every request Cloudflare sends "
 				    "for ",
@@ -553,7 +584,7 @@ request_findings(struct causes *cs, const struct tls_outcome *o)
 				    text_name(o->cc_text, "verify_client"), o->cc_text->text),
 			  xasprintf(" on port %u work only while Authenticated Origin Pulls is on "
 				    "for the zone (otherwise they get %s)",
-				    o->port, strcmp(o->cc_text->text, "require") == 0 ? "525" : "400"));
+				    o->port, o->cc_handshake ? "525" : "400"));
 	if (o->hs && o->hs->result == HS_OK && o->hs->alpn_h2 && o->hs->h2_forbidden)
 		cause_add(cs, "CF520-TLS-H2-CIPHER", text_loc(&p->tls.ciphers, p), o->port,
 			  host_label(o),

@@ -859,16 +859,18 @@ rule_set(const struct web_acl_rule *r, enum family f, struct ivset *out)
 	return true;
 }
 
-/* Whether the list lets some client in: an allow (or the end of the list)
- * that some address reaches, or a rule admitting clients by name. A list
- * that refuses everybody (nginx "deny all" alone, Apache "Require all
- * denied" on files nobody may fetch) refuses visitors with or without
- * Cloudflare: not Cloudflare's doing, and not reported. */
-static bool
-acl_admits_someone(const struct web_acl *acl)
+/* Addresses no internet visitor has: loopback, private, link-local,
+ * shared, multicast and reserved space. */
+static const char *const non_internet[] = {
+	"0.0.0.0/8",   "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
+	"172.16.0.0/12", "192.168.0.0/16", "224.0.0.0/3", "::/127",  "fc00::/7",
+	"fe80::/10",     "ff00::/8",
+};
+
+/* The addresses internet visitors can have: everything but non_internet. */
+static void
+internet_sets(struct ivset open[FAM_COUNT])
 {
-	struct ivset open[FAM_COUNT];
-	bool any = false;
 	size_t i;
 	int f;
 
@@ -877,6 +879,40 @@ acl_admits_someone(const struct web_acl *acl)
 		ivset_add(&open[f], 0, fam_max((enum family)f));
 		ivset_normalize(&open[f]);
 	}
+	for (i = 0; i < ARRAY_LEN(non_internet); i++) {
+		struct cidr c;
+		struct ivset rest;
+		struct ivset left;
+
+		if (!cidr_parse(non_internet[i], &c))
+			continue;
+		ivset_init(&rest, c.fam);
+		ivset_add_cidr(&rest, &c);
+		ivset_normalize(&rest);
+		ivset_subtract(&left, &open[c.fam], &rest);
+		ivset_normalize(&left);
+		ivset_free(&open[c.fam]);
+		open[c.fam] = left;
+		ivset_free(&rest);
+	}
+}
+
+/* Whether the list lets some internet client in: an allow (or the end of
+ * the list) that some public address reaches, or a rule admitting clients
+ * by name. A list that lets in nobody from the internet (nginx "deny all"
+ * alone, Apache "Require all denied" on files nobody may fetch, "Require
+ * local" on a status page) refuses visitors with or without Cloudflare:
+ * not Cloudflare's doing, and not reported. internet: internet_sets. */
+static bool
+acl_admits_someone(const struct web_acl *acl, const struct ivset internet[FAM_COUNT])
+{
+	struct ivset open[FAM_COUNT];
+	bool any = false;
+	size_t i;
+	int f;
+
+	for (f = 0; f < FAM_COUNT; f++)
+		ivset_copy(&open[f], &internet[f]);
 	for (i = 0; i < acl->n && !any; i++) {
 		const struct web_acl_rule *r = &acl->v[i];
 
@@ -915,17 +951,23 @@ acl_admits_someone(const struct web_acl *acl)
 /* Walk the rules in order, first match wins, over the addresses the rules
  * see as Cloudflare's (its own address where real-IP restoration does not
  * replace it); each deny that catches some of them is reported once. */
+struct access {
+	struct seen seen;
+	struct ivset internet[FAM_COUNT];
+};
+
 static void
 access_scope(struct audit *a, const struct web_location *l, void *arg)
 {
-	struct seen *seen = arg;
+	struct access *ac = arg;
+	struct seen *seen = &ac->seen;
 	const struct web_acl *acl = l->s.acl;
 	bool restored = l->s.trust && header_ok(&l->s.real_ip_header);
 	struct ivset open[FAM_COUNT];
 	size_t i;
 	int f;
 
-	if (acl == NULL || !vhost_reached(l->vhost) || !acl_admits_someone(acl))
+	if (acl == NULL || !vhost_reached(l->vhost) || !acl_admits_someone(acl, ac->internet))
 		return;
 	for (f = 0; f < FAM_COUNT; f++) {
 		if (restored) {
@@ -992,11 +1034,62 @@ access_scope(struct audit *a, const struct web_location *l, void *arg)
 void
 check_web_access(struct audit *a)
 {
-	struct seen seen;
+	struct access ac;
+	int f;
 
-	memset(&seen, 0, sizeof(seen));
-	each_scope(a, access_scope, &seen);
-	seen_free(&seen);
+	memset(&ac, 0, sizeof(ac));
+	internet_sets(ac.internet);
+	each_scope(a, access_scope, &ac);
+	seen_free(&ac.seen);
+	for (f = 0; f < FAM_COUNT; f++)
+		ivset_free(&ac.internet[f]);
+}
+
+/* ---- CF000-TIMEOUT-BODY ---- */
+
+struct body_timeouts {
+	struct by_setting g;
+	long long limit_ms;
+};
+
+static void
+body_scope(struct audit *a, const struct web_location *l, void *arg)
+{
+	struct body_timeouts *t = arg;
+	const struct web_value *v = &l->s.client_body_timeout;
+
+	(void)a;
+	if (l->kind != WS_SERVER || !vhost_reached(l->vhost))
+		return;
+	/* a default is the software's, not a choice to report */
+	if (v->set && !v->dflt && v->v < t->limit_ms)
+		group_add(&t->g, v, l);
+}
+
+void
+check_web_body_timeout(struct audit *a)
+{
+	struct body_timeouts t;
+	size_t i;
+
+	memset(&t, 0, sizeof(t));
+	t.limit_ms = a->cf.limit[LIM_WRITE_TIMEOUT] * 1000LL;
+	each_scope(a, body_scope, &t);
+	for (i = 0; i < t.g.n; i++) {
+		const struct web_value *v = t.g.v[i].v;
+		char *where = places_take(&t.g.v[i].places);
+		char *secs = seconds_text(v->v);
+
+		audit_finding(a, "CF000-TIMEOUT-BODY", v->loc,
+			      "%s %s%s (in effect for %s) gives up on a request body after %s without "
+			      "data, sooner than Cloudflare's %ld s proxy write timeout: uploads "
+			      "Cloudflare relays from slow or stalling visitors are cut off (408)",
+			      v->name, v->text ? v->text : secs, v->dflt ? " (default)" : "", where,
+			      secs, a->cf.limit[LIM_WRITE_TIMEOUT]);
+		free(secs);
+		free(where);
+	}
+	group_free(&t.g);
 }
 
 /* Rows whose findings another row's function makes (one walk per family). */

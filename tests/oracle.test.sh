@@ -272,7 +272,7 @@ oracle_sample() {
 		return
 	fi
 
-	limit 60 "$BIN" --root "$dir" --public-iface eth0 --format json >"$tmp/out.json" 2>"$tmp/err"
+	limit 60 "$BIN" --root "$dir" --public-iface eth0 --host-addr "$SRV4" --host-addr "$SRV6" --format json >"$tmp/out.json" 2>"$tmp/err"
 	st=$?
 	case $st in
 	0 | 1 | 2) ;;
@@ -286,7 +286,7 @@ oracle_sample() {
 		return
 	fi
 	jq -r '.reachability[] | [.family, .range, (.first // "-"), (.last // "-"),
-		(.port | tostring), .verdict, (.stage // "-"), (.file // "-"),
+		(.port | tostring), (if .forwarded then "forwarded" else .verdict end), (.stage // "-"), (.file // "-"),
 		((.line // "-") | tostring)] | @tsv' "$tmp/out.json" >"$tmp/entries" || {
 		echo "not ok oracle $name: cannot read cfaudit's reachability entries"
 		return
@@ -317,7 +317,7 @@ oracle_sample() {
 		dst = fam == "ipv4" ? s4 : s6
 		if (first == dst || last == dst) { bad("entry " range " includes the oracle server address"); next }
 		# decided verdicts first: they are the ones the cap must keep
-		out = v == "undecided" ? undecided : decided
+		out = (v == "undecided" || v == "forwarded") ? undecided : decided
 		print fam, first, dst, port, v, where > out
 		if (last != first) print fam, last, dst, port, v, where > out
 	}' "$tmp/entries" 2>"$tmp/bad"
@@ -405,7 +405,9 @@ oracle_sample() {
 			next
 		}
 		o = f[4]
-		if (v == "undecided") {
+		if (v == "undecided" || v == "forwarded") {
+			# undecided, or DNATed to another host (whose existence
+			# is outside the ruleset): not compared
 			# nothing to compare: tell what the kernel did instead
 			if (!(o in seen)) order[++norder] = o
 			seen[o]++
@@ -433,7 +435,7 @@ oracle_sample() {
 		if (nund == 0) exit
 		k = ""
 		for (i = 1; i <= norder; i++) k = k (i > 1 ? ", " : "") seen[order[i]] " " order[i]
-		print "skip oracle " name ": " nund " probes of undecided verdicts not compared (the kernel says: " k ")"
+		print "skip oracle " name ": " nund " probes of undecided or forwarded verdicts not compared (the kernel says: " k ")"
 	}' "$tmp/plan"
 }
 

@@ -42,7 +42,8 @@ f=$tmp/nginx/etc/nginx/conf.d/tuning.conf
 line=$(grep -n '^keepalive_timeout' "$f" | cut -d: -f1)
 insert "$f" "$line" '    # cfaudit: ignore CF520-KEEPALIVE-OFF reason="test: long polling"'
 suppressed nginx-include "$tmp/nginx" CF520-KEEPALIVE-OFF
-"$BIN" --root "$tmp/nginx" --at $AT --no-config >/dev/null 2>&1
+# the sample's config names its test trust store (--ca)
+"$BIN" --root "$tmp/nginx" --at $AT --config "$tmp/nginx/cfaudit.conf" >/dev/null 2>&1
 st=$?
 if [ "$st" = 0 ]; then ok nginx-status; else fail nginx-status "exit $st"; fi
 

@@ -246,4 +246,18 @@ ca -cert "$work/inter.pem" -keyfile "$work/inter.key" -revoke "$work/revoked.pem
 ca -gencrl -cert "$work/inter.pem" -keyfile "$work/inter.key" -crlexts crl_ext \
 	-crl_lastupdate 20260901000000Z -crl_nextupdate 20361001000000Z -out samples/tls-revoked/test.crl
 echo "crl = test.crl" >>samples/tls-revoked/cfaudit.conf
+# tls-apache (RHEL paths): a leaf with its chain in a separate file, an
+# ECDSA host, a host demanding a client certificate from the test root
+leaf admin rsa $OK_START $OK_END DNS:admin.example.com
+s=samples/tls-apache
+mkdir -p "$s/etc/pki/tls/certs" "$s/etc/pki/tls/private"
+cp "$work/www.pem" "$s/etc/pki/tls/certs/www.example.com.pem"
+cp "$work/inter.pem" "$s/etc/pki/tls/certs/intermediate.pem"
+cat "$work/api.pem" "$work/inter.pem" >"$s/etc/pki/tls/certs/api.example.com.pem"
+cat "$work/admin.pem" "$work/inter.pem" >"$s/etc/pki/tls/certs/admin.example.com.pem"
+cp "$work/root.pem" "$s/etc/pki/tls/certs/internal-ca.pem"
+for k in www api admin; do
+	{ echo "$NOTE"; cat "$work/$k.key"; } >"$s/etc/pki/tls/private/$k.example.com.key"
+done
+trust tls-apache
 echo "mkcerts: done"

@@ -342,6 +342,31 @@ marks(void)
 	CHECK(at("162.158.0.1")->v.kind == V_ACCEPT);
 }
 
+/* CONNMARK --save-mark on the SYN: the reply's conntrack mark carries it. */
+static void
+connmark_save(void)
+{
+	struct chain *mangle;
+	struct chain *out;
+	struct rule *r;
+
+	reset();
+	mangle = base("mangle", "PREROUTING", HOOK_PREROUTING, -150, A_ACCEPT, FAM_V4);
+	base("filter", "INPUT", HOOK_INPUT, 0, A_ACCEPT, FAM_V4);
+	out = base("filter", "OUTPUT", HOOK_OUTPUT, 0, A_DROP, FAM_V4);
+	r = rule(mangle, A_SETMARK);
+	saddr(r, "173.245.48.0/20", false);
+	r->act.value = 0x7;
+	r->act.mask = 0xffffffff;
+	rule(mangle, A_CONNMARK_SAVE)->act.mask = 0xffffffff;
+	r = rule(out, A_ACCEPT);
+	rule_add_match(r, M_CONNMARK, false, "-m connmark --mark 0x7")->u.mark.value = 7;
+	r->m[0].u.mark.mask = 0xffffffff;
+	evaluate(NULL);
+	CHECK(at("173.245.48.1")->v.kind == V_ACCEPT);
+	CHECK(at("162.158.0.1")->v.kind == V_DROP && at("162.158.0.1")->v.stage == STAGE_REPLY);
+}
+
 int
 main(void)
 {
@@ -357,6 +382,7 @@ main(void)
 	RUN(reply_path);
 	RUN(ipv6_neighbour_discovery);
 	RUN(marks);
+	RUN(connmark_save);
 	reset();
 	ranges_free(&cf);
 	return 0;

@@ -46,7 +46,7 @@ test_listeners(void)
 	CHECK(o.listen_known);
 	for (i = 0; i < o.nlisten; i++)
 		found |= o.listen[i].fam == FAM_V4 && o.listen[i].port == port &&
-			 o.listen[i].addr == 0x7f000001;
+		         o.listen[i].addr == 0x7f000001;
 	origin_free(&o);
 	CHECK(found);
 }

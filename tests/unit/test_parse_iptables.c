@@ -585,7 +585,7 @@ test_targets(void)
 	r = one_rule("-j CONNMARK --restore-mark --nfmask 0xff --ctmask 0xf");
 	CHECK(r && r->act.kind == A_UNKNOWN);
 	r = one_rule("-j CONNMARK --save-mark");
-	CHECK(r && r->act.kind == A_CONTINUE);
+	CHECK(r && r->act.kind == A_CONNMARK_SAVE && r->act.mask == 0xffffffffu);
 	CHECK_STR(rule_error("-j nosuchchain"), "jump to undefined chain \"nosuchchain\"");
 	CHECK_STR(rule_error("-g NOSUCH"), "goto to undefined chain \"NOSUCH\"");
 	CHECK_STR(rule_error("-j INPUT"), "cannot jump to built-in chain \"INPUT\"");

@@ -62,7 +62,7 @@ diags(void)
 	diag_text[0] = '\0';
 	for (i = 0; i < O.ndiag && n < sizeof(diag_text); i++)
 		n += (size_t)snprintf(diag_text + n, sizeof(diag_text) - n, "%s%u: %s",
-				      i ? " | " : "", O.diags[i].loc.line, O.diags[i].msg);
+		                      i ? " | " : "", O.diags[i].loc.line, O.diags[i].msg);
 	return diag_text;
 }
 
@@ -74,14 +74,14 @@ rules_of(const char *family, const char *rule)
 	char text[4096];
 
 	snprintf(text, sizeof(text),
-		 "table %s t {\n"
-		 "\tchain o {\n\t}\n"
-		 "\tchain c {\n"
-		 "\t\ttype filter hook input priority 0; policy accept;\n"
-		 "\t\t%s\n"
-		 "\t}\n"
-		 "}\n",
-		 family, rule);
+	         "table %s t {\n"
+	         "\tchain o {\n\t}\n"
+	         "\tchain c {\n"
+	         "\t\ttype filter hook input priority 0; policy accept;\n"
+	         "\t\t%s\n"
+	         "\t}\n"
+	         "}\n",
+	         family, rule);
 	parse(text);
 	if (O.ndiag != 0) {
 		printf("# %s: unexpected diag: %s\n", unit_name, diags());
@@ -117,9 +117,10 @@ rule_error(const char *rule)
 {
 	char text[4096];
 
-	snprintf(text, sizeof(text),
-		 "table inet t {\n\tchain c {\n\t\ttype filter hook input priority 0;\n\t\t%s\n\t}\n}\n",
-		 rule);
+	snprintf(
+	    text, sizeof(text),
+	    "table inet t {\n\tchain c {\n\t\ttype filter hook input priority 0;\n\t\t%s\n\t}\n}\n",
+	    rule);
 	parse(text);
 	return diags();
 }
@@ -135,19 +136,20 @@ test_base_chains(void)
 {
 	struct chain *c;
 
-	parse("table inet filter {\n"
-	      "\tchain a { type filter hook input priority filter + 10; policy drop; }\n"
-	      "\tchain b { type filter hook prerouting priority raw; }\n"
-	      "\tchain n { type nat hook prerouting priority dstnat - 5; }\n"
-	      "\tchain s { type nat hook postrouting priority srcnat; policy accept; }\n"
-	      "\tchain r { type route hook output priority mangle; }\n"
-	      "\tchain u { }\n"
-	      "}\n"
-	      "table ip v4only { chain i { type filter hook input priority -7; } }\n"
-	      "table ip6 v6only { chain i { type filter hook output priority security; } }\n"
-	      "table bridge br { chain i { type filter hook input priority filter; } }\n"
-	      "table netdev nd { chain i { type filter hook ingress device \"eth0\" priority 0; } }\n"
-	      "table arp a { chain i { type filter hook input priority filter; } }\n");
+	parse(
+	    "table inet filter {\n"
+	    "\tchain a { type filter hook input priority filter + 10; policy drop; }\n"
+	    "\tchain b { type filter hook prerouting priority raw; }\n"
+	    "\tchain n { type nat hook prerouting priority dstnat - 5; }\n"
+	    "\tchain s { type nat hook postrouting priority srcnat; policy accept; }\n"
+	    "\tchain r { type route hook output priority mangle; }\n"
+	    "\tchain u { }\n"
+	    "}\n"
+	    "table ip v4only { chain i { type filter hook input priority -7; } }\n"
+	    "table ip6 v6only { chain i { type filter hook output priority security; } }\n"
+	    "table bridge br { chain i { type filter hook input priority filter; } }\n"
+	    "table netdev nd { chain i { type filter hook ingress device \"eth0\" priority 0; } }\n"
+	    "table arp a { chain i { type filter hook input priority filter; } }\n");
 	CHECK_STR(diags(), "");
 	CHECK((c = chain_of("filter", "a")) != NULL);
 	CHECK(c->hook == HOOK_INPUT && c->priority == 10 && c->policy == A_DROP);
@@ -168,7 +170,8 @@ test_base_chains(void)
 	CHECK((c = chain_of("v6only", "i")) != NULL);
 	CHECK(c->families == FAM_BIT(FAM_V6) && c->priority == 50 && c->hook == HOOK_OUTPUT);
 	/* arp, bridge and netdev: read, not on the path */
-	CHECK(chain_of("br", "i") == NULL && chain_of("nd", "i") == NULL && chain_of("a", "i") == NULL);
+	CHECK(chain_of("br", "i") == NULL && chain_of("nd", "i") == NULL &&
+	      chain_of("a", "i") == NULL);
 	CHECK(O.fw_seen[FAM_V4] && O.fw_seen[FAM_V6]);
 }
 
@@ -183,7 +186,8 @@ test_addresses(void)
 	CHECK((m = find_match(c->rules[0], M_FAMILY)) != NULL && m->u.bits == FAM_BIT(FAM_V4));
 	CHECK((m = find_match(c->rules[0], M_SADDR)) != NULL && !m->neg);
 	CHECK(m->u.addrs.fam == FAM_V4 && m->u.addrs.n == 2);
-	CHECK(ivset_contains(&m->u.addrs, v4("10.1.2.3")) && ivset_contains(&m->u.addrs, v4("192.0.2.9")));
+	CHECK(ivset_contains(&m->u.addrs, v4("10.1.2.3")) &&
+	      ivset_contains(&m->u.addrs, v4("192.0.2.9")));
 	CHECK(!ivset_contains(&m->u.addrs, v4("192.0.2.10")));
 	CHECK(c->rules[0]->act.kind == A_ACCEPT && c->rules[0]->loc.line == 6);
 
@@ -254,11 +258,13 @@ test_ct_state_and_vmap(void)
 	CHECK(m->u.bits == (CTS_ESTABLISHED | CTS_RELATED) && !m->neg);
 
 	/* a verdict map: one rule per verdict, keys grouped */
-	c = rules_of("inet", "ct state vmap { established : accept, related : accept, invalid : drop, "
-			     "new : jump o }");
+	c = rules_of("inet",
+	             "ct state vmap { established : accept, related : accept, invalid : drop, "
+	             "new : jump o }");
 	CHECK(c && c->nrule == 3);
 	CHECK(c->rules[0]->act.kind == A_ACCEPT);
-	CHECK((m = find_match(c->rules[0], M_CTSTATE)) && m->u.bits == (CTS_ESTABLISHED | CTS_RELATED));
+	CHECK((m = find_match(c->rules[0], M_CTSTATE)) &&
+	      m->u.bits == (CTS_ESTABLISHED | CTS_RELATED));
 	CHECK(c->rules[1]->act.kind == A_DROP);
 	CHECK(c->rules[2]->act.kind == A_JUMP && c->rules[2]->act.target == chain_of("t", "o"));
 
@@ -319,7 +325,7 @@ test_named_sets(void)
 	/* ranges need "flags interval" */
 	parse("table ip t { set s { type ipv4_addr; elements = { 10.0.0.0/8 } } }\n");
 	CHECK_STR(diags(), "1: You must add 'flags interval' to your set declaration if you want "
-			   "to add range elements");
+	                   "to add range elements");
 
 	/* a set of a type the evaluator has no dimension for: expanded */
 	c = rules_of("inet", "tcp flags { syn, ack } accept");
@@ -350,7 +356,8 @@ test_marks(void)
 	const struct match *m;
 
 	CHECK(c && c->nrule == 1);
-	CHECK((m = find_match(c->rules[0], M_MARK)) && m->u.mark.mask == 0xff && m->u.mark.value == 0x10);
+	CHECK((m = find_match(c->rules[0], M_MARK)) && m->u.mark.mask == 0xff &&
+	      m->u.mark.value == 0x10);
 	CHECK((m = find_match(c->rules[0], M_CONNMARK)) && m->u.mark.mask == 0xffffffffu);
 
 	c = rules_of("inet", "meta mark set 0x10 ct mark set 0x2 accept");
@@ -440,6 +447,11 @@ test_tcp_flags_icmp_ttl_fib(void)
 	/* the reverse path of Cloudflare's SYN exists */
 	c = rules_of("inet", "fib saddr . iif oif missing drop");
 	CHECK(c && c->rules[0]->nmatch == 1 && c->rules[0]->m[0].kind == M_NEVER);
+	/* the NAT bits of ct status are states the evaluator tracks */
+	c = rules_of("inet", "ct status dnat tcp dport 8443 reject");
+	CHECK(c && (m = find_match(c->rules[0], M_CTSTATE)) && m->u.bits == CTS_DNAT && !m->neg);
+	c = rules_of("inet", "ct status assured accept");
+	CHECK(c && find_match(c->rules[0], M_UNKNOWN) != NULL);
 	c = rules_of("inet", "meta nfproto ipv6 accept");
 	CHECK(c && (m = find_match(c->rules[0], M_FAMILY)) && m->u.bits == FAM_BIT(FAM_V6));
 }
@@ -457,7 +469,8 @@ test_verdicts_and_nat(void)
 	c = rules_of("inet", "reject with icmp type host-prohibited");
 	CHECK(c && (m = find_match(c->rules[0], M_FAMILY)) && m->u.bits == FAM_BIT(FAM_V4));
 	c = rules_of("inet", "jump o");
-	CHECK(c && c->rules[0]->act.kind == A_JUMP && c->rules[0]->act.target == chain_of("t", "o"));
+	CHECK(c && c->rules[0]->act.kind == A_JUMP &&
+	      c->rules[0]->act.target == chain_of("t", "o"));
 	c = rules_of("inet", "goto o");
 	CHECK(c && c->rules[0]->act.kind == A_GOTO);
 	c = rules_of("inet", "queue num 3 bypass");
@@ -569,7 +582,8 @@ test_commands(void)
 	CHECK_STR(diags(), "");
 	CHECK(chain_of("a", "c") == NULL && chain_of("b", "c") != NULL);
 	/* a dormant table hooks nothing */
-	parse("table inet a { flags dormant; chain c { type filter hook input priority 0; drop; } }\n");
+	parse("table inet a { flags dormant; chain c { type filter hook input priority 0; drop; } "
+	      "}\n");
 	CHECK_STR(diags(), "");
 	CHECK(chain_of("a", "c") == NULL);
 }
@@ -579,26 +593,28 @@ test_errors(void)
 {
 	CHECK_STR(rule_error("tcp dport 80 acept"), "4: syntax error, unexpected acept");
 	CHECK_STR(rule_error("ip saddr 10.0.0.300 accept"),
-		  "4: \"10.0.0.300\" is not an IPv4 address");
+	          "4: \"10.0.0.300\" is not an IPv4 address");
 	CHECK_STR(rule_error("ip saddr example.com accept"),
-		  "4: \"example.com\" is not an IPv4 address (host names are not resolved)");
-	CHECK_STR(rule_error("tcp dport 70000 accept"), "4: Value 70000 exceeds valid range 0-65535");
+	          "4: \"example.com\" is not an IPv4 address (host names are not resolved)");
+	CHECK_STR(rule_error("tcp dport 70000 accept"),
+	          "4: Value 70000 exceeds valid range 0-65535");
 	CHECK_STR(rule_error("tcp dport nosuchservice accept"),
-		  "4: unknown port or service \"nosuchservice\"");
+	          "4: unknown port or service \"nosuchservice\"");
 	CHECK_STR(rule_error("jump nowhere"), "4: chain nowhere does not exist in table inet t");
-	CHECK_STR(rule_error("ip saddr @nope accept"), "4: set nope does not exist in table inet t");
+	CHECK_STR(rule_error("ip saddr @nope accept"),
+	          "4: set nope does not exist in table inet t");
 	CHECK_STR(rule_error("accept drop"), "4: Statement after terminal statement has no effect");
 	CHECK_STR(rule_error("ip6 nexthdr udp tcp dport 1 accept"),
-		  "4: conflicting protocols specified: udp vs. tcp");
+	          "4: conflicting protocols specified: udp vs. tcp");
 	CHECK_STR(rule_error("dnat to 10.0.0.1:80"),
-		  "4: transport protocol mapping is only valid after transport protocol match");
+	          "4: transport protocol mapping is only valid after transport protocol match");
 	CHECK_STR(rule_error("ct state estabished accept"), "4: unknown ct_state \"estabished\"");
 	CHECK_STR(rule_error("meta l4proto tcp / 22 accept"),
-		  "4: a prefix needs an address or integer type, not inet_proto");
+	          "4: a prefix needs an address or integer type, not inet_proto");
 	CHECK_STR(rule_error("@th,0,512 1 drop"),
-		  "4: raw payload length 512 exceeds the maximum of 128 bits");
+	          "4: raw payload length 512 exceeds the maximum of 128 bits");
 	CHECK_STR(rule_error("xt match \"comment\""),
-		  "4: unsupported xtables compat expression, use iptables-nft with this ruleset");
+	          "4: unsupported xtables compat expression, use iptables-nft with this ruleset");
 	/* resynchronisation: the next statement is read */
 	parse("table inet t {\n"
 	      "\tchain c {\n"
@@ -609,9 +625,10 @@ test_errors(void)
 	      "\tchain d { policy drop; }\n"
 	      "}\n"
 	      "list ruleset\n");
-	CHECK_STR(diags(), "4: syntax error, unexpected bogus | "
-			   "7: policy on chain d, which has no hook: only base chains have a policy | "
-			   "9: \"list\" is a query, not part of a ruleset: not supported in a ruleset file");
+	CHECK_STR(diags(),
+	          "4: syntax error, unexpected bogus | "
+	          "7: policy on chain d, which has no hook: only base chains have a policy | "
+	          "9: \"list\" is a query, not part of a ruleset: not supported in a ruleset file");
 	CHECK(chain_of("t", "c") && chain_of("t", "c")->nrule == 1);
 	CHECK(IN->status == IN_ERROR);
 	/* nft gives up after 10 errors */
@@ -634,7 +651,7 @@ test_errors(void)
 	/* JSON */
 	parse("{\"nftables\": []}\n");
 	CHECK_STR(diags(), "1: a JSON ruleset (nft -j) is not supported: give the ruleset in nft "
-			   "syntax");
+	                   "syntax");
 	/* NUL bytes and unterminated strings */
 	{
 		static const char nul[] = "table ip t {\0}\n";
@@ -645,6 +662,24 @@ test_errors(void)
 		CHECK(O.ndiag > 0 && strcmp(O.diags[0].msg, "NUL byte in the file") == 0);
 	}
 	CHECK_STR(rule_error("comment \"open"), "4: unterminated quoted string");
+	/* lines have a cap */
+	{
+		struct buf b = {0};
+		char *text;
+		unsigned i;
+
+		buf_adds(&b, "table ip t {\n\tset s {\n\t\ttype ipv4_addr\n\t\telements = { ");
+		for (i = 0; i < 100000; i++)
+			buf_addf(&b, "%s10.%u.%u.%u", i ? ", " : "", i >> 16, (i >> 8) & 255,
+			         i & 255);
+		buf_adds(&b, " }\n\t}\n}\ntable ip u { }\n");
+		text = buf_take(&b);
+		parse(text);
+		free(text);
+		CHECK_STR(diags(), "4: line longer than the 1 MiB cap (nft list ruleset wraps long "
+		                   "sets)");
+		CHECK(O.fw_seen[FAM_V4]);
+	}
 }
 
 /* A tree under /tmp for include tests. */
@@ -721,12 +756,14 @@ test_includes(void)
 	      "include \"../../../etc/loop-a.nft\"\n");
 	root_close();
 	CHECK((c = chain_of("t", "c")) && c->nrule == 2);
-	CHECK(c->rules[0]->loc.file && strcmp(c->rules[0]->loc.file, "/etc/nftables.d/20-web.nft") == 0);
-	CHECK(c->rules[0]->loc.line == 1 && strcmp(c->loc.file, "/etc/nftables.d/10-base.nft") == 0);
+	CHECK(c->rules[0]->loc.file &&
+	      strcmp(c->rules[0]->loc.file, "/etc/nftables.d/20-web.nft") == 0);
+	CHECK(c->rules[0]->loc.line == 1 &&
+	      strcmp(c->loc.file, "/etc/nftables.d/10-base.nft") == 0);
 	CHECK(strcmp(c->rules[1]->loc.file, "/etc/rel.nft") == 0);
 	CHECK_STR(diags(), "4: File not found: /etc/missing.nft | "
-			   "1: include loop: /etc/nftables.conf -> /etc/loop-a.nft -> "
-			   "/etc/loop-b.nft -> /etc/loop-a.nft");
+	                   "1: include loop: /etc/nftables.conf -> /etc/loop-a.nft -> "
+	                   "/etc/loop-b.nft -> /etc/loop-a.nft");
 	/* every file read is an input; the loop's error is the file's own */
 	for (i = 0, n = 0; i < O.ninput; i++)
 		n += strcmp(O.inputs[i]->file, "/etc/nftables.d/20-web.nft") == 0;
@@ -749,14 +786,18 @@ test_performance(void)
 	size_t len;
 
 	buf_adds(&b, "table inet t {\n\tset big {\n\t\ttype ipv4_addr\n\t\tflags interval\n"
-		     "\t\telements = { ");
+	             "\t\telements = { ");
+	/* wrapped as nft list ruleset prints sets: four elements a line */
 	for (i = 0; i < 1000000; i++)
-		buf_addf(&b, "%s%u.%u.%u.0/24", i ? ", " : "", 10 + (i >> 16), (i >> 8) & 255,
-			 i & 255);
+		buf_addf(&b, "%s%u.%u.%u.0/24",
+		         i == 0  ? ""
+		         : i % 4 ? ", "
+		                 : ",\n\t\t\t     ",
+		         10 + (i >> 16), (i >> 8) & 255, i & 255);
 	buf_adds(&b, " }\n\t}\n\tchain c {\n\t\ttype filter hook input priority 0;\n");
 	for (i = 0; i < 100000; i++)
 		buf_addf(&b, "\t\tip saddr %u.%u.%u.%u tcp dport %u drop\n", 1 + (i >> 24),
-			 (i >> 16) & 255, (i >> 8) & 255, i & 255, 1024 + i % 60000);
+		         (i >> 16) & 255, (i >> 8) & 255, i & 255, 1024 + i % 60000);
 	buf_adds(&b, "\t\tip saddr @big accept\n\t}\n}\n");
 	len = b.len;
 	text = buf_take(&b);
@@ -842,8 +883,8 @@ test_corpus(void)
 	}
 	closedir(d);
 	dumps += corpus_dir("../shared/corpus/nftables/files/examples", ".nft", false);
-	bogons = corpus_dir("../shared/corpus/nftables/tests/shell/testcases/bogons/nft-f", "",
-			    true);
+	bogons =
+	    corpus_dir("../shared/corpus/nftables/tests/shell/testcases/bogons/nft-f", "", true);
 	printf("# test_corpus: %d dumps and examples parsed, %d bogons refused\n", dumps, bogons);
 	CHECK(dumps > 400 && bogons > 80);
 }

@@ -118,7 +118,8 @@ test_tcp(void)
 	CHECK(MATCH(&ENV4, "tcp", 0, t));
 	CHECK(R.nmatch == 2);
 	CHECK(R.m[0].kind == M_DPORT && R.m[0].neg);
-	CHECK(R.m[0].u.ports.n == 1 && R.m[0].u.ports.v[0].lo == 22 && R.m[0].u.ports.v[0].hi == 22);
+	CHECK(R.m[0].u.ports.n == 1 && R.m[0].u.ports.v[0].lo == 22 &&
+	      R.m[0].u.ports.v[0].hi == 22);
 	CHECK_STR(R.m[0].text, "! --dport 22");
 	CHECK(R.m[1].kind == M_TCPFLAGS && !R.m[1].neg);
 	CHECK(R.m[1].u.flags.mask == 0x17 && R.m[1].u.flags.comp == TCPF_SYN);
@@ -199,7 +200,7 @@ test_conntrack(void)
 	memset(&c3, 0, sizeof(c3));
 	c3.match_flags = XT_CONNTRACK_STATE | XT_CONNTRACK_ORIGDST;
 	c3.state_mask = XT_CONNTRACK_STATE_BIT(IP_CT_ESTABLISHED) |
-			XT_CONNTRACK_STATE_BIT(IP_CT_RELATED) | XT_CONNTRACK_STATE_DNAT;
+	                XT_CONNTRACK_STATE_BIT(IP_CT_RELATED) | XT_CONNTRACK_STATE_DNAT;
 	CHECK(MATCH(&ENV4, "conntrack", 3, c3));
 	CHECK(R.nmatch == 2);
 	CHECK(R.m[0].kind == M_CTSTATE && !R.m[0].neg);

@@ -1,0 +1,317 @@
+#!/bin/sh
+# The TLS oracle: for every TLS sample (samples/tls-*), a real nginx (or
+# Apache, for a sample with /etc/httpd/conf/httpd.conf) serves the sample's
+# own certificates and settings on 127.0.0.1, and a real
+# OpenSSL client connects the way Cloudflare does (its cipher offer from
+# ipranges/origin-ciphers.txt, TLSv1 to TLSv1.3, the hostname as SNI, h2
+# and http/1.1 by ALPN), verifying against the sample's trust store at the
+# audit time (-attime). For every hostname on every TLS port the outcome
+# must be what the TLS evaluator predicts (tests/oracle/tls_predict):
+#   521  the server refuses the configuration (nginx -t, apache2 -t fail)
+#   525  the handshake fails
+#   526  the handshake succeeds, and verification with -verify_hostname
+#        -verify_return_error fails with the predicted first error
+#   400  (and AOP: without Authenticated Origin Pulls) the handshake and
+#        verification succeed, and the request gets 400
+#   520  the handshake agrees h2 with the predicted (HTTP/2-forbidden) suite
+#   OK   the handshake and verification succeed and the request is served
+#        (not 400)
+# and wherever a handshake succeeds, the version, suite and ALPN protocol
+# must be the predicted ones. The sample's tree is copied and rewritten so
+# that the server can run it: listens move to 127.0.0.1 on port + 20000
+# (IPv6 listens are dropped; Apache's <VirtualHost *:PORT> moves the same
+# way), absolute paths of includes and TLS files point into the copy (and
+# Apache's ServerRoot, and its modules to Debian's module directory), logs
+# and the pid file go to the temporary directory. The prediction is made on
+# the sample itself, at its original ports. Needs root, nginx, openssl, ss
+# (and apache2 for Apache samples). KEEP=1 keeps the temporary directory.
+: "${BIN:=./cfaudit}" "${O:=build/rel}"
+PREDICT=$O/tests/tls_predict
+SHIFT=20000
+AT=2026-11-01T00:00:00Z
+
+if [ "$(id -u)" != 0 ]; then
+	echo "skip tls-oracle: needs root (nginx writes its pid and logs as root)"
+	exit 0
+fi
+for tool in nginx openssl ss; do
+	if ! command -v $tool >/dev/null 2>&1; then
+		echo "skip tls-oracle: $tool is not installed (make check installs it as root)"
+		exit 0
+	fi
+done
+if [ ! -x "$PREDICT" ]; then
+	echo "not ok tls-oracle: $PREDICT is not built"
+	exit 0
+fi
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/cfa-tlso.XXXXXX") || exit 1
+pid=
+cleanup() {
+	if [ -n "$pid" ]; then
+		kill "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	fi
+	[ -n "$KEEP" ] || rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' HUP INT PIPE TERM
+
+epoch=$(date -u -d "$AT" +%s)
+# Cloudflare's offer: TLS 1.3 suites apart, the rest as a cipher list
+CF13=$(awk '!/^#/ && NF && / TLSv1\.3/ { printf "%s%s", s, $1; s = ":" }' ipranges/origin-ciphers.txt)
+CF12=$(awk '!/^#/ && NF && !/ TLSv1\.3/ { printf "%s%s", s, $1; s = ":" }' ipranges/origin-ciphers.txt)
+
+# rewrite ROOT FILE: the rewritten copy of ROOT/FILE
+rewrite() {
+	awk -v shift="$SHIFT" -v tmp="$tmp" -v root="$1" '
+	/^[ \t]*listen[ \t]/ {
+		a = $2
+		semi = sub(/;$/, "", a)
+		if (a ~ /^\[/) { print "\t# IPv6 listen dropped for the oracle"; next }
+		port = a
+		if (a ~ /:/) { sub(/.*:/, "", port) }
+		$2 = "127.0.0.1:" (port + shift) (semi ? ";" : "")
+		print "\t" $0
+		next
+	}
+	/^[ \t]*user[ \t]/ { print "# user dropped for the oracle"; next }
+	/^[ \t]*pid[ \t]/ { print "pid " tmp "/nginx.pid;"; next }
+	/^[ \t]*access_log[ \t]/ { print "\taccess_log off;"; next }
+	/^[ \t]*error_log[ \t]/ { print "\terror_log " tmp "/error.log;"; next }
+	/^[ \t]*(ssl_certificate|ssl_certificate_key|ssl_client_certificate|ssl_trusted_certificate|include)[ \t]+\// {
+		sub(/[ \t]\//, " " root "/")
+		print
+		next
+	}
+	{ print }
+	' "$1$2" >"$1$2.new" && mv "$1$2.new" "$1$2"
+}
+
+# rewrite_apache ROOT FILE: the same for Apache (RHEL layout)
+rewrite_apache() {
+	builtin=" $(apache2 -l 2>/dev/null | sed -n 's/^ *\(.*\.c\)$/\1/p' | tr '\n' ' ') "
+	awk -v shift="$SHIFT" -v tmp="$tmp" -v root="$1" -v builtin="$builtin" '
+	/^[ \t]*ServerRoot[ \t]/ { print "ServerRoot \"" root "/etc/httpd\""; print "DefaultRuntimeDir " tmp "/run"; next }
+	/^[ \t]*Listen[ \t]/ {
+		port = $2
+		sub(/.*:/, "", port)
+		if ($2 ~ /^\[/) { print "# IPv6 Listen dropped for the oracle"; next }
+		print "Listen 127.0.0.1:" (port + shift)
+		next
+	}
+	/^[ \t]*<VirtualHost[ \t]/ {
+		line = $0
+		while (match(line, /:[0-9]+/)) {
+			out = out substr(line, 1, RSTART) (substr(line, RSTART + 1, RLENGTH - 1) + shift)
+			line = substr(line, RSTART + RLENGTH)
+		}
+		print out line
+		out = ""
+		next
+	}
+	/^[ \t]*LoadModule[ \t]/ {
+		# Debian builds some modules in (mod_unixd) and may lack others
+		so = $3
+		sub(/.*\//, "", so)
+		c = so
+		sub(/\.so$/, ".c", c)
+		if (index(builtin, " " c " ") || system("test -f /usr/lib/apache2/modules/" so) != 0) {
+			print "# " $2 " dropped for the oracle"
+			next
+		}
+		sub(/modules\//, "/usr/lib/apache2/modules/")
+		print
+		next
+	}
+	/^[ \t]*User[ \t]/ { print "User www-data"; next }
+	/^[ \t]*Group[ \t]/ { print "Group www-data"; next }
+	/^[ \t]*ErrorLog[ \t]/ { print "ErrorLog " tmp "/error.log"; next }
+	/^[ \t]*PidFile[ \t]/ { print "PidFile " tmp "/httpd.pid"; next }
+	/^[ \t]*(SSLCertificateFile|SSLCertificateKeyFile|SSLCertificateChainFile|SSLCACertificateFile|Include|IncludeOptional)[ \t]+\// {
+		sub(/[ \t]\//, " " root "/")
+		print
+		next
+	}
+	{ print }
+	' "$1$2" >"$1$2.new" && mv "$1$2.new" "$1$2"
+}
+
+# conf_value SAMPLE KEY: a value of the sample's cfaudit.conf, as a path
+conf_value() {
+	v=$(sed -n "s/^[ \t]*$2[ \t]*=[ \t]*//p" "$1/cfaudit.conf" 2>/dev/null | head -n 1)
+	[ -n "$v" ] && echo "$1/$v"
+}
+
+# client PORT HOST CAFILE CRL ARGS...: openssl s_client as Cloudflare; the
+# rest of the arguments are added
+client() {
+	cport=$1 chost=$2 cca=$3 ccrl=$4
+	shift 4
+	set -- -connect "127.0.0.1:$cport" -cipher "$CF12:@SECLEVEL=0" -ciphersuites "$CF13" \
+		-CAfile "$cca" -attime "$epoch" "$@"
+	if [ "$chost" = - ]; then
+		set -- "$@" -noservername
+	else
+		set -- "$@" -servername "$chost" -verify_hostname "$chost"
+	fi
+	[ -n "$ccrl" ] && set -- "$@" -CRL "$ccrl" -crl_check
+	timeout 10 openssl s_client "$@" 2>&1
+}
+
+total=0
+for s in samples/tls-*/; do
+	s=${s%/}
+	name=$(basename "$s")
+	if [ -f "$s/etc/nginx/nginx.conf" ]; then
+		kind=nginx
+	elif [ -f "$s/etc/httpd/conf/httpd.conf" ]; then
+		kind=apache
+		if ! command -v apache2 >/dev/null 2>&1; then
+			echo "skip tls-oracle $name: apache2 is not installed"
+			continue
+		fi
+	else
+		continue
+	fi
+	ca=$(conf_value "$s" ca)
+	crl=$(conf_value "$s" crl)
+	if [ -z "$ca" ]; then
+		echo "not ok tls-oracle $name: no ca in $s/cfaudit.conf"
+		continue
+	fi
+	set -- "$s" "$epoch" --ca "$ca"
+	[ -n "$crl" ] && set -- "$@" --crl "$crl"
+	"$PREDICT" "$@" >"$tmp/predict" 2>"$tmp/predict.err"
+	if [ -s "$tmp/predict.err" ] || [ ! -s "$tmp/predict" ]; then
+		echo "not ok tls-oracle $name: no prediction: $(head -n 1 "$tmp/predict.err")"
+		continue
+	fi
+	r=$tmp/$name
+	mkdir -p "$r" "$tmp/run"
+	cp -R "$s/etc" "$r/"
+	: >"$tmp/error.log"
+	bad=0
+	n=0
+	if [ $kind = nginx ]; then
+		(cd "$r" && find etc/nginx -type f) | while read -r f; do
+			rewrite "$r" "/$f"
+		done
+		conf=$r/etc/nginx/nginx.conf
+		set -- nginx -p "$r/etc/nginx/" -c "$conf" -e "$tmp/error.log"
+	else
+		(cd "$r" && find etc/httpd -type f -name '*.conf') | while read -r f; do
+			rewrite_apache "$r" "/$f"
+		done
+		set -- apache2 -d "$r/etc/httpd" -f "$r/etc/httpd/conf/httpd.conf"
+	fi
+	if [ $kind = nginx ]; then
+		"$@" -t -q >"$tmp/t.out" 2>&1
+	else
+		"$@" -t >"$tmp/t.out" 2>&1
+	fi
+	st=$?
+	if [ $st != 0 ]; then
+		# every hostname must be predicted to get 521
+		if grep -qv ' 521 ' "$tmp/predict"; then
+			echo "not ok tls-oracle $name: $kind refuses the configuration ($(grep -m1 -i 'emerg\|error' "$tmp/t.out")), the model predicts: $(grep -v ' 521 ' "$tmp/predict" | head -n 1)"
+		else
+			echo "ok tls-oracle $name: $kind refuses to start, as predicted (521): $(grep -m1 -o 'SSL_CTX_use_PrivateKey.*' "$tmp/t.out" | cut -c1-120)"
+		fi
+		continue
+	fi
+	if grep -q ' 521 ' "$tmp/predict"; then
+		echo "not ok tls-oracle $name: $kind accepts the configuration, the model predicts 521"
+		continue
+	fi
+	if [ $kind = nginx ]; then
+		"$@" -g 'daemon off;' >"$tmp/run.out" 2>&1 &
+	else
+		"$@" -DFOREGROUND >"$tmp/run.out" 2>&1 &
+	fi
+	pid=$!
+	# listening on every port of the prediction
+	for port in $(cut -d' ' -f1 "$tmp/predict" | sort -u); do
+		i=0
+		while [ -z "$(ss -ltnH "sport = :$((port + SHIFT))" 2>/dev/null)" ]; do
+			i=$((i + 1))
+			if [ $i -ge 50 ] || ! kill -0 "$pid" 2>/dev/null; then
+				break
+			fi
+			sleep 0.1
+		done
+	done
+	while read -r port host status vcode version cipher alpn; do
+		n=$((n + 1))
+		oport=$((port + SHIFT))
+		what="$host on port $port"
+		# A: the handshake as Cloudflare makes it
+		client "$oport" "$host" "$ca" "$crl" -alpn h2,http/1.1 </dev/null >"$tmp/a"
+		# "New, X, Cipher is" names the suite's version; the session block
+		# (printed before TLS 1.3's tickets arrive only) the connection's
+		got_version=$(sed -n 's/^ *Protocol *: *//p' "$tmp/a" | head -n 1)
+		[ -n "$got_version" ] ||
+			got_version=$(sed -n 's/^New, \([^,]*\), Cipher is .*/\1/p' "$tmp/a" | head -n 1)
+		got_cipher=$(sed -n 's/^New, [^,]*, Cipher is //p' "$tmp/a" | head -n 1)
+		got_alpn=$(sed -n 's/^ALPN protocol: //p' "$tmp/a" | head -n 1)
+		[ -n "$got_alpn" ] || got_alpn=http/1.1
+		# s_client names the suite of a handshake the server then aborts
+		# (a client certificate demanded in TLS 1.2): the alert says so
+		if grep -q 'SSL alert number' "$tmp/a"; then
+			got_cipher="(NONE)"
+		fi
+		if [ "$status" = 525 ]; then
+			if [ -n "$got_cipher" ] && [ "$got_cipher" != "(NONE)" ]; then
+				bad=$((bad + 1))
+				echo "not ok tls-oracle $name: $what: the handshake succeeds ($got_version $got_cipher), the model predicts 525"
+			fi
+			continue
+		fi
+		if [ -z "$got_cipher" ] || [ "$got_cipher" = "(NONE)" ]; then
+			bad=$((bad + 1))
+			echo "not ok tls-oracle $name: $what: the handshake fails ($(grep -m1 -i 'error\|alert' "$tmp/a")), the model predicts $status"
+			continue
+		fi
+		if [ "$got_cipher" != "$cipher" ] || [ "$got_version" != "$version" ] ||
+			[ "$got_alpn" != "$alpn" ]; then
+			bad=$((bad + 1))
+			echo "not ok tls-oracle $name: $what: the handshake agrees $got_version $got_cipher $got_alpn, the model predicts $version $cipher $alpn"
+			continue
+		fi
+		# B: verification as Full (strict) makes it: the first error
+		client "$oport" "$host" "$ca" "$crl" -verify_return_error </dev/null >"$tmp/b"
+		got_vcode=$(sed -n 's/^verify error:num=\([0-9]*\):.*/\1/p' "$tmp/b" | head -n 1)
+		[ -n "$got_vcode" ] || got_vcode=0
+		if [ "$got_vcode" != "$vcode" ]; then
+			bad=$((bad + 1))
+			echo "not ok tls-oracle $name: $what: verification reports $got_vcode ($(grep -m1 '^verify error' "$tmp/b")), the model predicts $vcode"
+			continue
+		fi
+		if [ "$status" = 526 ] && [ "$vcode" = 0 ]; then
+			bad=$((bad + 1))
+			echo "not ok tls-oracle $name: $what: predicted 526 without a verification error"
+			continue
+		fi
+		[ "$status" = 526 ] && continue
+		[ "$host" = - ] && continue
+		# C: a request over HTTP/1.1
+		printf 'GET / HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n' "$host" |
+			client "$oport" "$host" "$ca" "$crl" -alpn http/1.1 -ign_eof >"$tmp/c"
+		got_http=$(sed -n 's/^HTTP\/1\.1 \([0-9]*\).*/\1/p' "$tmp/c" | head -n 1)
+		case $status in
+		400 | AOP) ok_http=$([ "$got_http" = 400 ] && echo yes) ;;
+		*) ok_http=$([ -n "$got_http" ] && [ "$got_http" != 400 ] && echo yes) ;;
+		esac
+		if [ -z "$ok_http" ]; then
+			bad=$((bad + 1))
+			echo "not ok tls-oracle $name: $what: the request gets ${got_http:-no answer}, the model predicts $status"
+		fi
+	done <"$tmp/predict"
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	pid=
+	total=$((total + n))
+	[ $bad -eq 0 ] && echo "ok tls-oracle $name: $n hostnames and ports get what the model predicts ($(cut -d' ' -f3 "$tmp/predict" | sort | uniq -c | awk '{ printf "%s%s %s", s, $1, $2; s = ", " }'))"
+done
+[ "$total" -gt 0 ] || echo "not ok tls-oracle: no TLS sample was run"
+exit 0

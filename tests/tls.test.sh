@@ -1,0 +1,182 @@
+#!/bin/sh
+# TLS checks end to end: cfaudit on the TLS samples with other options
+# (--ssl-mode, --expiry-warn, --at, without --ca), and on trees made here
+# from them (a system CA bundle in the root, a locally added anchor, a
+# missing or DER certificate, an encrypted key, no certificate at all, a
+# path with variables). Key material never reaches a report. Environment:
+# BIN (cfaudit).
+: "${BIN:=./cfaudit}"
+AT=2026-11-01T00:00:00Z
+
+if [ ! -x "$BIN" ]; then
+	echo "not ok tls: $BIN is missing (run make)"
+	exit 0
+fi
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/cfa-tls.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 130' HUP INT PIPE TERM
+
+# run NAME ARGS...: cfaudit's text output in $tmp/NAME.out, status in $tmp/NAME.st
+run() {
+	n=$1
+	shift
+	NO_COLOR=1 "$BIN" --no-config --at "$AT" "$@" >"$tmp/$n.out" 2>&1
+	st=$?
+	echo $st >"$tmp/$n.st"
+	# a crash or a sanitizer's report fails whatever the output says
+	if [ $st -gt 3 ] || grep -q 'Sanitizer\|runtime error' "$tmp/$n.out"; then
+		echo "not ok tls $n: cfaudit failed (status $st): $(grep -m1 'Sanitizer\|runtime error' "$tmp/$n.out")"
+	fi
+}
+
+# expect NAME WHAT PATTERN: the output holds PATTERN
+expect() {
+	if grep -q -e "$3" "$tmp/$1.out"; then
+		echo "ok tls $1: $2"
+	else
+		echo "not ok tls $1: $2: no \"$3\" in: $(grep -E 'error|warning|info' "$tmp/$1.out" | head -n 3 | tr '\n' ' ')"
+	fi
+}
+
+# expect_not NAME WHAT PATTERN
+expect_not() {
+	if grep -q -e "$3" "$tmp/$1.out"; then
+		echo "not ok tls $1: $2: $(grep -e "$3" "$tmp/$1.out" | head -n 1)"
+	else
+		echo "ok tls $1: $2"
+	fi
+}
+
+# expect_status NAME STATUS
+expect_status() {
+	if [ "$(cat "$tmp/$1.st")" = "$2" ]; then
+		echo "ok tls $1: exit status $2"
+	else
+		echo "not ok tls $1: exit status $(cat "$tmp/$1.st"), not $2"
+	fi
+}
+
+# tree NAME SAMPLE: a copy of a sample to change
+tree() {
+	cp -R "samples/$2" "$tmp/$1"
+}
+
+S=samples
+CA=--ca
+
+# ---- SSL modes ----
+run full-self --ca $S/tls-self-signed/test-ca.pem --ssl-mode full --root $S/tls-self-signed
+expect_not full-self "Full does not validate" "CF526"
+expect_status full-self 0
+run full-cipher --ca $S/tls-no-common-cipher/test-ca.pem --ssl-mode full --root $S/tls-no-common-cipher
+expect full-cipher "no common cipher is 525 in Full too" "CF525-TLS-NO-COMMON-CIPHER"
+run flexible-key --ssl-mode flexible --root $S/tls-key-mismatch
+expect flexible-key "a key mismatch stops the server in any mode" "CF521-TLS-KEY-MISMATCH"
+run flexible-cipher --ssl-mode flexible --root $S/tls-no-common-cipher
+expect_not flexible-cipher "no TLS to the origin in Flexible" "CF525-TLS"
+
+# ---- dates ----
+run warn5 $CA $S/tls-expired/test-ca.pem --expiry-warn 5 --root $S/tls-expired
+expect_not warn5 "--expiry-warn 5: 9 days left is not reported" "CF526-CERT-EXPIRING"
+run warn30 $CA $S/tls-expired/test-ca.pem --expiry-warn 30 --root $S/tls-expired
+expect warn30 "--expiry-warn 30" "CF526-CERT-EXPIRING.*in 9 days"
+run early --ca $S/tls-expired/test-ca.pem --at 2026-06-01 --root $S/tls-expired
+expect_not early "--at before the expiry" "CF526-CERT-EXPIRED"
+expect early "--at: blog's is still not valid" "CF526-CERT-NOT-YET-VALID"
+run badwarn --expiry-warn soon --root $S/tls-expired
+expect_status badwarn 3
+
+# ---- trust ----
+run noca --root $S/tls-healthy
+expect noca "without the zone's trust store the test root is unknown" "CF526-CERT-UNTRUSTED"
+run missingca --ca "$tmp/nothere.pem" --root $S/tls-healthy
+expect_status missingca 2
+tree bundle tls-healthy
+mkdir -p "$tmp/bundle/etc/ssl/certs"
+cp $S/tls-healthy/test-ca.pem "$tmp/bundle/etc/ssl/certs/ca-certificates.crt"
+run bundle --root "$tmp/bundle"
+expect_not bundle "a root in the system bundle is trusted" "CF526"
+expect bundle "the bundle is listed" "tls .*/etc/ssl/certs/ca-certificates.crt (the system CA bundle: 1 trust anchor"
+expect_status bundle 0
+mkdir -p "$tmp/bundle/usr/local/share/ca-certificates"
+cp $S/tls-healthy/test-ca.pem "$tmp/bundle/usr/local/share/ca-certificates/corp.crt"
+run local --root "$tmp/bundle"
+expect local "a locally added anchor is not Cloudflare's" "CF526-CERT-UNTRUSTED"
+expect local "and the bundle says so" "1 locally added left out"
+
+# ---- files ----
+tree nocert tls-self-signed
+rm "$tmp/nocert/etc/ssl/certs/www.example.com.pem"
+run nocert --root "$tmp/nocert"
+expect nocert "a missing certificate stops nginx" "CF521-TLS-CERT-LOAD.*no such file"
+tree der tls-self-signed
+openssl x509 -in $S/tls-self-signed/etc/ssl/certs/www.example.com.pem -outform der \
+	-out "$tmp/der/etc/ssl/certs/www.example.com.pem"
+run der --root "$tmp/der"
+expect der "a DER certificate" "CF521-TLS-CERT-LOAD.*DER"
+tree enc tls-self-signed
+openssl pkey -in $S/tls-self-signed/etc/ssl/private/www.example.com.key -aes128 -passout pass:test \
+	-out "$tmp/enc/etc/ssl/private/www.example.com.key" 2>/dev/null
+run enc --ca $S/tls-self-signed/test-ca.pem --root "$tmp/enc"
+expect enc "an encrypted key cannot be checked" "CF000-TLS-UNCHECKED.*encrypted"
+tree nokey tls-self-signed
+rm "$tmp/nokey/etc/ssl/private/www.example.com.key"
+run nokey --root "$tmp/nokey"
+expect nokey "a missing key stops nginx" "CF521-TLS-KEY-LOAD"
+tree var tls-self-signed
+sed -i 's#ssl_certificate /etc/ssl/certs/www.example.com.pem#ssl_certificate /etc/ssl/certs/$ssl_server_name.pem#' \
+	"$tmp/var/etc/nginx/sites-enabled/www"
+run var --root "$tmp/var"
+expect var "a certificate with variables is not checked" "CF000-TLS-UNCHECKED.*for each handshake"
+tree nossl tls-self-signed
+sed -i '/ssl_certificate/d' "$tmp/nossl/etc/nginx/sites-enabled/www"
+run nossl --root "$tmp/nossl"
+expect nossl "a TLS port without a certificate" "CF525-TLS-NO-CERT"
+tree badciphers tls-self-signed
+sed -i 's#^http {#http {\n\tssl_ciphers NOTHING-AT-ALL;#' "$tmp/badciphers/etc/nginx/nginx.conf"
+run badciphers --root "$tmp/badciphers"
+expect badciphers "a cipher string that selects nothing stops nginx" "CF521-TLS-CONFIG-INVALID.*no cipher match"
+
+# Apache reads the key from the certificate's file when no key file is named
+tree apkey tls-apache
+cat samples/tls-apache/etc/pki/tls/private/www.example.com.key >>"$tmp/apkey/etc/pki/tls/certs/www.example.com.pem"
+sed -i '0,/SSLCertificateKeyFile/{/SSLCertificateKeyFile/d}' "$tmp/apkey/etc/httpd/conf.d/hosts.conf"
+run apkey --ca $S/tls-apache/test-ca.pem --root "$tmp/apkey"
+expect_not apkey "Apache: the key in the certificate's file" "CF521"
+tree apnokey tls-apache
+sed -i '0,/SSLCertificateKeyFile/{/SSLCertificateKeyFile/d}' "$tmp/apnokey/etc/httpd/conf.d/hosts.conf"
+run apnokey --ca $S/tls-apache/test-ca.pem --root "$tmp/apnokey"
+expect apnokey "Apache: no key anywhere" "CF521-TLS-KEY-LOAD.*SSLCertificateFile"
+# Full mode: the handshake still counts (a client certificate demand)
+run apfull --ca $S/tls-apache/test-ca.pem --ssl-mode full --root $S/tls-apache
+expect apfull "Apache: SSLVerifyClient require fails the handshake in Full too" "CF525-TLS-CLIENT-CERT"
+
+# ---- key material never reaches a report ----
+leak=0
+for s in $S/tls-*/; do
+	for fmt in text json sarif junit; do
+		"$BIN" --no-config --at "$AT" --format $fmt --root "$s" >"$tmp/leak.out" 2>&1
+		if grep -q 'PRIVATE KEY' "$tmp/leak.out"; then
+			leak=1
+			echo "not ok tls no-key-material: $s $fmt prints a key"
+		fi
+		for k in "$s"etc/ssl/private/*.key; do
+			[ -f "$k" ] || continue
+			line=$(sed -n '3p' "$k")
+			if [ -n "$line" ] && grep -qF -e "$line" "$tmp/leak.out"; then
+				leak=1
+				echo "not ok tls no-key-material: $s $fmt prints key bytes of $k"
+			fi
+		done
+	done
+done
+[ $leak = 0 ] && echo "ok tls no-key-material: no report prints key material"
+
+# ---- the table ----
+if "$BIN" --list-checks | grep -q '^CF526-CERT-EXPIRED ' &&
+	"$BIN" --explain CF525-TLS-NO-COMMON-CIPHER | grep -q '^Cause:'; then
+	echo "ok tls explain: the TLS checks are listed and explained"
+else
+	echo "not ok tls explain: CF526-CERT-EXPIRED or CF525-TLS-NO-COMMON-CIPHER missing"
+fi
+exit 0
