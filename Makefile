@@ -138,6 +138,7 @@ man: all
 bench: test-deps all $(O)/tests/tlsgen $(O)/tests/tlsload
 	@sh tests/bench/bench.sh ./$(BIN)
 	@sh tests/bench/tls-bench.sh ./$(BIN) $(O)
+	@sh tests/bench/apache-bench.sh ./$(BIN)
 
 # The TLS benchmark's generator and timer (tests/bench/tls-bench.sh).
 $(O)/tests/tlsgen: tests/bench/tlsgen.c

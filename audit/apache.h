@@ -202,8 +202,9 @@ bool apache_ipsubnet(const char *arg, struct cidr *out);
 void *apache_regex(const char *pattern, bool caseless, char *err, size_t errlen);
 void apache_regex_free(void *re);
 bool apache_regex_match(void *re, const char *subject);
-/* The client addresses whose text (as httpd writes it) re matches. */
-void apache_regex_addrs(void *re, struct addrmatch *m);
+/* The client addresses whose text (as httpd writes it) re (compiled from
+ * pattern) matches. */
+void apache_regex_addrs(void *re, const char *pattern, struct addrmatch *m);
 void addrmatch_free(struct addrmatch *m);
 
 #endif

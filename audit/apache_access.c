@@ -166,12 +166,15 @@ struct walk {
 	pcre2_match_data *md;
 	size_t budget;
 	struct addrmatch *m;
+	bool soft; /* a match found before the end holds for longer texts */
 };
 
 /* What every address starting with the text prefix does: 1 all match,
- * 0 none does, -1 it depends. A match found inside the prefix that did not
- * look past its end (PARTIAL_HARD, NOTEOL) holds for every longer text;
- * no match and no partial one means none can. */
+ * 0 none does, -1 it depends. No match and no partial one (PARTIAL_HARD)
+ * means no longer text can match. A complete match inside the prefix holds
+ * for every longer text when it did not look past the prefix's end
+ * (PARTIAL_HARD), or (PARTIAL_SOFT) when the pattern has no assertion that
+ * the end could satisfy and more text undo ($ is off: NOTEOL). */
 static int
 prefix_state(struct walk *W, const char *prefix, size_t len)
 {
@@ -182,9 +185,32 @@ prefix_state(struct walk *W, const char *prefix, size_t len)
 			 W->md, NULL);
 	if (rc >= 0)
 		return 1;
-	if (rc == PCRE2_ERROR_PARTIAL)
-		return -1;
-	return 0;
+	if (rc != PCRE2_ERROR_PARTIAL)
+		return 0;
+	if (W->soft && pcre2_match(W->re, (PCRE2_SPTR)prefix, len, 0,
+				   PCRE2_NOTEOL | PCRE2_PARTIAL_SOFT, W->md, NULL) >= 0)
+		return 1;
+	return -1;
+}
+
+/* Whether pattern has an assertion about what follows: \z \Z \b \B, a
+ * lookahead, \G (a conservative look at the text). */
+static bool
+looks_ahead(const char *pattern)
+{
+	const char *p;
+
+	for (p = pattern; *p; p++) {
+		if (*p == '\\' && p[1]) {
+			if (strchr("zZbBG", p[1]))
+				return true;
+			p++;
+			continue;
+		}
+		if (p[0] == '(' && p[1] == '?' && (p[2] == '=' || p[2] == '!' || p[2] == '*'))
+			return true;
+	}
+	return false;
 }
 
 /* The IPv4 addresses under octets[0..depth) (v, text) that match. */
@@ -194,6 +220,11 @@ walk_v4(struct walk *W, u128 v, unsigned depth, char *text, size_t len)
 	u128 span = (u128)1 << (32 - 8 * depth);
 	unsigned o;
 
+	if (W->budget == 0) {
+		/* too costly to enumerate: undecided */
+		ivset_add(&W->m->maybe[FAM_V4], v, v + span - 1);
+		return;
+	}
 	if (depth == 4) {
 		W->budget--;
 		if (pcre2_match(W->re, (PCRE2_SPTR)text, len, 0, 0, W->md, NULL) >= 0)
@@ -201,13 +232,8 @@ walk_v4(struct walk *W, u128 v, unsigned depth, char *text, size_t len)
 		return;
 	}
 	if (depth > 0) {
-		int st;
+		int st = prefix_state(W, text, len);
 
-		if (W->budget == 0) {
-			ivset_add(&W->m->maybe[FAM_V4], v, v + span - 1);
-			return;
-		}
-		st = prefix_state(W, text, len);
 		if (st == 1) {
 			ivset_add(&W->m->sure[FAM_V4], v, v + span - 1);
 			return;
@@ -223,7 +249,7 @@ walk_v4(struct walk *W, u128 v, unsigned depth, char *text, size_t len)
 }
 
 void
-apache_regex_addrs(void *re, struct addrmatch *m)
+apache_regex_addrs(void *re, const char *pattern, struct addrmatch *m)
 {
 	struct walk W;
 	char text[32];
@@ -240,13 +266,15 @@ apache_regex_addrs(void *re, struct addrmatch *m)
 	W.md = pcre2_match_data_create_from_pattern(re, NULL);
 	W.budget = REGEX_BUDGET;
 	W.m = m;
+	W.soft = !looks_ahead(pattern);
 	text[0] = '\0';
 	if (W.md == NULL) {
 		ivset_add(&m->maybe[FAM_V4], 0, fam_max(FAM_V4));
 	} else {
 		/* PCRE2 reports no partial match of an empty subject: the
 		 * root is a complete match, or it is walked */
-		if (pcre2_match(re, (PCRE2_SPTR) "", 0, 0, PCRE2_NOTEOL | PCRE2_PARTIAL_HARD, W.md,
+		if (pcre2_match(re, (PCRE2_SPTR) "", 0, 0,
+				PCRE2_NOTEOL | (W.soft ? PCRE2_PARTIAL_SOFT : PCRE2_PARTIAL_HARD), W.md,
 				NULL) >= 0)
 			ivset_add(&m->sure[FAM_V4], 0, fam_max(FAM_V4));
 		else

@@ -1450,7 +1450,6 @@ struct vconf {
 	struct web_text rip_header;
 	bool trust_set;
 	size_t ntrust;
-	size_t trust_cap;
 	struct web_addr_entry *trust;
 	int ssl_engine; /* -1 unset, 0 off, 1 on, 2 optional */
 	struct loc ssl_loc;
@@ -1969,7 +1968,8 @@ d_remoteip_proxy(struct walker *W, struct wctx *C, const struct anode *n)
 			continue;
 		}
 		C->V->trust_set = true;
-		VEC_PUSH(C->V->trust, C->V->ntrust, C->V->trust_cap, e);
+		*(struct web_addr_entry *)web_push(W->R->tree, (void **)&C->V->trust, &C->V->ntrust,
+						   sizeof(e)) = e;
 	}
 }
 
@@ -2016,7 +2016,7 @@ d_sslfile(struct walker *W, struct wctx *C, const struct anode *n)
 	else if (strcasecmp(n->name, "SSLCACertificateFile") == 0)
 		x = &t->client_certificate;
 	else
-		x = &t->trusted_certificate; /* SSLCertificateChainFile */
+		x = &t->chain; /* SSLCertificateChainFile */
 	text_set(W, x, n, path);
 	free(path);
 }
@@ -2043,10 +2043,11 @@ d_ssltext(struct walker *W, struct wctx *C, const struct anode *n)
 		if (flag_arg(n, &on))
 			text_set(W, &t->prefer_server_ciphers, n, on ? "on" : "off");
 	} else {
-		/* SSLVerifyClient, in nginx's words for the model */
+		/* SSLVerifyClient: the model keeps httpd's word (none,
+		 * optional, require, optional_no_ca) */
 		const char *a = n->argv[0];
-		const char *v = strcasecmp(a, "none") == 0	       ? "off"
-				: strcasecmp(a, "require") == 0	       ? "on"
+		const char *v = strcasecmp(a, "none") == 0	       ? "none"
+				: strcasecmp(a, "require") == 0	       ? "require"
 				: strcasecmp(a, "optional") == 0       ? "optional"
 				: strcasecmp(a, "optional_no_ca") == 0 ? "optional_no_ca"
 								       : NULL;
@@ -2184,7 +2185,7 @@ addr_pattern(struct walker *W, const char *pattern, bool nocase, bool by_addr,
 		p = web_alloc(W->R->tree, sizeof(*p));
 		p->ok = re != NULL;
 		if (re && by_addr) {
-			apache_regex_addrs(re, &p->m);
+			apache_regex_addrs(re, pattern, &p->m);
 			tree_match(W, &p->m);
 		}
 		apache_regex_free(re);
@@ -3012,9 +3013,8 @@ d_alias(struct walker *W, struct wctx *C, const struct anode *n)
 	free(d);
 	m->loc = n->loc;
 	m->text = node_text(W, n);
-	if (strcasecmp(n->name, "ScriptAlias") == 0 && !C->V->defsec.h_set) {
-		/* CGI scripts: not a backend the model names */
-	}
+	/* ScriptAlias: CGI scripts httpd runs itself, not a backend the
+	 * model names; the mapping is the same as Alias's */
 }
 
 /* AllowOverride All|None|category...; AllowOverrideList directive... */
@@ -3838,7 +3838,6 @@ struct sreq {
 struct resolved {
 	struct aaccess acc;
 	const struct handler *h;
-	bool blocked; /* an access file under the scope is not read */
 };
 
 static bool
@@ -3968,7 +3967,6 @@ dirwalk_access(struct dirwalk *D)
 				h->blocked = true;
 				h->block_loc = D->ao_loc;
 			}
-			D->r->blocked |= h->found;
 			continue;
 		}
 		h = ht_get(W, &D->B->ht, D->prefix, names[k]);
@@ -4097,6 +4095,7 @@ inherit(struct walker *W, struct vconf *V)
 	inherit_text(&t->verify_client, &M->tls.verify_client);
 	inherit_text(&t->client_certificate, &M->tls.client_certificate);
 	inherit_text(&t->trusted_certificate, &M->tls.trusted_certificate);
+	inherit_text(&t->chain, &M->tls.chain);
 	/* mod_setenvif appends; mod_rewrite's rules stay the virtual
 	 * host's own unless RewriteOptions Inherit, its engine state is
 	 * inherited */
@@ -4449,14 +4448,13 @@ map_url(struct hostb *H, const char *url)
 
 static void
 add_scope(struct hostb *H, enum web_scope_kind kind, const char *path, const char *label,
-	  struct loc loc, const struct sreq *q, const struct htfile **ht_used)
+	  struct loc loc, const struct sreq *q)
 {
 	struct walker *W = H->B->W;
 	struct resolved r;
 	struct web_location *l;
 
 	resolve(H->B, H->V, q, &r);
-	(void)ht_used;
 	l = web_add_location(W->w, H->vh, kind == WS_SERVER ? NULL : H->vh->locs[0], kind, path,
 			     loc);
 	l->label = label;
@@ -4504,7 +4502,7 @@ url_scope(struct hostb *H, const char *url, const char *dir, const char *label, 
 		d = map_url(H, url);
 		q.dir = d;
 	}
-	add_scope(H, WS_PREFIX, url, label, loc, &q, NULL);
+	add_scope(H, WS_PREFIX, url, label, loc, &q);
 	free(d);
 }
 
@@ -4564,7 +4562,7 @@ own_scope(struct hostb *H, const struct dsec *S, const char *url, const char *di
 	q.url = url;
 	q.dir = dir;
 	q.own = S;
-	add_scope(H, own_kind(S), S->path ? S->path : "", S->label, S->loc, &q, NULL);
+	add_scope(H, own_kind(S), S->path ? S->path : "", S->label, S->loc, &q);
 }
 
 static void
@@ -4677,7 +4675,7 @@ host_scopes(struct hostb *H)
 	else
 		q.dir = H->docroot;
 	pset_add(&H->urls, intern("/"));
-	add_scope(H, WS_SERVER, "", NULL, V->loc, &q, NULL);
+	add_scope(H, WS_SERVER, "", NULL, V->loc, &q);
 	found[nfound++] = search_access_files(H, H->docroot);
 	for (pass = 0; pass < 2; pass++) {
 		const struct vconf *X = pass == 0 ? V : &W->main;
@@ -4733,7 +4731,7 @@ host_scopes(struct hostb *H)
 			pq.proxied = &p->h;
 			/* a path: whichever ProxyPass comes first takes it */
 			if (p->re)
-				add_scope(H, WS_REGEX, p->path, p->text, p->loc, &pq, NULL);
+				add_scope(H, WS_REGEX, p->path, p->text, p->loc, &pq);
 			else
 				url_scope(H, p->path, NULL, p->text, p->loc, NULL);
 		}

@@ -157,10 +157,15 @@ const struct check check_table[] = {
 	 "closed to them). Where real-IP restoration replaces the address (trusted range and\n"
 	 "a header Cloudflare fills), the rules see the visitor and are not reported.\n"
 	 "Evidence: the rules in effect in each server and location, first match wins (as\n"
-	 "nginx's access module does), over Cloudflare's ranges; the deny that catches them\n"
-	 "and the ranges are named.\n"
+	 "nginx's access module does; Apache's Require, Order/Allow/Deny, SetEnvIf and\n"
+	 "RewriteCond on the client address are evaluated as httpd does, in the configuration\n"
+	 "and in the .htaccess files httpd reads), over Cloudflare's ranges; the rule that\n"
+	 "catches them and the ranges are named. Rules that let no internet client in at all\n"
+	 "(deny all, Require all denied, Require local) refuse visitors with or without\n"
+	 "Cloudflare and are not reported.\n"
 	 "Fix: restore the visitor's address first (set_real_ip_from for Cloudflare's ranges\n"
-	 "and real_ip_header CF-Connecting-IP), or allow Cloudflare's ranges before the deny.",
+	 "and real_ip_header CF-Connecting-IP; Apache: mod_remoteip with RemoteIPHeader\n"
+	 "CF-Connecting-IP and RemoteIPTrustedProxy), or allow Cloudflare's ranges before the deny.",
 	 check_web_access},
 	{"CF503-LIMIT-CLIENT-ADDR", 503, SEV_WARNING,
 	 "a per-client rate or connection limit counts Cloudflare's addresses",

@@ -298,4 +298,77 @@ for s in $trees; do
 	[ $bad -eq 0 ] && echo "ok apache-oracle $name: $n requests answered by the predicted virtual host"
 done
 [ "$total" -gt 0 ] || echo "not ok apache-oracle: no request was made"
+
+# The access rules: tests/apache/access runs with its DocumentRoot in the
+# temporary directory (its paths rewritten, for apache2 and for the model,
+# which reads the same files with / as the root); mod_remoteip takes the
+# client address from X-Oracle-Client, sent from 127.0.0.1 only. For each
+# scope and client address, httpd's 403 must be exactly the model's refusal.
+# Patterns on the address text are decided for IPv4 only: IPv6 addresses are
+# asked of the scopes without one.
+acc=tests/apache/access
+if [ -d "$acc/etc/apache2" ]; then
+	k=$((k + 1))
+	SHIFT=$((10000 + 200 * k))
+	r=$tmp/access
+	mkdir -p "$r"
+	cp -R "$acc/etc" "$acc/var" "$r/"
+	chmod -R a+rX "$r"
+	(cd "$r" && find etc/apache2 -type f) | while read -r f; do
+		m=0
+		[ "/$f" = /etc/apache2/apache2.conf ] && m=1
+		rewrite "$r" "/$f" $m /etc/apache2
+		sed "s|/var/www/access|$r/var/www/access|g" "$r/$f" >"$r/$f.new" && mv "$r/$f.new" "$r/$f"
+	done
+	conf=$r/etc/apache2/apache2.conf
+	port=$((80 + SHIFT))
+	v4="173.245.48.1 103.21.244.1 103.21.245.1 104.16.0.1 104.19.255.1 104.24.0.1 162.158.0.1 \
+162.158.0.2 163.0.0.1 172.64.0.1 141.101.64.1 190.93.240.5 190.93.241.1 198.41.128.1 198.41.200.1 \
+198.51.100.7 203.0.113.5 10.1.2.3 10.9.9.9 192.168.1.5 1.2.3.4"
+	v6="2400:cb00::1 2606:4700::1"
+	if ! apache2 -d "$r/etc/apache2" -f "$conf" -c "PidFile $tmp/apache2.pid" -t >"$tmp/t.out" 2>&1; then
+		echo "not ok apache-oracle access: apache2 -t refuses it: $(grep -v AH00558 "$tmp/t.out" | head -n 2 | tr '\n' ' ')"
+	else
+		apache2 -d "$r/etc/apache2" -f "$conf" -c "PidFile $tmp/apache2.pid" -DFOREGROUND \
+			>"$tmp/run.out" 2>&1 &
+		pid=$!
+		i=0
+		while ! curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/" 2>/dev/null; do
+			i=$((i + 1))
+			if [ $i -ge 50 ] || ! kill -0 "$pid" 2>/dev/null; then
+				break
+			fi
+			sleep 0.1
+		done
+		bad=0
+		n=0
+		for url in / /a/ /a/b/ /c/ /c/d/ /e/ /f/ /g/ /h/ /i/ /j/ /k/ /loc-mixed /loc-any /loc-old; do
+			case $url in
+			/e/ | /f/ | /g/) addrs=$v4 ;;
+			*) addrs="$v4 $v6" ;;
+			esac
+			# shellcheck disable=SC2086
+			if ! "$RESOLVE" -A / "$conf" access.example.com "$port" "$url" $addrs >"$tmp/model" 2>"$tmp/model.err"; then
+				bad=$((bad + 1))
+				echo "not ok apache-oracle access $url: $(head -n 1 "$tmp/model.err")"
+				continue
+			fi
+			while read -r addr want; do
+				code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -H "Host: access.example.com" \
+					-H "X-Oracle-Client: $addr" "http://127.0.0.1:$port$url")
+				got=allowed
+				[ "$code" = 403 ] && got=refused
+				n=$((n + 1))
+				if [ "$got" != "$want" ]; then
+					bad=$((bad + 1))
+					echo "not ok apache-oracle access $url: $addr gets $code from Apache, the model says $want"
+				fi
+			done <"$tmp/model"
+		done
+		kill "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		pid=
+		[ $bad -eq 0 ] && echo "ok apache-oracle access: $n requests, each refused (403) exactly where the model refuses the client address"
+	fi
+fi
 exit 0

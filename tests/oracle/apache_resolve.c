@@ -6,6 +6,11 @@
  *   apache_resolve -S ROOT CONF
  * prints the virtual host groups as "apachectl -S" lists them, one a line:
  * "ADDR:PORT FILE:LINE..." (the default first), sorted by the group.
+ *   apache_resolve -A ROOT CONF HOST PORT URL ADDR...
+ * prints, for the scope of URL (a path the model has a scope for: "/", a
+ * directory's, a <Location>'s) in the host answering HOST on 127.0.0.1:PORT,
+ * "ADDR refused" or "ADDR allowed" per client address, as the model's
+ * access rules decide (first match).
  * Input errors go to stderr; status 1 then. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,6 +122,80 @@ dump_groups(const struct web_server *s)
 	free(keys);
 }
 
+static const struct web_location *
+scope_of(const struct web_vhost *v, const char *url)
+{
+	size_t i;
+
+	for (i = 0; i < v->nloc; i++) {
+		const struct web_location *l = v->locs[i];
+
+		if (l->kind == WS_SERVER && strcmp(url, "/") == 0)
+			return l;
+		if (l->kind == WS_PREFIX && strcmp(l->path, url) == 0)
+			return l;
+	}
+	return NULL;
+}
+
+static bool
+refused(const struct web_location *l, const char *addr)
+{
+	enum family fam;
+	u128 a;
+	size_t i;
+
+	if (l->s.acl == NULL || !addr_parse(addr, &fam, &a))
+		return false;
+	for (i = 0; i < l->s.acl->n; i++) {
+		const struct web_acl_rule *r = &l->s.acl->v[i];
+		bool hit;
+
+		if (r->other || r->unix_socket)
+			continue;
+		if (r->set)
+			hit = ivset_contains(&r->set[fam], a);
+		else
+			hit = r->all || (r->cidr.fam == fam && a >= r->cidr.lo && a <= r->cidr.hi);
+		if (hit)
+			return !r->allow;
+	}
+	return false;
+}
+
+static int
+access_mode(int argc, char **argv)
+{
+	struct origin o;
+	unsigned long long port;
+	const struct web_vhost *v = NULL;
+	const struct web_location *l;
+	bool by_default;
+	int status;
+	int i;
+
+	if (argc < 8 || !parse_uint(argv[5], 1, 65535, &port)) {
+		fprintf(stderr, "usage: apache_resolve -A ROOT CONF HOST PORT URL ADDR...\n");
+		return 2;
+	}
+	status = load(&o, argv[2], argv[3]);
+	if (o.web && o.web->nserver)
+		v = web_vhost_for(o.web->servers[0], argv[4], FAM_V4, true, (u128)0x7f000001,
+				  (uint16_t)port, &by_default);
+	l = v ? scope_of(v, argv[6]) : NULL;
+	if (l == NULL) {
+		fprintf(stderr, "apache_resolve: no scope for %s in the host of %s\n", argv[6],
+			argv[4]);
+		origin_free(&o);
+		return 2;
+	}
+	for (i = 7; i < argc; i++)
+		printf("%s %s\n", argv[i], refused(l, argv[i]) ? "refused" : "allowed");
+	origin_free(&o);
+	root_close();
+	return status;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -127,6 +206,8 @@ main(int argc, char **argv)
 	size_t i;
 	int status;
 
+	if (argc > 1 && strcmp(argv[1], "-A") == 0)
+		return access_mode(argc, argv);
 	if (argc == 4 && strcmp(argv[1], "-S") == 0) {
 		status = load(&o, argv[2], argv[3]);
 		if (o.web && o.web->nserver)

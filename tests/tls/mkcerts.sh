@@ -260,4 +260,19 @@ for k in www api admin; do
 	{ echo "$NOTE"; cat "$work/$k.key"; } >"$s/etc/pki/tls/private/$k.example.com.key"
 done
 trust tls-apache
+
+# ---- the Apache samples: valid certificates (Debian's /etc/ssl, RHEL's /etc/pki/tls) ----
+for s in apache-access-deny apache-keepalive-requests apache-limit-evasive \
+	apache-listen-loopback; do
+	install $s www www.example.com.pem www.example.com.key
+done
+install apache-healthy www www.example.com.pem www.example.com.key
+install apache-healthy api api.example.com.pem api.example.com.key
+install apache-timeout-read app app.example.com.pem app.example.com.key
+for s in apache-rhel apache-timeout-body; do
+	mkdir -p "samples/$s/etc/pki/tls/certs" "samples/$s/etc/pki/tls/private"
+	cat "$work/www.pem" "$work/inter.pem" >"samples/$s/etc/pki/tls/certs/www.example.com.pem"
+	{ echo "$NOTE"; cat "$work/www.key"; } >"samples/$s/etc/pki/tls/private/www.example.com.key"
+	trust $s
+done
 echo "mkcerts: done"

@@ -244,7 +244,7 @@ pattern_addrs(const char *pattern)
 
 	if (re == NULL)
 		return xstrdup("(no regex)");
-	apache_regex_addrs(re, &m);
+	apache_regex_addrs(re, pattern, &m);
 	for (i = 0; i < m.sure[FAM_V4].n; i++) {
 		interval_format(FAM_V4, m.sure[FAM_V4].v[i].lo, m.sure[FAM_V4].v[i].hi, t, sizeof(t));
 		buf_addf(&b, "%s%s", i ? " " : "", t);
@@ -712,7 +712,8 @@ test_htaccess(void)
 	l = scope(0, "directory /var/www/html/a/");
 	CHECK(refuses(l, "104.16.0.1") == 1 && refuses(l, "203.0.113.9") == 0);
 	CHECK(l->s.acl->v[l->s.acl->n - 1].loc.line == 3);
-	l = scope(0, "directory /var/www/html/b/");
+	/* a directory with a <Directory> of its own is that section's scope */
+	l = scope(0, "<Directory /var/www/html/b>");
 	CHECK(refuses(l, "104.16.0.1") == 1 && refuses(l, "203.0.113.9") == 0);
 	CHECK_STR(refused_by(l, "104.16.0.1"), "Deny from env=!office");
 	/* AllowOverride AuthConfig FileInfo: "Order" needs Limit: httpd answers 500 */
@@ -721,7 +722,7 @@ test_htaccess(void)
 	l = scope(0, "directory /var/www/html/c/");
 	CHECK(refuses(l, "104.16.0.1") == 0);
 	/* GET requests: the <LimitExcept GET> rules are another scope */
-	l = scope(0, "directory /var/www/html/d/");
+	l = scope(0, "<Directory /var/www/html/d>");
 	CHECK(refuses(l, "104.16.0.1") == 0);
 	l = scope(0, "<LimitExcept GET>");
 	CHECK(l && l->kind == WS_LIMIT_EXCEPT && refuses(l, "104.16.0.1") == 1);
