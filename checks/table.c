@@ -176,7 +176,9 @@ const struct check check_table[] = {
 	 "bucket: past it they get 503 (or the limit's status).\n"
 	 "Evidence: a limit in effect in a server or location whose zone key is the client\n"
 	 "address, where the trust list does not cover every Cloudflare range or the header\n"
-	 "is not CF-Connecting-IP / X-Forwarded-For.\n"
+	 "is not CF-Connecting-IP / X-Forwarded-For. Apache: mod_evasive (per client address,\n"
+	 "403), mod_qos QS_SrvMaxConnPerIP (per connecting address, always Cloudflare's), a\n"
+	 "ModSecurity ip collection from %{REMOTE_ADDR} with a denying rule.\n"
 	 "Fix: complete the real-IP configuration (every range of\n"
 	 "https://www.cloudflare.com/ips/, real_ip_header CF-Connecting-IP), or key the zone\n"
 	 "by $http_cf_connecting_ip.",
