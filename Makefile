@@ -8,8 +8,8 @@
 # apt-get line that installs them is printed.
 
 CC ?= cc
-PKGS = libnftnl libmnl libxml-2.0 openssl jansson libpcre2-8
-BUILD_DEBS = build-essential pkg-config libnftnl-dev libmnl-dev libxml2-dev libssl-dev libjansson-dev libpcre2-dev
+PKGS = libnftnl libmnl libxml-2.0 openssl jansson libpcre2-8 ldns
+BUILD_DEBS = build-essential pkg-config libnftnl-dev libmnl-dev libxml2-dev libssl-dev libjansson-dev libpcre2-dev libldns-dev
 TEST_DEBS = iptables ipset nftables iproute2 jq valgrind python3-jsonschema libxml2-utils mandoc nginx-light apache2 curl openssl python3-yaml git ansible-core firewalld
 
 WARN = -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wstrict-prototypes \

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "checks.h"
+#include "hosts.h"
 #include "tls_eval.h"
 #include "util.h"
 
@@ -274,6 +275,7 @@ audit_free(struct audit *a)
 	}
 	free(a->findings);
 	tls_eval_free(a->tls);
+	hosts_free(a->hosts);
 	reach_free(&a->reach);
 	origin_free(&a->origin);
 	ranges_free(&a->cf);

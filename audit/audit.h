@@ -94,6 +94,7 @@ struct options {
 
 struct suppression;
 struct tls_eval;
+struct host_table;
 
 struct finding {
 	const struct check *check;
@@ -130,6 +131,7 @@ struct audit {
 	struct reach_table reach;
 	bool fw_evaluated;
 	struct tls_eval *tls; /* the TLS evaluation (tls_eval.h); NULL: none */
+	struct host_table *hosts; /* the per-hostname verdicts (hosts.h); NULL: no --dns */
 
 	size_t nfinding;
 	size_t finding_cap;

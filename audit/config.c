@@ -32,6 +32,7 @@ static const struct key keys[] = {
 	{"cf-write-timeout", false},
 	{"color", false},
 	{"crl", true},
+	{"dns", true},
 	{"expiry-warn", false},
 	{"fail-on", false},
 	{"format", false},

@@ -72,6 +72,9 @@ parse_input(struct audit *a, struct input *in, const char *data, size_t len)
 	case IN_APACHE:
 		parse_apache(o, in, data, len, true);
 		break;
+	case IN_DNS:
+		parse_dns(o, in, data, len);
+		break;
 	default:
 		in->status = IN_UNSUPPORTED;
 		break;
@@ -341,7 +344,7 @@ any_explicit(const struct options *opt)
 	size_t k;
 
 	for (k = 0; k < IN_KIND_COUNT; k++)
-		if (opt->nfile[k] > 0)
+		if (k != IN_DNS && opt->nfile[k] > 0)
 			return true;
 	return false;
 }
@@ -368,7 +371,8 @@ void
 discover_and_parse(struct audit *a)
 {
 	static const enum input_kind order[] = {IN_IPSET, IN_IPTABLES,  IN_IP6TABLES,
-						IN_NFTABLES, IN_NGINX, IN_APACHE};
+						IN_NFTABLES, IN_NGINX, IN_APACHE,
+						IN_DNS};
 	size_t i;
 	size_t k;
 

@@ -17,6 +17,7 @@
 #include "discover.h"
 #include "fleet.h"
 #include "fw_eval.h"
+#include "hosts.h"
 #include "report.h"
 #include "root.h"
 #include "suppress.h"
@@ -53,7 +54,13 @@ static const char usage_text[] =
 	"                                   iptables-nft rules, ipsets, over netlink; needs\n"
 	"                                   CAP_NET_ADMIN), addresses and listening sockets\n"
 	"                                   instead of firewall files (web server files are\n"
-	"                                   still read from the root)\n"	"  --host-addr ADDR                 this origin's public address (repeatable)\n"
+	"                                   still read from the root)\n"
+	"  --dns FILE                       the DNS records that point here: a Cloudflare zone\n"
+	"                                   export (BIND format; its cf_tags say which records\n"
+	"                                   are proxied) or NAME A|AAAA|CNAME VALUE [proxied|\n"
+	"                                   dns-only] lines (repeatable); adds the per-hostname\n"
+	"                                   verdicts\n"
+	"  --host-addr ADDR                 this origin's public address (repeatable)\n"
 	"  --public-iface IFACE             the interface Cloudflare's traffic arrives on\n"
 	"  --ports LIST                     origin ports to evaluate (default: the web servers'\n"
 	"                                   ports Cloudflare proxies; 80,443 without one)\n"
@@ -104,6 +111,7 @@ enum {
 	OPT_APACHE,
 	OPT_FIREWALLD,
 	OPT_LIVE,
+	OPT_DNS,
 	OPT_HOST_ADDR,
 	OPT_PUBLIC_IFACE,
 	OPT_PORTS,
@@ -143,6 +151,7 @@ static const struct option long_options[] = {
 	{"apache", required_argument, NULL, OPT_APACHE},
 	{"firewalld", required_argument, NULL, OPT_FIREWALLD},
 	{"live", no_argument, NULL, OPT_LIVE},
+	{"dns", required_argument, NULL, OPT_DNS},
 	{"host-addr", required_argument, NULL, OPT_HOST_ADDR},
 	{"public-iface", required_argument, NULL, OPT_PUBLIC_IFACE},
 	{"ports", required_argument, NULL, OPT_PORTS},
@@ -419,6 +428,9 @@ parse_args(struct audit *a, int argc, char **argv)
 		case OPT_LIVE:
 			opt->live = true;
 			break;
+		case OPT_DNS:
+			add_file(opt, IN_DNS, optarg);
+			break;
 		case OPT_HOST_ADDR:
 			/* the command line's addresses replace the config file's */
 			if (config.file == NULL && !host_addr_given)
@@ -608,7 +620,9 @@ evaluate(struct audit *a)
 	eo.nport = a->opt.nport;
 	eo.ports = a->opt.ports;
 	fw_evaluate(&a->origin, &a->cf, &eo, &a->reach);
+	hosts_resolve(a);
 	tls_evaluate(a);
+	hosts_evaluate(a);
 	a->fw_evaluated = true;
 }
 
@@ -703,6 +717,7 @@ run_audit(struct audit *a)
 	evaluate(a);
 	checks_run(a);
 	suppress_apply(a);
+	hosts_link_findings(a);
 	baseline_apply(a, &baseline);
 	if (a->opt.write_baseline) {
 		if (!baseline_write(a, a->opt.write_baseline, &err)) {

@@ -408,5 +408,13 @@ origin_free(struct origin *o)
 		free(o->supps[i].reason);
 	}
 	free(o->supps);
+	for (i = 0; i < o->ndns; i++) {
+		free(o->dns[i].name);
+		free(o->dns[i].target);
+	}
+	free(o->dns);
+	for (i = 0; i < o->nzone; i++)
+		free(o->zones[i].apex);
+	free(o->zones);
 	memset(o, 0, sizeof(*o));
 }

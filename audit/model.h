@@ -350,6 +350,38 @@ struct suppression {
 	unsigned used; /* findings it suppressed */
 };
 
+/* A DNS record that can send Cloudflare's traffic here: A, AAAA or CNAME,
+ * from a zone export or an expectations file (audit/parse_dns.c). */
+enum dns_type {
+	DNS_A,
+	DNS_AAAA,
+	DNS_CNAME
+};
+
+enum dns_proxy {
+	DNS_PROXY_UNKNOWN, /* the file does not say: taken as proxied */
+	DNS_PROXIED,
+	DNS_DNS_ONLY
+};
+
+struct dns_record {
+	struct loc loc;
+	char *name; /* lowercase, without the trailing dot */
+	enum dns_type type;
+	enum family fam; /* A, AAAA */
+	u128 addr;
+	char *target; /* CNAME: lowercase, without the trailing dot */
+	enum dns_proxy proxy;
+};
+
+/* A zone the records came from: its apex (SOA owner or the export's
+ * "Domain:" header), which tells a CNAME target inside it (whose records
+ * must then be in the file) from one outside. */
+struct dns_zone {
+	struct loc loc;
+	char *apex;
+};
+
 /* A listening TCP socket of the running system (--live reads them with
  * sock_diag): what a check needs to say "nothing listens on 443". */
 struct listen_sock {
@@ -400,6 +432,13 @@ struct origin {
 	size_t nsupp;
 	size_t supp_cap;
 	struct suppression *supps;
+
+	size_t ndns;
+	size_t dns_cap;
+	struct dns_record *dns;
+	size_t nzone;
+	size_t zone_cap;
+	struct dns_zone *zones;
 };
 
 struct input *origin_add_input(struct origin *o, enum input_kind kind, const char *file);

@@ -59,6 +59,14 @@ bool nginx_tables_sorted(void);
  * root, and the .htaccess files httpd reads under the DocumentRoots, into
  * the web model (web.h). host_file: as parse_nginx. Every file read is an
  * input of its own. */
+/* DNS records (audit/parse_dns.c): a Cloudflare zone export in BIND format
+ * (read with ldns; "; cf_tags=cf-proxied:true|false" comments say which
+ * records are proxied) or an expectations file of
+ * "NAME A|AAAA|CNAME VALUE [proxied|dns-only]" lines, told apart by their
+ * first line. A, AAAA and CNAME records go to o->dns, zone apexes to
+ * o->zones. */
+void parse_dns(struct origin *o, struct input *in, const char *data, size_t len);
+
 void parse_apache(struct origin *o, struct input *in, const char *data, size_t len,
 		  bool host_file);
 /* For the unit tests: the directives as the reader leaves them ("name|arg

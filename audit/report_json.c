@@ -7,9 +7,11 @@
 #include <time.h>
 
 #include "checks.h"
+#include "hosts.h"
 #include "jsonout.h"
 #include "report.h"
 #include "suppress.h"
+#include "tls_eval.h"
 #include "util.h"
 
 static json_t *
@@ -199,12 +201,79 @@ json_reach(const struct audit *a, const struct reach *r)
 	return o;
 }
 
-/* Filled when DNS records are read (--dns); until then no host is known. */
+static json_t *
+json_loc(struct loc loc)
+{
+	if (loc.file == NULL)
+		return json_null();
+	return json_pack("{s:o, s:o}", "file", json_text(loc.file), "line",
+			 loc.line ? json_integer(loc.line) : json_null());
+}
+
+/* "OK", "UNKNOWN" or the HTTP status as a number. */
+static json_t *
+json_status(int status)
+{
+	if (status == HOST_OK)
+		return json_string("OK");
+	if (status == HOST_UNKNOWN)
+		return json_string("UNKNOWN");
+	return json_integer(status);
+}
+
+/* The certificate presented to Cloudflare for the host, when a TLS
+ * handshake was evaluated. */
+static json_t *
+json_presented(const struct host_view *h)
+{
+	const struct tls_outcome *o = h->tls_out;
+
+	if (o == NULL || o->presented < 0)
+		return json_null();
+	return json_loc(o->uses[o->presented]->cert->loc);
+}
+
+static json_t *
+json_host(const struct host_view *h)
+{
+	json_t *o = json_object();
+	json_t *ids = json_array();
+	size_t i;
+
+	for (i = 0; i < h->nfinding; i++)
+		json_array_append_new(ids, json_string(h->findings[i]));
+	json_object_set_new(o, "name", json_text(h->name));
+	json_object_set_new(o, "scheme", json_string(host_scheme_name(h->scheme)));
+	json_object_set_new(o, "family", h->res == RES_OK ? json_string(fam_name(h->fam))
+							 : json_null());
+	json_object_set_new(o, "address", h->end ? jaddr(h->fam, h->addr) : json_null());
+	json_object_set_new(o, "port", json_integer(h->port));
+	json_object_set_new(o, "record", json_loc(h->rec->loc));
+	json_object_set_new(o, "vhost", h->vhost ? json_loc(h->vhost->loc) : json_null());
+	json_object_set_new(o, "certificate", json_presented(h));
+	json_object_set_new(o, "status", json_status(h->status));
+	json_object_set_new(o, "stage", json_string(host_stage_name(h->stage)));
+	json_object_set_new(o, "why", json_text(h->why));
+	json_object_set_new(o, "file", json_file(h->loc));
+	json_object_set_new(o, "line", h->loc.line ? json_integer(h->loc.line) : json_null());
+	json_object_set_new(o, "findings", ids);
+	if (h->v6_why)
+		json_object_set_new(o, "ipv6",
+				    json_pack("{s:o, s:o}", "status", json_status(h->v6_status),
+					      "why", json_text(h->v6_why)));
+	return o;
+}
+
+/* One entry per proxied hostname and scheme (--dns; empty without). */
 json_t *
 json_hosts(const struct audit *a)
 {
-	(void)a;
-	return json_array();
+	json_t *v = json_array();
+	size_t i;
+
+	for (i = 0; a->hosts && i < a->hosts->n; i++)
+		json_array_append_new(v, json_host(&a->hosts->v[i]));
+	return v;
 }
 
 bool

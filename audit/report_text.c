@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "checks.h"
+#include "hosts.h"
 #include "report.h"
 #include "util.h"
 
@@ -156,6 +157,54 @@ print_reach_summary(FILE *out, const struct audit *a)
 	}
 }
 
+/* Where a status is decided: "file:line" and the findings behind it. */
+static void
+print_host_evidence(FILE *out, const struct host_view *h)
+{
+	size_t i;
+
+	if (h->loc.file == NULL && h->nfinding == 0)
+		return;
+	fputs(" (", out);
+	if (h->loc.file) {
+		fput_escaped(out, h->loc.file);
+		if (h->loc.line)
+			fprintf(out, ":%u", h->loc.line);
+	}
+	for (i = 0; i < h->nfinding; i++)
+		fprintf(out, "%s%s", i == 0 && h->loc.file == NULL ? "" : i ? ", " : "; ",
+			h->findings[i]);
+	fputc(')', out);
+}
+
+/* The per-hostname verdicts (--dns): one line per proxied name and scheme,
+ * after the findings. */
+static void
+print_hosts(FILE *out, const struct audit *a)
+{
+	const struct host_table *t = a->hosts;
+	size_t i;
+
+	if (t == NULL)
+		return;
+	fprintf(out, "\nhosts (ssl mode %s):\n", ssl_mode_name(a->opt.ssl_mode));
+	if (t->n == 0)
+		fputs("  none: the DNS records hold no proxied name\n", out);
+	for (i = 0; i < t->n; i++) {
+		const struct host_view *h = &t->v[i];
+		char buf[16];
+
+		fprintf(out, "  %-7s %-5s %-4s ", host_status_text(h->status, buf, sizeof(buf)),
+			host_scheme_name(h->scheme),
+			h->res == RES_OK ? (h->fam == FAM_V4 ? "ipv4" : "ipv6") : "-");
+		fput_escaped(out, h->name);
+		fputs(": ", out);
+		fput_escaped(out, h->why ? h->why : "");
+		print_host_evidence(out, h);
+		fputc('\n', out);
+	}
+}
+
 /* Suppressed and baselined findings are not printed (JSON and SARIF keep
  * them); the summary counts them. */
 static void
@@ -177,6 +226,7 @@ report_text(FILE *out, const struct audit *a)
 	for (i = 0; i < a->nfinding; i++)
 		if (finding_counts(&a->findings[i]))
 			print_finding(out, a, &a->findings[i]);
+	print_hosts(out, a);
 	fprintf(out, "\naudited (root %s):\n", a->opt.root ? a->opt.root : "/");
 	print_inputs(out, a);
 	fprintf(out, "ranges: %s%s%s, %zu IPv4 + %zu IPv6; ssl mode %s; ports ", a->cf.source,

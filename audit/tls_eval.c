@@ -17,6 +17,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "hosts.h"
 #include "ipranges_data.h"
 #include "root.h"
 #include "util.h"
@@ -625,9 +626,11 @@ ip_literal(const char *s)
 /* The names Cloudflare may send: every server name of the server with a
  * dot (whichever port its host listens on: in Full modes every proxied
  * hostname comes to the TLS port), a wildcard standing for a made-up name
- * under it. Trailing wildcards and regexes match names no one can list. */
+ * under it, and the proxied names of the DNS records (dns, ndns: --dns),
+ * which may land in a server that does not name them. Trailing wildcards
+ * and regexes match names no one can list. */
 static size_t
-hostnames(const struct web_server *s, struct hostname **out)
+hostnames(const struct web_server *s, const char **dns, size_t ndns, struct hostname **out)
 {
 	struct smap seen = {0, 0, NULL};
 	struct hostname *v = NULL;
@@ -664,6 +667,16 @@ hostnames(const struct web_server *s, struct hostname **out)
 				VEC_PUSH(v, n, cap, h);
 			}
 		}
+	for (i = 0; i < ndns; i++) {
+		struct hostname h;
+
+		if (smap_get(&seen, dns[i]))
+			continue;
+		memset(&h, 0, sizeof(h));
+		h.host = xstrdup(dns[i]);
+		smap_put(&seen, h.host, (void *)1);
+		VEC_PUSH(v, n, cap, h);
+	}
 	smap_free(&seen, false);
 	*out = v;
 	return n;
@@ -962,6 +975,8 @@ outcomes(struct audit *a, struct tls_eval *e)
 	uint16_t ports[64];
 	size_t np = tls_ports(a, ports, ARRAY_LEN(ports));
 	struct smap seen = {0, 0, NULL};
+	size_t ndns;
+	const char **dns = hosts_reaching_names(a, &ndns);
 	size_t si;
 	size_t pi;
 	size_t gi;
@@ -970,7 +985,7 @@ outcomes(struct audit *a, struct tls_eval *e)
 	for (si = 0; si < w->nserver; si++) {
 		const struct web_server *s = w->servers[si];
 		struct hostname *hosts = NULL;
-		size_t nh = hostnames(s, &hosts);
+		size_t nh = hostnames(s, dns, ndns, &hosts);
 
 		for (pi = 0; pi < np; pi++) {
 			struct group g[16];
@@ -991,6 +1006,7 @@ outcomes(struct audit *a, struct tls_eval *e)
 			free(hosts[hi].host);
 		free(hosts);
 	}
+	free(dns);
 	smap_free(&seen, false);
 }
 

@@ -52,5 +52,7 @@ void check_suppress_expired(struct audit *a);
 /* checks/tls.c: certificates and handshakes, through the TLS evaluation */
 void check_tls(struct audit *a);
 void check_tls_none(struct audit *a);
+/* checks/dns.c: the proxied records of --dns and the per-hostname verdicts */
+void check_dns(struct audit *a);
 
 #endif

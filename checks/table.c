@@ -7,6 +7,45 @@
 #include "util.h"
 
 const struct check check_table[] = {
+	{"CF000-DNS-CNAME-EXTERNAL", 0, SEV_INFO,
+	 "a proxied name is a CNAME to a name outside the zones read",
+	 "Cause: Cloudflare resolves a proxied CNAME to its final address and connects there.\n"
+	 "When the chain leaves the zone export (a SaaS host, a load balancer), where\n"
+	 "Cloudflare connects is decided by somebody else's records.\n"
+	 "Evidence: a proxied CNAME (followed through the records of the --dns files) whose\n"
+	 "target has no record in them and lies outside every zone read.\n"
+	 "Fix: nothing, when that host serves the site; to audit it, give its records with\n"
+	 "--dns (an expectations file of NAME A ADDRESS lines is enough).",
+	 check_dns},
+	{"CF000-DNS-IPV6-LATENT", 0, SEV_WARNING,
+	 "a name's IPv6 path is broken, hidden while its A records exist",
+	 "Cause: a proxied name with both A and AAAA records is reached over IPv4; its AAAA\n"
+	 "records point at an address where the IPv6 firewall drops or rejects Cloudflare, or\n"
+	 "nothing listens on IPv6. Removing the A records (a migration, an IPv4 renumbering)\n"
+	 "turns it into 521 or 522 at once.\n"
+	 "Evidence: the per-hostname verdict evaluated for IPv6: the records, the firewall\n"
+	 "verdict for Cloudflare's IPv6 ranges on the port, the listeners.\n"
+	 "Fix: make IPv6 work (listen [::]:443, allow Cloudflare's IPv6 ranges) or remove the\n"
+	 "AAAA records.",
+	 check_web_none},
+	{"CF000-DNS-ORIGIN-UNKNOWN", 0, SEV_INFO,
+	 "whether the proxied records point at this origin is not checked",
+	 "Cause: the records name addresses, but this origin's own addresses are not known:\n"
+	 "no --host-addr, no --live, no web server listening on a specific address. A record\n"
+	 "that points at another host (an old server, a typo) goes unnoticed.\n"
+	 "Evidence: proxied A/AAAA records and no known origin address.\n"
+	 "Fix: give the origin's public addresses with --host-addr (or host-addr in the config\n"
+	 "file).",
+	 check_web_none},
+	{"CF000-DNS-PROXY-UNKNOWN", 0, SEV_INFO,
+	 "the zone export does not say which records are proxied",
+	 "Cause: only the newer Cloudflare exports say whether a record is proxied (a trailing\n"
+	 "\"; cf_tags=cf-proxied:true\" comment). Without it every A, AAAA and CNAME record is\n"
+	 "checked as proxied, so DNS-only records may be reported needlessly.\n"
+	 "Evidence: a record without cf_tags (older export style, or a hand-written zone).\n"
+	 "Fix: export the zone again from the dashboard (DNS > Records > Export), or write an\n"
+	 "expectations file with proxied / dns-only on each line.",
+	 check_web_none},
 	{"CF000-FW-ALLOWLIST-PARTIAL", 0, SEV_WARNING,
 	 "a Cloudflare allowlist misses some of Cloudflare's ranges",
 	 "Cause: an ipset, or the accept rules of one chain, list Cloudflare's ranges but not all\n"
@@ -167,6 +206,14 @@ const struct check check_table[] = {
 	 "and real_ip_header CF-Connecting-IP; Apache: mod_remoteip with RemoteIPHeader\n"
 	 "CF-Connecting-IP and RemoteIPTrustedProxy), or allow Cloudflare's ranges before the deny.",
 	 check_web_access},
+	{"CF403-DNS-CLOUDFLARE-ADDR", 403, SEV_ERROR,
+	 "a proxied record points at Cloudflare's own addresses",
+	 "Cause: a proxied A or AAAA record holds an address inside Cloudflare's ranges (often\n"
+	 "copied from a dig of a proxied name). Cloudflare refuses to connect to itself and\n"
+	 "shows error 1000 (\"DNS points to prohibited IP\"), an HTTP 403.\n"
+	 "Evidence: a proxied A/AAAA record whose address lies in Cloudflare's ranges.\n"
+	 "Fix: put the origin's real address in the record.",
+	 check_web_none},
 	{"CF503-LIMIT-CLIENT-ADDR", 503, SEV_WARNING,
 	 "a per-client rate or connection limit counts Cloudflare's addresses",
 	 "Cause: limit_req/limit_conn (or another per-client limiter) is keyed by the client\n"
@@ -207,7 +254,7 @@ const struct check check_table[] = {
 	 "Evidence: an unconditional return 444 at the level of a server that Cloudflare's\n"
 	 "requests reach: one that names a hostname, or the only server on its address and\n"
 	 "port (which every hostname falls into). A catch-all default server next to named\n"
-	 "ones is not reported: which hostnames fall into it is a question for the zone.\n"
+	 "ones is reported when --dns shows proxied names falling into it.\n"
 	 "Fix: answer with a status (return 403, 404 or 421) for requests you refuse; give\n"
 	 "every proxied hostname a server_name.",
 	 check_web_return},
@@ -231,6 +278,16 @@ const struct check check_table[] = {
 	 "Fix: put ECDHE-ECDSA/RSA-AES128-GCM-SHA256 first (or ssl_prefer_server_ciphers off),\n"
 	 "enable TLSv1.3, or do not offer http2 on that listener.",
 	 check_tls_none},
+	{"CF521-DNS-IPV6-ONLY", 521, SEV_ERROR,
+	 "an AAAA-only name meets a refused or closed IPv6 port",
+	 "Cause: Cloudflare connects over IPv6 to a proxied name that has AAAA records and no\n"
+	 "A record. When the IPv6 firewall rejects Cloudflare, or no web server listens on\n"
+	 "IPv6 on the port, the connection is refused: 521.\n"
+	 "Evidence: the per-hostname verdict over IPv6: a reject verdict for Cloudflare's IPv6\n"
+	 "ranges on the port, or no listener taking IPv6 there.\n"
+	 "Fix: listen on [::] (nginx: listen [::]:443 ssl; Apache: Listen [::]:443), allow\n"
+	 "Cloudflare's IPv6 ranges in ip6tables/nftables, or add an A record.",
+	 check_web_none},
 	{"CF521-FW-REJECT", 521, SEV_ERROR, "the firewall rejects Cloudflare's connections",
 	 "Cause: a REJECT rule (or reject verdict) answers Cloudflare's SYN with a TCP reset or\n"
 	 "an ICMP unreachable: Cloudflare sees the connection refused and shows 521 (Web\n"
@@ -295,6 +352,26 @@ const struct check check_table[] = {
 	 "Fix: install the key the certificate was issued for (openssl x509 -noout -pubkey and\n"
 	 "openssl pkey -pubout must print the same key).",
 	 check_tls_none},
+	{"CF522-DNS-ELSEWHERE", 522, SEV_ERROR,
+	 "a proxied record points at an address that is not this origin's",
+	 "Cause: Cloudflare connects to the address in the DNS record. When it is not one of\n"
+	 "this origin's addresses (an old server, a typo, a changed IP), Cloudflare reaches\n"
+	 "another host, or nothing: visitors get 522 (timeout) or 521 (refused).\n"
+	 "Evidence: a proxied A/AAAA record whose address is not among the origin's addresses\n"
+	 "(--host-addr, the interfaces read with --live, the web servers' listen addresses).\n"
+	 "Fix: correct the record, or add the missing address with --host-addr when the origin\n"
+	 "has it (a NAT in front: give the public address).",
+	 check_web_none},
+	{"CF522-DNS-IPV6-ONLY", 522, SEV_ERROR,
+	 "an AAAA-only name meets an IPv6 firewall that drops Cloudflare",
+	 "Cause: Cloudflare connects over IPv6 to a proxied name that has AAAA records and no\n"
+	 "A record; the IPv6 firewall drops its SYN (or the reply, or neighbour discovery),\n"
+	 "so the connection times out: 522.\n"
+	 "Evidence: the per-hostname verdict over IPv6: a drop verdict for Cloudflare's IPv6\n"
+	 "ranges on the port.\n"
+	 "Fix: allow Cloudflare's IPv6 ranges (https://www.cloudflare.com/ips-v6) in\n"
+	 "ip6tables/nftables, or add an A record.",
+	 check_web_none},
 	{"CF522-FW-DROP", 522, SEV_ERROR, "the firewall drops Cloudflare's connections",
 	 "Cause: a DROP rule or a DROP policy discards Cloudflare's SYN: Cloudflare waits for\n"
 	 "the connect timeout and shows 522 (Connection timed out). Deny lists of fail2ban,\n"
@@ -338,6 +415,16 @@ const struct check check_table[] = {
 	 "hooks.\n"
 	 "Fix: -A OUTPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT before the drop.",
 	 check_fw_reply},
+	{"CF523-DNS-PRIVATE-ADDR", 523, SEV_ERROR,
+	 "a proxied record points at an address Cloudflare can never reach",
+	 "Cause: a proxied A or AAAA record holds private, loopback, link-local, CGNAT,\n"
+	 "documentation, benchmarking, multicast, reserved or unspecified space (RFC 1918,\n"
+	 "127/8, 169.254/16, 100.64/10, 192.0.2/24, fc00::/7, fe80::/10, 2001:db8::/32, ...).\n"
+	 "Cloudflare's network cannot route there: visitors get 523 (origin unreachable).\n"
+	 "Evidence: the record's address inside IANA's special-purpose registries.\n"
+	 "Fix: put the origin's public address in the record (behind NAT: the public one; for\n"
+	 "a private origin use Cloudflare Tunnel instead of a proxied record).",
+	 check_web_none},
 	{"CF524-TIMEOUT-READ", 524, SEV_WARNING,
 	 "a backend may answer later than Cloudflare waits",
 	 "Cause: a proxied location's read timeout (proxy_read_timeout, fastcgi_read_timeout,\n"
@@ -523,6 +610,14 @@ const struct check check_table[] = {
 	 "handshake in memory without the suite agreed before.\n"
 	 "Fix: allow ECDHE-RSA-AES128-GCM-SHA256 (or ECDSA) and TLSv1.2/TLSv1.3.",
 	 check_tls_none},
+	{"CF530-DNS-UNRESOLVED", 530, SEV_ERROR,
+	 "a proxied name's CNAME chain ends nowhere",
+	 "Cause: a proxied CNAME leads to a name of the same zone that has no A, AAAA or CNAME\n"
+	 "record (a deleted host), or the chain loops. Cloudflare cannot resolve the origin\n"
+	 "and shows error 1016 (\"Origin DNS error\"), an HTTP 530.\n"
+	 "Evidence: the CNAME chain followed through the records of the --dns files.\n"
+	 "Fix: point the CNAME at a name that exists, or give the name its own A/AAAA record.",
+	 check_web_none},
 };
 
 const size_t check_count = sizeof(check_table) / sizeof(check_table[0]);

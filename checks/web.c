@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "checks.h"
+#include "hosts.h"
 #include "util.h"
 #include "web.h"
 
@@ -194,14 +195,14 @@ has_hostname(const struct web_vhost *v)
 /* Whether Cloudflare's requests can land in v: it names a hostname, or it
  * is the only server of one of its public address:port groups, so every
  * hostname does. (Which hostnames a catch-all receives is a question for
- * the zone: --dns.) */
+ * the zone: with --dns, the proxied names that land in v.) */
 static bool
-vhost_reached(const struct web_vhost *v)
+vhost_reached(const struct audit *a, const struct web_vhost *v)
 {
 	const struct web_server *s = v->server;
 	size_t i;
 
-	if (has_hostname(v))
+	if (has_hostname(v) || hosts_reach_vhost(a, v))
 		return true;
 	for (i = 0; i < v->nlisten; i++) {
 		const struct web_listen *l = &v->listen[i];
@@ -382,7 +383,7 @@ return_444(struct audit *a, const struct web_location *l, void *arg)
 		struct buf where = {NULL, 0, 0};
 		char *w;
 
-		if (r->code != 444 || !vhost_reached(l->vhost))
+		if (r->code != 444 || !vhost_reached(a, l->vhost))
 			continue;
 		place_text(&where, l);
 		w = buf_take(&where);
@@ -464,7 +465,7 @@ keepalive_scope(struct audit *a, const struct web_location *l, void *arg)
 	struct keepalive *k = arg;
 
 	(void)a;
-	if (!vhost_reached(l->vhost))
+	if (!vhost_reached(a, l->vhost))
 		return;
 	if (l->s.keepalive_timeout.set && l->s.keepalive_timeout.v == 0)
 		group_add(&k->off, &l->s.keepalive_timeout, l);
@@ -522,7 +523,7 @@ timeout_scope(struct audit *a, const struct web_location *l, void *arg)
 	const struct web_value *v;
 
 	(void)a;
-	if (l->backend == WB_NONE || !vhost_reached(l->vhost))
+	if (l->backend == WB_NONE || !vhost_reached(a, l->vhost))
 		return;
 	v = &l->s.backend_read[l->backend];
 	if (v->set && v->v > t->limit_ms)
@@ -701,7 +702,7 @@ realip_scope(struct audit *a, const struct web_location *l, void *arg)
 	struct realip *r = arg;
 	const struct web_settings *s = &l->s;
 
-	if (s->trust == NULL || !vhost_reached(l->vhost) || !trust_is_cloudflare(a, s->trust))
+	if (s->trust == NULL || !vhost_reached(a, l->vhost) || !trust_is_cloudflare(a, s->trust))
 		return;
 	r->any_cloudflare = true;
 	if (!seen_add(&r->trusts, s->trust, 0)) {
@@ -764,7 +765,7 @@ limit_scope(struct audit *a, const struct web_location *l, void *arg)
 	const struct web_limits *ls = l->s.limits;
 	size_t i;
 
-	if (ls == NULL || !vhost_reached(l->vhost))
+	if (ls == NULL || !vhost_reached(a, l->vhost))
 		return;
 	for (i = 0; i < ls->n; i++) {
 		const struct web_limit *m = &ls->v[i];
@@ -967,7 +968,7 @@ access_scope(struct audit *a, const struct web_location *l, void *arg)
 	size_t i;
 	int f;
 
-	if (acl == NULL || !vhost_reached(l->vhost) || !acl_admits_someone(acl, ac->internet))
+	if (acl == NULL || !vhost_reached(a, l->vhost) || !acl_admits_someone(acl, ac->internet))
 		return;
 	for (f = 0; f < FAM_COUNT; f++) {
 		if (restored) {
@@ -1059,7 +1060,7 @@ body_scope(struct audit *a, const struct web_location *l, void *arg)
 	const struct web_value *v = &l->s.client_body_timeout;
 
 	(void)a;
-	if (l->kind != WS_SERVER || !vhost_reached(l->vhost))
+	if (l->kind != WS_SERVER || !vhost_reached(a, l->vhost))
 		return;
 	/* a default is the software's, not a choice to report */
 	if (v->set && !v->dflt && v->v < t->limit_ms)

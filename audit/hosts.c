@@ -1,0 +1,883 @@
+/* The per-hostname verdict (hosts.h): each proxied name and scheme is
+ * followed through the stages a connection from Cloudflare goes through,
+ * and the first stage that fails decides the status. */
+#include "hosts.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "checks.h"
+#include "tls_eval.h"
+#include "util.h"
+
+/* A CNAME chain longer than this is not followed (resolvers give up
+ * sooner). */
+#define CNAME_MAX_HOPS 16
+
+/* ---- addresses ---- */
+
+/* Special-purpose address space (IANA registries, RFC 6890 and later):
+ * nothing there is reachable from Cloudflare's network. */
+static const struct {
+	const char *cidr;
+	const char *what;
+} special_space[] = {
+	{"0.0.0.0/8", "\"this network\" (0.0.0.0/8)"},
+	{"10.0.0.0/8", "RFC 1918 private space (10.0.0.0/8)"},
+	{"100.64.0.0/10", "carrier-grade NAT space (100.64.0.0/10)"},
+	{"127.0.0.0/8", "loopback (127.0.0.0/8)"},
+	{"169.254.0.0/16", "link-local (169.254.0.0/16)"},
+	{"172.16.0.0/12", "RFC 1918 private space (172.16.0.0/12)"},
+	{"192.0.0.0/24", "IETF protocol assignments (192.0.0.0/24)"},
+	{"192.0.2.0/24", "documentation space (192.0.2.0/24)"},
+	{"192.168.0.0/16", "RFC 1918 private space (192.168.0.0/16)"},
+	{"198.18.0.0/15", "benchmarking space (198.18.0.0/15)"},
+	{"198.51.100.0/24", "documentation space (198.51.100.0/24)"},
+	{"203.0.113.0/24", "documentation space (203.0.113.0/24)"},
+	{"224.0.0.0/4", "multicast (224.0.0.0/4)"},
+	{"240.0.0.0/4", "reserved space (240.0.0.0/4)"},
+	{"::/128", "the unspecified address (::)"},
+	{"::1/128", "loopback (::1)"},
+	{"::ffff:0:0/96", "IPv4-mapped space (::ffff:0:0/96)"},
+	{"100::/64", "discard-only space (100::/64)"},
+	{"2001:db8::/32", "documentation space (2001:db8::/32)"},
+	{"3fff::/20", "documentation space (3fff::/20)"},
+	{"fc00::/7", "unique local space (fc00::/7)"},
+	{"fe80::/10", "link-local (fe80::/10)"},
+	{"ff00::/8", "multicast (ff00::/8)"},
+};
+
+const char *
+addr_special(enum family fam, u128 addr)
+{
+	size_t i;
+	struct cidr c;
+
+	for (i = 0; i < ARRAY_LEN(special_space); i++)
+		if (cidr_parse(special_space[i].cidr, &c) && c.fam == fam && addr >= c.lo &&
+		    addr <= c.hi)
+			return special_space[i].what;
+	return NULL;
+}
+
+bool
+addr_is_cloudflare(const struct audit *a, enum family fam, u128 addr)
+{
+	return a->cf.all[fam].n > 0 && ivset_contains(&a->cf.all[fam], addr);
+}
+
+/* The web servers' own addresses: a listen directive on one address says
+ * the server has it. */
+static bool
+listen_has_addr(const struct web *w, enum family fam, u128 addr, bool *known)
+{
+	size_t i;
+	size_t j;
+	size_t k;
+
+	for (i = 0; w && i < w->nserver; i++)
+		for (j = 0; j < w->servers[i]->nvhost; j++) {
+			const struct web_vhost *v = w->servers[i]->vhosts[j];
+
+			for (k = 0; k < v->nlisten; k++) {
+				const struct web_listen *l = &v->listen[k];
+
+				if (l->kind != WA_ADDR || addr_is_loopback(l->fam, l->addr))
+					continue;
+				*known = true;
+				if (l->fam == fam && l->addr == addr)
+					return true;
+			}
+		}
+	return false;
+}
+
+bool
+origin_has_addr(const struct audit *a, enum family fam, u128 addr, bool *known)
+{
+	size_t i;
+
+	*known = a->origin.naddr > 0;
+	for (i = 0; i < a->origin.naddr; i++)
+		if (a->origin.addrs[i].fam == fam && a->origin.addrs[i].addr == addr)
+			return true;
+	return listen_has_addr(a->origin.web, fam, addr, known);
+}
+
+/* ---- the records, by name ---- */
+
+static int
+record_cmp(const void *x, const void *y)
+{
+	const struct dns_record *a = *(const struct dns_record *const *)x;
+	const struct dns_record *b = *(const struct dns_record *const *)y;
+	int c = strcmp(a->name, b->name);
+
+	if (c)
+		return c;
+	return a < b ? -1 : a > b;
+}
+
+static void
+index_records(const struct origin *o, struct host_table *t)
+{
+	size_t i;
+
+	t->nrec = o->ndns;
+	t->byname = xreallocarray(NULL, o->ndns ? o->ndns : 1, sizeof(*t->byname));
+	for (i = 0; i < o->ndns; i++)
+		t->byname[i] = &o->dns[i];
+	qsort(t->byname, t->nrec, sizeof(*t->byname), record_cmp);
+}
+
+const struct dns_record **
+hosts_records_of(const struct audit *a, const char *name, size_t *n)
+{
+	const struct host_table *t = a->hosts;
+	size_t lo = 0;
+	size_t hi = t ? t->nrec : 0;
+	size_t end;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(t->byname[mid]->name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (end = lo; t && end < t->nrec && strcmp(t->byname[end]->name, name) == 0; end++)
+		;
+	*n = end - lo;
+	return *n ? &t->byname[lo] : NULL;
+}
+
+static bool
+proxied(const struct dns_record *r)
+{
+	return r->proxy != DNS_DNS_ONLY;
+}
+
+static int
+name_cmp(const void *x, const void *y)
+{
+	return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+const char **
+hosts_proxied_names(const struct origin *o, size_t *n)
+{
+	const char **v = xreallocarray(NULL, o->ndns ? o->ndns : 1, sizeof(*v));
+	size_t i;
+	size_t k = 0;
+
+	for (i = 0; i < o->ndns; i++)
+		if (proxied(&o->dns[i]))
+			v[k++] = o->dns[i].name;
+	qsort(v, k, sizeof(*v), name_cmp);
+	*n = 0;
+	for (i = 0; i < k; i++)
+		if (*n == 0 || strcmp(v[*n - 1], v[i]) != 0)
+			v[(*n)++] = v[i];
+	return v;
+}
+
+/* Whether name lies in one of the zones read (a CNAME target there must
+ * have its records in the file). */
+static bool
+in_zone(const struct origin *o, const char *name)
+{
+	size_t n = strlen(name);
+	size_t i;
+
+	for (i = 0; i < o->nzone; i++) {
+		const char *apex = o->zones[i].apex;
+		size_t k = strlen(apex);
+
+		if (strcmp(name, apex) == 0 ||
+		    (n > k && name[n - k - 1] == '.' && strcmp(name + n - k, apex) == 0))
+			return true;
+	}
+	return false;
+}
+
+/* ---- stage 1: the records ---- */
+
+/* Follow name's CNAMEs inside the file to its A/AAAA records. */
+static void
+resolve(struct audit *a, struct host_view *h)
+{
+	const char *cur = h->name;
+	unsigned hops;
+
+	h->res = RES_LOOP;
+	for (hops = 0; hops <= CNAME_MAX_HOPS; hops++) {
+		size_t n;
+		size_t i;
+		const struct dns_record **r = hosts_records_of(a, cur, &n);
+		const struct dns_record *cname = NULL;
+
+		h->last = cur;
+		if (n == 0) {
+			h->res = in_zone(&a->origin, cur) ? RES_DANGLING : RES_EXTERNAL;
+			return;
+		}
+		for (i = 0; i < n; i++) {
+			h->has_v4 |= r[i]->type == DNS_A;
+			h->has_v6 |= r[i]->type == DNS_AAAA;
+			if (r[i]->type == DNS_CNAME && cname == NULL)
+				cname = r[i];
+		}
+		if (h->has_v4 || h->has_v6) {
+			h->res = RES_OK;
+			return;
+		}
+		if (cname == NULL) {
+			h->res = RES_DANGLING;
+			return;
+		}
+		cur = cname->target;
+	}
+}
+
+/* Cloudflare connects over IPv4 when the name has A records, over IPv6
+ * when it has only AAAA; to one of the origin's addresses if any is. */
+static void
+choose_address(struct audit *a, struct host_view *h)
+{
+	size_t n;
+	size_t i;
+	const struct dns_record **r = hosts_records_of(a, h->last, &n);
+	enum dns_type want = h->has_v4 ? DNS_A : DNS_AAAA;
+	bool known;
+
+	if (h->v6_only)
+		h->has_v4 = false;
+	h->fam = h->has_v4 ? FAM_V4 : FAM_V6;
+	for (i = 0; i < n; i++) {
+		if (r[i]->type != want)
+			continue;
+		if (h->end == NULL)
+			h->end = r[i];
+		if (origin_has_addr(a, r[i]->fam, r[i]->addr, &known)) {
+			h->end = r[i];
+			h->ours = true;
+			break;
+		}
+	}
+	h->addr = h->end->addr;
+}
+
+/* ---- stage 2: the firewall ---- */
+
+static int
+verdict_rank(enum verdict_kind k)
+{
+	switch (k) {
+	case V_ACCEPT:
+		return 0;
+	case V_RATELIMIT:
+		return 1;
+	case V_UNDECIDED:
+		return 2;
+	case V_REJECT:
+		return 3;
+	case V_DROP:
+		return 4;
+	}
+	return 0;
+}
+
+/* The worst verdict among Cloudflare's ranges for fam and port, to addr
+ * when the evaluator probed addresses (any of them otherwise). */
+static const struct reach *
+worst_reach(const struct audit *a, enum family fam, uint16_t port, u128 addr, bool ours)
+{
+	const struct reach *worst = NULL;
+	bool any_dst = false;
+	size_t i;
+
+	for (i = 0; i < a->reach.n; i++) {
+		const struct reach *r = &a->reach.v[i];
+
+		if (r->fam == fam && r->port == port && r->has_dst && ours && r->dst == addr)
+			any_dst = true;
+	}
+	for (i = 0; i < a->reach.n; i++) {
+		const struct reach *r = &a->reach.v[i];
+
+		if (r->fam != fam || r->port != port)
+			continue;
+		if (any_dst && (!r->has_dst || r->dst != addr))
+			continue;
+		if (worst == NULL || verdict_rank(r->v.kind) > verdict_rank(worst->v.kind) ||
+		    (r->v.kind == V_DROP && worst->v.kind == V_DROP &&
+		     r->v.stage == STAGE_SYN && worst->v.stage != STAGE_SYN))
+			worst = r;
+	}
+	return worst;
+}
+
+/* ---- the decision ---- */
+
+static void
+decide(struct host_view *h, int status, struct loc loc, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void
+decide(struct host_view *h, int status, struct loc loc, const char *fmt, ...)
+{
+	va_list ap;
+
+	h->status = status;
+	h->loc = loc;
+	va_start(ap, fmt);
+	if (vasprintf(&h->why, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+}
+
+static const struct loc no_loc = {NULL, 0};
+
+/* Stage 1: 523 and friends. true when it decided. */
+static bool
+records_stage(struct audit *a, struct host_view *h)
+{
+	char text[ADDR_STRLEN];
+	const char *what;
+	bool known;
+
+	resolve(a, h);
+	switch (h->res) {
+	case RES_EXTERNAL:
+		decide(h, HOST_UNKNOWN, h->rec->loc, "CNAME to %s, outside the zones read", h->last);
+		return true;
+	case RES_DANGLING:
+		decide(h, 530, h->rec->loc, "%s has no A or AAAA record (Cloudflare error 1016)",
+		       h->last);
+		return true;
+	case RES_LOOP:
+		decide(h, 530, h->rec->loc, "CNAME loop at %s (Cloudflare error 1016)", h->last);
+		return true;
+	case RES_OK:
+		break;
+	}
+	choose_address(a, h);
+	addr_format(h->fam, h->addr, text, sizeof(text));
+	if ((what = addr_special(h->fam, h->addr)) != NULL) {
+		decide(h, 523, h->end->loc, "%s is %s", text, what);
+		return true;
+	}
+	if (addr_is_cloudflare(a, h->fam, h->addr)) {
+		decide(h, 403, h->end->loc, "%s is Cloudflare's own (Cloudflare error 1000)", text);
+		return true;
+	}
+	origin_has_addr(a, h->fam, h->addr, &known);
+	if (known && !h->ours) {
+		decide(h, 522, h->end->loc, "%s is not this origin's address", text);
+		return true;
+	}
+	return false;
+}
+
+/* Stage 2: the firewall's verdict on Cloudflare's SYN (and the reply). */
+static bool
+firewall_stage(struct audit *a, struct host_view *h)
+{
+	const struct reach *r = worst_reach(a, h->fam, h->port, h->addr, h->ours);
+	const struct verdict *nd = &a->reach.nd[h->fam];
+
+	h->fw = r;
+	h->served_port = h->port;
+	if (r == NULL)
+		return false;
+	if (r->v.nat_rule && r->v.final_port)
+		h->served_port = r->v.final_port;
+	if (h->fam == FAM_V6 && a->reach.nd_checked[FAM_V6] && nd->kind == V_DROP) {
+		decide(h, 522, nd->loc, "the IPv6 firewall drops neighbour discovery");
+		return true;
+	}
+	switch (r->v.kind) {
+	case V_DROP:
+		decide(h, 522, r->v.loc, "the firewall drops %s",
+		       r->v.stage == STAGE_REPLY ? "the origin's reply" : "Cloudflare's SYN");
+		return true;
+	case V_REJECT:
+		decide(h, 521, r->v.loc, "the firewall rejects Cloudflare's SYN");
+		return true;
+	case V_UNDECIDED:
+		decide(h, HOST_UNKNOWN, r->v.loc, "the firewall verdict is undecided");
+		return true;
+	case V_ACCEPT:
+		if (r->v.forwarded) {
+			decide(h, HOST_UNKNOWN, r->v.loc, "the firewall forwards it to another host");
+			return true;
+		}
+		return false;
+	case V_RATELIMIT:
+		return false;
+	}
+	return false;
+}
+
+/* The listener of v that takes the connection. */
+static const struct web_listen *
+listener_for(const struct web_vhost *v, enum family fam, u128 addr, bool ours, uint16_t port)
+{
+	size_t i;
+
+	for (i = 0; i < v->nlisten; i++) {
+		const struct web_listen *l = &v->listen[i];
+
+		if (l->port == port && l->kind == WA_ADDR && ours && l->fam == fam && l->addr == addr)
+			return l;
+	}
+	for (i = 0; i < v->nlisten; i++)
+		if (v->listen[i].port == port && v->listen[i].kind == WA_ANY &&
+		    web_listen_public(&v->listen[i], fam))
+			return &v->listen[i];
+	return NULL;
+}
+
+/* Stage 3: which web server and virtual host take the connection. */
+static bool
+listener_stage(struct audit *a, struct host_view *h)
+{
+	const struct web *w = a->origin.web;
+	size_t i;
+
+	if (w == NULL || w->nserver == 0) {
+		decide(h, HOST_UNKNOWN, no_loc, "no web server configuration was read");
+		return true;
+	}
+	for (i = 0; i < w->nserver && h->vhost == NULL; i++) {
+		h->vhost = web_vhost_for(w->servers[i], h->name, h->fam, h->ours, h->addr,
+					 h->served_port, &h->by_default);
+		h->server = h->vhost ? w->servers[i] : NULL;
+	}
+	if (h->vhost == NULL) {
+		decide(h, 521, no_loc, "nothing listens on %s port %u", fam_name(h->fam),
+		       h->served_port);
+		return true;
+	}
+	h->listen = listener_for(h->vhost, h->fam, h->addr, h->ours, h->served_port);
+	if (h->listen && h->tls && !h->listen->ssl) {
+		decide(h, 525, h->listen->loc, "port %u is served without TLS", h->served_port);
+		return true;
+	}
+	if (h->listen && !h->tls && h->listen->ssl) {
+		decide(h, 400, h->listen->loc, "port %u expects TLS; Cloudflare sends plain HTTP",
+		       h->served_port);
+		return true;
+	}
+	return false;
+}
+
+static const struct tls_outcome *
+find_outcome(const struct audit *a, const struct host_view *h)
+{
+	size_t i;
+
+	for (i = 0; a->tls && i < a->tls->nout; i++) {
+		const struct tls_outcome *o = &a->tls->outs[i];
+
+		if (o->server == h->server && o->port == h->served_port && o->fam == h->fam &&
+		    strcmp(o->host, h->name) == 0)
+			return o;
+	}
+	return NULL;
+}
+
+static struct loc
+cert_loc(const struct tls_outcome *o)
+{
+	if (o->presented >= 0 && o->uses[o->presented]->cert)
+		return o->uses[o->presented]->cert->loc;
+	if (o->certv)
+		return o->certv->loc;
+	return o->listen ? o->listen->loc : no_loc;
+}
+
+/* Stage 4: the TLS handshake and the certificate (Full modes). */
+static bool
+tls_stage(struct audit *a, struct host_view *h)
+{
+	const struct tls_outcome *o;
+
+	if (!h->tls)
+		return false;
+	if ((o = find_outcome(a, h)) == NULL) {
+		decide(h, HOST_UNKNOWN, no_loc, "the TLS handshake was not evaluated");
+		return true;
+	}
+	h->tls_out = o;
+	switch (o->status) {
+	case TS_OK:
+	case TS_AOP:
+		return false;
+	case TS_UNKNOWN:
+		decide(h, HOST_UNKNOWN, cert_loc(o), "the certificate is chosen per handshake");
+		return true;
+	case TS_520:
+		decide(h, 520, cert_loc(o), "HTTP/2 with a cipher HTTP/2 forbids");
+		return true;
+	case TS_400:
+		decide(h, 400, o->cc_text ? o->cc_text->loc : cert_loc(o),
+		       "a client certificate is demanded");
+		return true;
+	case TS_526:
+		decide(h, 526, cert_loc(o), "the certificate is not valid for %s", h->name);
+		return true;
+	case TS_525:
+		decide(h, 525, cert_loc(o), "the TLS handshake fails");
+		return true;
+	case TS_521:
+		decide(h, 521, cert_loc(o), "the server cannot start with its TLS files");
+		return true;
+	}
+	return false;
+}
+
+/* Stage 5: what the virtual host answers. */
+static bool
+http_stage(struct audit *a, struct host_view *h)
+{
+	const struct web_location *l = h->vhost->nloc ? h->vhost->locs[0] : NULL;
+	size_t i;
+
+	(void)a;
+	if (l == NULL)
+		return false;
+	for (i = 0; i < l->nret; i++)
+		if (l->ret[i].code == 444 && !l->ret[i].conditional) {
+			decide(h, 520, l->ret[i].loc, "%s closes the connection without a response",
+			       web_vhost_label(h->vhost));
+			return true;
+		}
+	return false;
+}
+
+typedef bool (*stage_fn)(struct audit *a, struct host_view *h);
+
+/* The stages in the order a connection meets them; the first that fails
+ * decides. IPv6's view of a dual-stack name stops after the listener. */
+static const struct {
+	enum host_stage stage;
+	stage_fn fn;
+} stages[] = {
+	{HSTAGE_RECORDS, records_stage},   {HSTAGE_FIREWALL, firewall_stage},
+	{HSTAGE_LISTENER, listener_stage}, {HSTAGE_TLS, tls_stage},
+	{HSTAGE_HTTP, http_stage},
+};
+
+/* Run the stages from first to last (the records stage has run when
+ * first is later); stop at the first that decides. */
+static void
+evaluate_host(struct audit *a, struct host_view *h, enum host_stage first, enum host_stage last)
+{
+	size_t i;
+
+	h->status = HOST_OK;
+	for (i = 0; i < ARRAY_LEN(stages) && stages[i].stage <= last; i++) {
+		if (stages[i].stage < first)
+			continue;
+		if (stages[i].fn(a, h)) {
+			h->stage = stages[i].stage;
+			return;
+		}
+	}
+	h->stage = HSTAGE_NONE;
+	if (h->vhost)
+		decide(h, HOST_OK, h->vhost->loc, "served by %s", web_vhost_label(h->vhost));
+}
+
+/* What IPv6 would meet for a name Cloudflare reaches over IPv4. */
+static void
+evaluate_v6(struct audit *a, struct host_view *h)
+{
+	struct host_view s;
+
+	memset(&s, 0, sizeof(s));
+	s.name = h->name;
+	s.rec = h->rec;
+	s.scheme = h->scheme;
+	s.port = h->port;
+	s.tls = h->tls;
+	s.v6_only = true;
+	evaluate_host(a, &s, HSTAGE_RECORDS, HSTAGE_LISTENER);
+	h->v6_status = s.status;
+	h->v6_stage = s.stage;
+	h->v6_why = s.why;
+	h->v6_loc = s.loc;
+}
+
+/* ---- the table ---- */
+
+/* The schemes visitors use and where Cloudflare takes them in the SSL
+ * mode: Off serves http only; Flexible sends both to port 80; Full modes
+ * send https to 443, and http to 80 when the origin serves port 80 (with
+ * "Always Use HTTPS" the edge redirects http instead). */
+static size_t
+schemes(const struct audit *a, enum host_scheme *s, uint16_t *port, bool *tls)
+{
+	size_t n = 0;
+	size_t i;
+	bool serves_80 = false;
+
+	for (i = 0; i < a->opt.nport; i++)
+		serves_80 |= a->opt.ports[i] == 80;
+	if (a->opt.ssl_mode < SSL_FULL || serves_80) {
+		s[n] = SCHEME_HTTP;
+		port[n] = 80;
+		tls[n++] = false;
+	}
+	if (a->opt.ssl_mode != SSL_OFF) {
+		s[n] = SCHEME_HTTPS;
+		port[n] = a->opt.ssl_mode >= SSL_FULL ? 443 : 80;
+		tls[n++] = a->opt.ssl_mode >= SSL_FULL;
+	}
+	return n;
+}
+
+static const struct dns_record *
+first_proxied(const struct audit *a, const char *name)
+{
+	size_t n;
+	size_t i;
+	const struct dns_record **r = hosts_records_of(a, name, &n);
+	const struct dns_record *first = NULL;
+
+	for (i = 0; i < n; i++)
+		if (proxied(r[i]) && (first == NULL || r[i]->loc.line < first->loc.line))
+			first = r[i];
+	return first;
+}
+
+bool
+hosts_wanted(const struct audit *a)
+{
+	return a->opt.nfile[IN_DNS] > 0;
+}
+
+void
+hosts_resolve(struct audit *a)
+{
+	struct host_table *t;
+	const char **names;
+	size_t nname;
+	size_t i;
+	size_t k;
+
+	if (!hosts_wanted(a))
+		return;
+	t = a->hosts = xcalloc(1, sizeof(*t));
+	index_records(&a->origin, t);
+	names = hosts_proxied_names(&a->origin, &nname);
+	for (i = 0; i < nname; i++) {
+		enum host_scheme s[2];
+		uint16_t port[2];
+		bool tls[2];
+		size_t ns = schemes(a, s, port, tls);
+
+		for (k = 0; k < ns; k++) {
+			struct host_view h;
+
+			memset(&h, 0, sizeof(h));
+			h.name = names[i];
+			h.rec = first_proxied(a, names[i]);
+			h.scheme = s[k];
+			h.port = port[k];
+			h.tls = tls[k];
+			evaluate_host(a, &h, HSTAGE_RECORDS, HSTAGE_RECORDS);
+			VEC_PUSH(t->v, t->n, t->cap, h);
+		}
+	}
+	free(names);
+}
+
+const char **
+hosts_reaching_names(const struct audit *a, size_t *n)
+{
+	const struct host_table *t = a->hosts;
+	const char **v = xreallocarray(NULL, t && t->n ? t->n : 1, sizeof(*v));
+	size_t i;
+
+	*n = 0;
+	for (i = 0; t && i < t->n; i++)
+		if (t->v[i].stage != HSTAGE_RECORDS &&
+		    (*n == 0 || strcmp(v[*n - 1], t->v[i].name) != 0))
+			v[(*n)++] = t->v[i].name;
+	return v;
+}
+
+void
+hosts_evaluate(struct audit *a)
+{
+	struct host_table *t = a->hosts;
+	size_t i;
+
+	for (i = 0; t && i < t->n; i++) {
+		struct host_view *h = &t->v[i];
+
+		if (h->stage == HSTAGE_RECORDS)
+			continue;
+		evaluate_host(a, h, HSTAGE_FIREWALL, HSTAGE_HTTP);
+		if (h->has_v4 && h->has_v6)
+			evaluate_v6(a, h);
+	}
+}
+
+bool
+hosts_reach_vhost(const struct audit *a, const struct web_vhost *v)
+{
+	size_t i;
+
+	for (i = 0; a->hosts && i < a->hosts->n; i++)
+		if (a->hosts->v[i].vhost == v)
+			return true;
+	return false;
+}
+
+/* ---- the findings behind each status ---- */
+
+static bool
+same_loc(struct loc x, struct loc y)
+{
+	return x.file && y.file && x.line == y.line && strcmp(x.file, y.file) == 0;
+}
+
+static bool
+has_port(const struct finding *f, uint16_t port)
+{
+	size_t i;
+
+	if (f->port == port)
+		return true;
+	for (i = 0; i < f->nport; i++)
+		if (f->ports[i] == port)
+			return true;
+	return false;
+}
+
+/* Whether loc is one of the TLS settings of the handshake h meets. */
+static bool
+tls_setting_at(const struct host_view *h, struct loc loc)
+{
+	const struct tls_outcome *o = h->tls_out;
+	const struct web_vhost *v[2];
+	size_t i;
+	size_t k;
+
+	if (o == NULL)
+		return false;
+	v[0] = o->certv;
+	v[1] = o->policyv;
+	for (k = 0; k < 2; k++) {
+		const struct web_tls *t;
+
+		if (v[k] == NULL)
+			continue;
+		t = &v[k]->tls;
+		if (same_loc(t->protocols.loc, loc) || same_loc(t->ciphers.loc, loc) ||
+		    same_loc(t->verify_client.loc, loc) || same_loc(t->chain.loc, loc) ||
+		    same_loc(t->client_certificate.loc, loc))
+			return true;
+		for (i = 0; i < t->ncert; i++)
+			if (same_loc(t->cert[i].loc, loc))
+				return true;
+		for (i = 0; i < t->nkey; i++)
+			if (same_loc(t->key[i].loc, loc))
+				return true;
+	}
+	return false;
+}
+
+/* Whether f decides h: a finding of h's status that stands at the line
+ * that decides or at one of the TLS settings h meets, names h's hostname,
+ * or is about h's family and port. */
+static bool
+decides(const struct finding *f, const struct host_view *h)
+{
+	if (f->suppressed || h->status <= 0 || f->check->code != h->status)
+		return false;
+	if (same_loc(f->loc, h->loc) || tls_setting_at(h, f->loc))
+		return true;
+	if (f->host)
+		return strcmp(f->host, h->name) == 0;
+	if (f->has_fam && f->fam != h->fam)
+		return false;
+	return (f->port || f->nport) && (has_port(f, h->port) || has_port(f, h->served_port));
+}
+
+static void
+link_host(struct audit *a, struct host_view *h)
+{
+	size_t i;
+	size_t j;
+
+	for (i = 0; i < a->nfinding; i++) {
+		const struct finding *f = &a->findings[i];
+
+		if (!decides(f, h))
+			continue;
+		for (j = 0; j < h->nfinding && strcmp(h->findings[j], f->check->id) != 0; j++)
+			;
+		if (j < h->nfinding)
+			continue;
+		h->findings = xreallocarray(h->findings, h->nfinding + 1, sizeof(*h->findings));
+		h->findings[h->nfinding++] = f->check->id;
+	}
+}
+
+void
+hosts_link_findings(struct audit *a)
+{
+	size_t i;
+
+	for (i = 0; a->hosts && i < a->hosts->n; i++)
+		link_host(a, &a->hosts->v[i]);
+}
+
+void
+hosts_free(struct host_table *t)
+{
+	size_t i;
+
+	if (t == NULL)
+		return;
+	for (i = 0; i < t->n; i++) {
+		free(t->v[i].why);
+		free(t->v[i].v6_why);
+		free(t->v[i].findings);
+	}
+	free(t->v);
+	free(t->byname);
+	free(t);
+}
+
+const char *
+host_status_text(int status, char *buf, size_t len)
+{
+	if (status == HOST_OK)
+		return "OK";
+	if (status == HOST_UNKNOWN)
+		return "UNKNOWN";
+	snprintf(buf, len, "%d", status);
+	return buf;
+}
+
+const char *
+host_stage_name(enum host_stage s)
+{
+	static const char *const names[] = {"dns", "firewall", "listener", "tls", "http", "none"};
+
+	return names[s];
+}
+
+const char *
+host_scheme_name(enum host_scheme s)
+{
+	return s == SCHEME_HTTP ? "http" : "https";
+}
