@@ -338,6 +338,9 @@ web_ports(struct audit *a)
 	a->opt.nport = n;
 }
 
+/* Whether inputs were named on the command line: then only they are read
+ * (unless --root says where to discover). DNS records describe the zone,
+ * not this server's files: --dns alone still discovers. */
 static bool
 any_explicit(const struct options *opt)
 {

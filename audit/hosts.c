@@ -590,7 +590,8 @@ evaluate_host(struct audit *a, struct host_view *h, enum host_stage first, enum 
 	}
 	h->stage = HSTAGE_NONE;
 	if (h->vhost)
-		decide(h, HOST_OK, h->vhost->loc, "served by %s", web_vhost_label(h->vhost));
+		decide(h, HOST_OK, h->vhost->loc, "served by %s%s", web_vhost_label(h->vhost),
+		       h->by_default ? ", the default server (no server names it)" : "");
 }
 
 /* What IPv6 would meet for a name Cloudflare reaches over IPv4. */
@@ -697,18 +698,24 @@ hosts_resolve(struct audit *a)
 	free(names);
 }
 
-const char **
+struct host_target *
 hosts_reaching_names(const struct audit *a, size_t *n)
 {
 	const struct host_table *t = a->hosts;
-	const char **v = xreallocarray(NULL, t && t->n ? t->n : 1, sizeof(*v));
+	struct host_target *v = xreallocarray(NULL, t && t->n ? t->n : 1, sizeof(*v));
 	size_t i;
 
 	*n = 0;
-	for (i = 0; t && i < t->n; i++)
-		if (t->v[i].stage != HSTAGE_RECORDS &&
-		    (*n == 0 || strcmp(v[*n - 1], t->v[i].name) != 0))
-			v[(*n)++] = t->v[i].name;
+	for (i = 0; t && i < t->n; i++) {
+		const struct host_view *h = &t->v[i];
+
+		if (h->stage == HSTAGE_RECORDS ||
+		    (*n > 0 && strcmp(v[*n - 1].name, h->name) == 0))
+			continue;
+		v[*n].name = h->name;
+		v[*n].fam = h->fam;
+		v[(*n)++].addr = h->addr;
+	}
 	return v;
 }
 
@@ -800,7 +807,7 @@ tls_setting_at(const struct host_view *h, struct loc loc)
 static bool
 decides(const struct finding *f, const struct host_view *h)
 {
-	if (f->suppressed || h->status <= 0 || f->check->code != h->status)
+	if (h->status <= 0 || f->check->code != h->status)
 		return false;
 	if (same_loc(f->loc, h->loc) || tls_setting_at(h, f->loc))
 		return true;
@@ -831,13 +838,76 @@ link_host(struct audit *a, struct host_view *h)
 	}
 }
 
+/* Whether f stands at an access rule of v's server scope. */
+static bool
+at_server_acl(const struct finding *f, const struct web_vhost *v)
+{
+	const struct web_acl *acl = v->nloc ? v->locs[0]->s.acl : NULL;
+	size_t i;
+
+	for (i = 0; acl && i < acl->n; i++)
+		if (same_loc(f->loc, acl->v[i].loc))
+			return true;
+	return false;
+}
+
+/* The location of v whose backend read timeout stands at f's line. */
+static const struct web_location *
+at_backend_timeout(const struct finding *f, const struct web_vhost *v)
+{
+	size_t i;
+
+	for (i = 0; i < v->nloc; i++) {
+		const struct web_location *l = v->locs[i];
+
+		if (l->backend != WB_NONE && same_loc(f->loc, l->s.backend_read[l->backend].loc))
+			return l;
+	}
+	return NULL;
+}
+
+/* What the checks found inside the virtual host that answers: access
+ * rules that refuse Cloudflare (every request: 403) and backends allowed
+ * to answer later than Cloudflare waits (slow requests: 524). The checks'
+ * own logic decides (real-IP restoration, inheritance). A suppression or
+ * a baseline changes what counts, not what visitors get: such findings
+ * decide too. */
+static void
+vhost_findings(struct audit *a, struct host_view *h)
+{
+	const struct web_location *l;
+	size_t i;
+
+	for (i = 0; i < a->nfinding && h->status == HOST_OK && h->vhost; i++) {
+		const struct finding *f = &a->findings[i];
+
+		if (strcmp(f->check->id, "CF403-ACCESS-DENY") == 0 && at_server_acl(f, h->vhost)) {
+			free(h->why);
+			decide(h, 403, f->loc, "the access rules of %s refuse Cloudflare",
+			       web_vhost_label(h->vhost));
+			h->stage = HSTAGE_HTTP;
+		} else if (strcmp(f->check->id, "CF524-TIMEOUT-READ") == 0 &&
+			   (l = at_backend_timeout(f, h->vhost)) != NULL) {
+			free(h->why);
+			decide(h, 524, f->loc,
+			       "%s%s%s waits longer for its backend than Cloudflare waits for it",
+			       l->kind == WS_SERVER ? "" : "location ",
+			       l->kind == WS_SERVER ? "" : l->path,
+			       l->kind == WS_SERVER ? web_vhost_label(h->vhost) : "");
+			h->stage = HSTAGE_HTTP;
+		}
+	}
+}
+
 void
 hosts_link_findings(struct audit *a)
 {
 	size_t i;
 
-	for (i = 0; a->hosts && i < a->hosts->n; i++)
+	for (i = 0; a->hosts && i < a->hosts->n; i++) {
+		vhost_findings(a, &a->hosts->v[i]);
 		link_host(a, &a->hosts->v[i]);
+	}
 }
 
 void

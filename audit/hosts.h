@@ -114,9 +114,18 @@ const char *host_stage_name(enum host_stage s); /* "dns", "firewall", ... */
 /* The proxied names in the records, sorted, distinct; *n of them, in an
  * array the caller frees. */
 const char **hosts_proxied_names(const struct origin *o, size_t *n);
-/* Those whose records lead to this origin (after hosts_resolve): the TLS
- * evaluator's hostnames. */
-const char **hosts_reaching_names(const struct audit *a, size_t *n);
+/* A name whose records lead to this origin, and the address Cloudflare
+ * connects to. */
+struct host_target {
+	const char *name;
+	enum family fam;
+	u128 addr;
+};
+
+/* The names whose records lead to this origin (after hosts_resolve), one
+ * per name: the TLS evaluator's hostnames; *n of them, the array the
+ * caller frees. */
+struct host_target *hosts_reaching_names(const struct audit *a, size_t *n);
 
 /* Whether some proxied name lands in v (a catch-all server is reached). */
 bool hosts_reach_vhost(const struct audit *a, const struct web_vhost *v);

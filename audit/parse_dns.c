@@ -59,6 +59,8 @@ add_zone(struct origin *o, struct input *in, unsigned line, const char *apex)
 	struct dns_zone z;
 	size_t i;
 
+	if (strcmp(apex, ".") == 0 || *apex == '\0')
+		return; /* the root: no zone an export is for */
 	for (i = 0; i < o->nzone; i++)
 		if (strcmp(o->zones[i].apex, apex) == 0)
 			return;

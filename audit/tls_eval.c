@@ -612,6 +612,10 @@ struct hostname {
 	char *host;
 	const struct web_name *name;
 	bool probe;
+	/* DNS says where Cloudflare connects for it (--dns) */
+	bool has_addr;
+	enum family fam;
+	u128 addr;
 };
 
 static bool
@@ -627,10 +631,12 @@ ip_literal(const char *s)
  * dot (whichever port its host listens on: in Full modes every proxied
  * hostname comes to the TLS port), a wildcard standing for a made-up name
  * under it, and the proxied names of the DNS records (dns, ndns: --dns),
- * which may land in a server that does not name them. Trailing wildcards
- * and regexes match names no one can list. */
+ * which may land in a server that does not name them; the records also say
+ * which address Cloudflare connects to. Trailing wildcards and regexes
+ * match names no one can list. */
 static size_t
-hostnames(const struct web_server *s, const char **dns, size_t ndns, struct hostname **out)
+hostnames(const struct web_server *s, const struct host_target *dns, size_t ndns,
+	  struct hostname **out)
 {
 	struct smap seen = {0, 0, NULL};
 	struct hostname *v = NULL;
@@ -663,19 +669,24 @@ hostnames(const struct web_server *s, const char **dns, size_t ndns, struct host
 					free(h.host);
 					continue;
 				}
-				smap_put(&seen, h.host, (void *)1);
 				VEC_PUSH(v, n, cap, h);
+				smap_put(&seen, h.host, (void *)n);
 			}
 		}
 	for (i = 0; i < ndns; i++) {
 		struct hostname h;
+		size_t at = (size_t)smap_get(&seen, dns[i].name);
 
-		if (smap_get(&seen, dns[i]))
-			continue;
-		memset(&h, 0, sizeof(h));
-		h.host = xstrdup(dns[i]);
-		smap_put(&seen, h.host, (void *)1);
-		VEC_PUSH(v, n, cap, h);
+		if (at == 0) {
+			memset(&h, 0, sizeof(h));
+			h.host = xstrdup(dns[i].name);
+			VEC_PUSH(v, n, cap, h);
+			smap_put(&seen, h.host, (void *)n);
+			at = n;
+		}
+		v[at - 1].has_addr = true;
+		v[at - 1].fam = dns[i].fam;
+		v[at - 1].addr = dns[i].addr;
 	}
 	smap_free(&seen, false);
 	*out = v;
@@ -725,6 +736,40 @@ groups_on(const struct web_server *s, uint16_t port, struct group *g, size_t max
 			}
 		}
 	return n;
+}
+
+/* Whether some listener of s on port is bound to addr itself (with TLS or
+ * without): the wildcard's socket does not take its connections. */
+static bool
+bound_to(const struct web_server *s, uint16_t port, enum family fam, u128 addr)
+{
+	size_t i;
+	size_t j;
+
+	for (i = 0; i < s->nvhost; i++)
+		for (j = 0; j < s->vhosts[i]->nlisten; j++) {
+			const struct web_listen *l = &s->vhosts[i]->listen[j];
+
+			if (l->port == port && l->kind == WA_ADDR && l->fam == fam && l->addr == addr)
+				return true;
+		}
+	return false;
+}
+
+/* Whether Cloudflare's connection for h arrives in group g of s on port:
+ * any group when DNS did not say where it connects; else the group of the
+ * address, or the wildcard group when no listener is bound to it. */
+static bool
+group_takes(const struct web_server *s, uint16_t port, const struct group *g,
+	    const struct hostname *h)
+{
+	if (!h->has_addr)
+		return true;
+	if (g->fam != h->fam)
+		return false;
+	if (g->known)
+		return g->addr == h->addr;
+	return !bound_to(s, port, h->fam, h->addr);
 }
 
 /* The TLS listener of v in group g on port. */
@@ -976,7 +1021,7 @@ outcomes(struct audit *a, struct tls_eval *e)
 	size_t np = tls_ports(a, ports, ARRAY_LEN(ports));
 	struct smap seen = {0, 0, NULL};
 	size_t ndns;
-	const char **dns = hosts_reaching_names(a, &ndns);
+	struct host_target *dns = hosts_reaching_names(a, &ndns);
 	size_t si;
 	size_t pi;
 	size_t gi;
@@ -998,7 +1043,9 @@ outcomes(struct audit *a, struct tls_eval *e)
 				g[gi].dv = web_vhost_for(s, "\001", g[gi].fam, g[gi].known,
 							 g[gi].addr, ports[pi], &dummy);
 				for (hi = 0; hi < nh; hi++)
-					add_outcome(a, e, si, &g[gi], ports[pi], &hosts[hi], &seen);
+					if (group_takes(s, ports[pi], &g[gi], &hosts[hi]))
+						add_outcome(a, e, si, &g[gi], ports[pi], &hosts[hi],
+							    &seen);
 				add_outcome(a, e, si, &g[gi], ports[pi], NULL, &seen);
 			}
 		}

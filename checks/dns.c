@@ -194,6 +194,47 @@ ipv6(struct audit *a, const struct host_view *h)
 	}
 }
 
+static bool
+reported(const struct audit *a, const char *id, struct loc loc)
+{
+	size_t i;
+
+	for (i = 0; i < a->nfinding; i++)
+		if (a->findings[i].loc.file == loc.file && a->findings[i].loc.line == loc.line &&
+		    strcmp(a->findings[i].check->id, id) == 0)
+			return true;
+	return false;
+}
+
+/* The listener checks look at ports; the records say which address a name
+ * reaches: a plain listener on that one address, or none at all there. */
+static void
+listener(struct audit *a, const struct host_view *h)
+{
+	struct finding *f = NULL;
+	char text[ADDR_STRLEN];
+
+	if (h->stage != HSTAGE_LISTENER || h->fam != FAM_V4 || h->status <= 0)
+		return;
+	addr_format(h->fam, h->addr, text, sizeof(text));
+	if (h->status == 525 && !reported(a, "CF525-LISTEN-PLAIN", h->loc))
+		f = audit_finding(a, "CF525-LISTEN-PLAIN", h->loc,
+				  "proxied %s reaches %s port %u, which this listener serves without "
+				  "TLS: Cloudflare's TLS handshake fails (visitors get 525)",
+				  h->name, text, h->served_port);
+	else if (h->status == 521 && h->loc.file == NULL)
+		f = audit_finding(a, "CF521-LISTEN-NONE", h->end->loc,
+				  "proxied %s reaches %s port %u, where no web server listens "
+				  "(visitors get 521)",
+				  h->name, text, h->served_port);
+	if (f == NULL)
+		return;
+	finding_set_host(f, h->name);
+	f->fam = h->fam;
+	f->has_fam = true;
+	finding_add_port(f, h->served_port);
+}
+
 static void
 names(struct audit *a)
 {
@@ -204,6 +245,7 @@ names(struct audit *a)
 		if (first_of_name(t, i))
 			cname_chain(a, &t->v[i]);
 		ipv6(a, &t->v[i]);
+		listener(a, &t->v[i]);
 	}
 }
 
