@@ -10,6 +10,7 @@
  * record is proxied. */
 #include <ctype.h>
 #include <ldns/ldns.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -358,18 +359,9 @@ zone_rr(struct zone_reader *z, ldns_rr *rr)
 	ldns_rr_type t = ldns_rr_get_type(rr);
 	struct dns_record *r;
 	char *owner;
-	char *raw;
 
 	if (ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN)
 		return;
-	raw = ldns_rdf2str(ldns_rr_owner(rr));
-	if (raw == NULL || !ldns_dname_str_absolute(raw)) {
-		input_error(z->in, z->first, "relative name \"%s\" without $ORIGIN",
-			    raw ? raw : "");
-		free(raw);
-		return;
-	}
-	free(raw);
 	owner = rdf_text(ldns_rr_owner(rr));
 	if (t == LDNS_RR_TYPE_SOA) {
 		add_zone(z->o, z->in, z->first, owner);
@@ -405,6 +397,40 @@ record_reset(struct zone_reader *z)
 	z->too_long = false;
 }
 
+/* Without an origin, ldns takes a relative name as absolute: names must
+ * end with a dot then (the owner, unless omitted, and a CNAME target). */
+static const char *
+relative_name(const struct zone_reader *z, const char *text, const ldns_rr *rr, char *word,
+	      size_t len)
+{
+	const char *p = text;
+	size_t n;
+
+	if (z->origin)
+		return NULL;
+	if (*p != ' ' && *p != '\t') {
+		n = strcspn(p, " \t");
+		if (n == 0 || p[n - 1] != '.') {
+			snprintf(word, len, "%.*s", (int)(n < 200 ? n : 200), p);
+			return word;
+		}
+	}
+	if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_CNAME) {
+		const char *end = text + strlen(text);
+
+		while (end > text && (end[-1] == ' ' || end[-1] == '\t'))
+			end--;
+		for (p = end; p > text && p[-1] != ' ' && p[-1] != '\t'; p--)
+			;
+		n = (size_t)(end - p);
+		if (n == 0 || p[n - 1] != '.') {
+			snprintf(word, len, "%.*s", (int)(n < 200 ? n : 200), p);
+			return word;
+		}
+	}
+	return NULL;
+}
+
 /* One whole record (or directive) has been gathered: parse it. */
 static void
 zone_record(struct zone_reader *z)
@@ -422,7 +448,13 @@ zone_record(struct zone_reader *z)
 		input_error(z->in, z->first, "not a resource record: %s",
 			    ldns_get_errorstr_by_id(st));
 	} else {
-		zone_rr(z, rr);
+		char word[256];
+		const char *rel = relative_name(z, text, rr, word, sizeof(word));
+
+		if (rel)
+			input_error(z->in, z->first, "relative name \"%s\" without $ORIGIN", rel);
+		else
+			zone_rr(z, rr);
 		ldns_rr_free(rr);
 	}
 	record_reset(z);

@@ -439,7 +439,7 @@ oracle_sample() {
 	}' "$tmp/plan"
 }
 
-for d in samples/*/; do
+for d in ${ORACLE_SAMPLES:-samples/*/}; do
 	[ -d "$d/etc" ] || continue # samples/integrations holds CI examples
 	oracle_sample "$(basename "$d")"
 done
