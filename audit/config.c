@@ -37,6 +37,7 @@ static const struct key keys[] = {
 	{"fail-on", false},
 	{"format", false},
 	{"host-addr", false},
+	{"ignore", false},
 	{"jobs", false},
 	{"output-dir", true},
 	{"ports", false},

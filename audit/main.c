@@ -81,6 +81,9 @@ static const char usage_text[] =
 	"  --output FORMAT:FILE             also write a report in FORMAT to FILE (repeatable)\n"
 	"  --fail-on error|warning|info|never   exit 1 on findings this severe (default warning)\n"
 	"  --severity ID=error|warning|info  change one check's severity (repeatable)\n"
+	"  --ignore 'ID[,ID] reason=\"...\" [until=YYYY-MM-DD] [file=PATTERN] [host=NAME]'\n"
+	"                                   suppress a check's findings (in the files PATTERN\n"
+	"                                   matches, about host NAME) (repeatable)\n"
 	"  --baseline FILE                  findings whose fingerprint FILE lists do not count\n"
 	"  --write-baseline FILE            write the fingerprints of the findings to FILE\n"
 	"  --config FILE                    defaults from FILE (default ./.cfaudit.conf):\n"
@@ -125,6 +128,7 @@ enum {
 	OPT_OUTPUT,
 	OPT_FAIL_ON,
 	OPT_SEVERITY,
+	OPT_IGNORE,
 	OPT_BASELINE,
 	OPT_WRITE_BASELINE,
 	OPT_JOBS,
@@ -165,6 +169,7 @@ static const struct option long_options[] = {
 	{"output", required_argument, NULL, OPT_OUTPUT},
 	{"fail-on", required_argument, NULL, OPT_FAIL_ON},
 	{"severity", required_argument, NULL, OPT_SEVERITY},
+	{"ignore", required_argument, NULL, OPT_IGNORE},
 	{"baseline", required_argument, NULL, OPT_BASELINE},
 	{"write-baseline", required_argument, NULL, OPT_WRITE_BASELINE},
 	{"jobs", required_argument, NULL, OPT_JOBS},
@@ -343,6 +348,19 @@ add_host_addr(struct audit *a, const char *s)
 	VEC_PUSH(a->origin.addrs, a->origin.naddr, a->origin.addr_cap, h);
 }
 
+/* --ignore, or "ignore =" in the config file (recorded at its line). */
+static void
+add_ignore(struct audit *a, const char *text)
+{
+	bool from_config = config.file && optind > 0 && (size_t)optind <= config.n;
+	char *err = suppress_add_option(&a->origin, text,
+					from_config ? config.file : "--ignore",
+					from_config ? config.lines[optind - 1] : 0);
+
+	if (err)
+		usage_error("%s", err);
+}
+
 static void
 list_checks(void)
 {
@@ -430,6 +448,9 @@ parse_args(struct audit *a, int argc, char **argv)
 			break;
 		case OPT_DNS:
 			add_file(opt, IN_DNS, optarg);
+			break;
+		case OPT_IGNORE:
+			add_ignore(a, optarg);
 			break;
 		case OPT_HOST_ADDR:
 			/* the command line's addresses replace the config file's */

@@ -406,6 +406,8 @@ origin_free(struct origin *o)
 	for (i = 0; i < o->nsupp; i++) {
 		free(o->supps[i].id);
 		free(o->supps[i].reason);
+		free(o->supps[i].file_glob);
+		free(o->supps[i].host);
 	}
 	free(o->supps);
 	for (i = 0; i < o->ndns; i++) {

@@ -348,6 +348,11 @@ struct suppression {
 	time_t until; /* the end of the until= day (UTC): it stops working then */
 	char until_text[11]; /* YYYY-MM-DD */
 	unsigned used; /* findings it suppressed */
+	/* --ignore or the config file: by check, file pattern and host, not
+	 * by line */
+	bool scoped;
+	char *file_glob; /* NULL: any file */
+	char *host;      /* NULL: any host */
 };
 
 /* A DNS record that can send Cloudflare's traffic here: A, AAAA or CNAME,

@@ -66,6 +66,8 @@ bool nginx_tables_sorted(void);
  * first line. A, AAAA and CNAME records go to o->dns, zone apexes to
  * o->zones. */
 void parse_dns(struct origin *o, struct input *in, const char *data, size_t len);
+/* Whether data is an expectations file rather than a zone file. */
+bool dns_is_expectations(const char *data, size_t len);
 
 void parse_apache(struct origin *o, struct input *in, const char *data, size_t len,
 		  bool host_file);

@@ -216,8 +216,8 @@ parse_expectations(struct origin *o, struct input *in, const char *data, size_t 
 
 /* The expectations format, told from a zone file by its first line that
  * says something: a zone's has a TTL or class, or is a $ directive. */
-static bool
-is_expectations(const char *data, size_t len)
+bool
+dns_is_expectations(const char *data, size_t len)
 {
 	const char *p = data;
 	const char *end = data + len;
@@ -557,7 +557,7 @@ parse_dns(struct origin *o, struct input *in, const char *data, size_t len)
 		input_error(in, line, "NUL byte: not a text file");
 		return;
 	}
-	if (is_expectations(data, len))
+	if (dns_is_expectations(data, len))
 		parse_expectations(o, in, data, len);
 	else
 		parse_zone(o, in, data, len);

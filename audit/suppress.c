@@ -4,12 +4,15 @@
  * findings they cover once the checks have run. */
 #include "suppress.h"
 
+#include <fnmatch.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "checks.h"
+#include "parse.h"
 #include "util.h"
 
 #define DIRECTIVE "cfaudit:"
@@ -22,7 +25,7 @@ comment_style_of(enum input_kind kind, const char *file)
 	size_t n = file ? strlen(file) : 0;
 
 	if (kind == IN_DNS)
-		return CS_SEMICOLON;
+		return CS_SEMICOLON; /* an expectations file: suppress_scan says '#' */
 	if (kind == IN_FIREWALLD && n >= 4 && strcmp(file + n - 4, ".xml") == 0)
 		return CS_XML;
 	return CS_HASH;
@@ -120,68 +123,88 @@ struct directive {
 	char *reason;
 	char *until;
 	time_t until_t;
+	bool scoped; /* --ignore / "ignore =": file= and host= allowed */
+	char *file;
+	char *host;
 };
 
-static bool
-parse_ids(struct directive *d, struct cursor *c, struct input *in, const char *file,
-	  unsigned line)
+static void
+directive_free(struct directive *d)
+{
+	free(d->reason);
+	free(d->until);
+	free(d->file);
+	free(d->host);
+}
+
+/* The IDs; NULL or the problem. */
+static char *
+parse_ids(struct directive *d, struct cursor *c)
 {
 	for (;;) {
 		size_t n = word_len(c);
 		char *id;
 
-		if (n == 0 || (c->p + n < c->end && c->p[n] == '=')) {
-			directive_error(in, file, line,
-					"ignore needs a check ID (see cfaudit --list-checks)");
-			return false;
-		}
+		if (n == 0 || (c->p + n < c->end && c->p[n] == '='))
+			return xstrdup("ignore needs a check ID (see cfaudit --list-checks)");
 		id = xstrndup(c->p, n);
 		c->p += n;
 		if ((d->checks[d->nid] = check_find(id)) == NULL) {
-			directive_error(in, file, line,
-					"ignore: no check \"%s\" (see cfaudit --list-checks)", id);
+			char *e = xasprintf("ignore: no check \"%s\" (see cfaudit --list-checks)", id);
+
 			free(id);
-			return false;
+			return e;
 		}
 		free(id);
 		if (++d->nid == MAX_IDS || c->p >= c->end || *c->p != ',')
-			return true;
+			return NULL;
 		c->p++;
 	}
 }
 
-static bool
-parse_pairs(struct directive *d, struct cursor *c, struct input *in, const char *file,
-	    unsigned line)
+static char **
+pair_slot(struct directive *d, const char *key)
+{
+	if (strcmp(key, "reason") == 0)
+		return &d->reason;
+	if (strcmp(key, "until") == 0)
+		return &d->until;
+	if (d->scoped && strcmp(key, "file") == 0)
+		return &d->file;
+	if (d->scoped && strcmp(key, "host") == 0)
+		return &d->host;
+	return NULL;
+}
+
+/* key=value pairs; NULL or the problem. */
+static char *
+parse_pairs(struct directive *d, struct cursor *c)
 {
 	for (skip_space(c); c->p < c->end && *c->p != ';'; skip_space(c)) {
 		size_t n = word_len(c);
 		char *key = xstrndup(c->p, n);
-		char **slot = NULL;
+		char **slot = pair_slot(d, key);
 		char *value;
+		char *e;
 
-		if (strcmp(key, "reason") == 0)
-			slot = &d->reason;
-		else if (strcmp(key, "until") == 0)
-			slot = &d->until;
 		c->p += n;
 		if (slot == NULL || c->p >= c->end || *c->p != '=') {
-			directive_error(in, file, line,
-					"ignore: \"%s\" is not reason=\"...\" or until=YYYY-MM-DD", key);
+			e = xasprintf("ignore: \"%s\" is not reason=\"...\"%s or until=YYYY-MM-DD",
+				      key, d->scoped ? ", file=PATH, host=NAME" : "");
 			free(key);
-			return false;
+			return e;
 		}
 		c->p++;
 		if ((value = take_value(c)) == NULL) {
-			directive_error(in, file, line, "ignore: %s= has no closing quote", key);
+			e = xasprintf("ignore: %s= has no closing quote", key);
 			free(key);
-			return false;
+			return e;
 		}
 		free(key);
 		free(*slot);
 		*slot = value;
 	}
-	return true;
+	return NULL;
 }
 
 static void
@@ -204,8 +227,29 @@ record(struct origin *o, const char *file, unsigned line, unsigned last_line,
 			s.until = d->until_t;
 			memcpy(s.until_text, d->until, sizeof(s.until_text) - 1);
 		}
+		s.scoped = d->scoped;
+		s.file_glob = d->file ? xstrdup(d->file) : NULL;
+		s.host = d->host ? xstrdup(d->host) : NULL;
 		VEC_PUSH(o->supps, o->nsupp, o->supp_cap, s);
 	}
+}
+
+/* The IDs and pairs after "ignore", and the rules they must keep; NULL or
+ * the problem. */
+static char *
+parse_ignore(struct directive *d, struct cursor *c)
+{
+	char *e;
+
+	skip_space(c);
+	if ((e = parse_ids(d, c)) != NULL || (e = parse_pairs(d, c)) != NULL)
+		return e;
+	if (d->reason == NULL || d->reason[0] == '\0')
+		return xasprintf("ignore %s: a reason=\"...\" is required; not applied",
+				 d->checks[0]->id);
+	if (d->until && !parse_until(d->until, &d->until_t))
+		return xasprintf("ignore: until=%s is not a date (YYYY-MM-DD)", d->until);
+	return NULL;
 }
 
 /* Parse and record one directive; last_line 0: decided by the caller. */
@@ -216,7 +260,7 @@ parse_directive(struct input *in, const char *file, unsigned line, unsigned last
 	struct cursor c = {text + DIRECTIVE_LEN, text + len};
 	struct directive d;
 	size_t n;
-	bool ok = false;
+	char *e;
 
 	memset(&d, 0, sizeof(d));
 	skip_space(&c);
@@ -227,26 +271,30 @@ parse_directive(struct input *in, const char *file, unsigned line, unsigned last
 		return false;
 	}
 	c.p += n;
-	skip_space(&c);
-	if (!parse_ids(&d, &c, in, file, line) || !parse_pairs(&d, &c, in, file, line))
-		goto out;
-	if (d.reason == NULL || d.reason[0] == '\0') {
-		directive_error(in, file, line,
-				"ignore %s: a reason=\"...\" is required; not applied",
-				d.checks[0]->id);
-		goto out;
-	}
-	if (d.until && !parse_until(d.until, &d.until_t)) {
-		directive_error(in, file, line, "ignore: until=%s is not a date (YYYY-MM-DD)",
-				d.until);
-		goto out;
+	if ((e = parse_ignore(&d, &c)) != NULL) {
+		directive_error(in, file, line, "%s", e);
+		free(e);
+		directive_free(&d);
+		return false;
 	}
 	record(in->origin, file, line, last_line, &d);
-	ok = true;
-out:
-	free(d.reason);
-	free(d.until);
-	return ok;
+	directive_free(&d);
+	return true;
+}
+
+char *
+suppress_add_option(struct origin *o, const char *text, const char *where, unsigned line)
+{
+	struct cursor c = {text, text + strlen(text)};
+	struct directive d;
+	char *e;
+
+	memset(&d, 0, sizeof(d));
+	d.scoped = true;
+	if ((e = parse_ignore(&d, &c)) == NULL)
+		record(o, where, line, line, &d);
+	directive_free(&d);
+	return e;
 }
 
 /* The comment text [p, end) holds a directive when it starts with one
@@ -445,7 +493,11 @@ suppress_scan_file(struct input *in, const char *file, enum comment_style cs, co
 void
 suppress_scan(struct input *in, const char *data, size_t len)
 {
-	suppress_scan_file(in, in->file, comment_style_of(in->kind, in->file), data, len);
+	enum comment_style cs = comment_style_of(in->kind, in->file);
+
+	if (in->kind == IN_DNS && dns_is_expectations(data, len))
+		cs = CS_HASH;
+	suppress_scan_file(in, in->file, cs, data, len);
 }
 
 static struct input *
@@ -502,9 +554,24 @@ suppression_expired(const struct suppression *s, time_t at)
 	return s->has_until && at >= s->until;
 }
 
+/* An --ignore (or config file) suppression: every finding of its check,
+ * in the files its file= pattern matches (fnmatch, "*" crossing "/"),
+ * about the host its host= names. */
+static bool
+covers_scoped(const struct suppression *s, const struct finding *f)
+{
+	if (strcmp(s->id, f->check->id) != 0)
+		return false;
+	if (s->file_glob && (f->loc.file == NULL || fnmatch(s->file_glob, f->loc.file, 0) != 0))
+		return false;
+	return s->host == NULL || (f->host && strcasecmp(s->host, f->host) == 0);
+}
+
 static bool
 covers(const struct suppression *s, const struct finding *f)
 {
+	if (s->scoped)
+		return covers_scoped(s, f);
 	return f->loc.file && f->loc.line && strcmp(s->id, f->check->id) == 0 &&
 	       strcmp(s->loc.file, f->loc.file) == 0 && f->loc.line >= s->loc.line &&
 	       f->loc.line <= s->last_line;

@@ -39,6 +39,13 @@ void suppress_scan_rules(struct origin *o);
 /* Whether s no longer applies at time at. */
 bool suppression_expired(const struct suppression *s, time_t at);
 
+/* Record a suppression given as an option (--ignore, or "ignore =" in the
+ * config file): "ID[,ID...] reason="..." [until=YYYY-MM-DD] [file=PATTERN]
+ * [host=NAME]", covering every finding of those checks (in the files
+ * PATTERN matches, about host NAME); where:line is where it was written.
+ * NULL, or the problem (the caller frees it). */
+char *suppress_add_option(struct origin *o, const char *text, const char *where, unsigned line);
+
 /* Mark the findings an unexpired directive covers. */
 void suppress_apply(struct audit *a);
 

@@ -72,3 +72,54 @@ insert "$tmp/far/etc/iptables/rules.v4" "$((line - 1))" '-A INPUT -s 192.0.2.1/3
 insert "$tmp/far/etc/iptables/rules.v4" "$line" '# cfaudit: ignore CF521-FW-REJECT reason="another check"'
 "$BIN" --root "$tmp/far" --at $AT --format json --no-config >"$tmp/out.json" 2>/dev/null
 if jq -e '.summary.suppressed == 0' "$tmp/out.json" >/dev/null; then ok not-too-far; else fail not-too-far "$(jq -c .summary "$tmp/out.json")"; fi
+
+# zone files (';') and expectations files ('#'): the line before the record
+S=samples/dns-statuses
+cp -r $S "$tmp/zone"
+line=$(grep -n '^moved.example.com' "$tmp/zone/zone.txt" | cut -d: -f1)
+insert "$tmp/zone/zone.txt" "$line" '; cfaudit: ignore CF522-DNS-ELSEWHERE reason="test: moved to the new host"'
+"$BIN" --root "$tmp/zone" --at $AT --config "$tmp/zone/cfaudit.conf" --format json >"$tmp/out.json" 2>/dev/null
+if jq -e '[.findings[] | select(.id == "CF522-DNS-ELSEWHERE")] | length == 1 and all(.suppressed)' "$tmp/out.json" >/dev/null; then
+	ok zone-record
+else
+	fail zone-record "$(jq -c '[.findings[] | select(.id == "CF522-DNS-ELSEWHERE") | [.line, .suppressed]]' "$tmp/out.json")"
+fi
+cp -r samples/dns-expectations "$tmp/expect"
+line=$(grep -n '^status.example.net' "$tmp/expect/expected-dns.txt" | cut -d: -f1)
+insert "$tmp/expect/expected-dns.txt" "$line" '# cfaudit: ignore CF000-DNS-CNAME-EXTERNAL reason="test: the status page is the provider'"'"'s"'
+"$BIN" --root "$tmp/expect" --at $AT --config "$tmp/expect/cfaudit.conf" --format json >"$tmp/out.json" 2>/dev/null
+if jq -e '[.findings[] | select(.id == "CF000-DNS-CNAME-EXTERNAL")] | length == 1 and all(.suppressed)' "$tmp/out.json" >/dev/null; then
+	ok expectations-record
+else
+	fail expectations-record "$(jq -c '[.findings[] | select(.id == "CF000-DNS-CNAME-EXTERNAL") | [.line, .suppressed]]' "$tmp/out.json")"
+fi
+
+# --ignore and "ignore =" in the config file: by check, file pattern and host
+"$BIN" --root samples/fw-drop --at $AT --no-config --format json \
+	--ignore 'CF522-FW-DROP reason="test: the jail" file=/etc/iptables/*' >"$tmp/out.json" 2>/dev/null
+if jq -e '[.findings[] | select(.id == "CF522-FW-DROP")] | length > 0 and all(.suppressed)' "$tmp/out.json" >/dev/null; then
+	ok option-file-pattern
+else
+	fail option-file-pattern "$(jq -c '[.findings[] | [.id, .file, .suppressed]]' "$tmp/out.json")"
+fi
+"$BIN" --root samples/fw-drop --at $AT --no-config --format json \
+	--ignore 'CF522-FW-DROP reason="test: elsewhere" file=/etc/nftables.conf' >"$tmp/out.json" 2>/dev/null
+if jq -e '.summary.suppressed == 0' "$tmp/out.json" >/dev/null; then ok option-other-file; else fail option-other-file "$(jq -c .summary "$tmp/out.json")"; fi
+cp -r samples/dns-statuses "$tmp/cfg"
+printf 'ignore = CF522-DNS-ELSEWHERE reason="test: moved" host=moved.example.com\nignore = CF523-DNS-PRIVATE-ADDR reason="test: old" host=other.example.com until=2020-01-01\n' >>"$tmp/cfg/cfaudit.conf"
+"$BIN" --root "$tmp/cfg" --at $AT --config "$tmp/cfg/cfaudit.conf" --format json >"$tmp/out.json" 2>/dev/null
+if jq -e '([.findings[] | select(.id == "CF522-DNS-ELSEWHERE")] | all(.suppressed)) and
+	  ([.findings[] | select(.id == "CF523-DNS-PRIVATE-ADDR")] | all(.suppressed | not)) and
+	  ([.findings[] | select(.id == "CF000-SUPPRESS-EXPIRED")] | length == 1)' "$tmp/out.json" >/dev/null; then
+	ok config-ignore
+else
+	fail config-ignore "$(jq -c '[.findings[] | [.id, .file, .line, .suppressed]]' "$tmp/out.json")"
+fi
+printf 'ignore = CF522-DNS-ELSEWHERE\n' >>"$tmp/cfg/cfaudit.conf"
+"$BIN" --root "$tmp/cfg" --config "$tmp/cfg/cfaudit.conf" >/dev/null 2>"$tmp/err"
+st=$?
+if [ "$st" = 3 ] && grep -q "cfaudit.conf:[0-9]*: ignore CF522-DNS-ELSEWHERE: a reason" "$tmp/err"; then
+	ok config-ignore-no-reason
+else
+	fail config-ignore-no-reason "exit $st: $(head -c 200 "$tmp/err")"
+fi
