@@ -10,7 +10,7 @@
 CC ?= cc
 PKGS = libnftnl libmnl libxml-2.0 openssl jansson libpcre2-8 ldns
 BUILD_DEBS = build-essential pkg-config libnftnl-dev libmnl-dev libxml2-dev libssl-dev libjansson-dev libpcre2-dev libldns-dev
-TEST_DEBS = iptables ipset nftables iproute2 jq valgrind python3-jsonschema libxml2-utils mandoc nginx-light apache2 curl openssl python3-yaml git ansible-core firewalld
+TEST_DEBS = iptables ipset nftables iproute2 jq valgrind python3-jsonschema libxml2-utils mandoc nginx-light apache2 curl openssl python3-yaml git ansible-core firewalld python3-dnspython bind9-utils
 
 WARN = -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
        -Wformat=2 -Wno-format-nonliteral -Wpointer-arith -Wvla

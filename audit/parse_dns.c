@@ -460,16 +460,22 @@ zone_record(struct zone_reader *z)
 	record_reset(z);
 }
 
-/* Append one line's text to the record, up to its comment; read the
- * comment's cf_tags. Returns whether the line had text outside a comment. */
+/* Append one line's text to the record, up to its comment, with its
+ * parentheses as blanks (they only join lines, wherever they stand: ldns
+ * takes them in the data only); read the comment's cf_tags. Returns
+ * whether the line had text outside a comment. */
 static bool
 zone_line(struct zone_reader *z, const char *s, size_t n)
 {
 	bool quote = false;
 	bool text = false;
 	size_t i;
-	size_t code = n;
+	size_t from = 0;
 
+	if (z->text.len + n + 1 > DNS_CAP_RECORD_BYTES) {
+		z->too_long = true;
+		n = 0;
+	}
 	for (i = 0; i < n; i++) {
 		char c = s[i];
 
@@ -482,23 +488,19 @@ zone_line(struct zone_reader *z, const char *s, size_t n)
 			quote = true;
 			text = true;
 		} else if (c == ';') {
-			code = i;
 			read_cf_tags(z, s + i, n - i);
 			break;
-		} else if (c == '(') {
-			z->depth++;
-		} else if (c == ')') {
-			z->depth--;
+		} else if (c == '(' || c == ')') {
+			z->depth += c == '(' ? 1 : -1;
+			buf_add(&z->text, s + from, i - from);
+			buf_add(&z->text, " ", 1);
+			from = i + 1;
 		} else if (!isspace((unsigned char)c)) {
 			text = true;
 		}
 	}
-	if (z->text.len + code + 1 > DNS_CAP_RECORD_BYTES)
-		z->too_long = true;
-	else {
-		buf_add(&z->text, s, code);
-		buf_add(&z->text, " ", 1);
-	}
+	buf_add(&z->text, s + from, i - from);
+	buf_add(&z->text, " ", 1);
 	return text;
 }
 

@@ -264,6 +264,32 @@ json_host(const struct host_view *h)
 	return o;
 }
 
+static json_t *
+json_record(const struct dns_record *r)
+{
+	static const char *const types[] = {"A", "AAAA", "CNAME"};
+	json_t *proxied = r->proxy == DNS_PROXY_UNKNOWN ? json_null()
+							: json_boolean(r->proxy == DNS_PROXIED);
+
+	return json_pack("{s:o, s:s, s:o, s:o, s:o, s:i}", "name", json_text(r->name), "type",
+			 types[r->type], "value",
+			 r->type == DNS_CNAME ? json_text(r->target) : jaddr(r->fam, r->addr),
+			 "proxied", proxied, "file", json_file(r->loc), "line", (json_int_t)r->loc.line);
+}
+
+/* The A, AAAA and CNAME records read (--dns), in file order; proxied null
+ * when the file does not say. */
+static json_t *
+json_records(const struct audit *a)
+{
+	json_t *v = json_array();
+	size_t i;
+
+	for (i = 0; i < a->origin.ndns; i++)
+		json_array_append_new(v, json_record(&a->origin.dns[i]));
+	return v;
+}
+
 /* One entry per proxied hostname and scheme (--dns; empty without). */
 json_t *
 json_hosts(const struct audit *a)
@@ -296,6 +322,7 @@ report_json(FILE *out, const struct audit *a)
 	json_object_set_new(root, "findings", findings);
 	json_object_set_new(root, "reachability", reach);
 	json_object_set_new(root, "hosts", json_hosts(a));
+	json_object_set_new(root, "dns", json_records(a));
 	json_object_set_new(root, "suppressions", json_suppressions(a));
 	json_object_set_new(root, "summary", json_summary(a));
 	ok = json_write(out, root);
