@@ -1248,7 +1248,7 @@ nd_probe(struct ctx *c, int type, bool outbound)
 	return probe(c, &st);
 }
 
-static int
+int
 verdict_rank(enum verdict_kind k)
 {
 	switch (k) {

@@ -18,6 +18,9 @@ enum verdict_kind {
 };
 
 const char *verdict_name(enum verdict_kind v);
+/* How bad a verdict is for Cloudflare: accept 0 < ratelimit < undecided <
+ * reject < drop. */
+int verdict_rank(enum verdict_kind k);
 
 #define FW_MAX_PATH 16
 

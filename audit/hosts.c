@@ -84,10 +84,11 @@ listen_has_addr(const struct web *w, enum family fam, u128 addr, bool *known)
 			for (k = 0; k < v->nlisten; k++) {
 				const struct web_listen *l = &v->listen[k];
 
-				if (l->kind != WA_ADDR || addr_is_loopback(l->fam, l->addr))
+				if (l->kind != WA_ADDR || l->fam != fam ||
+				    addr_is_loopback(l->fam, l->addr))
 					continue;
 				*known = true;
-				if (l->fam == fam && l->addr == addr)
+				if (l->addr == addr)
 					return true;
 			}
 		}
@@ -99,10 +100,14 @@ origin_has_addr(const struct audit *a, enum family fam, u128 addr, bool *known)
 {
 	size_t i;
 
-	*known = a->origin.naddr > 0;
-	for (i = 0; i < a->origin.naddr; i++)
-		if (a->origin.addrs[i].fam == fam && a->origin.addrs[i].addr == addr)
+	*known = false;
+	for (i = 0; i < a->origin.naddr; i++) {
+		if (a->origin.addrs[i].fam != fam)
+			continue;
+		*known = true;
+		if (a->origin.addrs[i].addr == addr)
 			return true;
+	}
 	return listen_has_addr(a->origin.web, fam, addr, known);
 }
 
@@ -271,24 +276,6 @@ choose_address(struct audit *a, struct host_view *h)
 }
 
 /* ---- stage 2: the firewall ---- */
-
-static int
-verdict_rank(enum verdict_kind k)
-{
-	switch (k) {
-	case V_ACCEPT:
-		return 0;
-	case V_RATELIMIT:
-		return 1;
-	case V_UNDECIDED:
-		return 2;
-	case V_REJECT:
-		return 3;
-	case V_DROP:
-		return 4;
-	}
-	return 0;
-}
 
 /* The worst verdict among Cloudflare's ranges for fam and port, to addr
  * when the evaluator probed addresses (any of them otherwise). */

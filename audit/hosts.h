@@ -134,7 +134,8 @@ bool hosts_reach_vhost(const struct audit *a, const struct web_vhost *v);
  * ("RFC 1918 private", "loopback", ...) or NULL for a public address. */
 const char *addr_special(enum family fam, u128 addr);
 /* Whether addr is one of this origin's addresses (--host-addr, --live's
- * interfaces, the web servers' listen addresses); *known: some are. */
+ * interfaces, the web servers' listen addresses); *known: some of fam's
+ * are (without, a record of fam cannot be said to point elsewhere). */
 bool origin_has_addr(const struct audit *a, enum family fam, u128 addr, bool *known);
 /* Whether addr is inside Cloudflare's ranges. */
 bool addr_is_cloudflare(const struct audit *a, enum family fam, u128 addr);

@@ -43,7 +43,7 @@ record_finding(struct audit *a, const char *id, const struct dns_record *r, cons
 /* ---- CF523-DNS-PRIVATE-ADDR, CF403-DNS-CLOUDFLARE-ADDR, CF522-DNS-ELSEWHERE ---- */
 
 static void
-record_address(struct audit *a, const struct dns_record *r, bool *unknown_said)
+record_address(struct audit *a, const struct dns_record *r, bool unknown_said[FAM_COUNT])
 {
 	char text[ADDR_STRLEN];
 	const char *what;
@@ -66,26 +66,26 @@ record_address(struct audit *a, const struct dns_record *r, bool *unknown_said)
 			       "connects to another host (visitors get 522 or 521 unless it serves "
 			       "the site)",
 			       text, "");
-	} else if (!known && !*unknown_said) {
-		*unknown_said = true;
+	} else if (!known && !unknown_said[r->fam]) {
+		unknown_said[r->fam] = true;
 		record_finding(a, "CF000-DNS-ORIGIN-UNKNOWN", r,
-			       "proxied %s %s %s: this origin's addresses are not known%s, so "
+			       "proxied %s %s %s: this origin's %s addresses are not known, so "
 			       "whether the records point here is not checked (give --host-addr)",
-			       text, "");
+			       text, r->fam == FAM_V4 ? "IPv4" : "IPv6");
 	}
 }
 
 static void
 records(struct audit *a)
 {
-	bool unknown_said = false;
+	bool unknown_said[FAM_COUNT] = {false, false};
 	size_t i;
 
 	for (i = 0; i < a->origin.ndns; i++) {
 		const struct dns_record *r = &a->origin.dns[i];
 
 		if (proxied(r) && address_record(r))
-			record_address(a, r, &unknown_said);
+			record_address(a, r, unknown_said);
 	}
 }
 

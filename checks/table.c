@@ -33,7 +33,7 @@ const struct check check_table[] = {
 	 "Cause: the records name addresses, but this origin's own addresses are not known:\n"
 	 "no --host-addr, no --live, no web server listening on a specific address. A record\n"
 	 "that points at another host (an old server, a typo) goes unnoticed.\n"
-	 "Evidence: proxied A/AAAA records and no known origin address.\n"
+	 "Evidence: proxied A (AAAA) records and no known IPv4 (IPv6) origin address.\n"
 	 "Fix: give the origin's public addresses with --host-addr (or host-addr in the config\n"
 	 "file).",
 	 check_web_none},
