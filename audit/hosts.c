@@ -462,18 +462,61 @@ listener_stage(struct audit *a, struct host_view *h)
 	return false;
 }
 
-static const struct tls_outcome *
-find_outcome(const struct audit *a, const struct host_view *h)
+static int
+outcome_cmp(const struct tls_outcome *a, const char *host, uint16_t port, enum family fam)
+{
+	int c = strcmp(a->host, host);
+
+	if (c)
+		return c;
+	if (a->port != port)
+		return a->port < port ? -1 : 1;
+	return (int)a->fam - (int)fam;
+}
+
+static int
+outcome_sort(const void *x, const void *y)
+{
+	const struct tls_outcome *a = *(const struct tls_outcome *const *)x;
+	const struct tls_outcome *b = *(const struct tls_outcome *const *)y;
+	int c = outcome_cmp(a, b->host, b->port, b->fam);
+
+	return c ? c : (a < b ? -1 : a > b);
+}
+
+static void
+index_outcomes(const struct audit *a, struct host_table *t)
 {
 	size_t i;
 
-	for (i = 0; a->tls && i < a->tls->nout; i++) {
-		const struct tls_outcome *o = &a->tls->outs[i];
+	t->nout = a->tls ? a->tls->nout : 0;
+	t->outs = xreallocarray(NULL, t->nout ? t->nout : 1, sizeof(*t->outs));
+	for (i = 0; i < t->nout; i++)
+		t->outs[i] = &a->tls->outs[i];
+	qsort(t->outs, t->nout, sizeof(*t->outs), outcome_sort);
+}
 
-		if (o->server == h->server && o->port == h->served_port && o->fam == h->fam &&
-		    strcmp(o->host, h->name) == 0)
-			return o;
+/* The TLS evaluator's outcome for h's name, port and family, from h's web
+ * server. */
+static const struct tls_outcome *
+find_outcome(const struct audit *a, const struct host_view *h)
+{
+	const struct host_table *t = a->hosts;
+	size_t lo = 0;
+	size_t hi = t->nout;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (outcome_cmp(t->outs[mid], h->name, h->served_port, h->fam) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
+	for (; lo < t->nout && outcome_cmp(t->outs[lo], h->name, h->served_port, h->fam) == 0;
+	     lo++)
+		if (t->outs[lo]->server == h->server)
+			return t->outs[lo];
 	return NULL;
 }
 
@@ -706,13 +749,38 @@ hosts_reaching_names(const struct audit *a, size_t *n)
 	return v;
 }
 
+static int
+ptr_cmp(const void *x, const void *y)
+{
+	uintptr_t a = (uintptr_t) * (const void *const *)x;
+	uintptr_t b = (uintptr_t) * (const void *const *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+/* The virtual hosts some name lands in, sorted (hosts_reach_vhost). */
+static void
+index_reached(struct host_table *t)
+{
+	size_t i;
+
+	t->reached = xreallocarray(NULL, t->n ? t->n : 1, sizeof(*t->reached));
+	for (i = 0; i < t->n; i++)
+		if (t->v[i].vhost)
+			t->reached[t->nreached++] = t->v[i].vhost;
+	qsort(t->reached, t->nreached, sizeof(*t->reached), ptr_cmp);
+}
+
 void
 hosts_evaluate(struct audit *a)
 {
 	struct host_table *t = a->hosts;
 	size_t i;
 
-	for (i = 0; t && i < t->n; i++) {
+	if (t == NULL)
+		return;
+	index_outcomes(a, t);
+	for (i = 0; i < t->n; i++) {
 		struct host_view *h = &t->v[i];
 
 		if (h->stage == HSTAGE_RECORDS)
@@ -721,25 +789,138 @@ hosts_evaluate(struct audit *a)
 		if (h->has_v4 && h->has_v6)
 			evaluate_v6(a, h);
 	}
+	index_reached(t);
 }
 
 bool
 hosts_reach_vhost(const struct audit *a, const struct web_vhost *v)
 {
-	size_t i;
+	const struct host_table *t = a->hosts;
 
-	for (i = 0; a->hosts && i < a->hosts->n; i++)
-		if (a->hosts->v[i].vhost == v)
-			return true;
-	return false;
+	return t && t->nreached &&
+	       bsearch(&v, t->reached, t->nreached, sizeof(*t->reached), ptr_cmp) != NULL;
 }
 
 /* ---- the findings behind each status ---- */
 
-static bool
-same_loc(struct loc x, struct loc y)
+/* The findings, indexed for the hosts: by line, by hostname, and those
+ * about a family and ports. */
+struct finding_index {
+	size_t nloc;
+	const struct finding **byloc;
+	size_t nhost;
+	const struct finding **byhost;
+	size_t nport;
+	const struct finding **byport;
+};
+
+static int
+loc_cmp(struct loc x, struct loc y)
 {
-	return x.file && y.file && x.line == y.line && strcmp(x.file, y.file) == 0;
+	int c = strcmp(x.file, y.file);
+
+	if (c)
+		return c;
+	return x.line < y.line ? -1 : x.line > y.line;
+}
+
+static int
+by_loc(const void *x, const void *y)
+{
+	const struct finding *a = *(const struct finding *const *)x;
+	const struct finding *b = *(const struct finding *const *)y;
+	int c = loc_cmp(a->loc, b->loc);
+
+	return c ? c : (a < b ? -1 : a > b);
+}
+
+static int
+by_host(const void *x, const void *y)
+{
+	const struct finding *a = *(const struct finding *const *)x;
+	const struct finding *b = *(const struct finding *const *)y;
+	int c = strcmp(a->host, b->host);
+
+	return c ? c : (a < b ? -1 : a > b);
+}
+
+static void
+index_findings(const struct audit *a, struct finding_index *ix)
+{
+	size_t n = a->nfinding ? a->nfinding : 1;
+	size_t i;
+
+	memset(ix, 0, sizeof(*ix));
+	ix->byloc = xreallocarray(NULL, n, sizeof(*ix->byloc));
+	ix->byhost = xreallocarray(NULL, n, sizeof(*ix->byhost));
+	ix->byport = xreallocarray(NULL, n, sizeof(*ix->byport));
+	for (i = 0; i < a->nfinding; i++) {
+		const struct finding *f = &a->findings[i];
+
+		if (f->loc.file)
+			ix->byloc[ix->nloc++] = f;
+		if (f->host)
+			ix->byhost[ix->nhost++] = f;
+		else if (f->port || f->nport)
+			ix->byport[ix->nport++] = f;
+	}
+	qsort(ix->byloc, ix->nloc, sizeof(*ix->byloc), by_loc);
+	qsort(ix->byhost, ix->nhost, sizeof(*ix->byhost), by_host);
+}
+
+static void
+index_free(struct finding_index *ix)
+{
+	free(ix->byloc);
+	free(ix->byhost);
+	free(ix->byport);
+}
+
+/* The findings at loc: *n of them. */
+static const struct finding **
+at_loc(const struct finding_index *ix, struct loc loc, size_t *n)
+{
+	size_t lo = 0;
+	size_t hi = ix->nloc;
+	size_t end;
+
+	*n = 0;
+	if (loc.file == NULL)
+		return NULL;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (loc_cmp(ix->byloc[mid]->loc, loc) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (end = lo; end < ix->nloc && loc_cmp(ix->byloc[end]->loc, loc) == 0; end++)
+		;
+	*n = end - lo;
+	return &ix->byloc[lo];
+}
+
+/* The findings about host: *n of them. */
+static const struct finding **
+of_host(const struct finding_index *ix, const char *host, size_t *n)
+{
+	size_t lo = 0;
+	size_t hi = ix->nhost;
+	size_t end;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(ix->byhost[mid]->host, host) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (end = lo; end < ix->nhost && strcmp(ix->byhost[end]->host, host) == 0; end++)
+		;
+	*n = end - lo;
+	return &ix->byhost[lo];
 }
 
 static bool
@@ -755,100 +936,150 @@ has_port(const struct finding *f, uint16_t port)
 	return false;
 }
 
-/* Whether loc is one of the TLS settings of the handshake h meets. */
-static bool
-tls_setting_at(const struct host_view *h, struct loc loc)
+/* The lines of the TLS settings of the handshake h meets (at most max). */
+static size_t
+tls_setting_locs(const struct host_view *h, struct loc *out, size_t max)
 {
 	const struct tls_outcome *o = h->tls_out;
 	const struct web_vhost *v[2];
+	size_t n = 0;
 	size_t i;
 	size_t k;
 
 	if (o == NULL)
-		return false;
+		return 0;
 	v[0] = o->certv;
 	v[1] = o->policyv;
 	for (k = 0; k < 2; k++) {
 		const struct web_tls *t;
 
-		if (v[k] == NULL)
+		if (v[k] == NULL || (k == 1 && v[1] == v[0]))
 			continue;
 		t = &v[k]->tls;
-		if (same_loc(t->protocols.loc, loc) || same_loc(t->ciphers.loc, loc) ||
-		    same_loc(t->verify_client.loc, loc) || same_loc(t->chain.loc, loc) ||
-		    same_loc(t->client_certificate.loc, loc))
-			return true;
+		if (n + 5 + t->ncert + t->nkey > max)
+			break;
+		out[n++] = t->protocols.loc;
+		out[n++] = t->ciphers.loc;
+		out[n++] = t->verify_client.loc;
+		out[n++] = t->chain.loc;
+		out[n++] = t->client_certificate.loc;
 		for (i = 0; i < t->ncert; i++)
-			if (same_loc(t->cert[i].loc, loc))
-				return true;
+			out[n++] = t->cert[i].loc;
 		for (i = 0; i < t->nkey; i++)
-			if (same_loc(t->key[i].loc, loc))
-				return true;
+			out[n++] = t->key[i].loc;
 	}
-	return false;
+	return n;
 }
 
-/* Whether f decides h: a finding of h's status that stands at the line
- * that decides or at one of the TLS settings h meets, names h's hostname,
- * or is about h's family and port. */
+/* Whether f, found at the line that decides h, at one of its TLS settings
+ * or about its hostname, or one about ports, decides h: a finding of h's
+ * status, about h's hostname when it names one, about h's family and port
+ * when it is about ports only. */
 static bool
-decides(const struct finding *f, const struct host_view *h)
+decides(const struct finding *f, const struct host_view *h, bool at_line)
 {
 	if (h->status <= 0 || f->check->code != h->status)
 		return false;
-	if (same_loc(f->loc, h->loc) || tls_setting_at(h, f->loc))
+	if (at_line)
 		return true;
 	if (f->host)
 		return strcmp(f->host, h->name) == 0;
 	if (f->has_fam && f->fam != h->fam)
 		return false;
-	return (f->port || f->nport) && (has_port(f, h->port) || has_port(f, h->served_port));
+	return has_port(f, h->port) || has_port(f, h->served_port);
 }
 
 static void
-link_host(struct audit *a, struct host_view *h)
+add_id(struct host_view *h, const char *id)
 {
-	size_t i;
 	size_t j;
 
-	for (i = 0; i < a->nfinding; i++) {
-		const struct finding *f = &a->findings[i];
-
-		if (!decides(f, h))
-			continue;
-		for (j = 0; j < h->nfinding && strcmp(h->findings[j], f->check->id) != 0; j++)
-			;
-		if (j < h->nfinding)
-			continue;
-		h->findings = xreallocarray(h->findings, h->nfinding + 1, sizeof(*h->findings));
-		h->findings[h->nfinding++] = f->check->id;
-	}
+	for (j = 0; j < h->nfinding; j++)
+		if (strcmp(h->findings[j], id) == 0)
+			return;
+	h->findings = xreallocarray(h->findings, h->nfinding + 1, sizeof(*h->findings));
+	h->findings[h->nfinding++] = id;
 }
 
-/* Whether f stands at an access rule of v's server scope. */
-static bool
-at_server_acl(const struct finding *f, const struct web_vhost *v)
+static void
+link_some(struct host_view *h, const struct finding **f, size_t n, bool at_line)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (decides(f[i], h, at_line))
+			add_id(h, f[i]->check->id);
+}
+
+/* The IDs of the findings behind h's status, in the order of the report. */
+static void
+link_host(const struct finding_index *ix, struct host_view *h)
+{
+	struct loc locs[64];
+	size_t nloc;
+	const struct finding **f;
+	size_t n;
+	size_t i;
+
+	if (h->status <= 0)
+		return;
+	f = at_loc(ix, h->loc, &n);
+	link_some(h, f, n, true);
+	nloc = tls_setting_locs(h, locs, ARRAY_LEN(locs));
+	for (i = 0; i < nloc; i++) {
+		f = at_loc(ix, locs[i], &n);
+		link_some(h, f, n, true);
+	}
+	f = of_host(ix, h->name, &n);
+	link_some(h, f, n, false);
+	link_some(h, ix->byport, ix->nport, false);
+}
+
+static const struct finding *
+finding_at(const struct finding_index *ix, struct loc loc, const char *id)
+{
+	size_t n;
+	size_t i;
+	const struct finding **f = at_loc(ix, loc, &n);
+
+	for (i = 0; i < n; i++)
+		if (strcmp(f[i]->check->id, id) == 0)
+			return f[i];
+	return NULL;
+}
+
+/* A CF403-ACCESS-DENY at an access rule of v's server scope. */
+static const struct finding *
+server_acl_denies(const struct finding_index *ix, const struct web_vhost *v)
 {
 	const struct web_acl *acl = v->nloc ? v->locs[0]->s.acl : NULL;
+	const struct finding *f;
 	size_t i;
 
 	for (i = 0; acl && i < acl->n; i++)
-		if (same_loc(f->loc, acl->v[i].loc))
-			return true;
-	return false;
+		if ((f = finding_at(ix, acl->v[i].loc, "CF403-ACCESS-DENY")) != NULL)
+			return f;
+	return NULL;
 }
 
-/* The location of v whose backend read timeout stands at f's line. */
-static const struct web_location *
-at_backend_timeout(const struct finding *f, const struct web_vhost *v)
+/* A CF524-TIMEOUT-READ at the backend read timeout of a location of v
+ * (*where: the location). */
+static const struct finding *
+backend_too_slow(const struct finding_index *ix, const struct web_vhost *v,
+		 const struct web_location **where)
 {
+	const struct finding *f;
 	size_t i;
 
 	for (i = 0; i < v->nloc; i++) {
 		const struct web_location *l = v->locs[i];
 
-		if (l->backend != WB_NONE && same_loc(f->loc, l->s.backend_read[l->backend].loc))
-			return l;
+		if (l->backend == WB_NONE)
+			continue;
+		if ((f = finding_at(ix, l->s.backend_read[l->backend].loc, "CF524-TIMEOUT-READ"))) {
+			*where = l;
+			return f;
+		}
 	}
 	return NULL;
 }
@@ -860,41 +1091,41 @@ at_backend_timeout(const struct finding *f, const struct web_vhost *v)
  * a baseline changes what counts, not what visitors get: such findings
  * decide too. */
 static void
-vhost_findings(struct audit *a, struct host_view *h)
+vhost_findings(const struct finding_index *ix, struct host_view *h)
 {
-	const struct web_location *l;
-	size_t i;
+	const struct web_location *l = NULL;
+	const struct finding *f;
 
-	for (i = 0; i < a->nfinding && h->status == HOST_OK && h->vhost; i++) {
-		const struct finding *f = &a->findings[i];
-
-		if (strcmp(f->check->id, "CF403-ACCESS-DENY") == 0 && at_server_acl(f, h->vhost)) {
-			free(h->why);
-			decide(h, 403, f->loc, "the access rules of %s refuse Cloudflare",
-			       web_vhost_label(h->vhost));
-			h->stage = HSTAGE_HTTP;
-		} else if (strcmp(f->check->id, "CF524-TIMEOUT-READ") == 0 &&
-			   (l = at_backend_timeout(f, h->vhost)) != NULL) {
-			free(h->why);
-			decide(h, 524, f->loc,
-			       "%s%s%s waits longer for its backend than Cloudflare waits for it",
-			       l->kind == WS_SERVER ? "" : "location ",
-			       l->kind == WS_SERVER ? "" : l->path,
-			       l->kind == WS_SERVER ? web_vhost_label(h->vhost) : "");
-			h->stage = HSTAGE_HTTP;
-		}
+	if (h->status != HOST_OK || h->vhost == NULL)
+		return;
+	if ((f = server_acl_denies(ix, h->vhost)) != NULL) {
+		free(h->why);
+		decide(h, 403, f->loc, "the access rules of %s refuse Cloudflare",
+		       web_vhost_label(h->vhost));
+		h->stage = HSTAGE_HTTP;
+	} else if ((f = backend_too_slow(ix, h->vhost, &l)) != NULL) {
+		free(h->why);
+		decide(h, 524, f->loc, "%s%s%s waits longer for its backend than Cloudflare waits for it",
+		       l->kind == WS_SERVER ? "" : "location ", l->kind == WS_SERVER ? "" : l->path,
+		       l->kind == WS_SERVER ? web_vhost_label(h->vhost) : "");
+		h->stage = HSTAGE_HTTP;
 	}
 }
 
 void
 hosts_link_findings(struct audit *a)
 {
+	struct finding_index ix;
 	size_t i;
 
-	for (i = 0; a->hosts && i < a->hosts->n; i++) {
-		vhost_findings(a, &a->hosts->v[i]);
-		link_host(a, &a->hosts->v[i]);
+	if (a->hosts == NULL)
+		return;
+	index_findings(a, &ix);
+	for (i = 0; i < a->hosts->n; i++) {
+		vhost_findings(&ix, &a->hosts->v[i]);
+		link_host(&ix, &a->hosts->v[i]);
 	}
+	index_free(&ix);
 }
 
 void
@@ -911,6 +1142,8 @@ hosts_free(struct host_table *t)
 	}
 	free(t->v);
 	free(t->byname);
+	free(t->outs);
+	free(t->reached);
 	free(t);
 }
 

@@ -91,6 +91,11 @@ struct host_table {
 	struct host_view *v;
 	size_t nrec;
 	const struct dns_record **byname; /* the records sorted by name */
+	/* indexes, so that tens of thousands of names cost n log n */
+	size_t nout;
+	const struct tls_outcome **outs; /* the TLS outcomes by host, port, family */
+	size_t nreached;
+	const struct web_vhost **reached; /* the virtual hosts names land in, sorted */
 };
 
 /* Whether DNS records were given (the table is reported even when empty). */

@@ -32,8 +32,10 @@ struct causes {
 	size_t n;
 	size_t cap;
 	struct cause *v;
-	/* "key" -> index + 1, open addressing */
+	/* "key" -> index + 1, open addressing; also "index host" keys, so
+	 * that a cause lists each of thousands of hosts once */
 	size_t icap;
+	size_t nkey;
 	struct islot {
 		char *key;
 		size_t idx;
@@ -55,7 +57,7 @@ index_slot(struct causes *c, const char *key, bool *found)
 {
 	size_t i;
 
-	if ((c->n + 1) * 2 > c->icap) {
+	if ((c->nkey + 1) * 2 > c->icap) {
 		size_t old = c->icap;
 		struct islot *ov = c->index;
 
@@ -78,6 +80,7 @@ index_slot(struct causes *c, const char *key, bool *found)
 		}
 	*found = false;
 	c->index[i].key = xstrdup(key);
+	c->nkey++;
 	return &c->index[i].idx;
 }
 
@@ -92,7 +95,6 @@ cause_add(struct causes *c, const char *id, struct loc loc, uint16_t port, const
 	bool found;
 	size_t *slot = index_slot(c, key, &found);
 	struct cause *k;
-	size_t i;
 
 	free(key);
 	if (found) {
@@ -114,10 +116,11 @@ cause_add(struct causes *c, const char *id, struct loc loc, uint16_t port, const
 	}
 	if (host == NULL)
 		return;
-	for (i = 0; i < k->nhost; i++)
-		if (strcmp(k->hosts[i], host) == 0)
-			return;
-	VEC_PUSH(k->hosts, k->nhost, k->host_cap, xstrdup(host));
+	key = xasprintf("%zu\002%s", (size_t)(k - c->v), host);
+	index_slot(c, key, &found);
+	free(key);
+	if (!found)
+		VEC_PUSH(k->hosts, k->nhost, k->host_cap, xstrdup(host));
 }
 
 static void
