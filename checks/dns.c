@@ -171,7 +171,7 @@ ipv6(struct audit *a, const struct host_view *h)
 	if (h->res != RES_OK)
 		return;
 	if (!h->has_v4 && h->has_v6 && v6_fails(h->status, h->stage)) {
-		f = audit_finding(a, h->status == 521 ? "CF521-DNS-IPV6-ONLY" : "CF522-DNS-IPV6-ONLY",
+		f = audit_finding(a, h->status == 521 ? "CF521-DNS-AAAA-REFUSED" : "CF522-DNS-AAAA-DROPPED",
 				  h->loc.file ? h->loc : h->end->loc,
 				  "proxied %s has only AAAA records, so Cloudflare connects over IPv6 "
 				  "(%s port %u), and %s (visitors get %d)",

@@ -278,7 +278,7 @@ const struct check check_table[] = {
 	 "Fix: put ECDHE-ECDSA/RSA-AES128-GCM-SHA256 first (or ssl_prefer_server_ciphers off),\n"
 	 "enable TLSv1.3, or do not offer http2 on that listener.",
 	 check_tls_none},
-	{"CF521-DNS-IPV6-ONLY", 521, SEV_ERROR,
+	{"CF521-DNS-AAAA-REFUSED", 521, SEV_ERROR,
 	 "an AAAA-only name meets a refused or closed IPv6 port",
 	 "Cause: Cloudflare connects over IPv6 to a proxied name that has AAAA records and no\n"
 	 "A record. When the IPv6 firewall rejects Cloudflare, or no web server listens on\n"
@@ -352,6 +352,16 @@ const struct check check_table[] = {
 	 "Fix: install the key the certificate was issued for (openssl x509 -noout -pubkey and\n"
 	 "openssl pkey -pubout must print the same key).",
 	 check_tls_none},
+	{"CF522-DNS-AAAA-DROPPED", 522, SEV_ERROR,
+	 "an AAAA-only name meets an IPv6 firewall that drops Cloudflare",
+	 "Cause: Cloudflare connects over IPv6 to a proxied name that has AAAA records and no\n"
+	 "A record; the IPv6 firewall drops its SYN (or the reply, or neighbour discovery),\n"
+	 "so the connection times out: 522.\n"
+	 "Evidence: the per-hostname verdict over IPv6: a drop verdict for Cloudflare's IPv6\n"
+	 "ranges on the port.\n"
+	 "Fix: allow Cloudflare's IPv6 ranges (https://www.cloudflare.com/ips-v6) in\n"
+	 "ip6tables/nftables, or add an A record.",
+	 check_web_none},
 	{"CF522-DNS-ELSEWHERE", 522, SEV_ERROR,
 	 "a proxied record points at an address that is not this origin's",
 	 "Cause: Cloudflare connects to the address in the DNS record. When it is not one of\n"
@@ -361,16 +371,6 @@ const struct check check_table[] = {
 	 "(--host-addr, the interfaces read with --live, the web servers' listen addresses).\n"
 	 "Fix: correct the record, or add the missing address with --host-addr when the origin\n"
 	 "has it (a NAT in front: give the public address).",
-	 check_web_none},
-	{"CF522-DNS-IPV6-ONLY", 522, SEV_ERROR,
-	 "an AAAA-only name meets an IPv6 firewall that drops Cloudflare",
-	 "Cause: Cloudflare connects over IPv6 to a proxied name that has AAAA records and no\n"
-	 "A record; the IPv6 firewall drops its SYN (or the reply, or neighbour discovery),\n"
-	 "so the connection times out: 522.\n"
-	 "Evidence: the per-hostname verdict over IPv6: a drop verdict for Cloudflare's IPv6\n"
-	 "ranges on the port.\n"
-	 "Fix: allow Cloudflare's IPv6 ranges (https://www.cloudflare.com/ips-v6) in\n"
-	 "ip6tables/nftables, or add an A record.",
 	 check_web_none},
 	{"CF522-FW-DROP", 522, SEV_ERROR, "the firewall drops Cloudflare's connections",
 	 "Cause: a DROP rule or a DROP policy discards Cloudflare's SYN: Cloudflare waits for\n"

@@ -115,7 +115,7 @@ extra_hosts() {
 
 # findings JSON PREFIX: "ID FILE LINE" per finding, PREFIX removed from FILE
 findings() {
-	jq -r --arg p "$2" '.findings[] | "\(.id) \(.file | ltrimstr($p)) \(.line)"' "$1" | sort
+	jq -r --arg p "$2" '.findings[] | select(.id | test("-FW-") | not) | "\(.id) \(.file | ltrimstr($p)) \(.line)"' "$1" | sort
 }
 
 total=0
