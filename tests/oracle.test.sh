@@ -190,8 +190,12 @@ load_firewalld() {
 		--default-config "$tmp/fwd/usr" >"$tmp/fwd/log" 2>&1 &
 	fwpid=$!
 	i=0
+	# the zones' chains exist before firewalld has filled them all: wait
+	# for it to say it is running (under load the probes would meet a
+	# ruleset still being built)
 	while ! ip netns exec "$NS_S" nft list chain inet firewalld filter_INPUT_ZONES 2>/dev/null |
-		grep -q goto; do
+		grep -q goto ||
+		! DBUS_SYSTEM_BUS_ADDRESS=unix:path=$tmp/fwd/bus firewall-cmd --state >/dev/null 2>&1; do
 		i=$((i + 1))
 		if [ "$i" -gt 300 ] || ! kill -0 "$fwpid" 2>/dev/null; then
 			echo "skip oracle $1: firewalld did not build its ruleset: $(grep -m 1 ERROR "$tmp/fwd/log")"
