@@ -69,10 +69,14 @@ addr_is_cloudflare(const struct audit *a, enum family fam, u128 addr)
 }
 
 /* The web servers' own addresses: a listen directive on one address says
- * the server has it. */
+ * the server has it. They are all the addresses it serves (*known) only
+ * when no listener of fam takes the wildcard address. */
 static bool
 listen_has_addr(const struct web *w, enum family fam, u128 addr, bool *known)
 {
+	bool specific = false;
+	bool wildcard = false;
+	bool found = false;
 	size_t i;
 	size_t j;
 	size_t k;
@@ -84,15 +88,17 @@ listen_has_addr(const struct web *w, enum family fam, u128 addr, bool *known)
 			for (k = 0; k < v->nlisten; k++) {
 				const struct web_listen *l = &v->listen[k];
 
+				if (l->kind == WA_ANY && web_listen_public(l, fam))
+					wildcard = true;
 				if (l->kind != WA_ADDR || l->fam != fam ||
 				    addr_is_loopback(l->fam, l->addr))
 					continue;
-				*known = true;
-				if (l->addr == addr)
-					return true;
+				specific = true;
+				found |= l->addr == addr;
 			}
 		}
-	return false;
+	*known |= specific && !wildcard;
+	return found;
 }
 
 bool
@@ -280,7 +286,7 @@ choose_address(struct audit *a, struct host_view *h)
 /* The worst verdict among Cloudflare's ranges for fam and port, to addr
  * when the evaluator probed addresses (any of them otherwise). */
 static const struct reach *
-worst_reach(const struct audit *a, enum family fam, uint16_t port, u128 addr, bool ours)
+worst_reach_scan(const struct audit *a, enum family fam, uint16_t port, u128 addr, bool ours)
 {
 	const struct reach *worst = NULL;
 	bool any_dst = false;
@@ -305,6 +311,31 @@ worst_reach(const struct audit *a, enum family fam, uint16_t port, u128 addr, bo
 			worst = r;
 	}
 	return worst;
+}
+
+/* The same, remembered: names share a few addresses and ports, the reach
+ * table may hold thousands of pieces. */
+static const struct reach *
+worst_reach(const struct audit *a, enum family fam, uint16_t port, u128 addr, bool ours)
+{
+	struct host_table *t = a->hosts;
+	struct reach_memo *m;
+	size_t i;
+
+	for (i = 0; i < t->nmemo; i++) {
+		m = &t->memo[i];
+		if (m->fam == fam && m->port == port && m->ours == ours && (!ours || m->addr == addr))
+			return m->r;
+	}
+	if (t->nmemo == ARRAY_LEN(t->memo))
+		return worst_reach_scan(a, fam, port, addr, ours);
+	m = &t->memo[t->nmemo++];
+	m->fam = fam;
+	m->port = port;
+	m->ours = ours;
+	m->addr = addr;
+	m->r = worst_reach_scan(a, fam, port, addr, ours);
+	return m->r;
 }
 
 /* ---- the decision ---- */

@@ -96,6 +96,14 @@ struct host_table {
 	const struct tls_outcome **outs; /* the TLS outcomes by host, port, family */
 	size_t nreached;
 	const struct web_vhost **reached; /* the virtual hosts names land in, sorted */
+	size_t nmemo;
+	struct reach_memo {
+		enum family fam;
+		uint16_t port;
+		bool ours;
+		u128 addr;
+		const struct reach *r;
+	} memo[64]; /* firewall verdicts already looked up */
 };
 
 /* Whether DNS records were given (the table is reported even when empty). */

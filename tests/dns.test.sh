@@ -171,3 +171,30 @@ if [ "$(jq -s '[.[] | .hosts | length] | all(. > 0)' "$tmp/agg.jsonl" 2>/dev/nul
 else
 	fail fleet-hosts "$(head -c 300 "$tmp/agg.jsonl")"
 fi
+
+# Listen addresses are the origin's addresses; all of them only when no
+# listener takes the wildcard address.
+mkdir -p "$tmp/la/etc/nginx"
+cat >"$tmp/la/etc/nginx/nginx.conf" <<'EOF2'
+events {}
+http {
+	server {
+		listen 93.184.215.15:80;
+		server_name www.example.com;
+	}
+}
+EOF2
+printf 'www.example.com A 93.184.215.99\n' >"$tmp/la.txt"
+"$BIN" --root "$tmp/la" --ssl-mode flexible --no-config --dns "$tmp/la.txt" --format json >"$tmp/la.json" 2>/dev/null
+if jq -e '[.findings[].id] | index("CF522-DNS-ELSEWHERE") != null' "$tmp/la.json" >/dev/null; then
+	ok listen-addresses-known
+else
+	fail listen-addresses-known "$(jq -c '[.findings[].id]' "$tmp/la.json")"
+fi
+sed -i 's/listen 93.184.215.15:80;/listen 93.184.215.15:80;\n\t\tlisten 8080;/' "$tmp/la/etc/nginx/nginx.conf"
+"$BIN" --root "$tmp/la" --ssl-mode flexible --no-config --dns "$tmp/la.txt" --format json >"$tmp/la.json" 2>/dev/null
+if jq -e '[.findings[].id] | (index("CF522-DNS-ELSEWHERE") == null) and (index("CF000-DNS-ORIGIN-UNKNOWN") != null)' "$tmp/la.json" >/dev/null; then
+	ok listen-addresses-partial
+else
+	fail listen-addresses-partial "$(jq -c '[.findings[].id]' "$tmp/la.json")"
+fi
