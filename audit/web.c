@@ -5,7 +5,9 @@
  * addresses a connection's address:port falls into, then the first host of
  * the group, in configuration order, whose ServerName or ServerAlias
  * matches, else the group's first host; the main server when no group takes
- * the connection). */
+ * the connection). Each address:port group's names are indexed on the first
+ * question about it, so a question costs a few hash lookups however many
+ * hosts the server has. */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "web.h"
 
@@ -87,6 +89,9 @@ web_push(struct web *w, void **v, size_t *n, size_t size)
 	return (char *)*v + len * size;
 }
 
+static struct web_index *index_new(void);
+static void index_free(struct web_index *x);
+
 struct web *
 origin_web(struct origin *o)
 {
@@ -103,8 +108,10 @@ web_free(struct web *w)
 
 	if (w == NULL)
 		return;
-	for (i = 0; i < w->nserver; i++)
+	for (i = 0; i < w->nserver; i++) {
+		index_free(w->servers[i]->index);
 		free(w->servers[i]->vhosts);
+	}
 	for (i = 0; i < w->ntrust; i++)
 		for (j = 0; j < FAM_COUNT; j++)
 			ivset_free(&w->trusts[i]->set[j]);
@@ -169,6 +176,7 @@ web_add_server(struct web *w, const char *software, struct loc loc)
 
 	s->software = web_strdup(w, software);
 	s->loc = loc;
+	s->index = index_new();
 	VEC_PUSH(w->servers, w->nserver, w->server_cap, s);
 	return s;
 }
@@ -593,14 +601,378 @@ apache_key_for(const struct web_server *s, enum family fam, bool addr_known, u12
 	return k;
 }
 
+/* ---- the name index ---- */
+
+/* A name -> position table (open addressing; the keys are the model's
+ * strings). Filled in configuration order and never overwritten: a name
+ * leads to the first host of the group that has it. */
+struct name_slot {
+	const char *key;
+	size_t pos;
+};
+
+struct name_map {
+	size_t n;
+	size_t cap;
+	struct name_slot *v;
+};
+
+static size_t
+name_hash(const char *s, size_t len)
+{
+	size_t h = 1469598103934665603ull;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+	return h;
+}
+
+/* The position of the first host named s[0..len), or SIZE_MAX. */
+static size_t
+name_map_get(const struct name_map *m, const char *s, size_t len)
+{
+	size_t i;
+
+	if (m->cap == 0)
+		return SIZE_MAX;
+	for (i = name_hash(s, len) & (m->cap - 1); m->v[i].key; i = (i + 1) & (m->cap - 1))
+		if (strncmp(m->v[i].key, s, len) == 0 && m->v[i].key[len] == '\0')
+			return m->v[i].pos;
+	return SIZE_MAX;
+}
+
+static void
+name_map_add(struct name_map *m, const char *key, size_t pos)
+{
+	size_t len = strlen(key);
+	size_t i;
+
+	if ((m->n + 1) * 2 > m->cap) {
+		struct name_map old = *m;
+
+		m->cap = old.cap ? old.cap * 2 : 16;
+		m->v = xcalloc(m->cap, sizeof(*m->v));
+		m->n = 0;
+		for (i = 0; i < old.cap; i++)
+			if (old.v[i].key)
+				name_map_add(m, old.v[i].key, old.v[i].pos);
+		free(old.v);
+	}
+	for (i = name_hash(key, len) & (m->cap - 1); m->v[i].key; i = (i + 1) & (m->cap - 1))
+		if (strcmp(m->v[i].key, key) == 0)
+			return; /* an earlier host has it */
+	m->v[i].key = key;
+	m->v[i].pos = pos;
+	m->n++;
+}
+
+/* A name no table can answer (a regex, an Apache glob), tried in order. */
+struct listed_name {
+	size_t pos;
+	const struct web_name *name;
+};
+
+/* The hosts a connection to one address:port can reach, and their names. */
+struct vgroup {
+	enum family fam;
+	bool addr_known;
+	u128 addr;
+	uint16_t port;
+	int g;               /* nginx: best_group (0: nothing listens there) */
+	struct apache_key k; /* Apache: the group the connection falls into */
+	size_t n;
+	size_t cap;
+	const struct web_vhost **v;   /* the hosts, in configuration order */
+	const struct web_vhost *dflt; /* nginx: the default server */
+	struct name_map exact;
+	struct name_map lead;     /* leading wildcards by their fixed part */
+	struct name_map lead_dot; /* ".example.com", which takes example.com too */
+	struct name_map trail;    /* trailing wildcards by their fixed part */
+	size_t nlisted;
+	size_t listed_cap;
+	struct listed_name *listed;
+};
+
+struct web_index {
+	size_t nvhost; /* when the groups were made: a host added since remakes them */
+	size_t n;
+	size_t cap;              /* a power of two */
+	struct vgroup **slots;   /* by the hash of the address:port */
+};
+
+static void
+vgroup_free(struct vgroup *G)
+{
+	free(G->v);
+	free(G->exact.v);
+	free(G->lead.v);
+	free(G->lead_dot.v);
+	free(G->trail.v);
+	free(G->listed);
+	free(G);
+}
+
+static void
+index_reset(struct web_index *x)
+{
+	size_t i;
+
+	for (i = 0; i < x->cap; i++)
+		if (x->slots[i])
+			vgroup_free(x->slots[i]);
+	free(x->slots);
+	x->slots = NULL;
+	x->n = 0;
+	x->cap = 0;
+}
+
+static struct web_index *
+index_new(void)
+{
+	return xcalloc(1, sizeof(struct web_index));
+}
+
+static void
+index_free(struct web_index *x)
+{
+	if (x == NULL)
+		return;
+	index_reset(x);
+	free(x);
+}
+
+static void
+group_add_host(struct vgroup *G, const struct web_vhost *v)
+{
+	VEC_PUSH(G->v, G->n, G->cap, v);
+}
+
+static void
+group_list_name(struct vgroup *G, const struct web_name *n)
+{
+	struct listed_name l = {G->n - 1, n};
+
+	VEC_PUSH(G->listed, G->nlisted, G->listed_cap, l);
+}
+
+/* nginx: the hosts listening on the most specific group, their names by
+ * kind (a kind nginx does not have, Apache's glob, is left out as the
+ * scan leaves it out). */
+static void
+index_nginx(const struct web_server *s, struct vgroup *G)
+{
+	size_t i;
+	size_t j;
+
+	G->g = best_group(s, G->fam, G->addr_known, G->addr, G->port);
+	if (G->g == 0)
+		return;
+	for (i = 0; i < s->nvhost; i++) {
+		const struct web_vhost *v = s->vhosts[i];
+
+		if (!in_group(v, G->g, G->fam, G->addr_known, G->addr, G->port))
+			continue;
+		group_add_host(G, v);
+		for (j = 0; j < v->nname; j++) {
+			const struct web_name *n = &v->names[j];
+
+			switch (n->kind) {
+			case WN_EXACT:
+				name_map_add(&G->exact, n->fixed, G->n - 1);
+				break;
+			case WN_LEADING:
+				name_map_add(&G->lead, n->fixed, G->n - 1);
+				if (n->dot)
+					name_map_add(&G->lead_dot, n->fixed, G->n - 1);
+				break;
+			case WN_TRAILING:
+				name_map_add(&G->trail, n->fixed, G->n - 1);
+				break;
+			case WN_REGEX:
+				group_list_name(G, n);
+				break;
+			case WN_GLOB:
+				break;
+			}
+		}
+	}
+	G->dflt = group_default(s, G->g, G->fam, G->addr_known, G->addr, G->port);
+}
+
+/* Apache: the group's hosts, exact names in the table, the rest listed. */
+static void
+index_apache(const struct web_server *s, struct vgroup *G)
+{
+	size_t i;
+	size_t j;
+
+	G->k = apache_key_for(s, G->fam, G->addr_known, G->addr, G->port);
+	if (G->k.g != AG_ADDR && G->k.g != AG_ANY)
+		return;
+	for (i = 0; i < s->nvhost; i++) {
+		const struct web_vhost *v = s->vhosts[i];
+
+		if (!apache_vhost_in(v, &G->k))
+			continue;
+		group_add_host(G, v);
+		for (j = 0; j < v->nname; j++)
+			if (v->names[j].kind == WN_EXACT)
+				name_map_add(&G->exact, v->names[j].fixed, G->n - 1);
+			else
+				group_list_name(G, &v->names[j]);
+	}
+}
+
+static size_t
+group_hash(enum family fam, bool addr_known, u128 addr, uint16_t port)
+{
+	size_t h = (size_t)(uint64_t)addr ^ (size_t)(uint64_t)(addr >> 64) * 31;
+
+	return (h * 1099511628211ull) ^ ((size_t)port << 2) ^ ((size_t)fam << 1) ^ addr_known;
+}
+
+static bool
+group_is(const struct vgroup *G, enum family fam, bool addr_known, u128 addr, uint16_t port)
+{
+	return G->fam == fam && G->addr_known == addr_known && G->addr == addr && G->port == port;
+}
+
+static void
+index_put(struct web_index *x, struct vgroup *G)
+{
+	size_t i;
+
+	if ((x->n + 1) * 2 > x->cap) {
+		struct vgroup **old = x->slots;
+		size_t ocap = x->cap;
+
+		x->cap = ocap ? ocap * 2 : 16;
+		x->slots = xcalloc(x->cap, sizeof(*x->slots));
+		x->n = 0;
+		for (i = 0; i < ocap; i++)
+			if (old[i])
+				index_put(x, old[i]);
+		free(old);
+	}
+	for (i = group_hash(G->fam, G->addr_known, G->addr, G->port) & (x->cap - 1); x->slots[i];
+	     i = (i + 1) & (x->cap - 1))
+		;
+	x->slots[i] = G;
+	x->n++;
+}
+
+/* The group of addr:port, indexed on first use; NULL when s has no index
+ * (the callers scan). The address is part of the question only when known. */
+static const struct vgroup *
+group_for(const struct web_server *s, enum family fam, bool addr_known, u128 addr, uint16_t port)
+{
+	struct web_index *x = s->index;
+	struct vgroup *G;
+	size_t i;
+
+	if (x == NULL)
+		return NULL;
+	if (x->nvhost != s->nvhost) {
+		index_reset(x);
+		x->nvhost = s->nvhost;
+	}
+	if (!addr_known)
+		addr = 0;
+	for (i = x->cap ? group_hash(fam, addr_known, addr, port) & (x->cap - 1) : 0;
+	     x->cap && x->slots[i]; i = (i + 1) & (x->cap - 1))
+		if (group_is(x->slots[i], fam, addr_known, addr, port))
+			return x->slots[i];
+	G = xcalloc(1, sizeof(*G));
+	G->fam = fam;
+	G->addr_known = addr_known;
+	G->addr = addr;
+	G->port = port;
+	if (s->rules == WEB_RULES_APACHE)
+		index_apache(s, G);
+	else
+		index_nginx(s, G);
+	index_put(x, G);
+	return G;
+}
+
+/* nginx's choice among the group's hosts (web_vhost_for's scan, by table):
+ * the exact name; the longest leading wildcard, which is the hostname
+ * itself (".example.com") or the part after its first dot that has one;
+ * the longest trailing wildcard, the part before its last dot that has
+ * one; the first regex that matches. NULL: the default server. */
+static const struct web_vhost *
+nginx_lookup(const struct vgroup *G, const char *h)
+{
+	size_t hl = strlen(h);
+	size_t pos;
+	size_t i;
+
+	if ((pos = name_map_get(&G->exact, h, hl)) != SIZE_MAX)
+		return G->v[pos];
+	if ((pos = name_map_get(&G->lead_dot, h, hl)) != SIZE_MAX)
+		return G->v[pos];
+	/* "*.F" takes a hostname ending in ".F" with something before it */
+	for (i = 1; i + 1 < hl; i++)
+		if (h[i] == '.' && (pos = name_map_get(&G->lead, h + i + 1, hl - i - 1)) != SIZE_MAX)
+			return G->v[pos];
+	/* "F.*" takes a hostname starting with "F." with something after it */
+	for (i = hl >= 2 ? hl - 1 : 0; i-- > 1;)
+		if (h[i] == '.' && (pos = name_map_get(&G->trail, h, i)) != SIZE_MAX)
+			return G->v[pos];
+	for (i = 0; i < G->nlisted; i++)
+		if (web_name_matches(G->listed[i].name, h))
+			return G->v[G->listed[i].pos];
+	return NULL;
+}
+
+/* Apache's choice (apache_vhost_for's scan, by table): the first host
+ * whose exact name or glob matches, else the first whose <VirtualHost>
+ * address is written as the name, else the group's first host. */
+static const struct web_vhost *
+apache_lookup(const struct vgroup *G, const char *h, bool *by_default)
+{
+	size_t best;
+	size_t i;
+	size_t j;
+
+	*by_default = true;
+	if (*h == '\0')
+		return G->v[0];
+	best = name_map_get(&G->exact, h, strlen(h));
+	for (i = 0; i < G->nlisted && G->listed[i].pos < best; i++)
+		if (web_name_matches(G->listed[i].name, h)) {
+			best = G->listed[i].pos;
+			break;
+		}
+	if (best != SIZE_MAX) {
+		*by_default = false;
+		return G->v[best];
+	}
+	for (i = 0; i < G->n; i++)
+		for (j = 0; j < G->v[i]->naddr; j++)
+			if (apache_in_key(&G->v[i]->addrs[j], &G->k) &&
+			    strcasecmp(G->v[i]->addrs[j].text, h) == 0)
+				return G->v[i];
+	return G->v[0];
+}
+
 size_t
 web_apache_group(const struct web_server *s, enum family fam, bool addr_known, u128 addr,
 		 uint16_t port, const struct web_vhost **out, size_t max, bool *main_server)
 {
-	struct apache_key k = apache_key_for(s, fam, addr_known, addr, port);
+	const struct vgroup *G = group_for(s, fam, addr_known, addr, port);
+	struct apache_key k;
 	size_t n = 0;
 	size_t i;
 
+	if (G) {
+		*main_server = G->k.g == AG_MAIN;
+		for (i = 0; i < G->n && i < max; i++)
+			out[i] = G->v[i];
+		return G->n;
+	}
+	k = apache_key_for(s, fam, addr_known, addr, port);
 	*main_server = k.g == AG_MAIN;
 	if (k.g == AG_NONE || k.g == AG_MAIN)
 		return 0;
@@ -632,7 +1004,8 @@ static const struct web_vhost *
 apache_vhost_for(const struct web_server *s, const char *host, enum family fam, bool addr_known,
 		 u128 addr, uint16_t port, bool *by_default)
 {
-	struct apache_key k = apache_key_for(s, fam, addr_known, addr, port);
+	const struct vgroup *G = group_for(s, fam, addr_known, addr, port);
+	struct apache_key k = G ? G->k : apache_key_for(s, fam, addr_known, addr, port);
 	const struct web_vhost *first = NULL;
 	const struct web_vhost *by_addr = NULL;
 	char *h;
@@ -647,6 +1020,11 @@ apache_vhost_for(const struct web_server *s, const char *host, enum family fam, 
 		*by_default = s->main_vhost == NULL || !apache_names_match(s->main_vhost, h);
 		free(h);
 		return s->main_vhost;
+	}
+	if (G) {
+		first = apache_lookup(G, h, by_default);
+		free(h);
+		return first;
 	}
 	for (i = 0; i < s->nvhost; i++) {
 		const struct web_vhost *v = s->vhosts[i];
@@ -678,7 +1056,7 @@ web_vhost_for(const struct web_server *s, const char *host, enum family fam, boo
 
 	if (s->rules == WEB_RULES_APACHE)
 		return apache_vhost_for(s, host, fam, addr_known, addr, port, by_default);
-	g = best_group(s, fam, addr_known, addr, port);
+	const struct vgroup *G = group_for(s, fam, addr_known, addr, port);
 	const struct web_vhost *best = NULL;
 	size_t best_len = 0;
 	char *h;
@@ -687,9 +1065,18 @@ web_vhost_for(const struct web_server *s, const char *host, enum family fam, boo
 	int pass;
 
 	*by_default = false;
+	g = G ? G->g : best_group(s, fam, addr_known, addr, port);
 	if (g == 0)
 		return NULL;
 	h = normalise_host(host);
+	if (G) {
+		best = nginx_lookup(G, h);
+		free(h);
+		if (best)
+			return best;
+		*by_default = true;
+		return G->dflt;
+	}
 	/* exact, then leading wildcard, then trailing wildcard: the longest
 	 * fixed part wins, the first host on a tie; then regexes in order */
 	for (pass = WN_EXACT; pass <= WN_REGEX && best == NULL; pass++) {

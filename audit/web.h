@@ -247,6 +247,7 @@ struct web_tls {
 };
 
 struct web_server;
+struct web_index;
 
 struct web_vhost {
 	struct loc loc;
@@ -293,6 +294,10 @@ struct web_server {
 	size_t nsocket;
 	struct web_listen *sockets;
 	struct web_vhost *main_vhost;
+	/* web_vhost_for's index of the names, made on the first question
+	 * (the model is complete by then: parsers never ask); NULL for a
+	 * server not made by web_add_server: every question scans. */
+	struct web_index *index;
 };
 
 struct web_arena;
