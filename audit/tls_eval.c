@@ -129,6 +129,19 @@ ptr_key(const void *a, const void *b, int c)
 	return xasprintf("%p|%p|%d", a, b, c);
 }
 
+/* The CA whose certificates Authenticated Origin Pulls presents:
+ * Cloudflare's origin-pull CA, built in; the TLS oracle puts a test CA of
+ * its own in its place, since it cannot hold Cloudflare's key. */
+static const char *origin_pull_pem;
+static size_t origin_pull_len;
+
+void
+tls_eval_origin_pull_ca(const char *pem, size_t len)
+{
+	origin_pull_pem = pem;
+	origin_pull_len = len;
+}
+
 /* ---- state ---- */
 
 /* A virtual host's uses: uses[first .. first + n). */
@@ -869,7 +882,8 @@ client_cert(struct tls_eval *e, struct tls_outcome *o)
 		free(p);
 	}
 	if (ca && ca->status == TL_OK &&
-	    tls_chain_contains(ca, ipr_origin_pull_ca_pem, ipr_origin_pull_ca_pem_len))
+	    tls_chain_contains(ca, origin_pull_pem ? origin_pull_pem : ipr_origin_pull_ca_pem,
+			       origin_pull_pem ? origin_pull_len : ipr_origin_pull_ca_pem_len))
 		o->cc = CC_AOP;
 	else if (demand_in_handshake(o->server, o->cc_text->text))
 		o->cc = CC_REFUSED;

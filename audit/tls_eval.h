@@ -104,6 +104,11 @@ struct tls_eval {
 	struct tls_eval_priv *priv;
 };
 
+/* Stand pem (PEM text that outlives the audits; NULL: Cloudflare's own,
+ * built in) in for Cloudflare's origin-pull CA: the TLS oracle's test CA,
+ * whose key signs the client certificate it presents as Cloudflare would. */
+void tls_eval_origin_pull_ca(const char *pem, size_t len);
+
 /* Evaluate a->origin.web into a->tls (NULL when there is no web server);
  * TLS files that cannot be read become inputs with errors. */
 void tls_evaluate(struct audit *a);

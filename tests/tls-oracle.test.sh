@@ -17,7 +17,15 @@
 #   OK   the handshake and verification succeed and the request is served
 #        (not 400)
 # and wherever a handshake succeeds, the version, suite and ALPN protocol
-# must be the predicted ones. The sample's tree is copied and rewritten so
+# must be the predicted ones. Client certificates (Authenticated Origin
+# Pulls) are run on two trees made here, for nginx (ssl_verify_client on and
+# optional) and Apache (SSLVerifyClient require and optional): a test CA
+# stands for Cloudflare's origin-pull CA (tls_predict --origin-pull-ca) and
+# signs the client certificate that Cloudflare presents with Authenticated
+# Origin Pulls on. Where a certificate is demanded, the run without one must
+# fail as predicted (400 after the handshake, or the handshake itself), and
+# the run with one must be served for AOP and fail the same way for a CA
+# that is not the origin-pull CA. The sample's tree is copied and rewritten so
 # that the server can run it: listens move to 127.0.0.1 on port + 20000
 # (IPv6 listens are dropped; Apache's <VirtualHost *:PORT> moves the same
 # way), absolute paths of includes and TLS files point into the copy (and
@@ -159,8 +167,178 @@ client() {
 	timeout 10 openssl s_client "$@" 2>&1
 }
 
+# request FILE PORT HOST ARGS...: a GET over HTTP/1.1 as Cloudflare sends
+# it (the rest of the arguments are added), s_client's output in FILE
+request() {
+	rfile=$1 rport=$2 rhost=$3
+	shift 3
+	printf 'GET / HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n' "$rhost" |
+		client "$rport" "$rhost" "$ca" "$crl" -alpn http/1.1 -ign_eof "$@" >"$rfile"
+}
+
+# http_status FILE: the status of the answer in s_client's output (it may
+# follow a session ticket's lines on the same line)
+http_status() {
+	sed -n 's/.*HTTP\/1\.1 \([0-9][0-9][0-9]\).*/\1/p' "$1" | head -n 1
+}
+
+# refused FILE: the server aborted the handshake of a request: s_client
+# names the suite of a handshake the server then aborts (a client
+# certificate missing in TLS 1.2), and TLS 1.3's client has finished its
+# handshake when the server's alert comes with the first read; no answer
+refused() {
+	[ -z "$(http_status "$1")" ] &&
+		{ grep -q 'SSL alert number' "$1" || ! grep -q '^New, [^,]*, Cipher is [^(]' "$1"; }
+}
+
+# mtls_trees DIR: the client certificate trees (nginx; Apache when it is
+# installed), with the test CA standing for Cloudflare's origin-pull CA
+# (DIR/*/origin-pull-ca.pem) and the client certificate it signed
+# (DIR/*/client.pem, .key); the server certificate is tls-healthy's
+# *.example.org, the other CA tls-client-cert's internal one.
+mtls_trees() {
+	g=$1
+	mkdir -p "$g/ca" || return 1
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+		-keyout "$g/ca/pull.key" -out "$g/ca/pull.pem" -days 2 \
+		-subj "/CN=cfaudit test origin-pull CA (stands for Cloudflare's)" \
+		-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign \
+		>"$g/ca/log" 2>&1 || return 1
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+		-keyout "$g/ca/client.key" -out "$g/ca/client.csr" \
+		-subj "/CN=cfaudit test client (stands for Cloudflare's)" >>"$g/ca/log" 2>&1 || return 1
+	printf 'basicConstraints = CA:FALSE\nkeyUsage = critical, digitalSignature\nextendedKeyUsage = clientAuth\n' >"$g/ca/client.ext"
+	openssl x509 -req -in "$g/ca/client.csr" -CA "$g/ca/pull.pem" -CAkey "$g/ca/pull.key" \
+		-set_serial 2 -days 2 -extfile "$g/ca/client.ext" -out "$g/ca/client.pem" \
+		>>"$g/ca/log" 2>&1 || return 1
+	for t in nginx apache; do
+		[ $t = apache ] && ! command -v apache2 >/dev/null 2>&1 && continue
+		d=$g/tls-mtls-$t
+		if [ $t = nginx ]; then
+			certs=$d/etc/ssl/certs keys=$d/etc/ssl/private
+		else
+			certs=$d/etc/pki/tls/certs keys=$d/etc/pki/tls/private
+		fi
+		mkdir -p "$certs" "$keys"
+		cp samples/tls-healthy/test-ca.pem "$d/test-ca.pem"
+		echo "ca = test-ca.pem" >"$d/cfaudit.conf"
+		cp "$g/ca/pull.pem" "$d/origin-pull-ca.pem"
+		cp "$g/ca/client.pem" "$g/ca/client.key" "$d/"
+		cp samples/tls-healthy/etc/ssl/certs/example.org.pem "$certs/"
+		cp samples/tls-healthy/etc/ssl/private/example.org.key "$keys/"
+		cp "$g/ca/pull.pem" "$certs/origin-pull-ca.pem"
+		cp samples/tls-client-cert/etc/ssl/certs/internal-ca.pem "$certs/"
+	done
+	d=$g/tls-mtls-nginx
+	mkdir -p "$d/etc/nginx"
+	cat >"$d/etc/nginx/nginx.conf" <<'EOF'
+events {
+	worker_connections 64;
+}
+
+http {
+	access_log /var/log/nginx/access.log;
+	error_log /var/log/nginx/error.log;
+	ssl_protocols TLSv1.2 TLSv1.3;
+
+	server {
+		listen 443 ssl default_server;
+		server_name example.org;
+		ssl_certificate /etc/ssl/certs/example.org.pem;
+		ssl_certificate_key /etc/ssl/private/example.org.key;
+		return 200 "ok\n";
+	}
+	server {
+		listen 443 ssl;
+		server_name aop.example.org;
+		ssl_certificate /etc/ssl/certs/example.org.pem;
+		ssl_certificate_key /etc/ssl/private/example.org.key;
+		ssl_verify_client on;
+		ssl_client_certificate /etc/ssl/certs/origin-pull-ca.pem;
+		return 200 "ok\n";
+	}
+	server {
+		listen 443 ssl;
+		server_name internal.example.org;
+		ssl_certificate /etc/ssl/certs/example.org.pem;
+		ssl_certificate_key /etc/ssl/private/example.org.key;
+		ssl_verify_client on;
+		ssl_client_certificate /etc/ssl/certs/internal-ca.pem;
+		return 200 "ok\n";
+	}
+	server {
+		listen 443 ssl;
+		server_name optional.example.org;
+		ssl_certificate /etc/ssl/certs/example.org.pem;
+		ssl_certificate_key /etc/ssl/private/example.org.key;
+		ssl_verify_client optional;
+		ssl_client_certificate /etc/ssl/certs/origin-pull-ca.pem;
+		return 200 "ok\n";
+	}
+}
+EOF
+	d=$g/tls-mtls-apache
+	[ -d "$d" ] || return 0
+	mkdir -p "$d/etc/httpd/conf" "$d/etc/httpd/conf.d"
+	cat >"$d/etc/httpd/conf/httpd.conf" <<'EOF'
+ServerRoot "/etc/httpd"
+Listen 443
+
+LoadModule mpm_event_module modules/mod_mpm_event.so
+LoadModule authz_core_module modules/mod_authz_core.so
+LoadModule unixd_module modules/mod_unixd.so
+LoadModule socache_shmcb_module modules/mod_socache_shmcb.so
+LoadModule ssl_module modules/mod_ssl.so
+
+User apache
+Group apache
+ServerName origin.example.org
+ErrorLog logs/error_log
+PidFile run/httpd.pid
+
+IncludeOptional conf.d/*.conf
+EOF
+	cat >"$d/etc/httpd/conf.d/hosts.conf" <<'EOF'
+<VirtualHost *:443>
+	ServerName example.org
+	SSLEngine on
+	SSLCertificateFile /etc/pki/tls/certs/example.org.pem
+	SSLCertificateKeyFile /etc/pki/tls/private/example.org.key
+</VirtualHost>
+<VirtualHost *:443>
+	ServerName aop.example.org
+	SSLEngine on
+	SSLVerifyClient require
+	SSLCACertificateFile /etc/pki/tls/certs/origin-pull-ca.pem
+	SSLCertificateFile /etc/pki/tls/certs/example.org.pem
+	SSLCertificateKeyFile /etc/pki/tls/private/example.org.key
+</VirtualHost>
+<VirtualHost *:443>
+	ServerName internal.example.org
+	SSLEngine on
+	SSLVerifyClient require
+	SSLCACertificateFile /etc/pki/tls/certs/internal-ca.pem
+	SSLCertificateFile /etc/pki/tls/certs/example.org.pem
+	SSLCertificateKeyFile /etc/pki/tls/private/example.org.key
+</VirtualHost>
+<VirtualHost *:443>
+	ServerName optional.example.org
+	SSLEngine on
+	SSLVerifyClient optional
+	SSLCACertificateFile /etc/pki/tls/certs/origin-pull-ca.pem
+	SSLCertificateFile /etc/pki/tls/certs/example.org.pem
+	SSLCertificateKeyFile /etc/pki/tls/private/example.org.key
+</VirtualHost>
+EOF
+}
+
+if ! mtls_trees "$tmp/gen"; then
+	echo "not ok tls-oracle: cannot make the client certificate trees: $(tail -n 1 "$tmp/gen/ca/log")"
+fi
+
 total=0
-for s in samples/tls-*/; do
+for s in samples/tls-*/ "$tmp"/gen/tls-*/; do
+	[ -d "$s" ] || continue
 	s=${s%/}
 	name=$(basename "$s")
 	if [ -f "$s/etc/nginx/nginx.conf" ]; then
@@ -182,6 +360,10 @@ for s in samples/tls-*/; do
 	fi
 	set -- "$s" "$epoch" --ca "$ca"
 	[ -n "$crl" ] && set -- "$@" --crl "$crl"
+	[ -f "$s/origin-pull-ca.pem" ] && set -- "$@" --origin-pull-ca "$s/origin-pull-ca.pem"
+	# the client certificate Cloudflare presents with Authenticated Origin Pulls
+	withcert=
+	[ -f "$s/client.pem" ] && withcert="-cert $s/client.pem -key $s/client.key"
 	"$PREDICT" "$@" >"$tmp/predict" 2>"$tmp/predict.err"
 	if [ -s "$tmp/predict.err" ] || [ ! -s "$tmp/predict" ]; then
 		echo "not ok tls-oracle $name: no prediction: $(head -n 1 "$tmp/predict.err")"
@@ -241,12 +423,26 @@ for s in samples/tls-*/; do
 			sleep 0.1
 		done
 	done
-	while read -r port host status vcode version cipher alpn; do
+	while read -r port host status vcode version cipher alpn demand; do
 		n=$((n + 1))
 		oport=$((port + SHIFT))
 		what="$host on port $port"
+		auth=
+		if [ "$status" = AOP ] && [ "$demand" = handshake ]; then
+			# demanded in the handshake: it fails without a certificate,
+			# and the rest is run with Cloudflare's
+			request "$tmp/a" "$oport" "$host"
+			if ! refused "$tmp/a"; then
+				bad=$((bad + 1))
+				echo "not ok tls-oracle $name: $what: a request without a client certificate gets $(http_status "$tmp/a"), the model predicts AOP with the demand in the handshake"
+				continue
+			fi
+			[ -n "$withcert" ] || continue
+			auth=$withcert
+		fi
 		# A: the handshake as Cloudflare makes it
-		client "$oport" "$host" "$ca" "$crl" -alpn h2,http/1.1 </dev/null >"$tmp/a"
+		# shellcheck disable=SC2086
+		client "$oport" "$host" "$ca" "$crl" -alpn h2,http/1.1 $auth </dev/null >"$tmp/a"
 		# "New, X, Cipher is" names the suite's version; the session block
 		# (printed before TLS 1.3's tickets arrive only) the connection's
 		got_version=$(sed -n 's/^ *Protocol *: *//p' "$tmp/a" | head -n 1)
@@ -259,6 +455,25 @@ for s in samples/tls-*/; do
 		# (a client certificate demanded in TLS 1.2): the alert says so
 		if grep -q 'SSL alert number' "$tmp/a"; then
 			got_cipher="(NONE)"
+		fi
+		if [ "$status" = 525 ] && [ "$demand" = handshake ]; then
+			# refused for want of a client certificate: TLS 1.3's
+			# alert comes with the first read
+			request "$tmp/a" "$oport" "$host"
+			if ! refused "$tmp/a"; then
+				bad=$((bad + 1))
+				echo "not ok tls-oracle $name: $what: a request without a client certificate gets $(http_status "$tmp/a"), the model predicts 525"
+			elif [ -n "$withcert" ]; then
+				# D: a CA other than the origin-pull CA: Cloudflare's
+				# certificate fails the handshake too
+				# shellcheck disable=SC2086
+				request "$tmp/d" "$oport" "$host" $withcert
+				if ! refused "$tmp/d"; then
+					bad=$((bad + 1))
+					echo "not ok tls-oracle $name: $what: with Cloudflare's client certificate the request gets $(http_status "$tmp/d"), the model predicts 525 (not the origin-pull CA)"
+				fi
+			fi
+			continue
 		fi
 		if [ "$status" = 525 ]; then
 			if [ -n "$got_cipher" ] && [ "$got_cipher" != "(NONE)" ]; then
@@ -279,7 +494,8 @@ for s in samples/tls-*/; do
 			continue
 		fi
 		# B: verification as Full (strict) makes it: the first error
-		client "$oport" "$host" "$ca" "$crl" -verify_return_error </dev/null >"$tmp/b"
+		# shellcheck disable=SC2086
+		client "$oport" "$host" "$ca" "$crl" -verify_return_error $auth </dev/null >"$tmp/b"
 		got_vcode=$(sed -n 's/^verify error:num=\([0-9]*\):.*/\1/p' "$tmp/b" | head -n 1)
 		[ -n "$got_vcode" ] || got_vcode=0
 		if [ "$got_vcode" != "$vcode" ]; then
@@ -295,16 +511,40 @@ for s in samples/tls-*/; do
 		[ "$status" = 526 ] && continue
 		[ "$host" = - ] && continue
 		# C: a request over HTTP/1.1
-		printf 'GET / HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n' "$host" |
-			client "$oport" "$host" "$ca" "$crl" -alpn http/1.1 -ign_eof >"$tmp/c"
-		got_http=$(sed -n 's/^HTTP\/1\.1 \([0-9]*\).*/\1/p' "$tmp/c" | head -n 1)
+		# shellcheck disable=SC2086
+		request "$tmp/c" "$oport" "$host" $auth
+		got_http=$(http_status "$tmp/c")
+		served=$([ -n "$got_http" ] && [ "$got_http" != 400 ] && echo yes)
 		case $status in
-		400 | AOP) ok_http=$([ "$got_http" = 400 ] && echo yes) ;;
-		*) ok_http=$([ -n "$got_http" ] && [ "$got_http" != 400 ] && echo yes) ;;
+		400) ok_http=$([ "$got_http" = 400 ] && echo yes) ;;
+		AOP) if [ -n "$auth" ]; then
+			ok_http=$served
+		else
+			ok_http=$([ "$got_http" = 400 ] && echo yes)
+		fi ;;
+		*) ok_http=$served ;;
 		esac
 		if [ -z "$ok_http" ]; then
 			bad=$((bad + 1))
-			echo "not ok tls-oracle $name: $what: the request gets ${got_http:-no answer}, the model predicts $status"
+			echo "not ok tls-oracle $name: $what: the request gets ${got_http:-no answer}${auth:+ with Cloudflare's client certificate}, the model predicts $status"
+			continue
+		fi
+		# D: demanded after the handshake, and Cloudflare presents its
+		# certificate: served with the origin-pull CA (AOP), still 400
+		# with another CA
+		if [ "$demand" = request ] && [ -n "$withcert" ]; then
+			# shellcheck disable=SC2086
+			request "$tmp/d" "$oport" "$host" $withcert
+			got_http=$(http_status "$tmp/d")
+			if [ "$status" = AOP ]; then
+				ok_http=$([ -n "$got_http" ] && [ "$got_http" != 400 ] && echo yes)
+			else
+				ok_http=$([ "$got_http" = 400 ] && echo yes)
+			fi
+			if [ -z "$ok_http" ]; then
+				bad=$((bad + 1))
+				echo "not ok tls-oracle $name: $what: with Cloudflare's client certificate the request gets ${got_http:-no answer}, the model predicts $status"
+			fi
 		fi
 	done <"$tmp/predict"
 	kill "$pid" 2>/dev/null

@@ -1,13 +1,17 @@
 /* The model's side of the TLS oracle: what Cloudflare's connection gets for
  * each hostname on each TLS port, as the TLS evaluator predicts it.
  *   tls_predict ROOT EPOCH [--ca FILE] [--crl FILE] [--ssl-mode full|strict]
+ *               [--origin-pull-ca FILE]
  * audits the tree at ROOT (as cfaudit --root does) at time EPOCH (seconds)
  * and prints one line per IPv4 outcome:
- *   PORT HOST STATUS VERIFY VERSION CIPHER ALPN
+ *   PORT HOST STATUS VERIFY VERSION CIPHER ALPN DEMAND
  * HOST "-": no SNI; STATUS OK, AOP, 400, 520, 521, 525, 526 or unknown;
  * VERIFY: the first error openssl s_client -verify_hostname HOST
  * -verify_return_error reports (0: none); VERSION, CIPHER: what the
- * handshake agrees ("-" without one); ALPN: h2 or http/1.1. */
+ * handshake agrees ("-" without one); ALPN: h2 or http/1.1; DEMAND: where a
+ * client certificate is demanded: "handshake", "request" or "-" (none).
+ * --origin-pull-ca: a test CA stands for Cloudflare's origin-pull CA (the
+ * oracle signs the client certificate Cloudflare would present with it). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,13 +26,15 @@ int
 main(int argc, char **argv)
 {
 	struct audit a;
+	char *pull = NULL;
+	size_t pull_len = 0;
 	unsigned long long at;
 	size_t i;
 	int k;
 
 	if (argc < 3 || !parse_uint(argv[2], 0, 4102444800ull, &at)) {
 		fprintf(stderr, "usage: tls_predict ROOT EPOCH [--ca FILE] [--crl FILE] "
-				"[--ssl-mode full|strict]\n");
+				"[--ssl-mode full|strict] [--origin-pull-ca FILE]\n");
 		return 2;
 	}
 	memset(&a, 0, sizeof(a));
@@ -38,7 +44,16 @@ main(int argc, char **argv)
 	for (k = 0; k < 8; k++)
 		a.opt.limit[k] = -1;
 	for (k = 3; k + 1 < argc; k += 2) {
-		if (strcmp(argv[k], "--ca") == 0)
+		if (strcmp(argv[k], "--origin-pull-ca") == 0) {
+			char *err = NULL;
+
+			if (host_read(argv[k + 1], &pull, &pull_len, &err) != READ_OK) {
+				fprintf(stderr, "tls_predict: %s: %s\n", argv[k + 1],
+					err ? err : "cannot read");
+				return 2;
+			}
+			tls_eval_origin_pull_ca(pull, pull_len);
+		} else if (strcmp(argv[k], "--ca") == 0)
 			a.opt.ca_file = argv[k + 1];
 		else if (strcmp(argv[k], "--crl") == 0)
 			a.opt.crl_file = argv[k + 1];
@@ -60,14 +75,17 @@ main(int argc, char **argv)
 
 		if (o->fam != FAM_V4)
 			continue;
-		printf("%u %s %s %d %s %s %s\n", o->port, o->host[0] ? o->host : "-",
+		printf("%u %s %s %d %s %s %s %s\n", o->port, o->host[0] ? o->host : "-",
 		       tls_status_name(o->status), o->verify_code, shook ? h->version : "-",
-		       shook ? h->cipher : "-", shook && h->alpn_h2 ? "h2" : "http/1.1");
+		       shook ? h->cipher : "-", shook && h->alpn_h2 ? "h2" : "http/1.1",
+		       o->cc == CC_NONE ? "-" : o->cc_handshake ? "handshake" : "request");
 	}
 	for (i = 0; i < a.origin.ndiag; i++)
 		fprintf(stderr, "%s:%u: %s\n", a.origin.diags[i].loc.file, a.origin.diags[i].loc.line,
 			a.origin.diags[i].msg);
 	audit_free(&a);
 	root_close();
+	tls_eval_origin_pull_ca(NULL, 0);
+	free(pull);
 	return 0;
 }
