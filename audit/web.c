@@ -17,19 +17,71 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 
 #include "util.h"
 
 /* An arena: the model is built once and freed at once; parsers never free
- * pieces of it. */
+ * pieces of it. Chunks come straight from mmap, zeroed by the kernel (the
+ * arena never reuses memory, so web_alloc need not clear it), and grow
+ * geometrically to whole transparent huge pages: a server with 10,000
+ * virtual hosts keeps 150 MB of model, and a page fault per 4 KiB of it
+ * cost a quarter of the audit's time. */
 struct web_arena {
 	struct web_arena *next;
 	size_t used;
 	size_t cap;
+	size_t map_len; /* what munmap releases, from the chunk's start */
 	max_align_t data[];
 };
 
 #define ARENA_CHUNK (64u * 1024)
+#define ARENA_HUGE (2u * 1024 * 1024) /* a transparent huge page on x86-64 */
+#define ARENA_MAX (8u * 1024 * 1024)
+
+/* A chunk for at least need bytes after one of prev bytes (0: the first). */
+static struct web_arena *
+arena_chunk(size_t need, size_t prev)
+{
+	size_t cap = prev ? prev * 2 : ARENA_CHUNK;
+	size_t len;
+	size_t extra;
+	char *p;
+	char *start;
+
+	if (cap > ARENA_MAX)
+		cap = ARENA_MAX;
+	if (cap < need)
+		cap = need;
+	len = sizeof(struct web_arena) + cap;
+	extra = len >= ARENA_HUGE ? ARENA_HUGE : ARENA_CHUNK;
+	len = (len + extra - 1) / extra * extra;
+	/* huge pages need a 2 MiB aligned start: map more, unmap the rest */
+	extra = len >= ARENA_HUGE ? ARENA_HUGE : 0;
+#ifdef __SANITIZE_ADDRESS__
+	/* ASan sees past the end of a malloc'd chunk, not of a mapping */
+	extra = 0;
+	p = xcalloc(1, len);
+#else
+	p = mmap(NULL, len + extra, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+#endif
+	if (p == MAP_FAILED) {
+		fputs("cfaudit: out of memory\n", stderr);
+		exit(3);
+	}
+	start = p;
+	if (extra) {
+		start = (char *)(((uintptr_t)p + ARENA_HUGE - 1) & ~(uintptr_t)(ARENA_HUGE - 1));
+		if (start > p)
+			munmap(p, (size_t)(start - p));
+		if (start + len < p + len + extra)
+			munmap(start + len, (size_t)(p + len + extra - (start + len)));
+		madvise(start, len, MADV_HUGEPAGE);
+	}
+	((struct web_arena *)(void *)start)->map_len = len;
+	((struct web_arena *)(void *)start)->cap = len - sizeof(struct web_arena);
+	return (struct web_arena *)(void *)start;
+}
 
 void *
 web_alloc(struct web *w, size_t n)
@@ -40,17 +92,12 @@ web_alloc(struct web *w, size_t n)
 
 	n = (n + align - 1) / align * align;
 	if (a == NULL || a->cap - a->used < n) {
-		size_t cap = n > ARENA_CHUNK ? n : ARENA_CHUNK;
-
-		a = xmalloc(sizeof(*a) + cap);
-		a->cap = cap;
-		a->used = 0;
+		a = arena_chunk(n, a ? a->cap : 0);
 		a->next = w->arena;
 		w->arena = a;
 	}
 	p = (char *)a->data + a->used;
 	a->used += n;
-	memset(p, 0, n);
 	return p;
 }
 
@@ -123,7 +170,11 @@ web_free(struct web *w)
 	while (w->arena) {
 		struct web_arena *next = w->arena->next;
 
+#ifdef __SANITIZE_ADDRESS__
 		free(w->arena);
+#else
+		munmap(w->arena, w->arena->map_len);
+#endif
 		w->arena = next;
 	}
 	free(w);
