@@ -921,9 +921,11 @@ aaccess_acl(struct web *w, const struct aaccess *a, const struct aserver_access 
 		return NULL;
 	acl = web_alloc(w, sizeof(*acl));
 	acl->loc = *bl[0].loc;
+	/* exactly sized: web_push leaves the copies it outgrows in the arena */
+	acl->v = web_alloc(w, (nbl + by_name) * sizeof(*acl->v));
 	if (by_name) {
 		/* some client named by its host may be let in */
-		struct web_acl_rule *r = web_push(w, (void **)&acl->v, &acl->n, sizeof(*r));
+		struct web_acl_rule *r = &acl->v[acl->n++];
 
 		r->allow = true;
 		r->other = true;
@@ -932,7 +934,7 @@ aaccess_acl(struct web *w, const struct aaccess *a, const struct aserver_access 
 		r->loc = *bl[0].loc;
 	}
 	for (i = 0; i < nbl; i++) {
-		struct web_acl_rule *r = web_push(w, (void **)&acl->v, &acl->n, sizeof(*r));
+		struct web_acl_rule *r = &acl->v[acl->n++];
 		struct ivset *sets = web_alloc(w, FAM_COUNT * sizeof(*sets));
 
 		for (f = 0; f < FAM_COUNT; f++) {

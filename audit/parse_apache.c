@@ -187,8 +187,13 @@ struct asrc {
 	bool fatal;
 };
 
+/* A list of directives: grown in a buffer of its own while it is read,
+ * then moved into the tree's arena at its exact size (alist_seal); a
+ * thousand short lists (one per .htaccess file and section) would leave
+ * the copies web_push outgrows in the arena, a third of the tree. */
 struct alist {
 	size_t n;
+	size_t cap;
 	struct anode *v;
 };
 
@@ -516,7 +521,16 @@ add_node(struct asrc *s, struct alist *out, const char *name, const char *args, 
 	 bool section)
 {
 	struct areader *R = s->R;
-	struct anode *n = web_push(R->tree, (void **)&out->v, &out->n, sizeof(*n));
+	struct anode *n;
+
+	if (out->n == out->cap) {
+		if (out->cap == SIZE_MAX)
+			abort(); /* sealed: read in full */
+		out->cap = out->cap ? out->cap * 2 : 8;
+		out->v = xreallocarray(out->v, out->cap, sizeof(*out->v));
+	}
+	n = &out->v[out->n++];
+	memset(n, 0, sizeof(*n));
 
 	n->name = web_strdup(R->tree, name);
 	n->args = web_strdup(R->tree, args);
@@ -526,6 +540,21 @@ add_node(struct asrc *s, struct alist *out, const char *name, const char *args, 
 	n->in = s->in;
 	n->section = section;
 	return n;
+}
+
+/* Move a list that has been read in full into the tree's arena. */
+static void
+alist_seal(struct areader *R, struct alist *l)
+{
+	struct anode *v = NULL;
+
+	if (l->n) {
+		v = web_alloc(R->tree, l->n * sizeof(*v));
+		memcpy(v, l->v, l->n * sizeof(*v));
+	}
+	free(l->v);
+	l->v = v;
+	l->cap = SIZE_MAX;
 }
 
 /* ap_soak_end_container: skip a section whose condition is false, nested
@@ -1114,7 +1143,7 @@ read_section(struct asrc *s, struct alist *out, const char *word, const char *re
 	const char *gt;
 	char *args;
 	struct anode *n;
-	struct alist kids = {0, NULL};
+	struct alist kids = {0, 0, NULL};
 	enum end_kind k;
 
 	/* "<Foo>" has no arguments; the ">" ends the last one otherwise */
@@ -1145,6 +1174,7 @@ read_section(struct asrc *s, struct alist *out, const char *word, const char *re
 	(void)n;
 	free(args);
 	k = read_list(s, &kids, name, depth + 1, false);
+	alist_seal(s->R, &kids);
 	n = &out->v[out->n - 1];
 	n->child = kids.v;
 	n->nchild = kids.n;
@@ -3676,6 +3706,7 @@ ht_read(struct walker *W, struct htfile *h)
 	}
 	W->R->htaccess = true;
 	read_data(W->R, h->path, h->in, data, len, &h->tree, 0);
+	alist_seal(W->R, &h->tree);
 	W->R->htaccess = false;
 	suppress_scan(h->in, data, len);
 	free(data);
@@ -5173,7 +5204,7 @@ parse_apache(struct origin *o, struct input *in, const char *data, size_t len, b
 {
 	struct areader R;
 	struct walker W;
-	struct alist list = {0, NULL};
+	struct alist list = {0, 0, NULL};
 	char *file = NULL;
 	char *root;
 	char *dir;
@@ -5205,6 +5236,7 @@ parse_apache(struct origin *o, struct input *in, const char *data, size_t len, b
 	}
 	free(dir);
 	read_data(&R, in->file, in, data, len, &list, 0);
+	alist_seal(&R, &list);
 
 	memset(&W, 0, sizeof(W));
 	W.R = &R;
@@ -5259,7 +5291,7 @@ char *
 apache_tree(struct origin *o, struct input *in, const char *data, size_t len)
 {
 	struct areader R;
-	struct alist list = {0, NULL};
+	struct alist list = {0, 0, NULL};
 	struct buf b = {NULL, 0, 0};
 	char *r;
 
@@ -5272,6 +5304,7 @@ apache_tree(struct origin *o, struct input *in, const char *data, size_t len)
 	R.server_root = web_strdup(R.tree, r);
 	free(r);
 	read_data(&R, in->file, in, data, len, &list, 0);
+	alist_seal(&R, &list);
 	dump_list(&b, list.v, list.n, 0);
 	free(R.defs);
 	free(R.env);
