@@ -1560,8 +1560,11 @@ struct htneed {
 	struct loc loc;
 };
 
+/* Grown outside the arena while the file is walked, then moved in at its
+ * exact size (as struct alist is). */
 struct htneeds {
 	size_t n;
+	size_t cap;
 	struct htneed *v;
 };
 
@@ -3579,8 +3582,16 @@ walk_list(struct walker *W, struct wctx *C, const struct anode *v, size_t n)
 				continue;
 			}
 			if (C->needs) {
-				struct htneed *nd = web_push(W->R->tree, (void **)&C->needs->v,
-							     &C->needs->n, sizeof(*nd));
+				struct htneed *nd;
+
+				if (C->needs->n == C->needs->cap) {
+					if (C->needs->cap == SIZE_MAX)
+						abort(); /* moved into the arena: walked */
+					C->needs->cap = C->needs->cap ? C->needs->cap * 2 : 16;
+					C->needs->v = xreallocarray(C->needs->v, C->needs->cap,
+								    sizeof(*nd));
+				}
+				nd = &C->needs->v[C->needs->n++];
 
 				nd->name = web_strdup(W->R->tree, a->name);
 				nd->ov = d->ov;
@@ -3741,6 +3752,14 @@ ht_walk(struct walker *W, struct htfile *h)
 	C.npend = &pend.n;
 	C.needs = &h->needs;
 	walk_list(W, &C, h->tree.v, h->tree.n);
+	if (h->needs.n) {
+		struct htneed *v = web_alloc(W->R->tree, h->needs.n * sizeof(*v));
+
+		memcpy(v, h->needs.v, h->needs.n * sizeof(*v));
+		free(h->needs.v);
+		h->needs.v = v;
+	}
+	h->needs.cap = SIZE_MAX;
 	authz_check(W, d->acc.authz, true);
 	h->sec = d;
 }
