@@ -681,11 +681,12 @@ key_free(struct tls_key *k)
 	free(k);
 }
 
-/* Chains and keys [from, to) of the one list they make. */
+/* Every step-th chain and key from first (chains cost more than keys:
+ * each thread takes its share of both). */
 struct free_slice {
 	struct tls_files *f;
-	size_t from;
-	size_t to;
+	size_t first;
+	size_t step;
 };
 
 static void *
@@ -694,11 +695,10 @@ free_slice_run(void *arg)
 	struct free_slice *sl = arg;
 	size_t i;
 
-	for (i = sl->from; i < sl->to; i++)
-		if (i < sl->f->nchain)
-			chain_free(sl->f->chains[i]);
-		else
-			key_free(sl->f->keys[i - sl->f->nchain]);
+	for (i = sl->first; i < sl->f->nchain; i += sl->step)
+		chain_free(sl->f->chains[i]);
+	for (i = sl->first; i < sl->f->nkey; i += sl->step)
+		key_free(sl->f->keys[i]);
 	return NULL;
 }
 
@@ -721,8 +721,8 @@ free_all(struct tls_files *f)
 		n = CAP_THREADS;
 	for (t = 0; t < n; t++) {
 		sl[t].f = f;
-		sl[t].from = total * t / n;
-		sl[t].to = total * (t + 1) / n;
+		sl[t].first = t;
+		sl[t].step = n;
 	}
 	for (t = 1; t < n; t++)
 		if (pthread_create(&tid[t], NULL, free_slice_run, &sl[t]) == 0)
@@ -744,15 +744,17 @@ tls_files_free(struct tls_files *f)
 
 	if (f == NULL)
 		return;
+	/* the table's references first: the chains hold the last ones, and
+	 * the certificates go with them, on every CPU */
+	for (i = 0; i < f->parsed.cap; i++)
+		if (f->parsed.v[i].key)
+			X509_free(f->parsed.v[i].val);
+	map_free(&f->parsed);
 	free_all(f);
 	free(f->chains);
 	free(f->keys);
 	map_free(&f->chain_map);
 	map_free(&f->key_map);
-	for (i = 0; i < f->parsed.cap; i++)
-		if (f->parsed.v[i].key)
-			X509_free(f->parsed.v[i].val);
-	map_free(&f->parsed);
 	pthread_mutex_destroy(&f->lock);
 	free(f);
 }
