@@ -348,7 +348,9 @@ void web_trust_finish(struct web_trust *t);
 /* Which virtual host answers a request for host (the Host header or SNI;
  * NULL or "" for none) arriving at addr:port of fam (addr_known false: any
  * address that only wildcard listeners take). NULL when nothing listens
- * there. *by_default: no name matched and the default server answers. */
+ * there. *by_default: no name matched and the default server answers.
+ * The first question about an address:port indexes its hosts' names in s
+ * (one thread at a time; a host added later makes the index again). */
 const struct web_vhost *web_vhost_for(const struct web_server *s, const char *host, enum family fam,
 				      bool addr_known, u128 addr, uint16_t port, bool *by_default);
 
