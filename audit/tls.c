@@ -1287,6 +1287,55 @@ tls_pair_error(const struct tls_chain *c, const struct tls_key *k)
 	return ssl_error_dup("key values mismatch");
 }
 
+struct pair_job {
+	const struct tls_chain *const *c;
+	const struct tls_key *const *k;
+	char **errs;
+	size_t n;
+	atomic_size_t next;
+};
+
+static void *
+pair_run(void *arg)
+{
+	struct pair_job *j = arg;
+	size_t i;
+
+	while ((i = atomic_fetch_add(&j->next, 1)) < j->n)
+		j->errs[i] = tls_pair_error(j->c[i], j->k[i]);
+	ERR_clear_error();
+	return NULL;
+}
+
+void
+tls_pair_errors(const struct tls_chain *const *c, const struct tls_key *const *k, char **errs,
+		size_t n, unsigned threads)
+{
+	pthread_t tid[CAP_THREADS];
+	struct pair_job j = {c, k, errs, n, 0};
+	unsigned started = 0;
+	unsigned t;
+
+	if (threads == 0) {
+		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+		threads = cpus > 0 ? (unsigned)cpus : 1;
+	}
+	if (threads > CAP_THREADS)
+		threads = CAP_THREADS;
+	/* a thread is worth starting for a few hundred pairs */
+	if (threads > n / 256 + 1)
+		threads = (unsigned)(n / 256 + 1);
+	for (t = 1; t < threads; t++)
+		if (pthread_create(&tid[t], NULL, pair_run, &j) == 0)
+			started = t;
+		else
+			break;
+	pair_run(&j);
+	for (t = 1; t <= started; t++)
+		pthread_join(tid[t], NULL);
+}
+
 /* ---- Cloudflare's offer ---- */
 
 #define OFFER_MAX 32

@@ -160,6 +160,11 @@ bool tls_chain_contains(const struct tls_chain *c, const char *pem, size_t len);
 /* Whether k can be used with c's leaf, as the server sets them up: NULL, or
  * OpenSSL's error (allocated) when it refuses ("key values mismatch"). */
 char *tls_pair_error(const struct tls_chain *c, const struct tls_key *k);
+/* tls_pair_error of n pairs (c[i], k[i]) into errs[i], on threads threads
+ * (0: every CPU): a key and a certificate parsed by different loading
+ * threads are compared across library contexts, which costs an export. */
+void tls_pair_errors(const struct tls_chain *const *c, const struct tls_key *const *k, char **errs,
+		     size_t n, unsigned threads);
 
 /* ---- Cloudflare's handshake with the origin ---- */
 

@@ -582,6 +582,36 @@ tls_eval_policy_error(const struct tls_eval *e, const struct web_vhost *v)
 	return hs && hs->result != HS_OK ? hs : NULL;
 }
 
+/* Whether each certificate goes with its key, every pair at once. */
+static void
+pair_errors(struct tls_eval *e)
+{
+	const struct tls_chain **c = xcalloc(e->nuse ? e->nuse : 1, sizeof(*c));
+	const struct tls_key **k = xcalloc(e->nuse ? e->nuse : 1, sizeof(*k));
+	char **errs = xcalloc(e->nuse ? e->nuse : 1, sizeof(*errs));
+	size_t *which = xcalloc(e->nuse ? e->nuse : 1, sizeof(*which));
+	size_t n = 0;
+	size_t i;
+
+	for (i = 0; i < e->nuse; i++) {
+		const struct tls_use *u = e->uses[i];
+
+		if (u->c && u->k && u->c->status == TL_OK && u->k->status == TL_OK &&
+		    !u->c->use_error) {
+			c[n] = u->c;
+			k[n] = u->k;
+			which[n++] = i;
+		}
+	}
+	tls_pair_errors(c, k, errs, n, 0);
+	for (i = 0; i < n; i++)
+		e->uses[which[i]]->pair_error = errs[i];
+	free(c);
+	free(k);
+	free(errs);
+	free(which);
+}
+
 /* Whether the server can start: every certificate it names loads with its
  * key, and every TLS context it makes accepts its settings. */
 static void
@@ -592,13 +622,7 @@ startup(struct audit *a, struct tls_eval *e)
 	size_t j;
 
 	e->fails = xcalloc(w->nserver ? w->nserver : 1, sizeof(*e->fails));
-	for (i = 0; i < e->nuse; i++) {
-		struct tls_use *u = e->uses[i];
-
-		if (u->c && u->k && u->c->status == TL_OK && u->k->status == TL_OK &&
-		    !u->c->use_error)
-			u->pair_error = tls_pair_error(u->c, u->k);
-	}
+	pair_errors(e);
 	for (i = 0; i < w->nserver; i++)
 		for (j = 0; j < w->servers[i]->nvhost; j++) {
 			const struct web_vhost *v = w->servers[i]->vhosts[j];
