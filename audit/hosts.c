@@ -68,18 +68,28 @@ addr_is_cloudflare(const struct audit *a, enum family fam, u128 addr)
 	return a->cf.all[fam].n > 0 && ivset_contains(&a->cf.all[fam], addr);
 }
 
-/* The web servers' own addresses: a listen directive on one address says
- * the server has it. They are all the addresses it serves (*known) only
- * when no listener of fam takes the wildcard address. */
-static bool
-listen_has_addr(const struct web *w, enum family fam, u128 addr, bool *known)
+/* The origin's addresses of each family (hosts.h: origin_has_addr),
+ * gathered once: --host-addr and --live's, and the web servers' listen
+ * addresses. These say the server has them, and are all it serves only
+ * when no listener of the family takes the wildcard address. */
+static int
+u128_cmp(const void *x, const void *y)
 {
-	bool specific = false;
-	bool wildcard = false;
-	bool found = false;
+	u128 a = *(const u128 *)x;
+	u128 b = *(const u128 *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+static void
+gather_listen_addrs(const struct web *w, struct host_table *t, size_t *cap)
+{
+	bool specific[FAM_COUNT] = {false, false};
+	bool wildcard[FAM_COUNT] = {false, false};
 	size_t i;
 	size_t j;
 	size_t k;
+	int f;
 
 	for (i = 0; w && i < w->nserver; i++)
 		for (j = 0; j < w->servers[i]->nvhost; j++) {
@@ -88,33 +98,45 @@ listen_has_addr(const struct web *w, enum family fam, u128 addr, bool *known)
 			for (k = 0; k < v->nlisten; k++) {
 				const struct web_listen *l = &v->listen[k];
 
-				if (l->kind == WA_ANY && web_listen_public(l, fam))
-					wildcard = true;
-				if (l->kind != WA_ADDR || l->fam != fam ||
-				    addr_is_loopback(l->fam, l->addr))
+				for (f = 0; f < FAM_COUNT && l->kind == WA_ANY; f++)
+					wildcard[f] |= web_listen_public(l, (enum family)f);
+				if (l->kind != WA_ADDR || addr_is_loopback(l->fam, l->addr))
 					continue;
-				specific = true;
-				found |= l->addr == addr;
+				specific[l->fam] = true;
+				VEC_PUSH(t->own[l->fam].v, t->own[l->fam].n, cap[l->fam], l->addr);
 			}
 		}
-	*known |= specific && !wildcard;
-	return found;
+	for (f = 0; f < FAM_COUNT; f++)
+		t->own[f].known |= specific[f] && !wildcard[f];
+}
+
+static void
+gather_origin_addrs(const struct audit *a, struct host_table *t)
+{
+	size_t cap[FAM_COUNT] = {0, 0};
+	size_t i;
+	int f;
+
+	for (i = 0; i < a->origin.naddr; i++) {
+		const struct host_addr *h = &a->origin.addrs[i];
+
+		t->own[h->fam].known = true;
+		VEC_PUSH(t->own[h->fam].v, t->own[h->fam].n, cap[h->fam], h->addr);
+	}
+	gather_listen_addrs(a->origin.web, t, cap);
+	for (f = 0; f < FAM_COUNT; f++)
+		if (t->own[f].n)
+			qsort(t->own[f].v, t->own[f].n, sizeof(u128), u128_cmp);
 }
 
 bool
 origin_has_addr(const struct audit *a, enum family fam, u128 addr, bool *known)
 {
-	size_t i;
+	const struct host_table *t = a->hosts;
 
-	*known = false;
-	for (i = 0; i < a->origin.naddr; i++) {
-		if (a->origin.addrs[i].fam != fam)
-			continue;
-		*known = true;
-		if (a->origin.addrs[i].addr == addr)
-			return true;
-	}
-	return listen_has_addr(a->origin.web, fam, addr, known);
+	*known = t && t->own[fam].known;
+	return t && t->own[fam].n &&
+	       bsearch(&addr, t->own[fam].v, t->own[fam].n, sizeof(u128), u128_cmp) != NULL;
 }
 
 /* ---- the records, by name ---- */
@@ -736,6 +758,7 @@ hosts_resolve(struct audit *a)
 		return;
 	t = a->hosts = xcalloc(1, sizeof(*t));
 	index_records(&a->origin, t);
+	gather_origin_addrs(a, t);
 	names = hosts_proxied_names(&a->origin, &nname);
 	for (i = 0; i < nname; i++) {
 		enum host_scheme s[2];
@@ -1175,6 +1198,8 @@ hosts_free(struct host_table *t)
 	free(t->byname);
 	free(t->outs);
 	free(t->reached);
+	free(t->own[FAM_V4].v);
+	free(t->own[FAM_V6].v);
 	free(t);
 }
 

@@ -96,6 +96,11 @@ struct host_table {
 	const struct tls_outcome **outs; /* the TLS outcomes by host, port, family */
 	size_t nreached;
 	const struct web_vhost **reached; /* the virtual hosts names land in, sorted */
+	struct {
+		size_t n;
+		u128 *v; /* sorted */
+		bool known; /* these are all the origin's addresses of the family */
+	} own[FAM_COUNT]; /* the origin's addresses (origin_has_addr) */
 	size_t nmemo;
 	struct reach_memo {
 		enum family fam;
@@ -147,8 +152,9 @@ bool hosts_reach_vhost(const struct audit *a, const struct web_vhost *v);
  * ("RFC 1918 private", "loopback", ...) or NULL for a public address. */
 const char *addr_special(enum family fam, u128 addr);
 /* Whether addr is one of this origin's addresses (--host-addr, --live's
- * interfaces, the web servers' listen addresses); *known: some of fam's
- * are (without, a record of fam cannot be said to point elsewhere). */
+ * interfaces, the web servers' listen addresses); *known: all of fam's are
+ * known (without, a record of fam cannot be said to point elsewhere).
+ * After hosts_resolve. */
 bool origin_has_addr(const struct audit *a, enum family fam, u128 addr, bool *known);
 /* Whether addr is inside Cloudflare's ranges. */
 bool addr_is_cloudflare(const struct audit *a, enum family fam, u128 addr);

@@ -775,38 +775,68 @@ groups_on(const struct web_server *s, uint16_t port, struct group *g, size_t max
 	return n;
 }
 
-/* Whether some listener of s on port is bound to addr itself (with TLS or
- * without): the wildcard's socket does not take its connections. */
-static bool
-bound_to(const struct web_server *s, uint16_t port, enum family fam, u128 addr)
+/* The addresses the listeners of a server on one port are bound to (TLS
+ * or not), sorted: the wildcard's socket does not take their connections. */
+struct bound {
+	size_t n;
+	struct bound_addr {
+		enum family fam;
+		u128 addr;
+	} *v;
+};
+
+static int
+bound_cmp(const void *x, const void *y)
 {
+	const struct bound_addr *a = x;
+	const struct bound_addr *b = y;
+
+	if (a->fam != b->fam)
+		return a->fam < b->fam ? -1 : 1;
+	return a->addr < b->addr ? -1 : a->addr > b->addr;
+}
+
+static void
+bound_on(const struct web_server *s, uint16_t port, struct bound *b)
+{
+	size_t cap = 0;
 	size_t i;
 	size_t j;
 
+	memset(b, 0, sizeof(*b));
 	for (i = 0; i < s->nvhost; i++)
 		for (j = 0; j < s->vhosts[i]->nlisten; j++) {
 			const struct web_listen *l = &s->vhosts[i]->listen[j];
+			struct bound_addr x;
 
-			if (l->port == port && l->kind == WA_ADDR && l->fam == fam && l->addr == addr)
-				return true;
+			if (l->port != port || l->kind != WA_ADDR)
+				continue;
+			x.fam = l->fam;
+			x.addr = l->addr;
+			VEC_PUSH(b->v, b->n, cap, x);
 		}
-	return false;
+	if (b->n)
+		qsort(b->v, b->n, sizeof(*b->v), bound_cmp);
 }
 
-/* Whether Cloudflare's connection for h arrives in group g of s on port:
- * any group when DNS did not say where it connects; else the group of the
- * address, or the wildcard group when no listener is bound to it. */
+/* Whether Cloudflare's connection for h arrives in group g (of a server
+ * and port whose bound addresses are b): any group when DNS did not say
+ * where it connects; else the group of the address, or the wildcard group
+ * when no listener is bound to it. */
 static bool
-group_takes(const struct web_server *s, uint16_t port, const struct group *g,
-	    const struct hostname *h)
+group_takes(const struct bound *b, const struct group *g, const struct hostname *h)
 {
+	struct bound_addr key;
+
 	if (!h->has_addr)
 		return true;
 	if (g->fam != h->fam)
 		return false;
 	if (g->known)
 		return g->addr == h->addr;
-	return !bound_to(s, port, h->fam, h->addr);
+	key.fam = h->fam;
+	key.addr = h->addr;
+	return b->n == 0 || bsearch(&key, b->v, b->n, sizeof(*b->v), bound_cmp) == NULL;
 }
 
 /* The TLS listener of v in group g on port. */
@@ -1073,7 +1103,9 @@ outcomes(struct audit *a, struct tls_eval *e)
 		for (pi = 0; pi < np; pi++) {
 			struct group g[16];
 			size_t ng = groups_on(s, ports[pi], g, ARRAY_LEN(g));
+			struct bound b;
 
+			bound_on(s, ports[pi], &b);
 			for (gi = 0; gi < ng; gi++) {
 				bool dummy;
 
@@ -1081,11 +1113,12 @@ outcomes(struct audit *a, struct tls_eval *e)
 				g[gi].dv = web_vhost_for(s, "\001", g[gi].fam, g[gi].known,
 							 g[gi].addr, ports[pi], &dummy);
 				for (hi = 0; hi < nh; hi++)
-					if (group_takes(s, ports[pi], &g[gi], &hosts[hi]))
+					if (group_takes(&b, &g[gi], &hosts[hi]))
 						add_outcome(a, e, si, &g[gi], ports[pi], &hosts[hi],
 							    &seen);
 				add_outcome(a, e, si, &g[gi], ports[pi], NULL, &seen);
 			}
+			free(b.v);
 		}
 		for (hi = 0; hi < nh; hi++)
 			free(hosts[hi].host);
