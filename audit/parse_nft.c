@@ -46,6 +46,12 @@
 #define NFT_MAX_CONCAT 16               /* components of a concatenation */
 #define NFT_MAX_RAW_BITS 128            /* one register: raw payload and constants */
 #define NFT_DEFINE_TOKENS 100000u       /* tokens one variable may expand to */
+/* Tokens all variables may hold, and supply where they are used, in one
+ * ruleset: nft shares a variable's expression, we copy its tokens, so a
+ * chain of defines each using the last twice would otherwise grow without
+ * bound in memory and time. */
+#define NFT_DEFINES_TOTAL 4000000u
+#define NFT_EXPANDED_TOTAL 10000000u
 #define NFT_EXPAND_DEPTH 64             /* variables within variables */
 #define NFT_BLOCK_DEPTH 64              /* nested braces ({ } sets, anonymous chains) */
 #define NFT_MAX_EXPANSION 1024u         /* model rules one nft rule may expand to */
@@ -1547,6 +1553,8 @@ struct P {
 	struct objref *refs; /* references checked once every file is read */
 	unsigned blockd;     /* the depth of the block being read */
 	unsigned bdepth;     /* anonymous chains being read */
+	size_t defined;      /* tokens held by variables (NFT_DEFINES_TOTAL) */
+	size_t expanded;     /* tokens supplied by variables (NFT_EXPANDED_TOTAL) */
 };
 
 static bool perr(struct P *p, const struct tok *at, const char *fmt, ...)
@@ -1622,6 +1630,12 @@ expand_var(struct P *p, const struct tok *t)
 		return perr(p, t, "unknown identifier '%.*s'", (int)t->len, t->s);
 	if (p->nfr > NFT_EXPAND_DEPTH + NFT_INCLUDE_DEPTH)
 		return perr(p, t, "variables nest too deep");
+	if (v->n > NFT_EXPANDED_TOTAL - p->expanded) {
+		perr(p, t, "variables expand to more than %u tokens in all", NFT_EXPANDED_TOTAL);
+		p->stop = true;
+		return false;
+	}
+	p->expanded += v->n;
 	memset(&f, 0, sizeof(f));
 	f.v = xreallocarray(NULL, v->n ? v->n : 1, sizeof(*f.v));
 	f.n = v->n;
@@ -2643,13 +2657,24 @@ do_define(struct P *p)
 		resync(p);
 		return;
 	}
+	if (v.n > NFT_DEFINES_TOTAL - p->defined) {
+		perr(p, &nt, "variables hold more than %u tokens in all", NFT_DEFINES_TOTAL);
+		p->stop = true;
+		free(v.v);
+		return;
+	}
+	p->defined += v.n;
 	end_stmt(p);
-	if (old && !redefine && old->name[0] && sc->n && old >= sc->v && old < sc->v + sc->n) {
+	/* old is in this scope (an empty scope has no array: NULL + 0 is
+	 * undefined) */
+	if (old && (sc->n == 0 || old < sc->v || old >= sc->v + sc->n))
+		old = NULL;
+	if (old && !redefine && old->name[0]) {
 		perr(p, &nt, "redefinition of symbol '%.*s'", (int)nt.len, nt.s);
 		free(v.v);
 		return;
 	}
-	if (old && old >= sc->v && old < sc->v + sc->n) {
+	if (old) {
 		free(old->v);
 		old->v = v.v;
 		old->n = v.n;

@@ -1,35 +1,43 @@
 #!/bin/sh
 # make fuzz: build each libFuzzer target with clang (ASan+UBSan) and run it for
 # FUZZ_SECONDS (default 60) seconds. The growing corpus lives in
-# build/fuzz/corpus-<name>; crashers are written to tests/fuzz/corpus/<name>/,
-# where they stay as regression inputs that make check replays.
+# build/fuzz/corpus-<name>, seeded from tests/fuzz/seeds.sh; crashers are
+# written to tests/fuzz/corpus/<name>/, where they stay as regression inputs
+# that make check replays.
 # Usage: sh tests/fuzz/run.sh [SECONDS] [NAME...]
 set -e
 secs=${1:-60}
 [ $# -gt 0 ] && shift
-names=${*:-iptables iptables_xml ipset ranges}
+names=${*:-iptables iptables_xml ipset ranges nft firewalld nginx apache htaccess tls}
 cd "$(dirname "$0")/../.."
-command -v clang >/dev/null || sh tests/deps.sh clang
+command -v clang >/dev/null || sh tests/deps.sh clang libclang-rt-14-dev
 mkdir -p build/fuzz
-src="$(ls audit/*.c checks/*.c | grep -v audit/main.c) build/ipranges_data.c"
-flags="-std=c11 -g -O1 -D_GNU_SOURCE -Iaudit -Ichecks -Ibuild -fsanitize=fuzzer,address,undefined"
-flags="$flags $(pkg-config --cflags libnftnl libmnl libxml-2.0 openssl jansson)"
-libs="$(pkg-config --libs libnftnl libmnl libxml-2.0 openssl jansson)"
+pkgs="libnftnl libmnl libxml-2.0 openssl jansson libpcre2-8"
+san="-fsanitize=address,undefined -fno-sanitize-recover=all"
+flags="-std=c11 -g -O1 -D_GNU_SOURCE -Iaudit -Ichecks -Ibuild $san $(pkg-config --cflags $pkgs)"
+libs="$(pkg-config --libs $pkgs) -lpthread"
+# The program's objects once, instrumented for the fuzzer; each target links
+# them with its own tests/fuzz/fuzz.c.
+mkdir -p build/fuzz/obj
+objs=""
+for c in $(ls audit/*.c checks/*.c | grep -v audit/main.c) build/ipranges_data.c; do
+	o=build/fuzz/obj/$(echo "$c" | tr / _).o
+	if [ ! -f "$o" ] || [ "$c" -nt "$o" ] || [ -n "$(find audit checks -name '*.h' -newer "$o")" ]; then
+		# shellcheck disable=SC2086
+		clang $flags -fsanitize=fuzzer-no-link -c -o "$o" "$c"
+	fi
+	objs="$objs $o"
+done
 for n in $names; do
 	up=$(echo "$n" | tr a-z A-Z)
 	echo "== fuzz $n ($secs s)"
 	# shellcheck disable=SC2086
-	clang $flags -DFUZZ_$up -o build/fuzz/fuzz_$n tests/fuzz/fuzz.c $src $libs
-	seeds=""
-	case $n in
-	iptables) seeds="samples ../shared/corpus/iptables" ;;
-	ipset) seeds="samples" ;;
-	iptables_xml) seeds="../shared/corpus/iptables" ;;
-	ranges) seeds="ipranges" ;;
-	esac
+	clang $flags -fsanitize=fuzzer -DFUZZ_$up -o build/fuzz/fuzz_$n tests/fuzz/fuzz.c $objs $libs
 	mkdir -p tests/fuzz/corpus/$n build/fuzz/seeds-$n build/fuzz/corpus-$n
-	for d in $seeds; do
-		[ -d "$d" ] && find "$d" -type f -size -1M -exec cp {} build/fuzz/seeds-$n/ \; 2>/dev/null
+	i=0
+	sh tests/fuzz/seeds.sh "$n" | while read -r f; do
+		i=$((i + 1))
+		cp "$f" "build/fuzz/seeds-$n/$i"
 	done
 	build/fuzz/fuzz_$n -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
 		-artifact_prefix=tests/fuzz/corpus/$n/ \
