@@ -734,8 +734,9 @@ run_audit(struct audit *a)
 	ranges_builtin(&a->cf);
 	discover_and_parse(a);
 	apply_limits(a);
-	print_diags(a);
 	evaluate(a);
+	/* after the evaluation: loading certificates finds input errors too */
+	print_diags(a);
 	checks_run(a);
 	suppress_apply(a);
 	hosts_link_findings(a);

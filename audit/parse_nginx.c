@@ -2225,6 +2225,22 @@ finish_scope(struct level *L)
 	}
 }
 
+/* Whether no module can define a directive of that name: directive names
+ * are ASCII words, so a byte outside printable ASCII (a UTF-8 byte order
+ * mark before the first directive, a control byte) makes nginx refuse the
+ * file with "unknown directive", where an unknown ASCII name is kept as a
+ * third-party module's. */
+static bool
+impossible_name(const char *name)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)name; *p; p++)
+		if (*p < 0x21 || *p >= 0x7f)
+			return true;
+	return false;
+}
+
 static void
 walk(struct walker *W, struct level *L)
 {
@@ -2247,6 +2263,8 @@ walk(struct walker *W, struct level *L)
 		const struct nnode *c = &kids[i];
 		const struct directive *d = directive_find(c->name);
 
+		if (d == NULL && !c->raw && impossible_name(c->name))
+			node_error(c, "unknown directive \"%s\"", c->name);
 		if (d == NULL || c->raw)
 			continue;
 		if (d->fn == NULL) {

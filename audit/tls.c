@@ -920,13 +920,21 @@ cert_from_der(struct tls_files *f, OSSL_LIB_CTX *libctx, const unsigned char *de
 	return x;
 }
 
+/* A chain longer than CAP_CHAIN_CERTS is not judged: the server would load
+ * it, cfaudit does not read that far (an input error, never a finding). */
+static char *
+chain_cap_error(void)
+{
+	return xasprintf("more than %u certificates in the chain: cfaudit reads at most %u "
+			 "(not audited)", CAP_CHAIN_CERTS, CAP_CHAIN_CERTS);
+}
+
 /* As nginx reads the file (PEM_read_bio_X509_AUX for the certificate,
  * PEM_read_bio_X509 for each one after it): blocks of other kinds are
  * skipped, a broken block is an error, the end is "no start line". */
 static bool
 parse_pem_chain(struct tls_files *f, OSSL_LIB_CTX *libctx, const char *data, size_t len,
-		STACK_OF(X509) *sk,
-		char **err)
+		STACK_OF(X509) *sk, char **err, bool *capped)
 {
 	BIO *b = mem_bio(data, len);
 	char *name = NULL;
@@ -954,8 +962,8 @@ parse_pem_chain(struct tls_files *f, OSSL_LIB_CTX *libctx, const char *data, siz
 				ok = false;
 			} else if ((unsigned)sk_X509_num(sk) >= CAP_CHAIN_CERTS) {
 				X509_free(x);
-				*err = xasprintf("more than %u certificates: not a server's chain",
-						 CAP_CHAIN_CERTS);
+				*err = chain_cap_error();
+				*capped = true;
 				ok = false;
 			} else {
 				sk_X509_push(sk, x);
@@ -985,6 +993,7 @@ load_chain(struct worker *w, struct tls_chain *c)
 	char *err = NULL;
 	size_t nfile;
 	int i;
+	bool capped = false;
 
 	c->status = read_path(c->path, &data, &len, &err);
 	if (c->status != TL_OK) {
@@ -1003,8 +1012,8 @@ load_chain(struct worker *w, struct tls_chain *c)
 		for (i = 0; i < sk_X509_num(d); i++)
 			sk_X509_push(sk, sk_X509_value(d, i));
 		sk_X509_free(d);
-	} else if (!parse_pem_chain(w->f, w->libctx, data, len, sk, &c->error)) {
-		c->status = TL_INVALID;
+	} else if (!parse_pem_chain(w->f, w->libctx, data, len, sk, &c->error, &capped)) {
+		c->status = capped ? TL_UNREADABLE : TL_INVALID;
 	}
 	free(data);
 	nfile = (size_t)sk_X509_num(sk);
@@ -1027,6 +1036,13 @@ load_chain(struct worker *w, struct tls_chain *c)
 				c->chain_failed = true;
 				c->error = xasprintf("chain file %s: no PEM certificate in it",
 						     c->chain_path);
+			} else if ((size_t)sk_X509_num(more) + nfile > CAP_CHAIN_CERTS) {
+				char *why = chain_cap_error();
+
+				c->status = TL_UNREADABLE;
+				c->chain_failed = true;
+				c->error = xasprintf("chain file %s: %s", c->chain_path, why);
+				free(why);
 			}
 			for (i = 0; i < sk_X509_num(more); i++)
 				sk_X509_push(sk, sk_X509_value(more, i));
