@@ -637,6 +637,7 @@ struct incl {
 	struct alist *out;
 	unsigned depth;
 	unsigned dirs; /* directory nesting (AP_MAX_FNMATCH_DIR_DEPTH) */
+	size_t files;  /* files read for it (CAP_GLOB_MATCHES) */
 	bool failed;
 };
 
@@ -674,6 +675,14 @@ include_plain(struct incl *I, const char *path, int dir)
 	free(err);
 	if (I->optional && !root_exists(path))
 		return;
+	/* httpd has no such cap; a glob bomb must not cost unbounded time */
+	if (++I->files > CAP_GLOB_MATCHES) {
+		src_error(I->s, I->line,
+			  "Include/IncludeOptional: more than %u files: cfaudit reads at most %u "
+			  "for one Include (not audited)", CAP_GLOB_MATCHES, CAP_GLOB_MATCHES);
+		I->failed = true;
+		return;
+	}
 	read_file(I->s, I->line, path, I->out, I->depth);
 }
 

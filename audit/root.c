@@ -45,20 +45,46 @@ root_dir(void)
 	return root_path ? root_path : "/";
 }
 
-/* O_NONBLOCK: a FIFO named by a hostile include must not block the open. */
 static int
-open_in_root(const char *path)
+openat2_in_root(const char *path, int flags)
 {
 	struct open_how how;
 
 	memset(&how, 0, sizeof(how));
-	how.flags = O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY;
+	how.flags = (unsigned long long)flags;
 	how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
 	while (*path == '/')
 		path++;
 	if (*path == '\0')
 		path = ".";
 	return (int)syscall(SYS_openat2, root_fd, path, &how, sizeof(how));
+}
+
+/* A device is never opened for reading: opening one can act (a watchdog
+ * starts, a tape rewinds), so the file is looked at through an O_PATH
+ * descriptor first and only a regular file or a directory is opened; the
+ * second open must find the same file. O_NONBLOCK: a FIFO swapped in
+ * between must not block the open either. */
+static int
+open_in_root(const char *path)
+{
+	struct stat before;
+	struct stat after;
+	int fd = openat2_in_root(path, O_PATH | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &before) < 0 || !(S_ISREG(before.st_mode) || S_ISDIR(before.st_mode)))
+		return fd; /* read_fd says what it is */
+	close(fd);
+	fd = openat2_in_root(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd >= 0 && (fstat(fd, &after) < 0 || after.st_dev != before.st_dev ||
+			after.st_ino != before.st_ino)) {
+		close(fd);
+		errno = ESTALE;
+		return -1;
+	}
+	return fd;
 }
 
 static enum read_result
@@ -121,6 +147,8 @@ read_opened(int fd, char **data, size_t *len, char **err)
 		if (errno == EXDEV || errno == ELOOP)
 			*err = xasprintf("path leaves the audited root or loops (%s): not read",
 					 strerror(errno));
+		else if (errno == ESTALE)
+			*err = xstrdup("file replaced while being opened: not read");
 		else
 			*err = xasprintf("cannot open: %s", strerror(errno));
 		return READ_FAILED;
