@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
+#include <limits.h>
 #include <linux/openat2.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,19 +46,168 @@ root_dir(void)
 	return root_path ? root_path : "/";
 }
 
+/* Symbolic links followed in one path, as the kernel's MAXSYMLINKS. */
+#define WALK_MAX_LINKS 40
+
+/* The walk's directories, from the root down: ".." pops one, never the
+ * root itself. */
+struct walk {
+	int fd[PATH_MAX / 2 + 2];
+	size_t n;
+};
+
+static int
+walk_top(const struct walk *w)
+{
+	return w->n ? w->fd[w->n - 1] : root_fd;
+}
+
+static void
+walk_pop(struct walk *w)
+{
+	if (w->n)
+		close(w->fd[--w->n]);
+}
+
+static void
+walk_reset(struct walk *w)
+{
+	while (w->n)
+		walk_pop(w);
+}
+
+/* What openat2 RESOLVE_IN_ROOT does, for kernels before 5.6 and tools that
+ * do not know openat2 (valgrind): the path is walked one name at a time
+ * from the root with O_NOFOLLOW, every symbolic link is read and its text
+ * walked in turn (an absolute one from the root), ".." never goes above the
+ * root. A link is never followed by the kernel, so a magic link
+ * (/proc/self/root) is only its text, resolved inside the root too. */
+static int
+walk_open(const char *path, int flags)
+{
+	struct walk w;
+	char *todo = xmalloc(PATH_MAX + 1);
+	char *link = xmalloc(PATH_MAX + 1);
+	size_t links = 0;
+	int fd = -1;
+	int saved;
+
+	w.n = 0;
+	if (strlen(path) > PATH_MAX) {
+		errno = ENAMETOOLONG;
+		goto out;
+	}
+	memcpy(todo, path, strlen(path) + 1);
+	for (;;) {
+		char *name = todo;
+		char *rest;
+		struct stat st;
+		ssize_t len;
+		size_t rlen;
+
+		while (*name == '/')
+			name++;
+		if (*name == '\0') {
+			/* the directory reached is what was asked for */
+			fd = openat(walk_top(&w), ".", flags & ~O_NOFOLLOW);
+			goto out;
+		}
+		rest = strchr(name, '/');
+		if (rest)
+			*rest++ = '\0';
+		else
+			rest = name + strlen(name);
+		if (strcmp(name, ".") == 0) {
+			memmove(todo, rest, strlen(rest) + 1);
+			continue;
+		}
+		if (strcmp(name, "..") == 0) {
+			walk_pop(&w);
+			memmove(todo, rest, strlen(rest) + 1);
+			continue;
+		}
+		fd = openat(walk_top(&w), name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0 || fstat(fd, &st) < 0)
+			goto out;
+		if (S_ISLNK(st.st_mode)) {
+			close(fd);
+			fd = -1;
+			len = readlinkat(walk_top(&w), name, link, PATH_MAX);
+			if (len < 0)
+				goto out;
+			link[len] = '\0';
+			if (++links > WALK_MAX_LINKS) {
+				errno = ELOOP;
+				goto out;
+			}
+			rlen = strlen(rest);
+			if ((size_t)len + 1 + rlen > PATH_MAX) {
+				errno = ENAMETOOLONG;
+				goto out;
+			}
+			/* the link's text, then what was left of the path */
+			memmove(todo + len + 1, rest, rlen + 1);
+			memcpy(todo, link, (size_t)len);
+			todo[len] = '/';
+			if (link[0] == '/')
+				walk_reset(&w);
+			continue;
+		}
+		if (*rest == '\0' && !(flags & O_DIRECTORY && !S_ISDIR(st.st_mode))) {
+			/* the last name: opened as asked (O_NOFOLLOW: a link
+			 * swapped in meanwhile fails with ELOOP) */
+			close(fd);
+			fd = openat(walk_top(&w), name, flags | O_NOFOLLOW);
+			goto out;
+		}
+		if (!S_ISDIR(st.st_mode)) {
+			close(fd);
+			fd = -1;
+			errno = ENOTDIR;
+			goto out;
+		}
+		if (w.n == sizeof(w.fd) / sizeof(w.fd[0])) {
+			close(fd);
+			fd = -1;
+			errno = ENAMETOOLONG;
+			goto out;
+		}
+		w.fd[w.n++] = fd;
+		fd = -1;
+		memmove(todo, rest, strlen(rest) + 1);
+	}
+out:
+	saved = errno;
+	walk_reset(&w);
+	free(todo);
+	free(link);
+	errno = saved;
+	return fd;
+}
+
+/* Open path (as the audited server sees it) inside the root: openat2
+ * RESOLVE_IN_ROOT where the kernel has it, the same walk otherwise. */
 static int
 openat2_in_root(const char *path, int flags)
 {
+	static bool no_openat2;
 	struct open_how how;
+	int fd;
 
-	memset(&how, 0, sizeof(how));
-	how.flags = (unsigned long long)flags;
-	how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
 	while (*path == '/')
 		path++;
 	if (*path == '\0')
 		path = ".";
-	return (int)syscall(SYS_openat2, root_fd, path, &how, sizeof(how));
+	if (!no_openat2) {
+		memset(&how, 0, sizeof(how));
+		how.flags = (unsigned long long)flags;
+		how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+		fd = (int)syscall(SYS_openat2, root_fd, path, &how, sizeof(how));
+		if (fd >= 0 || errno != ENOSYS)
+			return fd;
+		no_openat2 = true;
+	}
+	return walk_open(path, flags);
 }
 
 /* A device is never opened for reading: opening one can act (a watchdog
@@ -180,17 +330,11 @@ host_read(const char *path, char **data, size_t *len, char **err)
 bool
 root_exists(const char *path)
 {
-	struct open_how how;
 	int fd;
 
 	if (root_fd < 0 && !root_open("/"))
 		return false;
-	memset(&how, 0, sizeof(how));
-	how.flags = O_PATH | O_CLOEXEC;
-	how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-	while (*path == '/')
-		path++;
-	fd = (int)syscall(SYS_openat2, root_fd, *path ? path : ".", &how, sizeof(how));
+	fd = openat2_in_root(path, O_PATH | O_CLOEXEC);
 	if (fd < 0)
 		return false;
 	close(fd);
@@ -255,20 +399,12 @@ list_fd(int fd, char ***names, size_t *n, char **err)
 enum read_result
 root_list(const char *path, char ***names, size_t *n, char **err)
 {
-	struct open_how how;
-
 	*err = NULL;
 	if (root_fd < 0 && !root_open("/")) {
 		*err = xasprintf("cannot open the root: %s", strerror(errno));
 		return READ_FAILED;
 	}
-	memset(&how, 0, sizeof(how));
-	how.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
-	how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-	while (*path == '/')
-		path++;
-	return list_fd((int)syscall(SYS_openat2, root_fd, *path ? path : ".", &how, sizeof(how)),
-		       names, n, err);
+	return list_fd(openat2_in_root(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), names, n, err);
 }
 
 static unsigned char
@@ -311,7 +447,6 @@ typed_cmp(const void *a, const void *b)
 enum read_result
 root_list_types(const char *path, char ***names, unsigned char **types, size_t *n, char **err)
 {
-	struct open_how how;
 	int fd;
 	DIR *d;
 	struct dirent *e;
@@ -328,12 +463,7 @@ root_list_types(const char *path, char ***names, unsigned char **types, size_t *
 		*err = xasprintf("cannot open the root: %s", strerror(errno));
 		return READ_FAILED;
 	}
-	memset(&how, 0, sizeof(how));
-	how.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
-	how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-	while (*path == '/')
-		path++;
-	fd = (int)syscall(SYS_openat2, root_fd, *path ? path : ".", &how, sizeof(how));
+	fd = openat2_in_root(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return list_fd(fd, names, n, err); /* errno says why */
 	if ((d = fdopendir(fd)) == NULL) {
