@@ -777,6 +777,9 @@ rule_start(struct xr *x, xmlNode *n, const char *name)
 
 	if (strcmp(name, "service") == 0) {
 		rich_element(x, n, RE_SERVICE);
+		/* a second element of the rule replaces the first's (an
+		 * error rich_element reports) */
+		free(r->name);
 		r->name = xstrdup(attr(n, "name"));
 	} else if (strcmp(name, "port") == 0 || strcmp(name, "source-port") == 0) {
 		const char *port = attr(n, "port");
@@ -790,12 +793,14 @@ rule_start(struct xr *x, xmlNode *n, const char *name)
 			rule_ignored(x, line, "\"%s\" is not tcp, udp, sctp or dccp", proto);
 	} else if (strcmp(name, "protocol") == 0) {
 		rich_element(x, n, RE_PROTOCOL);
+		free(r->proto.name);
 		r->proto.name = xstrdup(attr(n, "value"));
 		r->proto.line = line;
 		if (!proto_parse(r->proto.name, &r->proto.proto))
 			rule_ignored(x, line, "unknown protocol \"%s\"", r->proto.name);
 	} else if (strcmp(name, "icmp-block") == 0 || strcmp(name, "icmp-type") == 0) {
 		rich_element(x, n, name[5] == 'b' ? RE_ICMP_BLOCK : RE_ICMP_TYPE);
+		free(r->name);
 		r->name = xstrdup(attr(n, "name"));
 	} else if (strcmp(name, "masquerade") == 0) {
 		rich_element(x, n, RE_MASQUERADE);
@@ -807,6 +812,7 @@ rule_start(struct xr *x, xmlNode *n, const char *name)
 		uint16_t hi;
 
 		rich_element(x, n, RE_FORWARD_PORT);
+		free(r->fwd.to_text);
 		memset(&r->fwd, 0, sizeof(r->fwd));
 		r->fwd.line = line;
 		if (!port_parse(attr(n, "port"), &r->fwd.port.lo, &r->fwd.port.hi) ||
