@@ -87,7 +87,7 @@ $(O)/tests/%: tests/unit/%.c tests/unit/unit.h $(OBJ)
 
 # The fuzz targets' replay builds (tests/fuzz/fuzz.c without libFuzzer):
 # make check replays every corpus and kept crasher through them.
-FUZZERS = iptables iptables_xml ipset ranges nft firewalld nginx apache htaccess tls
+FUZZERS = iptables iptables_xml ipset ranges nft firewalld nginx apache htaccess tls zone
 REPLAY_BIN = $(patsubst %,$(O)/tests/replay_%,$(FUZZERS))
 
 $(O)/tests/replay_%: tests/fuzz/fuzz.c $(OBJ)

@@ -6,7 +6,7 @@
 # its fuzzer runtime are installed, each libFuzzer target runs for
 # FUZZ_CI_SECONDS (default 3) from those inputs.
 : "${O:=build/rel}"
-names="iptables iptables_xml ipset ranges nft firewalld nginx apache htaccess tls"
+names="iptables iptables_xml ipset ranges nft firewalld nginx apache htaccess tls zone"
 for n in $names; do
 	bin=$O/tests/replay_$n
 	if [ ! -x "$bin" ]; then

@@ -45,7 +45,7 @@ terminated(const uint8_t *data, size_t size)
 /* ---- the scratch root ---- */
 
 static char scratch[64];
-static char *made[32]; /* what was written there, removed at exit */
+static char *made[64]; /* what was written there, removed at exit */
 static size_t nmade;
 
 static void
@@ -151,6 +151,33 @@ fwd_file(const char *text)
 static const char fwd_zone[] =
 	"<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<zone>\n  <service name=\"web\"/>\n"
 	"  <source ipset=\"cf\"/>\n</zone>\n";
+
+/* The stock zones firewalld cannot start without, as installed. */
+static void
+fwd_stock(void)
+{
+	static const char *const zones[][2] = {
+		{"/usr/lib/firewalld/zones/block.xml", "%%REJECT%%"},
+		{"/usr/lib/firewalld/zones/drop.xml", "DROP"},
+		{"/usr/lib/firewalld/zones/trusted.xml", "ACCEPT"},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(zones) / sizeof(zones[0]); i++) {
+		char *z = xasprintf("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+				    "<zone target=\"%s\">\n  <short>x</short>\n</zone>\n",
+				    zones[i][1]);
+
+		put_text(zones[i][0], z);
+		free(z);
+	}
+	put_text("/usr/lib/firewalld/zones/public.xml",
+		 "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<zone>\n"
+		 "  <service name=\"ssh\"/>\n</zone>\n");
+	put_text("/usr/lib/firewalld/services/ssh.xml",
+		 "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<service>\n"
+		 "  <port protocol=\"tcp\" port=\"22\"/>\n</service>\n");
+}
 #endif
 
 #if defined(FUZZ_NFT) || defined(FUZZ_FIREWALLD)
@@ -211,6 +238,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 #elif defined(FUZZ_FIREWALLD)
 	{
 		struct firewalld_dirs d = {"/etc/firewalld", false, "/usr/lib/firewalld"};
+		fwd_stock();
 		put_text("/etc/firewalld/firewalld.conf", "DefaultZone=public\n");
 		put_text("/etc/firewalld/zones/public.xml", fwd_zone);
 		put(fwd_file(text), data, size);
@@ -230,6 +258,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	put("/var/www/html/sub/.htaccess", data, size);
 	in = origin_add_input(&o, IN_APACHE, "/etc/apache2/apache2.conf");
 	parse_apache(&o, in, htaccess_server, strlen(htaccess_server), false);
+#elif defined(FUZZ_ZONE)
+	/* a zone export (ldns) or an expectations file, told apart by the
+	 * first line */
+	in = origin_add_input(&o, IN_DNS, "/fuzz.zone");
+	parse_dns(&o, in, text, size);
 #elif defined(FUZZ_TLS)
 	{
 		/* the same bytes as a certificate file with its chain, a key,

@@ -8,11 +8,11 @@
 set -e
 secs=${1:-60}
 [ $# -gt 0 ] && shift
-names=${*:-iptables iptables_xml ipset ranges nft firewalld nginx apache htaccess tls}
+names=${*:-iptables iptables_xml ipset ranges nft firewalld nginx apache htaccess tls zone}
 cd "$(dirname "$0")/../.."
 command -v clang >/dev/null || sh tests/deps.sh clang libclang-rt-14-dev
 mkdir -p build/fuzz
-pkgs="libnftnl libmnl libxml-2.0 openssl jansson libpcre2-8"
+pkgs="libnftnl libmnl libxml-2.0 openssl jansson libpcre2-8 ldns"
 san="-fsanitize=address,undefined -fno-sanitize-recover=all"
 flags="-std=c11 -g -O1 -D_GNU_SOURCE -Iaudit -Ichecks -Ibuild $san $(pkg-config --cflags $pkgs)"
 libs="$(pkg-config --libs $pkgs) -lpthread"

@@ -18,5 +18,6 @@ apache) find samples -path '*/apache2/*' -type f -o -path '*/httpd/*' -type f
 htaccess) find samples -name .htaccess; any $c/apache-h5bp/dist $c/apache-h5bp/h5bp ;;
 tls) find samples ipranges -name '*.pem' -o -name '*.crt' -o -name '*.key' \
 	-o -name '*.der' -o -name '*.crl' ;;
+zone) find samples -path '*/dns-*' -name '*.txt' -type f ;;
 *) echo "seeds.sh: unknown target $1" >&2; exit 1 ;;
 esac
