@@ -11,6 +11,8 @@ CC ?= cc
 PKGS = libnftnl libmnl libxml-2.0 openssl jansson libpcre2-8 ldns
 BUILD_DEBS = build-essential pkg-config libnftnl-dev libmnl-dev libxml2-dev libssl-dev libjansson-dev libpcre2-dev libldns-dev
 TEST_DEBS = iptables ipset nftables iproute2 jq valgrind python3-jsonschema libxml2-utils mandoc nginx-light apache2 curl openssl python3-yaml git ansible-core firewalld python3-dnspython bind9-utils
+# issue 9: the hostile, valgrind and fuzz tests
+TEST_DEBS += strace python3-cryptography clang libclang-rt-14-dev
 
 WARN = -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
        -Wformat=2 -Wno-format-nonliteral -Wpointer-arith -Wvla

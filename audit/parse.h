@@ -9,10 +9,17 @@
 
 #include "model.h"
 
-/* Caps shared by the parsers (hitting one is an input error). */
+/* Caps shared by the parsers (hitting one is an input error; raised at build
+ * time like those of root.h). */
+#ifndef CAP_RULES
 #define CAP_RULES 2000000u      /* rules in one ruleset file */
+#endif
+#ifndef CAP_SET_ELEMS
 #define CAP_SET_ELEMS 20000000u /* members of one set */
+#endif
+#ifndef CAP_CHAINS
 #define CAP_CHAINS 100000u      /* chains in one table */
+#endif
 
 /* iptables-save / ip6tables-save output (also iptables-restore input and ufw's
  * rule files, which are iptables-restore fragments). fam: the family the file

@@ -7,9 +7,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Hard caps; hitting one is an input error, never a silent truncation. */
+/* Hard caps; hitting one is an input error, never a silent truncation.
+ * Each can be raised at build time: make CFLAGS="-O2 -g -DCAP_FILE_SIZE=..." */
+#ifndef CAP_FILE_SIZE
 #define CAP_FILE_SIZE (256u * 1024 * 1024) /* one input file */
+#endif
+#ifndef CAP_LINE_LEN
 #define CAP_LINE_LEN (1024u * 1024)        /* one line of a text input */
+#endif
 
 enum read_result {
 	READ_OK,
@@ -39,7 +44,9 @@ bool root_exists(const char *path);
  * through descriptors opened inside the root, so no match can leave it.
  * READ_OK with *n possibly 0; READ_FAILED (*err) past CAP_GLOB_MATCHES or
  * when a directory cannot be listed. Free with root_glob_free. */
+#ifndef CAP_GLOB_MATCHES
 #define CAP_GLOB_MATCHES 10000u
+#endif
 enum read_result root_glob(const char *pattern, char ***out, size_t *n, char **err);
 void root_glob_free(char **v, size_t n);
 /* Whether s holds a glob(3) metacharacter. */
@@ -50,7 +57,9 @@ bool glob_magic(const char *s);
  * names), without "." and "..". READ_MISSING when it does not exist;
  * READ_FAILED (*err says why) when it is not a directory, cannot be read, or
  * holds more than CAP_DIR_ENTRIES entries. Free with names_free. */
+#ifndef CAP_DIR_ENTRIES
 #define CAP_DIR_ENTRIES 100000u
+#endif
 enum read_result root_list(const char *path, char ***names, size_t *n, char **err);
 enum read_result host_list(const char *path, char ***names, size_t *n, char **err);
 void names_free(char **names, size_t n);

@@ -5,6 +5,8 @@
 # written to tests/fuzz/corpus/<name>/, where they stay as regression inputs
 # that make check replays.
 # Usage: sh tests/fuzz/run.sh [SECONDS] [NAME...]
+# FUZZ_OPT: the optimisation level (default -O1; CI's short runs use -O0,
+# which compiles faster), each level its own objects in build/fuzz/obj-LEVEL.
 set -e
 secs=${1:-60}
 [ $# -gt 0 ] && shift
@@ -14,14 +16,16 @@ command -v clang >/dev/null || sh tests/deps.sh clang libclang-rt-14-dev
 mkdir -p build/fuzz
 pkgs="libnftnl libmnl libxml-2.0 openssl jansson libpcre2-8 ldns"
 san="-fsanitize=address,undefined -fno-sanitize-recover=all"
-flags="-std=c11 -g -O1 -D_GNU_SOURCE -Iaudit -Ichecks -Ibuild $san $(pkg-config --cflags $pkgs)"
+opt=${FUZZ_OPT:--O1}
+flags="-std=c11 -g $opt -D_GNU_SOURCE -Iaudit -Ichecks -Ibuild $san $(pkg-config --cflags $pkgs)"
 libs="$(pkg-config --libs $pkgs) -lpthread"
 # The program's objects once, instrumented for the fuzzer; each target links
 # them with its own tests/fuzz/fuzz.c.
-mkdir -p build/fuzz/obj
+obj=build/fuzz/obj$opt
+mkdir -p "$obj"
 objs=""
 for c in $(ls audit/*.c checks/*.c | grep -v audit/main.c) build/ipranges_data.c; do
-	o=build/fuzz/obj/$(echo "$c" | tr / _).o
+	o=$obj/$(echo "$c" | tr / _).o
 	if [ ! -f "$o" ] || [ "$c" -nt "$o" ] || [ -n "$(find audit checks -name '*.h' -newer "$o")" ]; then
 		# shellcheck disable=SC2086
 		clang $flags -fsanitize=fuzzer-no-link -c -o "$o" "$c"
