@@ -20,6 +20,7 @@
 #include "hosts.h"
 #include "report.h"
 #include "root.h"
+#include "sandbox.h"
 #include "suppress.h"
 #include "tls_eval.h"
 #include "util.h"
@@ -719,6 +720,23 @@ fleet_mode(const struct options *opt)
 	return opt->nroot > 1 || opt->aggregate || opt->output_dir;
 }
 
+/* Nothing read from here on can make cfaudit run a program or write a
+ * file other than the reports it was asked for (sandbox.h). */
+static void
+enter_sandbox(const struct options *opt)
+{
+	const char **w = xcalloc(opt->noutput + 2, sizeof(*w));
+	size_t n = 0;
+	size_t i;
+
+	w[n++] = opt->output;
+	w[n++] = opt->write_baseline;
+	for (i = 0; i < opt->noutput; i++)
+		w[n++] = opt->outputs[i].file;
+	sandbox_enter(w, n);
+	free(w);
+}
+
 /* The whole pipeline for one root: read, model, evaluate, check, suppress,
  * baseline, report. Its exit status. */
 static int
@@ -731,6 +749,7 @@ run_audit(struct audit *a)
 		fprintf(stderr, "cfaudit: --root %s: %s\n", a->opt.root, strerror(errno));
 		return EXIT_USAGE;
 	}
+	enter_sandbox(&a->opt);
 	ranges_builtin(&a->cf);
 	discover_and_parse(a);
 	apply_limits(a);

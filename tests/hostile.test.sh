@@ -362,7 +362,7 @@ sum_tree() {
 sum_tree >"$tmp/before"
 if command -v strace >/dev/null; then
 	timeout 60 strace -f -qq -o "$tmp/trace" \
-		-e trace=execve,open,openat,openat2,creat,connect,mkdir,unlink,rename,truncate \
+		-e trace=execve,open,openat,openat2,creat,connect,mkdir,unlink,rename,truncate,landlock_create_ruleset,landlock_restrict_self \
 		"$BIN" --root "$r" --format json >"$out" 2>"$err"
 	st=$?
 	# opens outside the root: plain paths (every path under the root is
@@ -387,6 +387,12 @@ if command -v strace >/dev/null; then
 		fail never-writes-or-connects "$(grep -E 'connect\(|creat\(|mkdir\(|unlink\(|rename\(|truncate\(|O_WRONLY|O_RDWR|O_CREAT' "$tmp/trace" | head -3 | tr '\n' ' ')"
 	else
 		ok never-writes-or-connects
+	fi
+	# the Landlock sandbox (audit/sandbox.c), where the kernel has it
+	if grep -q 'landlock_create_ruleset(NULL, 0, LANDLOCK_CREATE_RULESET_VERSION) *= *[1-9]' "$tmp/trace"; then
+		if grep -q 'landlock_restrict_self(.*) *= 0' "$tmp/trace"; then ok sandboxed; else fail sandboxed "Landlock is there, the sandbox was not entered"; fi
+	else
+		skip sandboxed "the kernel has no Landlock"
 	fi
 else
 	timeout 60 "$BIN" --root "$r" --format json >"$out" 2>"$err"
