@@ -4,8 +4,9 @@
 # and ../shared/corpus) through the plain replay build of each fuzz target:
 # no crash, no sanitizer report (in make asan check). Then, where clang and
 # its fuzzer runtime are installed, each libFuzzer target runs for
-# FUZZ_CI_SECONDS (default 2) from those inputs, in make check (the fuzz
-# build has its own ASan+UBSan, so make asan check does not run it again).
+# FUZZ_CI_SECONDS (default 1) or 2,000 inputs from tests/fuzz/corpus/<name>,
+# in make check (the fuzz build has its own ASan+UBSan, so make asan check
+# does not run it again).
 : "${O:=build/rel}"
 names="iptables iptables_xml ipset ranges nft firewalld nginx apache htaccess tls zone"
 for n in $names; do
@@ -35,7 +36,7 @@ if ! ls "$rt"/libclang_rt.fuzzer-*.a >/dev/null 2>&1; then
 	exit 0
 fi
 mkdir -p build/fuzz
-if FUZZ_OPT=-O0 sh tests/fuzz/run.sh "${FUZZ_CI_SECONDS:-2}" $names >build/fuzz/ci.log 2>&1; then
+if FUZZ_CI=1 sh tests/fuzz/run.sh "${FUZZ_CI_SECONDS:-1}" $names >build/fuzz/ci.log 2>&1; then
 	echo "ok fuzz-run: $(grep -c '^Done' build/fuzz/ci.log) targets, $(awk '/^Done/ { s += $2 } END { print s }' build/fuzz/ci.log) runs"
 else
 	echo "not ok fuzz-run: $(grep -E '^== fuzz|ERROR|SUMMARY|Test unit written' build/fuzz/ci.log | tail -4 | tr '\n' ' ')"
