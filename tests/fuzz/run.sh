@@ -19,15 +19,15 @@ mkdir -p build/fuzz
 pkgs="libnftnl libmnl libxml-2.0 openssl jansson libpcre2-8 ldns"
 san="-fsanitize=address,undefined -fno-sanitize-recover=all"
 if [ "${FUZZ_CI:-0}" = 1 ]; then
-	opt="-O0 -gline-tables-only" obj=build/fuzz/obj-ci
+	opt="-O0 -gline-tables-only" obj=build/fuzz/obj-ci bin=build/fuzz/ci
 else
-	opt="-O1 -g" obj=build/fuzz/obj
+	opt="-O1 -g" obj=build/fuzz/obj bin=build/fuzz
 fi
 flags="-std=c11 $opt -D_GNU_SOURCE -Iaudit -Ichecks -Ibuild $san $(pkg-config --cflags $pkgs)"
 libs="$(pkg-config --libs $pkgs) -lpthread"
 # The program's objects once, instrumented for the fuzzer; each target links
 # them with its own tests/fuzz/fuzz.c.
-mkdir -p "$obj"
+mkdir -p "$obj" "$bin"
 objs=""
 for c in $(ls audit/*.c checks/*.c | grep -v audit/main.c) build/ipranges_data.c; do
 	o=$obj/$(echo "$c" | tr / _).o
@@ -41,13 +41,13 @@ for n in $names; do
 	up=$(echo "$n" | tr a-z A-Z)
 	echo "== fuzz $n ($secs s)"
 	# shellcheck disable=SC2086
-	clang $flags -fsanitize=fuzzer -DFUZZ_$up -o build/fuzz/fuzz_$n tests/fuzz/fuzz.c $objs $libs
+	clang $flags -fsanitize=fuzzer -DFUZZ_$up -o $bin/fuzz_$n tests/fuzz/fuzz.c $objs $libs
 	mkdir -p tests/fuzz/corpus/$n
 	if [ "${FUZZ_CI:-0}" = 1 ]; then
 		rm -rf build/fuzz/ci-corpus-$n
 		mkdir -p build/fuzz/ci-corpus-$n
 		# at most 2,000 inputs: the fast targets end well before the time
-		build/fuzz/fuzz_$n -max_total_time="$secs" -runs=2000 -timeout=10 \
+		$bin/fuzz_$n -max_total_time="$secs" -runs=2000 -timeout=10 \
 			-rss_limit_mb=2048 -artifact_prefix=tests/fuzz/corpus/$n/ \
 			build/fuzz/ci-corpus-$n tests/fuzz/corpus/$n
 		rm -rf build/fuzz/ci-corpus-$n
