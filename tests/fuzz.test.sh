@@ -4,7 +4,7 @@
 # and ../shared/corpus) through the plain replay build of each fuzz target:
 # no crash, no sanitizer report (in make asan check). Then, where clang and
 # its fuzzer runtime are installed, each libFuzzer target runs for
-# FUZZ_CI_SECONDS (default 1) or 2,000 inputs from tests/fuzz/corpus/<name>,
+# FUZZ_CI_SECONDS (default 1) or 500 inputs from tests/fuzz/corpus/<name>,
 # in make check (the fuzz build has its own ASan+UBSan, so make asan check
 # does not run it again).
 : "${O:=build/rel}"

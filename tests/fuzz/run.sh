@@ -46,8 +46,8 @@ for n in $names; do
 	if [ "${FUZZ_CI:-0}" = 1 ]; then
 		rm -rf build/fuzz/ci-corpus-$n
 		mkdir -p build/fuzz/ci-corpus-$n
-		# at most 2,000 inputs: the fast targets end well before the time
-		$bin/fuzz_$n -max_total_time="$secs" -runs=2000 -timeout=10 \
+		# at most 500 inputs: the fast targets end well before the time
+		$bin/fuzz_$n -max_total_time="$secs" -runs=500 -timeout=10 \
 			-rss_limit_mb=2048 -artifact_prefix=tests/fuzz/corpus/$n/ \
 			build/fuzz/ci-corpus-$n tests/fuzz/corpus/$n
 		rm -rf build/fuzz/ci-corpus-$n
