@@ -241,13 +241,15 @@ base
 printf '*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -s 2400:cb00::/32 -m comment --comment "\377\376 \033[2J\033]0;owned\007 \302\233 \233" -j DROP\n-A INPUT --bad\033[31m -j DROP\nCOMMIT\n' >"$r/etc/iptables/rules.v6"
 printf 'events {}\nhttp {\n  server { listen 80; server_name "\033[2Jevil\377.example"; location / { deny 173.245.48.0/20; } }\n}\n' >"$r/etc/nginx/nginx.conf"
 check escapes-run 2 '/etc/iptables/rules.v6:4: '
-if LC_ALL=C grep -q "$(printf '[\033\007\233]')" "$out" "$err"; then
-	fail escapes-text "a raw control byte reached the terminal"
+if LC_ALL=C grep -q "$(printf '[\033\007\233\376\377]')" "$out" "$err"; then
+	fail escapes-text "a raw control byte or invalid UTF-8 reached the terminal"
+elif ! grep -qF 'unknown option "--bad\x1b[31m"' "$err" || ! grep -qF 'server \x1b[2Jevil\xff.example:80' "$out"; then
+	fail escapes-text "the hostile names are not shown escaped: $(grep -v rules.v4 "$out" "$err" | head -c 300)"
 else
 	ok escapes-text
 fi
 run --format json
-if jq -e '.findings | length > 0' "$out" >/dev/null 2>&1; then ok escapes-json; else fail escapes-json "invalid JSON"; fi
+if jq -e '[.findings[] | select(.message | contains("\u001b[2Jevil"))] | length == 1' "$out" >/dev/null 2>&1; then ok escapes-json; else fail escapes-json "invalid JSON, or the name is not in it"; fi
 run --format sarif
 if jq -e '.runs[0].results | length > 0' "$out" >/dev/null 2>&1; then ok escapes-sarif; else fail escapes-sarif "invalid SARIF"; fi
 run --format junit
