@@ -3483,7 +3483,14 @@ parse_basic_ops(struct P *p, struct ntype ty, struct nval *v, bool ops)
 			return false;
 		}
 		p->edepth--;
-		return expect(p, T_RPAREN);
+		if (!expect(p, T_RPAREN)) {
+			/* a failed value holds nothing (the callers free only
+			 * what succeeded) */
+			free(v->str);
+			v->str = NULL;
+			return false;
+		}
+		return true;
 	}
 	if (!is_value_tok(t))
 		return unexpected(p, dtype_name(ty.dt));
