@@ -4,6 +4,7 @@
 #   make demo     audit the bundled sample origins
 #   make asan     build ./cfaudit-asan and the tests with ASan+UBSan; make asan check runs them
 #   make bench    benchmark on a generated big server (see tests/bench)
+#   make valgrind-check   the whole suite with cfaudit under memcheck (slow; not in .ci/run)
 # Missing Debian packages are installed when run as root; otherwise the one
 # apt-get line that installs them is printed.
 
@@ -48,7 +49,7 @@ RANGE_DATA = ipranges/ips-v4.txt ipranges/ips-v6.txt ipranges/retired.txt \
 	     ipranges/ports.txt ipranges/limits.txt ipranges/origin-ca-rsa-root.pem \
 	     ipranges/origin-ca-ecc-root.pem ipranges/origin-pull-ca.pem ipranges/origin-ciphers.txt
 
-.PHONY: all deps test-deps check demo asan bench clean test-bins fuzz man
+.PHONY: all deps test-deps check demo asan bench clean test-bins fuzz man valgrind-check
 
 all: deps $(BIN)
 
@@ -124,6 +125,17 @@ check: test-deps
 
 asan: deps
 	@$(MAKE) --no-print-directory ASAN=1 test-bins
+
+# The whole suite with cfaudit under memcheck (slow: not part of .ci/run,
+# which runs tests/valgrind.test.sh's subset); every log must be empty.
+valgrind-check: test-deps
+	@$(MAKE) --no-print-directory test-bins
+	@rm -rf build/valgrind
+	@BIN=$(CURDIR)/tests/valgrind/cfaudit VG_BIN=$(CURDIR)/cfaudit VG_LOGS=$(CURDIR)/build/valgrind \
+		O=$(O) sh tests/run.sh; st=$$?; \
+	bad=$$(find build/valgrind -name '*.log' -size +0 | wc -l); \
+	echo "valgrind-check: $$(ls build/valgrind | wc -l) runs, $$bad with memcheck errors"; \
+	[ $$st -eq 0 ] && [ $$bad -eq 0 ]
 
 demo: all
 	@sh tests/demo.sh ./$(BIN)

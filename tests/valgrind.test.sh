@@ -14,6 +14,10 @@ case $BIN in
 	echo "skip valgrind: $BIN is an ASan build (make check runs it)"
 	exit 0
 	;;
+*valgrind*)
+	echo "skip valgrind: the whole suite runs under memcheck (make valgrind-check)"
+	exit 0
+	;;
 esac
 if ! command -v valgrind >/dev/null; then
 	echo "skip valgrind: valgrind is not installed"
