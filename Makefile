@@ -127,13 +127,15 @@ asan: deps
 	@$(MAKE) --no-print-directory ASAN=1 test-bins
 
 # The whole suite with cfaudit under memcheck (slow: not part of .ci/run,
-# which runs tests/valgrind.test.sh's subset); every log must be empty.
+# which runs tests/valgrind.test.sh's subset); no log may hold an error
+# ("==PID==" lines; "--PID--" lines are valgrind's own warnings, e.g. that
+# it does not know the Landlock calls, which then fail and are skipped).
 valgrind-check: test-deps
 	@$(MAKE) --no-print-directory test-bins
 	@rm -rf build/valgrind
 	@BIN=$(CURDIR)/tests/valgrind/cfaudit VG_BIN=$(CURDIR)/cfaudit VG_LOGS=$(CURDIR)/build/valgrind \
 		O=$(O) sh tests/run.sh; st=$$?; \
-	bad=$$(find build/valgrind -name '*.log' -size +0 | wc -l); \
+	bad=$$(grep -l '^==[0-9]*== ' build/valgrind/*.log 2>/dev/null | wc -l); \
 	echo "valgrind-check: $$(ls build/valgrind | wc -l) runs, $$bad with memcheck errors"; \
 	[ $$st -eq 0 ] && [ $$bad -eq 0 ]
 
