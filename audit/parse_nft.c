@@ -4656,7 +4656,7 @@ set_block(struct P *p, struct nset *s, bool fresh)
 						ok = perr(p, &kw, "%s cannot be part of a set key",
 						          dtype_name(key[i].dt));
 				for (i = 0; i < ndata && ok; i++)
-					if ((ndata > 1 && key[i].dt == DT_VERDICT) ||
+					if ((ndata > 1 && data[i].dt == DT_VERDICT) ||
 					    data[i].dt == DT_INVALID)
 						ok = perr(p, &kw, "%s cannot be map data",
 						          dtype_name(data[i].dt));
