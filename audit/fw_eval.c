@@ -1729,7 +1729,8 @@ fw_evaluate(const struct origin *o, const struct cf_ranges *cf, const struct eva
 	c.opt = opt;
 	build_base_lists(&c);
 	build_possible_dst(&c);
-	skip_index(&c);
+	if (!opt->walk_all)
+		skip_index(&c);
 	if (o->fw_seen[FAM_V6])
 		check_nd(&c, out);
 	for (f = 0; f < FAM_COUNT; f++) {
