@@ -471,7 +471,7 @@ static void gen_certs(const char *out, unsigned long ncert)
 #define NGINX_PER_FILE 10UL
 #define NCERTS 200UL
 #define APACHE_VHOSTS 10000UL
-#define ORIGIN_ADDR "203.0.113.10"
+#define ORIGIN_ADDR "93.184.216.34" /* public, not Cloudflare's */
 
 /* nginx: NGINX_FILES x scale files of NGINX_PER_FILE server blocks; block i serves
  * sI.cJ.example.com (J = I mod the number of chains) with chain J, on 80 and 443. */
