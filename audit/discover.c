@@ -245,7 +245,7 @@ firewalld_discover(struct audit *a)
  * checked but its rules stay out of the model. Without a service file, the
  * files there are the ruleset. */
 static void
-nft_discover(struct audit *a)
+nft_discover(struct origin *o)
 {
 	static const char *const mains[] = {"/etc/nftables.conf", "/etc/sysconfig/nftables.conf"};
 	const char *main_file = NULL;
@@ -256,7 +256,7 @@ nft_discover(struct audit *a)
 	size_t k;
 
 	for (i = 0; i < ARRAY_LEN(mains); i++)
-		if (read_input(a, IN_NFTABLES, mains[i], false) && main_file == NULL)
+		if (read_input_into(o, false, IN_NFTABLES, mains[i], false) && main_file == NULL)
 			main_file = mains[i];
 	if (root_list("/etc/nftables", &names, &n, &err) != READ_OK) {
 		free(err);
@@ -274,11 +274,11 @@ nft_discover(struct audit *a)
 		if (len < 5 || strcmp(names[i] + len - 4, ".nft") != 0)
 			continue;
 		path = xasprintf("/etc/nftables/%s", names[i]);
-		for (k = 0; k < a->origin.ninput && !seen; k++)
-			seen = strcmp(a->origin.inputs[k]->file, path) == 0;
+		for (k = 0; k < o->ninput && !seen; k++)
+			seen = strcmp(o->inputs[k]->file, path) == 0;
 		if (seen || main_file == NULL) {
 			if (!seen)
-				read_input(a, IN_NFTABLES, path, false);
+				read_input_into(o, false, IN_NFTABLES, path, false);
 			free(path);
 			continue;
 		}
@@ -288,7 +288,7 @@ nft_discover(struct audit *a)
 			free(path);
 			continue;
 		}
-		in = origin_add_input(&a->origin, IN_NFTABLES, path);
+		in = origin_add_input(o, IN_NFTABLES, path);
 		memset(&scratch, 0, sizeof(scratch));
 		parse_nft(&scratch, in, data, dlen, NULL);
 		origin_free(&scratch);
@@ -381,6 +381,36 @@ struct web_lane {
 static const enum input_kind fw_order[] = {IN_IPSET, IN_IPTABLES, IN_IP6TABLES, IN_NFTABLES};
 static const enum input_kind web_order[] = {IN_NGINX, IN_APACHE};
 
+/* Without any file named on the command line, the nftables files are read
+ * on a third thread: they come after every other firewall file, so their
+ * chains, sets, inputs and errors are appended after the firewall lane's,
+ * where one thread would have put them; and nothing read before them can
+ * be one of them (the files of /etc/nftables already read are looked up
+ * among the inputs: here only nftables' own). */
+struct nft_lane {
+	struct origin o;
+};
+
+static void *
+nft_lane_run(void *arg)
+{
+	struct nft_lane *l = arg;
+
+	nft_discover(&l->o);
+	return NULL;
+}
+
+static bool
+nothing_explicit(const struct options *opt)
+{
+	size_t k;
+
+	for (k = 0; k < IN_KIND_COUNT; k++)
+		if (opt->nfile[k] > 0)
+			return false;
+	return true;
+}
+
 static void *
 web_lane_run(void *arg)
 {
@@ -431,6 +461,30 @@ splice(void **dst, size_t *n, size_t *cap, size_t mark, void *src, size_t sn, si
 	*cap = *n;
 }
 
+/* The nftables lane's pieces after the firewall lane's. */
+static void
+merge_nft(struct origin *o, struct nft_lane *l)
+{
+	size_t i;
+	int f;
+
+	for (i = 0; i < l->o.ninput; i++)
+		l->o.inputs[i]->origin = o;
+	splice((void **)&o->inputs, &o->ninput, &o->input_cap, o->ninput, l->o.inputs,
+	       l->o.ninput, 0, sizeof(*o->inputs));
+	splice((void **)&o->diags, &o->ndiag, &o->diag_cap, o->ndiag, l->o.diags, l->o.ndiag, 0,
+	       sizeof(*o->diags));
+	splice((void **)&o->supps, &o->nsupp, &o->supp_cap, o->nsupp, l->o.supps, l->o.nsupp, 0,
+	       sizeof(*o->supps));
+	splice((void **)&o->fw.chains, &o->fw.nchain, &o->fw.chain_cap, o->fw.nchain,
+	       l->o.fw.chains, l->o.fw.nchain, 0, sizeof(*o->fw.chains));
+	splice((void **)&o->sets, &o->nset, &o->set_cap, o->nset, l->o.sets, l->o.nset, 0,
+	       sizeof(*o->sets));
+	for (f = 0; f < FAM_COUNT; f++)
+		o->fw_seen[f] |= l->o.fw_seen[f];
+	memset(&l->o, 0, sizeof(l->o));
+}
+
 /* The firewall lane read into o, and had read in, ndiag, nsupp when the
  * explicit files were done. */
 static void
@@ -454,8 +508,12 @@ void
 discover_and_parse(struct audit *a)
 {
 	struct web_lane lane;
+	struct nft_lane nlane;
 	pthread_t tid;
+	pthread_t ntid;
 	bool threaded;
+	bool nft_threaded = false;
+	bool nft_apart;
 	size_t ninput;
 	size_t ndiag;
 	size_t nsupp;
@@ -469,6 +527,10 @@ discover_and_parse(struct audit *a)
 	lane.discover = a->opt.root || !any_explicit(&a->opt);
 	/* no second thread: the lane runs here, after the firewall */
 	threaded = pthread_create(&tid, NULL, web_lane_run, &lane) == 0;
+	memset(&nlane, 0, sizeof(nlane));
+	nft_apart = lane.discover && !a->opt.live && nothing_explicit(&a->opt);
+	if (nft_apart)
+		nft_threaded = pthread_create(&ntid, NULL, nft_lane_run, &nlane) == 0;
 	for (k = 0; k < ARRAY_LEN(fw_order); k++)
 		for (i = 0; i < a->opt.nfile[fw_order[k]]; i++)
 			read_input(a, fw_order[k], a->opt.file[fw_order[k]][i], true);
@@ -498,8 +560,15 @@ discover_and_parse(struct audit *a)
 			read_input(a, fw_places[i].kind, fw_places[i].path, false);
 		ufw_discover(a);
 		firewalld_discover(a);
-		nft_discover(a);
+		if (!nft_apart)
+			nft_discover(&a->origin);
 	}
+	if (nft_threaded)
+		pthread_join(ntid, NULL);
+	else if (nft_apart)
+		nft_lane_run(&nlane);
+	if (nft_apart)
+		merge_nft(&a->origin, &nlane);
 	if (threaded)
 		pthread_join(tid, NULL);
 	else
