@@ -185,7 +185,7 @@ echo "kernel: $(uname -sr)"
 echo "load:   $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min; before the runs)"
 echo "binary: $bin ($("$bin" --version 2>/dev/null | head -1))"
 echo "inputs: $(du -sk "$R" | cut -f1) KB in $(find "$R" -type f | wc -l) files:"
-sed -n 's/^# /        /p' "$B/root-1x.expected.txt" | grep -v 'bans inside'
+sed -n 's/^# /        /p' "$B/root-1x.expected.txt" | grep -v '^        bans inside'
 echo "runs:   cfaudit $RUNS, peers $PRUNS (median)"
 echo "targets: full audit of the 1x root <= 1 s wall and <= 500 MB peak RSS; 2x/1x <= 2.2"
 if ! "$bin" --help 2>/dev/null | grep -q -- '--dns'; then
