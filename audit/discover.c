@@ -431,6 +431,16 @@ web_lane_run(void *arg)
 	return NULL;
 }
 
+/* n bytes of base from start at v + *off (base may be NULL when n is 0). */
+static void
+put(char *v, size_t *off, const char *base, size_t start, size_t n)
+{
+	if (n == 0)
+		return;
+	memcpy(v + *off, base + start, n);
+	*off += n;
+}
+
 /* *dst becomes dst[0..mark) src[0..smark) dst[mark..) src[smark..); src is
  * freed. Elements of size bytes. */
 static void
@@ -438,8 +448,8 @@ splice(void **dst, size_t *n, size_t *cap, size_t mark, void *src, size_t sn, si
        size_t size)
 {
 	char *v;
-	char *d = *dst;
-	char *s = src;
+	const char *d = *dst;
+	const char *s = src;
 	size_t off = 0;
 
 	if (sn == 0) {
@@ -447,15 +457,12 @@ splice(void **dst, size_t *n, size_t *cap, size_t mark, void *src, size_t sn, si
 		return;
 	}
 	v = xreallocarray(NULL, *n + sn, size);
-	memcpy(v + off, d, mark * size);
-	off += mark * size;
-	memcpy(v + off, s, smark * size);
-	off += smark * size;
-	memcpy(v + off, d + mark * size, (*n - mark) * size);
-	off += (*n - mark) * size;
-	memcpy(v + off, s + smark * size, (sn - smark) * size);
-	free(d);
-	free(s);
+	put(v, &off, d, 0, mark * size);
+	put(v, &off, s, 0, smark * size);
+	put(v, &off, d, mark * size, (*n - mark) * size);
+	put(v, &off, s, smark * size, (sn - smark) * size);
+	free(*dst);
+	free(src);
 	*dst = v;
 	*n += sn;
 	*cap = *n;

@@ -1110,7 +1110,8 @@ build_run(const struct chain *ch, size_t from, size_t to, struct src_run *rn)
 				VEC_PUSH(sp, nsp, cap, s1);
 			}
 		}
-		qsort(sp, nsp, sizeof(*sp), span_cmp);
+		if (nsp)
+			qsort(sp, nsp, sizeof(*sp), span_cmp);
 		sweep_spans(sp, nsp, &rn->seg[f], &rn->nseg[f]);
 	}
 	free(sp);
@@ -1161,7 +1162,8 @@ skip_index(struct ctx *c)
 		ix.chain = ch;
 		VEC_PUSH(c->index, c->nindex, cap, ix);
 	}
-	qsort(c->index, c->nindex, sizeof(*c->index), index_cmp);
+	if (c->nindex)
+		qsort(c->index, c->nindex, sizeof(*c->index), index_cmp);
 }
 
 static void

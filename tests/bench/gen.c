@@ -143,7 +143,8 @@ static int hset_add(struct hset *h, uint32_t k) /* 1 when new */
 
 static char *fmt_ip(char *p, uint32_t a)
 {
-	return p + sprintf(p, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
+	/* callers leave room for 16 bytes */
+	return p + snprintf(p, 16, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
 }
 
 static void mkdirs(const char *dir)
@@ -253,7 +254,8 @@ static void gen_nft(const char *out, unsigned long nset, const unsigned long *co
 		if (i)
 			*p++ = ',';
 		if (i % 8 == 0) {
-			p += sprintf(p, "\n\t\t\t");
+			memcpy(p, "\n\t\t\t", 4);
+			p += 4;
 		} else {
 			*p++ = ' ';
 		}
@@ -648,7 +650,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "gen: %s: bad range '%s'\n", argv[2], l6);
 			return 1;
 		}
-		strcpy(cf6[ncf6++], l6);
+		memcpy(cf6[ncf6++], l6, strlen(l6) + 1);
 	}
 	fclose(r6);
 	argv[2] = argv[1]; /* the rest as before: RANGES_V4 NUM DEN OUTDIR */
@@ -785,14 +787,14 @@ int main(int argc, char **argv)
 					a = public_addr() & 0xffffff00U;
 				while (!hset_add(&nets, a >> 8));
 				p = fmt_ip(p, a);
-				strcpy(p, "/24");
+				memcpy(p, "/24", 4);
 			} else {
 				uint32_t a;
 				do
 					a = public_addr();
 				while (!hset_add(&hosts, a));
 				p = fmt_ip(p, a);
-				strcpy(p, "/32");
+				memcpy(p, "/32", 4);
 			}
 			fprintf(r, "-A %s -s %s %s\n", name, lb, target);
 		}
@@ -810,7 +812,7 @@ int main(int argc, char **argv)
 		do
 			a = public_addr();
 		while (!hset_add(&hosts, a));
-		char *p = lb + sprintf(lb, "add blocklist ");
+		char *p = lb + snprintf(lb, sizeof lb, "add blocklist ");
 		p = fmt_ip(p, a);
 		*p++ = '\n';
 		fwrite(lb, 1, (size_t)(p - lb), s);
