@@ -223,6 +223,13 @@ cf_med=$med cf_peak=$peak cf_st=$status
 
 rows=$tmp/rows
 : >"$rows"
+# the same audit without the zone: what the hostnames' verdicts cost
+nd_med=
+if "$bin" --help 2>/dev/null | grep -q -- '--dns'; then
+	series cfnd cfaudit "$RUNS" "$bin" --no-config --root "$R" --ca "$R/test-ca.pem" --at $AT \
+		--format json --output /dev/null
+	nd_med=$med nd_peak=$peak nd_st=$status
+fi
 peer_sum=0
 # peer LABEL CMD...: one row of the table
 peer() {
@@ -274,6 +281,7 @@ echo
 echo "== 1x root: median wall time, peak RSS (cfaudit $RUNS runs, peers $PRUNS)"
 printf "%-52s %9s %12s %11s   %s\n" what "median s" "peak RSS MB" "cfaudit/it" "exit"
 row "cfaudit, full audit (--format json)" "$cf_med" "$cf_peak" "$cf_st"
+[ -n "$nd_med" ] && row "cfaudit, the same without --dns" "$nd_med" "$nd_peak" "$nd_st"
 while IFS='|' read -r w m p s; do
 	row "peer: $w" "$m" "$p" "$s"
 done <"$rows"
