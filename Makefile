@@ -151,13 +151,11 @@ fuzz: deps build/ipranges_data.c
 man: all
 	sh tests/man-checks.sh ./$(BIN) cfaudit.1
 
-bench: test-deps all $(O)/tests/tlsgen $(O)/tests/tlsload
-	@sh tests/bench/bench.sh ./$(BIN)
-	@sh tests/bench/tls-bench.sh ./$(BIN) $(O)
-	@sh tests/bench/apache-bench.sh ./$(BIN)
+bench: test-deps all $(O)/tests/benchgen $(O)/tests/tlsload
+	@sh tests/bench/bench.sh ./$(BIN) $(O)
 
-# The TLS benchmark's generator and timer (tests/bench/tls-bench.sh).
-$(O)/tests/tlsgen: tests/bench/tlsgen.c
+# The benchmark's generator of a big server (seeded) and its TLS timer.
+$(O)/tests/benchgen: tests/bench/gen.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(LIBS)
 

@@ -39,6 +39,49 @@ host_mask(enum family fam, unsigned prefix)
 }
 
 bool
+ip4_parse(const char *s, size_t n, uint32_t *out)
+{
+	uint32_t v = 0;
+	unsigned cur = 0;
+	unsigned octets = 0;
+	bool saw_digit = false;
+	size_t i;
+
+	/* inet_pton4 of glibc and the BSDs, step by step: what the parsers
+	 * accepted through inet_pton, on the bytes in place */
+	for (i = 0; i < n; i++) {
+		char ch = s[i];
+
+		if (ch >= '0' && ch <= '9') {
+			unsigned nv = cur * 10 + (unsigned)(ch - '0');
+
+			if (saw_digit && cur == 0)
+				return false;
+			if (nv > 255)
+				return false;
+			cur = nv;
+			if (!saw_digit) {
+				if (++octets > 4)
+					return false;
+				saw_digit = true;
+			}
+		} else if (ch == '.' && saw_digit) {
+			if (octets == 4)
+				return false;
+			v = (v << 8) | cur;
+			cur = 0;
+			saw_digit = false;
+		} else {
+			return false;
+		}
+	}
+	if (octets < 4)
+		return false;
+	*out = (v << 8) | cur;
+	return true;
+}
+
+bool
 addr_parse(const char *s, enum family *fam, u128 *out)
 {
 	unsigned char b[16];
@@ -54,10 +97,11 @@ addr_parse(const char *s, enum family *fam, u128 *out)
 	} else {
 		/* inet_pton refuses the short forms iptables accepts only via
 		 * getaddrinfo; iptables-save always prints four octets. */
-		if (inet_pton(AF_INET, s, b) != 1)
+		uint32_t v4;
+
+		if (!ip4_parse(s, strlen(s), &v4))
 			return false;
-		for (i = 0; i < 4; i++)
-			a = (a << 8) | b[i];
+		a = v4;
 		*fam = FAM_V4;
 	}
 	*out = a;

@@ -35,6 +35,9 @@ const char *fam_name(enum family fam); /* "ipv4" / "ipv6" */
 bool cidr_parse(const char *s, struct cidr *out);
 /* Parse a single address of either family. */
 bool addr_parse(const char *s, enum family *fam, u128 *out);
+/* The n bytes at s as inet_pton(AF_INET) reads a string: four decimal
+ * octets, none above 255, no leading zero. */
+bool ip4_parse(const char *s, size_t n, uint32_t *out);
 /* Parse "a-b" (iprange, ipset ranges). */
 bool range_parse(const char *s, struct cidr *out);
 

@@ -1,5 +1,6 @@
 #include "discover.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,10 +48,8 @@ static const struct place web_places[] = {
 };
 
 static void
-parse_input(struct audit *a, struct input *in, const char *data, size_t len)
+parse_input(struct origin *o, struct input *in, const char *data, size_t len)
 {
-	struct origin *o = &a->origin;
-
 	switch (in->kind) {
 	case IN_IPTABLES:
 	case IN_IP6TABLES:
@@ -89,10 +88,12 @@ firewall_kind(enum input_kind k)
 	       k == IN_NFTABLES || k == IN_FIREWALLD;
 }
 
-/* Read one input: explicit files from the host, discovered ones inside the
- * root. Returns false when it does not exist (discovery moves on). */
+/* Read one input into o: explicit files from the host, discovered ones
+ * inside the root. Returns false when it does not exist (discovery moves
+ * on). */
 static bool
-read_input(struct audit *a, enum input_kind kind, const char *path, bool explicit_file)
+read_input_into(struct origin *o, bool live, enum input_kind kind, const char *path,
+		bool explicit_file)
 {
 	char *data = NULL;
 	size_t len = 0;
@@ -100,23 +101,29 @@ read_input(struct audit *a, enum input_kind kind, const char *path, bool explici
 	enum read_result rr;
 	struct input *in;
 
-	if (a->opt.live && !explicit_file && firewall_kind(kind))
+	if (live && !explicit_file && firewall_kind(kind))
 		return false;
 	rr = explicit_file ? host_read(path, &data, &len, &err) : root_read(path, &data, &len, &err);
 	if (rr == READ_MISSING && !explicit_file)
 		return false;
-	in = origin_add_input(&a->origin, kind, path);
+	in = origin_add_input(o, kind, path);
 	if (rr == READ_MISSING) {
 		input_unreadable(in, "no such file");
 	} else if (rr == READ_FAILED) {
 		input_unreadable(in, "%s", err);
 	} else {
-		parse_input(a, in, data, len);
+		parse_input(o, in, data, len);
 		suppress_scan(in, data, len);
 	}
 	free(data);
 	free(err);
 	return true;
+}
+
+static bool
+read_input(struct audit *a, enum input_kind kind, const char *path, bool explicit_file)
+{
+	return read_input_into(&a->origin, a->opt.live, kind, path, explicit_file);
 }
 
 static void
@@ -238,7 +245,7 @@ firewalld_discover(struct audit *a)
  * checked but its rules stay out of the model. Without a service file, the
  * files there are the ruleset. */
 static void
-nft_discover(struct audit *a)
+nft_discover(struct origin *o)
 {
 	static const char *const mains[] = {"/etc/nftables.conf", "/etc/sysconfig/nftables.conf"};
 	const char *main_file = NULL;
@@ -249,7 +256,7 @@ nft_discover(struct audit *a)
 	size_t k;
 
 	for (i = 0; i < ARRAY_LEN(mains); i++)
-		if (read_input(a, IN_NFTABLES, mains[i], false) && main_file == NULL)
+		if (read_input_into(o, false, IN_NFTABLES, mains[i], false) && main_file == NULL)
 			main_file = mains[i];
 	if (root_list("/etc/nftables", &names, &n, &err) != READ_OK) {
 		free(err);
@@ -267,11 +274,11 @@ nft_discover(struct audit *a)
 		if (len < 5 || strcmp(names[i] + len - 4, ".nft") != 0)
 			continue;
 		path = xasprintf("/etc/nftables/%s", names[i]);
-		for (k = 0; k < a->origin.ninput && !seen; k++)
-			seen = strcmp(a->origin.inputs[k]->file, path) == 0;
+		for (k = 0; k < o->ninput && !seen; k++)
+			seen = strcmp(o->inputs[k]->file, path) == 0;
 		if (seen || main_file == NULL) {
 			if (!seen)
-				read_input(a, IN_NFTABLES, path, false);
+				read_input_into(o, false, IN_NFTABLES, path, false);
 			free(path);
 			continue;
 		}
@@ -281,7 +288,7 @@ nft_discover(struct audit *a)
 			free(path);
 			continue;
 		}
-		in = origin_add_input(&a->origin, IN_NFTABLES, path);
+		in = origin_add_input(o, IN_NFTABLES, path);
 		memset(&scratch, 0, sizeof(scratch));
 		parse_nft(&scratch, in, data, dlen, NULL);
 		origin_free(&scratch);
@@ -352,38 +359,194 @@ any_explicit(const struct options *opt)
 	return false;
 }
 
+/* The web servers' files are read on a second thread while this one reads
+ * the firewall's: the two share nothing but the root's descriptor and the
+ * interned file names (util.c locks them). The web lane reads into an
+ * origin of its own; merge_lanes puts its inputs, errors and suppressions
+ * where one thread reading in order would have put them (explicit firewall
+ * files, explicit web files, zone exports, firewalld, the kernel,
+ * discovered firewall files, discovered web files), so every report stays
+ * the same. */
+struct web_lane {
+	const struct audit *a;
+	bool discover;
+	struct origin o;
+	/* the counts after the explicit files: where the firewall's
+	 * discovered inputs go between */
+	size_t ninput;
+	size_t ndiag;
+	size_t nsupp;
+};
+
+static const enum input_kind fw_order[] = {IN_IPSET, IN_IPTABLES, IN_IP6TABLES, IN_NFTABLES};
+static const enum input_kind web_order[] = {IN_NGINX, IN_APACHE};
+
+/* Without any file named on the command line, the nftables files are read
+ * on a third thread: they come after every other firewall file, so their
+ * chains, sets, inputs and errors are appended after the firewall lane's,
+ * where one thread would have put them; and nothing read before them can
+ * be one of them (the files of /etc/nftables already read are looked up
+ * among the inputs: here only nftables' own). */
+struct nft_lane {
+	struct origin o;
+};
+
+static void *
+nft_lane_run(void *arg)
+{
+	struct nft_lane *l = arg;
+
+	nft_discover(&l->o);
+	return NULL;
+}
+
+static bool
+nothing_explicit(const struct options *opt)
+{
+	size_t k;
+
+	for (k = 0; k < IN_KIND_COUNT; k++)
+		if (opt->nfile[k] > 0)
+			return false;
+	return true;
+}
+
+static void *
+web_lane_run(void *arg)
+{
+	struct web_lane *l = arg;
+	const struct options *opt = &l->a->opt;
+	size_t i;
+	size_t k;
+
+	for (k = 0; k < ARRAY_LEN(web_order); k++)
+		for (i = 0; i < opt->nfile[web_order[k]]; i++)
+			read_input_into(&l->o, opt->live, web_order[k], opt->file[web_order[k]][i],
+					true);
+	l->ninput = l->o.ninput;
+	l->ndiag = l->o.ndiag;
+	l->nsupp = l->o.nsupp;
+	for (i = 0; l->discover && i < ARRAY_LEN(web_places); i++)
+		read_input_into(&l->o, opt->live, web_places[i].kind, web_places[i].path, false);
+	return NULL;
+}
+
+/* n bytes of base from start at v + *off (base may be NULL when n is 0). */
 static void
-discover(struct audit *a)
+put(char *v, size_t *off, const char *base, size_t start, size_t n)
+{
+	if (n == 0)
+		return;
+	memcpy(v + *off, base + start, n);
+	*off += n;
+}
+
+/* *dst becomes dst[0..mark) src[0..smark) dst[mark..) src[smark..); src is
+ * freed. Elements of size bytes. */
+static void
+splice(void **dst, size_t *n, size_t *cap, size_t mark, void *src, size_t sn, size_t smark,
+       size_t size)
+{
+	char *v;
+	const char *d = *dst;
+	const char *s = src;
+	size_t off = 0;
+
+	if (sn == 0) {
+		free(src);
+		return;
+	}
+	v = xreallocarray(NULL, *n + sn, size);
+	put(v, &off, d, 0, mark * size);
+	put(v, &off, s, 0, smark * size);
+	put(v, &off, d, mark * size, (*n - mark) * size);
+	put(v, &off, s, smark * size, (sn - smark) * size);
+	free(*dst);
+	free(src);
+	*dst = v;
+	*n += sn;
+	*cap = *n;
+}
+
+/* The nftables lane's pieces after the firewall lane's. */
+static void
+merge_nft(struct origin *o, struct nft_lane *l)
+{
+	size_t i;
+	int f;
+
+	for (i = 0; i < l->o.ninput; i++)
+		l->o.inputs[i]->origin = o;
+	splice((void **)&o->inputs, &o->ninput, &o->input_cap, o->ninput, l->o.inputs,
+	       l->o.ninput, 0, sizeof(*o->inputs));
+	splice((void **)&o->diags, &o->ndiag, &o->diag_cap, o->ndiag, l->o.diags, l->o.ndiag, 0,
+	       sizeof(*o->diags));
+	splice((void **)&o->supps, &o->nsupp, &o->supp_cap, o->nsupp, l->o.supps, l->o.nsupp, 0,
+	       sizeof(*o->supps));
+	splice((void **)&o->fw.chains, &o->fw.nchain, &o->fw.chain_cap, o->fw.nchain,
+	       l->o.fw.chains, l->o.fw.nchain, 0, sizeof(*o->fw.chains));
+	splice((void **)&o->sets, &o->nset, &o->set_cap, o->nset, l->o.sets, l->o.nset, 0,
+	       sizeof(*o->sets));
+	for (f = 0; f < FAM_COUNT; f++)
+		o->fw_seen[f] |= l->o.fw_seen[f];
+	memset(&l->o, 0, sizeof(l->o));
+}
+
+/* The firewall lane read into o, and had read in, ndiag, nsupp when the
+ * explicit files were done. */
+static void
+merge_lanes(struct origin *o, struct web_lane *l, size_t ninput, size_t ndiag, size_t nsupp)
 {
 	size_t i;
 
-	/* --live: the firewall comes from the kernel (netlink.c); the web
-	 * servers' files still come from the root */
-	if (!a->opt.live) {
-		for (i = 0; i < ARRAY_LEN(fw_places); i++)
-			read_input(a, fw_places[i].kind, fw_places[i].path, false);
-		ufw_discover(a);
-		firewalld_discover(a);
-		nft_discover(a);
-	}
-	for (i = 0; i < ARRAY_LEN(web_places); i++)
-		read_input(a, web_places[i].kind, web_places[i].path, false);
+	for (i = 0; i < l->o.ninput; i++)
+		l->o.inputs[i]->origin = o;
+	splice((void **)&o->inputs, &o->ninput, &o->input_cap, ninput, l->o.inputs, l->o.ninput,
+	       l->ninput, sizeof(*o->inputs));
+	splice((void **)&o->diags, &o->ndiag, &o->diag_cap, ndiag, l->o.diags, l->o.ndiag,
+	       l->ndiag, sizeof(*o->diags));
+	splice((void **)&o->supps, &o->nsupp, &o->supp_cap, nsupp, l->o.supps, l->o.nsupp,
+	       l->nsupp, sizeof(*o->supps));
+	o->web = l->o.web;
+	memset(&l->o, 0, sizeof(l->o));
 }
 
 void
 discover_and_parse(struct audit *a)
 {
-	static const enum input_kind order[] = {IN_IPSET, IN_IPTABLES,  IN_IP6TABLES,
-						IN_NFTABLES, IN_NGINX, IN_APACHE,
-						IN_DNS};
+	struct web_lane lane;
+	struct nft_lane nlane;
+	pthread_t tid;
+	pthread_t ntid;
+	bool threaded;
+	bool nft_threaded = false;
+	bool nft_apart;
+	size_t ninput;
+	size_t ndiag;
+	size_t nsupp;
 	size_t i;
 	size_t k;
 
 	if (a->opt.ranges_file)
 		read_ranges(a);
-	for (k = 0; k < ARRAY_LEN(order); k++)
-		for (i = 0; i < a->opt.nfile[order[k]]; i++)
-			read_input(a, order[k], a->opt.file[order[k]][i], true);
+	memset(&lane, 0, sizeof(lane));
+	lane.a = a;
+	lane.discover = a->opt.root || !any_explicit(&a->opt);
+	/* no second thread: the lane runs here, after the firewall */
+	threaded = pthread_create(&tid, NULL, web_lane_run, &lane) == 0;
+	memset(&nlane, 0, sizeof(nlane));
+	nft_apart = lane.discover && !a->opt.live && nothing_explicit(&a->opt);
+	if (nft_apart)
+		nft_threaded = pthread_create(&ntid, NULL, nft_lane_run, &nlane) == 0;
+	for (k = 0; k < ARRAY_LEN(fw_order); k++)
+		for (i = 0; i < a->opt.nfile[fw_order[k]]; i++)
+			read_input(a, fw_order[k], a->opt.file[fw_order[k]][i], true);
+	ninput = a->origin.ninput;
+	ndiag = a->origin.ndiag;
+	nsupp = a->origin.nsupp;
+	/* after the web lane's explicit files: the zone exports */
+	for (i = 0; i < a->opt.nfile[IN_DNS]; i++)
+		read_input(a, IN_DNS, a->opt.file[IN_DNS][i], true);
 	for (i = 0; i < a->opt.nfile[IN_FIREWALLD]; i++) {
 		/* --firewalld DIR: DIR is /etc/firewalld; the stock files come
 		 * from the root */
@@ -397,8 +560,27 @@ discover_and_parse(struct audit *a)
 
 		live_read(&a->origin, &lo);
 	}
-	if (a->opt.root || !any_explicit(&a->opt))
-		discover(a);
+	/* --live: the firewall comes from the kernel (netlink.c); the web
+	 * servers' files still come from the root */
+	if (lane.discover && !a->opt.live) {
+		for (i = 0; i < ARRAY_LEN(fw_places); i++)
+			read_input(a, fw_places[i].kind, fw_places[i].path, false);
+		ufw_discover(a);
+		firewalld_discover(a);
+		if (!nft_apart)
+			nft_discover(&a->origin);
+	}
+	if (nft_threaded)
+		pthread_join(ntid, NULL);
+	else if (nft_apart)
+		nft_lane_run(&nlane);
+	if (nft_apart)
+		merge_nft(&a->origin, &nlane);
+	if (threaded)
+		pthread_join(tid, NULL);
+	else
+		web_lane_run(&lane);
+	merge_lanes(&a->origin, &lane, ninput, ndiag, nsupp);
 	suppress_scan_rules(&a->origin);
 	origin_finish(&a->origin);
 	if (!a->opt.ports_given)

@@ -94,6 +94,42 @@ struct base_list {
 	const struct chain **v;
 };
 
+/* ---- skipping rules a source address cannot match ----
+ *
+ * A deny list is a long run of rules that each test the source address
+ * (fail2ban, CSF, "ip saddr X drop"): a probe from one Cloudflare address
+ * would test every one of them, for every range piece and port. For each
+ * run of at least SKIP_RUN_MIN consecutive rules that have a plain (not
+ * negated) source-address match, skip_index builds, per family, the
+ * address space cut into segments, each with the first rule of the run
+ * whose source addresses hold it. The walk, arriving at the start of a run,
+ * goes straight to that rule: every rule before it has a source match that
+ * says no, and a match that says no makes its rule not match whatever the
+ * others say (eval_rule), so the verdict is the same. The rules skipped
+ * are taken from the evaluation budget as if they had been walked; when the
+ * budget would run out inside the run, the run is walked. */
+
+#define SKIP_RUN_MIN 8
+
+struct seg {
+	u128 lo;
+	u128 hi;
+	size_t rule; /* the first rule of the run whose source set holds [lo, hi] */
+};
+
+struct src_run {
+	size_t end; /* one past the run's last rule */
+	size_t nseg[FAM_COUNT];
+	struct seg *seg[FAM_COUNT];
+};
+
+struct chain_index {
+	const struct chain *chain;
+	uint32_t *run_at; /* per rule: 1 + its run's index when a run starts there, else 0 */
+	size_t nrun;
+	struct src_run *runs;
+};
+
 struct ctx {
 	const struct origin *o;
 	const struct eval_opts *opt;
@@ -101,6 +137,11 @@ struct ctx {
 	unsigned long budget;
 	unsigned depth; /* nested splits */
 	struct ivset possible_dst[FAM_COUNT];
+	/* the source-address indexes of long runs of rules (skip_index) */
+	size_t nindex;
+	struct chain_index *index;
+	const struct chain *last_chain; /* the chain of the last lookup */
+	const struct chain_index *last_index;
 };
 
 static struct verdict run(struct ctx *c, struct state st);
@@ -926,6 +967,268 @@ eval_rule(struct ctx *c, const struct state *st, const struct rule *r, struct ve
 	return RULE_SPLIT;
 }
 
+/* The plain source-address match of a rule that decides it before the
+ * rule could give up on too many undecided matches, or NULL. */
+static const struct ivset *
+rule_src_key(const struct rule *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nmatch && i <= MAX_UNDECIDED_PER_RULE; i++)
+		if (r->m[i].kind == M_SADDR && !r->m[i].neg)
+			return &r->m[i].u.addrs;
+	return NULL;
+}
+
+struct span {
+	u128 lo;
+	u128 hi;
+	size_t rule;
+};
+
+static int
+span_cmp(const void *a, const void *b)
+{
+	const struct span *x = a;
+	const struct span *y = b;
+
+	if (x->lo != y->lo)
+		return x->lo < y->lo ? -1 : 1;
+	return x->rule < y->rule ? -1 : x->rule > y->rule;
+}
+
+/* A min-heap of the spans that hold the sweep's point, by rule. */
+struct span_heap {
+	size_t n;
+	const struct span **v;
+};
+
+static void
+heap_push(struct span_heap *h, const struct span *sp)
+{
+	size_t i = h->n++;
+
+	while (i > 0 && h->v[(i - 1) / 2]->rule > sp->rule) {
+		h->v[i] = h->v[(i - 1) / 2];
+		i = (i - 1) / 2;
+	}
+	h->v[i] = sp;
+}
+
+static void
+heap_pop(struct span_heap *h)
+{
+	const struct span *last = h->v[--h->n];
+	size_t i = 0;
+
+	for (;;) {
+		size_t k = 2 * i + 1;
+
+		if (k >= h->n)
+			break;
+		if (k + 1 < h->n && h->v[k + 1]->rule < h->v[k]->rule)
+			k++;
+		if (h->v[k]->rule >= last->rule)
+			break;
+		h->v[i] = h->v[k];
+		i = k;
+	}
+	if (h->n)
+		h->v[i] = last;
+}
+
+static void
+seg_push(struct seg **v, size_t *n, size_t *cap, u128 lo, u128 hi, size_t rule)
+{
+	struct seg sg = {lo, hi, rule};
+
+	if (*n && (*v)[*n - 1].rule == rule && (*v)[*n - 1].hi + 1 == lo) {
+		(*v)[*n - 1].hi = hi;
+		return;
+	}
+	VEC_PUSH(*v, *n, *cap, sg);
+}
+
+/* Sweep the spans (sorted by lo) into segments: the smallest rule among
+ * the spans that hold each point. */
+static void
+sweep_spans(const struct span *sp, size_t n, struct seg **out, size_t *nout)
+{
+	struct span_heap h = {0, xreallocarray(NULL, n ? n : 1, sizeof(*h.v))};
+	size_t cap = 0;
+	size_t i = 0;
+	u128 cur = 0;
+
+	*out = NULL;
+	*nout = 0;
+	while (i < n || h.n) {
+		const struct span *top;
+		u128 end;
+
+		if (h.n == 0)
+			cur = sp[i].lo;
+		while (i < n && sp[i].lo <= cur)
+			heap_push(&h, &sp[i++]);
+		while (h.n && h.v[0]->hi < cur)
+			heap_pop(&h);
+		if (h.n == 0)
+			continue;
+		top = h.v[0];
+		end = top->hi;
+		if (i < n && sp[i].lo - 1 < end)
+			end = sp[i].lo - 1;
+		seg_push(out, nout, &cap, cur, end, top->rule);
+		if (end == ~(u128)0)
+			break;
+		cur = end + 1;
+	}
+	free(h.v);
+}
+
+/* The segments of rules [from, to) of ch for family f. */
+static void
+build_run(const struct chain *ch, size_t from, size_t to, struct src_run *rn)
+{
+	struct span *sp = NULL;
+	size_t nsp = 0;
+	size_t cap = 0;
+	size_t i;
+	size_t j;
+	int f;
+
+	rn->end = to;
+	for (f = 0; f < FAM_COUNT; f++) {
+		nsp = 0;
+		for (i = from; i < to; i++) {
+			const struct ivset *k = rule_src_key(ch->rules[i]);
+
+			if ((int)k->fam != f)
+				continue;
+			for (j = 0; j < k->n; j++) {
+				struct span s1 = {k->v[j].lo, k->v[j].hi, i};
+
+				VEC_PUSH(sp, nsp, cap, s1);
+			}
+		}
+		if (nsp)
+			qsort(sp, nsp, sizeof(*sp), span_cmp);
+		sweep_spans(sp, nsp, &rn->seg[f], &rn->nseg[f]);
+	}
+	free(sp);
+}
+
+static int
+index_cmp(const void *a, const void *b)
+{
+	const struct chain_index *x = a;
+	const struct chain_index *y = b;
+
+	return (uintptr_t)x->chain < (uintptr_t)y->chain ? -1 : (uintptr_t)x->chain > (uintptr_t)y->chain;
+}
+
+static void
+skip_index(struct ctx *c)
+{
+	size_t i;
+	size_t j;
+	size_t cap = 0;
+
+	for (i = 0; i < c->o->fw.nchain; i++) {
+		const struct chain *ch = c->o->fw.chains[i];
+		struct chain_index ix;
+		size_t rcap = 0;
+
+		memset(&ix, 0, sizeof(ix));
+		for (j = 0; j < ch->nrule;) {
+			size_t k = j;
+			struct src_run rn;
+
+			while (k < ch->nrule && rule_src_key(ch->rules[k]))
+				k++;
+			if (k - j < SKIP_RUN_MIN) {
+				j = k + 1;
+				continue;
+			}
+			if (ix.run_at == NULL)
+				ix.run_at = xcalloc(ch->nrule, sizeof(*ix.run_at));
+			memset(&rn, 0, sizeof(rn));
+			build_run(ch, j, k, &rn);
+			VEC_PUSH(ix.runs, ix.nrun, rcap, rn);
+			ix.run_at[j] = (uint32_t)ix.nrun;
+			j = k;
+		}
+		if (ix.nrun == 0)
+			continue;
+		ix.chain = ch;
+		VEC_PUSH(c->index, c->nindex, cap, ix);
+	}
+	if (c->nindex)
+		qsort(c->index, c->nindex, sizeof(*c->index), index_cmp);
+}
+
+static void
+skip_index_free(struct ctx *c)
+{
+	size_t i;
+	size_t j;
+	int f;
+
+	for (i = 0; i < c->nindex; i++) {
+		for (j = 0; j < c->index[i].nrun; j++)
+			for (f = 0; f < FAM_COUNT; f++)
+				free(c->index[i].runs[j].seg[f]);
+		free(c->index[i].runs);
+		free(c->index[i].run_at);
+	}
+	free(c->index);
+}
+
+static const struct chain_index *
+index_of(struct ctx *c, const struct chain *ch)
+{
+	struct chain_index key;
+
+	if (ch == c->last_chain)
+		return c->last_index;
+	key.chain = ch;
+	c->last_chain = ch;
+	c->last_index = c->nindex ? bsearch(&key, c->index, c->nindex, sizeof(key), index_cmp) : NULL;
+	return c->last_index;
+}
+
+/* At the start of an indexed run: move f to the first rule of the run the
+ * packet's source can match (the run's end when none). */
+static void
+skip_run(struct ctx *c, const struct pkt *p, struct frame *f)
+{
+	const struct chain_index *ix = index_of(c, f->chain);
+	const struct src_run *rn;
+	const struct seg *sg;
+	size_t lo = 0;
+	size_t hi;
+	size_t to;
+
+	if (ix == NULL || ix->run_at[f->pos] == 0)
+		return;
+	rn = &ix->runs[ix->run_at[f->pos] - 1];
+	sg = rn->seg[p->fam];
+	hi = rn->nseg[p->fam];
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (sg[mid].hi < p->src)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	to = lo < rn->nseg[p->fam] && sg[lo].lo <= p->src ? sg[lo].rule : rn->end;
+	/* the walk would have run out of budget inside the run: walk it */
+	if (to - f->pos > c->budget)
+		return;
+	c->budget -= to - f->pos;
+	f->pos = to;
+}
+
 /* Walk from st to the final verdict. Loops in place; recurses only where an
  * undecided match splits the walk. */
 static struct verdict
@@ -953,6 +1256,9 @@ run(struct ctx *c, struct state st)
 				return v;
 			continue;
 		}
+		skip_run(c, &st.pkt, f);
+		if (f->pos >= f->chain->nrule)
+			continue;
 		if (c->budget == 0)
 			return verdict_at(V_UNDECIDED, &st, NULL, f->chain->loc,
 					  xstrdup("evaluation budget exhausted (too many undecidable "
@@ -1425,6 +1731,8 @@ fw_evaluate(const struct origin *o, const struct cf_ranges *cf, const struct eva
 	c.opt = opt;
 	build_base_lists(&c);
 	build_possible_dst(&c);
+	if (!opt->walk_all)
+		skip_index(&c);
 	if (o->fw_seen[FAM_V6])
 		check_nd(&c, out);
 	for (f = 0; f < FAM_COUNT; f++) {
@@ -1442,6 +1750,7 @@ fw_evaluate(const struct origin *o, const struct cf_ranges *cf, const struct eva
 			free(c.base[f][i].v);
 		ivset_free(&c.possible_dst[f]);
 	}
+	skip_index_free(&c);
 }
 
 void

@@ -66,6 +66,7 @@ struct eval_opts {
 	size_t nport;
 	const uint16_t *ports;
 	unsigned long budget; /* rule visits per probe before giving up (0: default) */
+	bool walk_all; /* no source-address index: every rule walked (tests compare) */
 };
 
 struct reach_table {

@@ -3,6 +3,7 @@
  * checks -> reporters -> exit status (DESIGN.md). */
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -632,18 +633,45 @@ apply_limits(struct audit *a)
 			a->cf.limit[i] = a->opt.limit[i];
 }
 
+struct fw_job {
+	struct audit *a;
+	struct eval_opts eo;
+};
+
+static void *
+fw_job_run(void *arg)
+{
+	struct fw_job *j = arg;
+
+	fw_evaluate(&j->a->origin, &j->a->cf, &j->eo, &j->a->reach);
+	return NULL;
+}
+
+/* The firewall and TLS evaluators read disjoint parts of the model (the
+ * rulesets and addresses; the web servers) and write their own results:
+ * the firewall is evaluated on a second thread while the hostnames'
+ * records are resolved and TLS is evaluated. The TLS evaluator may list
+ * inputs; the firewall's never reads them. */
 static void
 evaluate(struct audit *a)
 {
-	struct eval_opts eo;
+	struct fw_job j;
+	pthread_t tid;
+	bool threaded;
 
-	memset(&eo, 0, sizeof(eo));
-	eo.public_iface = a->opt.public_iface;
-	eo.nport = a->opt.nport;
-	eo.ports = a->opt.ports;
-	fw_evaluate(&a->origin, &a->cf, &eo, &a->reach);
+	memset(&j, 0, sizeof(j));
+	j.a = a;
+	j.eo.public_iface = a->opt.public_iface;
+	j.eo.nport = a->opt.nport;
+	j.eo.ports = a->opt.ports;
+	threaded = pthread_create(&tid, NULL, fw_job_run, &j) == 0;
+	if (!threaded)
+		fw_job_run(&j);
 	hosts_resolve(a);
 	tls_evaluate(a);
+	if (threaded)
+		pthread_join(tid, NULL);
+	/* the hostnames' verdicts read the firewall's */
 	hosts_evaluate(a);
 	a->fw_evaluated = true;
 }

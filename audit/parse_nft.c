@@ -4503,12 +4503,20 @@ fast_addr_elems(struct P *p, struct nset *s)
 				k++;
 			if (k == 0 || k >= sizeof(buf) - 1)
 				return;
-			memcpy(buf, d + pos, k);
-			buf[k] = '\0';
-			if (inet_pton(af, buf, a) != 1)
-				return;
-			for (i = 0; i < bits / 8; i++)
-				v = (v << 8) | a[i];
+			if (af == AF_INET) {
+				uint32_t v4;
+
+				if (!ip4_parse(d + pos, k, &v4))
+					return;
+				v = v4;
+			} else {
+				memcpy(buf, d + pos, k);
+				buf[k] = '\0';
+				if (inet_pton(af, buf, a) != 1)
+					return;
+				for (i = 0; i < bits / 8; i++)
+					v = (v << 8) | a[i];
+			}
 			pos += k;
 			if (part == 0) {
 				lo = hi = v;

@@ -474,6 +474,10 @@ suppress_scan_file(struct input *in, const char *file, enum comment_style cs, co
 {
 	struct scan s = {in, file, in->origin->nsupp};
 
+	/* every directive holds the word: a file without it (a million-line
+	 * ipset) has none, and its lines need not be looked at */
+	if (memmem(data, len, DIRECTIVE, DIRECTIVE_LEN) == NULL)
+		return;
 	switch (cs) {
 	case CS_HASH:
 		scan_lines(&s, '#', data, len);

@@ -1,6 +1,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -175,7 +176,10 @@ parse_uint(const char *s, unsigned long long min, unsigned long long max, unsign
 	return true;
 }
 
-/* A simple open-addressing table: file names are few, lookups many. */
+/* A simple open-addressing table: file names are few, lookups many. The
+ * firewall and the web servers' files are read on two threads
+ * (discover.c): one lock, taken once per name. */
+static pthread_mutex_t intern_lock = PTHREAD_MUTEX_INITIALIZER;
 static char **interned;
 static size_t interned_cap;
 static size_t interned_len;
@@ -190,8 +194,8 @@ str_hash(const char *s)
 	return h;
 }
 
-const char *
-intern(const char *s)
+static const char *
+intern_locked(const char *s)
 {
 	size_t i;
 
@@ -222,4 +226,15 @@ intern(const char *s)
 	interned[i] = xstrdup(s);
 	interned_len++;
 	return interned[i];
+}
+
+const char *
+intern(const char *s)
+{
+	const char *r;
+
+	pthread_mutex_lock(&intern_lock);
+	r = intern_locked(s);
+	pthread_mutex_unlock(&intern_lock);
+	return r;
 }

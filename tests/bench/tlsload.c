@@ -1,7 +1,8 @@
-/* The TLS benchmark's timer: tlsload ROOT N THREADS loads and verifies the
- * N chains and keys tlsgen wrote under ROOT (the way the TLS evaluator
- * does: tls_files_load, against ROOT/test-ca.pem, at 2026-11-01) and prints
- * the wall time and how many chains verify. */
+/* The benchmark's TLS timer (tests/bench/bench.sh): tlsload ROOT N THREADS
+ * loads and verifies the N chains and keys tests/bench/gen.c wrote under
+ * ROOT/etc/nginx/certs (the way the TLS evaluator does: tls_files_load,
+ * against ROOT/test-ca.pem, at 2026-11-01) and prints the wall time and how
+ * many chains verify. THREADS 0: every CPU. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -50,9 +51,9 @@ main(int argc, char **argv)
 	for (i = 0; i < n; i++) {
 		char p[64];
 
-		snprintf(p, sizeof(p), "/etc/ssl/certs/h%zu.pem", i);
+		snprintf(p, sizeof(p), "/etc/nginx/certs/c%zu.pem", i);
 		tls_files_chain(f, p, NULL);
-		snprintf(p, sizeof(p), "/etc/ssl/private/h%zu.key", i);
+		snprintf(p, sizeof(p), "/etc/nginx/certs/c%zu.key", i);
 		tls_files_key(f, p);
 	}
 	start = now();

@@ -1,4 +1,7 @@
 /* Addresses and interval sets. */
+#include <arpa/inet.h>
+#include <stdint.h>
+
 #include "addr.h"
 #include "unit.h"
 #include "util.h"
@@ -125,9 +128,56 @@ ivset_cutting(void)
 	ivset_free(&s);
 }
 
+/* ip4_parse is inet_pton(AF_INET) without the copy: the same answer on
+ * every string, the tricky ones and a million random ones over its
+ * alphabet. */
+static bool
+same_as_inet_pton(const char *str)
+{
+	unsigned char b[4];
+	uint32_t v = 0;
+	bool want = inet_pton(AF_INET, str, b) == 1;
+	bool got = ip4_parse(str, strlen(str), &v);
+
+	return want == got &&
+	       (!want || v == ((uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3]));
+}
+
+static void
+ip4_parse_as_inet_pton(void)
+{
+	static const char *const tricky[] = {
+		"1.2.3.4", "0.0.0.0", "255.255.255.255", "256.1.1.1", "01.2.3.4", "1.2.3.04",
+		"1.2.3.0", "1.2.3", "1.2.3.4.", ".1.2.3.4", "1..2.3", "1.2.3.4.5", "", "1.2.3.4 ",
+		"1.2.3.-4", "1.2.3.4a", "0x1.2.3.4", "300.300.300.300", "00.0.0.0", "1.2.3.255",
+		"1.2.3.2555", "9.9.9.9", "1.2.3.",
+	};
+	static const char alphabet[] = "0123456789..a5";
+	uint64_t x = 88172645463325252ull;
+	char str[20];
+	size_t i;
+	size_t k;
+
+	for (i = 0; i < ARRAY_LEN(tricky); i++)
+		CHECK(same_as_inet_pton(tricky[i]));
+	for (i = 0; i < 1000000; i++) {
+		size_t n;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		n = 1 + x % 16;
+		for (k = 0; k < n; k++)
+			str[k] = alphabet[(x >> (4 + 4 * (k % 14))) % (sizeof(alphabet) - 1)];
+		str[n] = '\0';
+		CHECK(same_as_inet_pton(str));
+	}
+}
+
 int
 main(void)
 {
+	RUN(ip4_parse_as_inet_pton);
 	RUN(cidr_parsing);
 	RUN(ivset_merge);
 	RUN(ivset_subtraction);

@@ -83,7 +83,7 @@ static const uint16_t ports443[] = {443};
 static void
 evaluate(const char *iface)
 {
-	struct eval_opts eo = {iface, 1, ports443, 0};
+	struct eval_opts eo = {iface, 1, ports443, 0, false};
 
 	origin_finish(&o);
 	fw_evaluate(&o, &cf, &eo, &t);
@@ -367,6 +367,103 @@ connmark_save(void)
 	CHECK(at("162.158.0.1")->v.kind == V_DROP && at("162.158.0.1")->v.stage == STAGE_REPLY);
 }
 
+/* The walk that skips deny lists by their source-address index gives every
+ * verdict the walk through every rule gives: random chains of overlapping
+ * bans, with rules that log and go on, jump, test something undecidable
+ * before the address, or test a negated address; and a budget that runs
+ * out inside a list. */
+static uint64_t rng = 0x2545f4914f6cdd1dull;
+
+static unsigned
+pick(unsigned n)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (unsigned)(rng % n);
+}
+
+static bool
+same_reach(const struct reach_table *a, const struct reach_table *b)
+{
+	size_t i;
+	size_t k;
+
+	if (a->n != b->n)
+		return false;
+	for (i = 0; i < a->n; i++) {
+		const struct verdict *x = &a->v[i].v;
+		const struct verdict *y = &b->v[i].v;
+
+		if (a->v[i].first != b->v[i].first || a->v[i].last != b->v[i].last ||
+		    x->kind != y->kind || x->loc.line != y->loc.line || x->rule != y->rule ||
+		    x->npath != y->npath || (x->why == NULL) != (y->why == NULL) ||
+		    (x->why && strcmp(x->why, y->why) != 0))
+			return false;
+		for (k = 0; k < x->npath; k++)
+			if (x->path[k] != y->path[k])
+				return false;
+	}
+	return true;
+}
+
+static void
+skip_index_same_verdicts(void)
+{
+	static const char *const nets[] = {
+		"162.158.0.0/15", "162.158.4.0/24", "162.158.4.7/32", "173.245.48.0/20",
+		"173.245.49.1/32", "104.16.0.0/13", "104.16.0.0/12", "104.17.1.0/24",
+		"198.51.100.1/32", "203.0.113.0/24", "0.0.0.0/0", "108.162.192.0/18",
+	};
+	int round;
+
+	for (round = 0; round < 60; round++) {
+		struct chain *in;
+		struct chain *ban;
+		struct chain *side;
+		struct reach_table all;
+		struct eval_opts eo = {NULL, 1, ports443, 0, false};
+		unsigned n = 10 + pick(60);
+		unsigned i;
+
+		reset();
+		in = base("filter", "INPUT", HOOK_INPUT, 0, pick(2) ? A_DROP : A_ACCEPT, FAM_V4);
+		ban = ruleset_add_chain(&o.fw, "filter", "ban", FAM_BIT(FAM_V4), L());
+		side = ruleset_add_chain(&o.fw, "filter", "side", FAM_BIT(FAM_V4), L());
+		rule(in, A_JUMP)->act.target = ban;
+		saddr(rule(in, A_ACCEPT), "173.245.48.0/20", false);
+		saddr(rule(side, A_REJECT), "162.158.4.0/24", false);
+		for (i = 0; i < n; i++) {
+			static const enum action_kind acts[] = {A_DROP, A_DROP, A_REJECT, A_CONTINUE,
+								A_JUMP, A_ACCEPT, A_RETURN};
+			enum action_kind k = acts[pick(ARRAY_LEN(acts))];
+			struct rule *r = rule(ban, k);
+			unsigned shape = pick(10);
+
+			if (k == A_JUMP)
+				r->act.target = side;
+			if (shape == 0)
+				rule_add_match(r, M_UNKNOWN, false, "-m string");
+			if (shape == 1)
+				dport(r, 443, 443);
+			saddr(r, nets[pick(ARRAY_LEN(nets))], shape == 2);
+			if (shape == 3)
+				saddr(r, nets[pick(ARRAY_LEN(nets))], false);
+			if (shape == 4)
+				rule_add_match(r, M_UNKNOWN, false, "-m time");
+		}
+		rule(ban, A_RETURN);
+		if (round % 3 == 2)
+			eo.budget = 5 + pick(40);
+		origin_finish(&o);
+		fw_evaluate(&o, &cf, &eo, &t);
+		eo.walk_all = true;
+		fw_evaluate(&o, &cf, &eo, &all);
+		CHECK(same_reach(&t, &all));
+		reach_free(&all);
+	}
+}
+
 int
 main(void)
 {
@@ -383,6 +480,7 @@ main(void)
 	RUN(ipv6_neighbour_discovery);
 	RUN(marks);
 	RUN(connmark_save);
+	RUN(skip_index_same_verdicts);
 	reset();
 	ranges_free(&cf);
 	return 0;
