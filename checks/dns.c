@@ -28,6 +28,8 @@ type_name(const struct dns_record *r)
 	return r->type == DNS_A ? "A" : r->type == DNS_AAAA ? "AAAA" : "CNAME";
 }
 
+/* A finding at record r: fmt takes the name, the type, the address (text)
+ * and, when it has a fourth %s, what. */
 static struct finding *
 record_finding(struct audit *a, const char *id, const struct dns_record *r, const char *fmt,
 	       const char *text, const char *what)
@@ -57,15 +59,15 @@ record_address(struct audit *a, const struct dns_record *r, bool unknown_said[FA
 			       text, what);
 	} else if (addr_is_cloudflare(a, r->fam, r->addr)) {
 		record_finding(a, "CF403-DNS-CLOUDFLARE-ADDR", r,
-			       "proxied %s %s %s is one of Cloudflare's own addresses%s: Cloudflare "
+			       "proxied %s %s %s is one of Cloudflare's own addresses: Cloudflare "
 			       "refuses to loop to itself (visitors get error 1000, a 403)",
-			       text, "");
+			       text, NULL);
 	} else if (!origin_has_addr(a, r->fam, r->addr, &known) && known) {
 		record_finding(a, "CF522-DNS-ELSEWHERE", r,
-			       "proxied %s %s %s is not one of this origin's addresses%s: Cloudflare "
+			       "proxied %s %s %s is not one of this origin's addresses: Cloudflare "
 			       "connects to another host (visitors get 522 or 521 unless it serves "
 			       "the site)",
-			       text, "");
+			       text, NULL);
 	} else if (!known && !unknown_said[r->fam]) {
 		unknown_said[r->fam] = true;
 		record_finding(a, "CF000-DNS-ORIGIN-UNKNOWN", r,
