@@ -12,10 +12,6 @@
 #include "tls_eval.h"
 #include "util.h"
 
-/* A CNAME chain longer than this is not followed (resolvers give up
- * sooner). */
-#define CNAME_MAX_HOPS 16
-
 /* ---- addresses ---- */
 
 /* Special-purpose address space (IANA registries, RFC 6890 and later):

@@ -41,6 +41,10 @@ enum host_stage {
 	HSTAGE_NONE /* every stage passed: OK */
 };
 
+/* A CNAME chain longer than this is not followed (resolvers give up
+ * sooner). */
+#define CNAME_MAX_HOPS 16
+
 #define HOST_OK 0
 #define HOST_UNKNOWN (-1)
 

@@ -148,7 +148,7 @@ cname_chain(struct audit *a, const struct host_view *h)
 		f = audit_finding(a, "CF530-DNS-UNRESOLVED", h->rec->loc,
 				  "proxied %s: its CNAME chain loops at %s (or is longer than %d): "
 				  "Cloudflare cannot resolve the origin (visitors get error 1016, a 530)",
-				  h->name, h->last, 16);
+				  h->name, h->last, CNAME_MAX_HOPS);
 		break;
 	case RES_OK:
 		break;
@@ -196,22 +196,37 @@ ipv6(struct audit *a, const struct host_view *h)
 	}
 }
 
+/* The plain listeners already reported (by the web checks or for an
+ * earlier name): few, however many names reach them. */
+struct plain_seen {
+	size_t n;
+	size_t cap;
+	struct loc *v;
+};
+
 static bool
-reported(const struct audit *a, const char *id, struct loc loc)
+plain_reported(struct plain_seen *s, const struct audit *a, struct loc loc)
 {
 	size_t i;
 
-	for (i = 0; i < a->nfinding; i++)
-		if (a->findings[i].loc.file == loc.file && a->findings[i].loc.line == loc.line &&
-		    strcmp(a->findings[i].check->id, id) == 0)
+	if (s->v == NULL) {
+		/* once: what the web checks reported */
+		for (i = 0; i < a->nfinding; i++)
+			if (strcmp(a->findings[i].check->id, "CF525-LISTEN-PLAIN") == 0)
+				VEC_PUSH(s->v, s->n, s->cap, a->findings[i].loc);
+		VEC_PUSH(s->v, s->n, s->cap, ((struct loc){NULL, 0}));
+	}
+	for (i = 0; i < s->n; i++)
+		if (s->v[i].file == loc.file && s->v[i].line == loc.line)
 			return true;
+	VEC_PUSH(s->v, s->n, s->cap, loc);
 	return false;
 }
 
 /* The listener checks look at ports; the records say which address a name
  * reaches: a plain listener on that one address, or none at all there. */
 static void
-listener(struct audit *a, const struct host_view *h)
+listener(struct audit *a, const struct host_view *h, struct plain_seen *seen)
 {
 	struct finding *f = NULL;
 	char text[ADDR_STRLEN];
@@ -219,7 +234,7 @@ listener(struct audit *a, const struct host_view *h)
 	if (h->stage != HSTAGE_LISTENER || h->fam != FAM_V4 || h->status <= 0)
 		return;
 	addr_format(h->fam, h->addr, text, sizeof(text));
-	if (h->status == 525 && !reported(a, "CF525-LISTEN-PLAIN", h->loc))
+	if (h->status == 525 && !plain_reported(seen, a, h->loc))
 		f = audit_finding(a, "CF525-LISTEN-PLAIN", h->loc,
 				  "proxied %s reaches %s port %u, which this listener serves without "
 				  "TLS: Cloudflare's TLS handshake fails (visitors get 525)",
@@ -241,14 +256,16 @@ static void
 names(struct audit *a)
 {
 	const struct host_table *t = a->hosts;
+	struct plain_seen seen = {0, 0, NULL};
 	size_t i;
 
 	for (i = 0; t && i < t->n; i++) {
 		if (first_of_name(t, i))
 			cname_chain(a, &t->v[i]);
 		ipv6(a, &t->v[i]);
-		listener(a, &t->v[i]);
+		listener(a, &t->v[i], &seen);
 	}
+	free(seen.v);
 }
 
 void
