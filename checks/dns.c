@@ -199,6 +199,7 @@ ipv6(struct audit *a, const struct host_view *h)
 /* The plain listeners already reported (by the web checks or for an
  * earlier name): few, however many names reach them. */
 struct plain_seen {
+	bool loaded; /* the web checks' findings are in */
 	size_t n;
 	size_t cap;
 	struct loc *v;
@@ -209,12 +210,11 @@ plain_reported(struct plain_seen *s, const struct audit *a, struct loc loc)
 {
 	size_t i;
 
-	if (s->v == NULL) {
-		/* once: what the web checks reported */
+	if (!s->loaded) {
 		for (i = 0; i < a->nfinding; i++)
 			if (strcmp(a->findings[i].check->id, "CF525-LISTEN-PLAIN") == 0)
 				VEC_PUSH(s->v, s->n, s->cap, a->findings[i].loc);
-		VEC_PUSH(s->v, s->n, s->cap, ((struct loc){NULL, 0}));
+		s->loaded = true;
 	}
 	for (i = 0; i < s->n; i++)
 		if (s->v[i].file == loc.file && s->v[i].line == loc.line)
@@ -256,7 +256,7 @@ static void
 names(struct audit *a)
 {
 	const struct host_table *t = a->hosts;
-	struct plain_seen seen = {0, 0, NULL};
+	struct plain_seen seen = {false, 0, 0, NULL};
 	size_t i;
 
 	for (i = 0; t && i < t->n; i++) {
