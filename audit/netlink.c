@@ -490,7 +490,7 @@ gen_cb(const struct nlmsghdr *nlh, void *arg)
 static int
 get_gen(struct live *lv, uint32_t *gen)
 {
-	char buf[REQ_SIZE];
+	char buf[REQ_SIZE] = {0}; /* attribute padding goes to the kernel too */
 	struct nlmsghdr *nlh = nft_request(buf, NFT_MSG_GETGEN, NFPROTO_UNSPEC, NLM_F_ACK);
 
 	*gen = 0;
@@ -935,7 +935,7 @@ set_items(struct lset *s)
 static bool
 dump_elems(struct live *lv, struct ltable *t, struct lset *s)
 {
-	char buf[REQ_SIZE];
+	char buf[REQ_SIZE] = {0}; /* attribute padding goes to the kernel too */
 	struct nlmsghdr *nlh =
 	    nft_request(buf, NFT_MSG_GETSETELEM, (uint16_t)t->family, NLM_F_DUMP);
 	struct elem_dump ed = {lv, s};
@@ -3646,7 +3646,7 @@ out:
 static int
 dump(struct live *lv, uint16_t type, mnl_cb_t cb)
 {
-	char buf[REQ_SIZE];
+	char buf[REQ_SIZE] = {0}; /* attribute padding goes to the kernel too */
 	struct nlmsghdr *nlh = nft_request(buf, type, NFPROTO_UNSPEC, NLM_F_DUMP);
 
 	return nl_talk(&lv->nl, nlh, cb, lv);
@@ -3655,7 +3655,7 @@ dump(struct live *lv, uint16_t type, mnl_cb_t cb)
 static int
 dump_rules(struct live *lv, struct ltable *t, const char *chain)
 {
-	char buf[REQ_SIZE];
+	char buf[REQ_SIZE] = {0}; /* attribute padding goes to the kernel too */
 	struct nlmsghdr *nlh = nft_request(buf, NFT_MSG_GETRULE, (uint16_t)t->family, NLM_F_DUMP);
 
 	mnl_attr_put_strz(nlh, NFTA_RULE_TABLE, t->name);
@@ -4158,7 +4158,7 @@ ipset_cb(const struct nlmsghdr *nlh, void *arg)
 static void
 ipset_read(struct live *lv)
 {
-	char buf[REQ_SIZE];
+	char buf[REQ_SIZE] = {0}; /* attribute padding goes to the kernel too */
 	struct nlmsghdr *nlh;
 	struct nfgenmsg *nfg;
 	struct ips_dump d;
@@ -4350,7 +4350,7 @@ live_read_listeners(struct origin *o)
 	if (!nl_open(&n, NETLINK_SOCK_DIAG))
 		return false;
 	for (i = 0; i < ARRAY_LEN(families); i++) {
-		char buf[REQ_SIZE];
+		char buf[REQ_SIZE] = {0}; /* attribute padding goes to the kernel too */
 		struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 		struct inet_diag_req_v2 *req;
 
