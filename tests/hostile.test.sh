@@ -118,6 +118,10 @@ elif grep -q 'mount' "$err" && ! grep -q 'secret.conf' "$err"; then
 	skip magic-link "no mount namespace here"
 elif grep -qF 'path leaves the audited root or loops' "$err" && ! grep -q canary "$out"; then
 	ok magic-link
+elif case $BIN in *valgrind*) true ;; *) false ;; esac &&
+	grep -qF 'secret.conf": no such file' "$err" && ! grep -q canary "$out"; then
+	# valgrind knows no openat2: root.c's walk refuses the link its own way
+	ok magic-link
 else
 	fail magic-link "$(head -c 300 "$err")"
 fi
@@ -373,7 +377,16 @@ sum_tree() {
 		find . -type f -exec sha256sum {} + | LC_ALL=C sort)
 }
 sum_tree >"$tmp/before"
-if command -v strace >/dev/null; then
+case $BIN in
+*valgrind*) vg_bin=1 ;;
+*) vg_bin= ;;
+esac
+if [ -n "$vg_bin" ]; then
+	# strace would count valgrind's own files and execs
+	timeout 600 "$BIN" --root "$r" --format json >"$out" 2>"$err"
+	st=$?
+	skip confined-reads "cfaudit runs under valgrind (make valgrind-check)"
+elif command -v strace >/dev/null; then
 	# LeakSanitizer cannot run under ptrace: the ASan build leaves leaks
 	# to the other runs here
 	ASAN_OPTIONS="detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}" timeout 60 strace -f -qq -o "$tmp/trace" \
