@@ -86,7 +86,7 @@ static int
 walk_open(const char *path, int flags)
 {
 	struct walk w;
-	char *todo = xmalloc(PATH_MAX + 1);
+	char *pending = xmalloc(PATH_MAX + 1);
 	char *link = xmalloc(PATH_MAX + 1);
 	size_t links = 0;
 	int fd = -1;
@@ -97,9 +97,9 @@ walk_open(const char *path, int flags)
 		errno = ENAMETOOLONG;
 		goto out;
 	}
-	memcpy(todo, path, strlen(path) + 1);
+	memcpy(pending, path, strlen(path) + 1);
 	for (;;) {
-		char *name = todo;
+		char *name = pending;
 		char *rest;
 		struct stat st;
 		ssize_t len;
@@ -118,12 +118,12 @@ walk_open(const char *path, int flags)
 		else
 			rest = name + strlen(name);
 		if (strcmp(name, ".") == 0) {
-			memmove(todo, rest, strlen(rest) + 1);
+			memmove(pending, rest, strlen(rest) + 1);
 			continue;
 		}
 		if (strcmp(name, "..") == 0) {
 			walk_pop(&w);
-			memmove(todo, rest, strlen(rest) + 1);
+			memmove(pending, rest, strlen(rest) + 1);
 			continue;
 		}
 		fd = openat(walk_top(&w), name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
@@ -146,9 +146,9 @@ walk_open(const char *path, int flags)
 				goto out;
 			}
 			/* the link's text, then what was left of the path */
-			memmove(todo + len + 1, rest, rlen + 1);
-			memcpy(todo, link, (size_t)len);
-			todo[len] = '/';
+			memmove(pending + len + 1, rest, rlen + 1);
+			memcpy(pending, link, (size_t)len);
+			pending[len] = '/';
 			if (link[0] == '/')
 				walk_reset(&w);
 			continue;
@@ -174,12 +174,12 @@ walk_open(const char *path, int flags)
 		}
 		w.fd[w.n++] = fd;
 		fd = -1;
-		memmove(todo, rest, strlen(rest) + 1);
+		memmove(pending, rest, strlen(rest) + 1);
 	}
 out:
 	saved = errno;
 	walk_reset(&w);
-	free(todo);
+	free(pending);
 	free(link);
 	errno = saved;
 	return fd;
