@@ -198,3 +198,13 @@ if jq -e '[.findings[].id] | (index("CF522-DNS-ELSEWHERE") == null) and (index("
 else
 	fail listen-addresses-partial "$(jq -c '[.findings[].id]' "$tmp/la.json")"
 fi
+
+# A proxied record holding one of Cloudflare's own addresses: error 1000, a 403
+printf 'loop.example.com A 104.16.1.1\n' >"$tmp/cf.txt"
+audit --dns "$tmp/cf.txt" --format json >"$tmp/cf.json" 2>/dev/null
+if jq -e '([.findings[].id] | index("CF403-DNS-CLOUDFLARE-ADDR") != null) and
+	  ([.hosts[] | select(.name == "loop.example.com") | .status] | all(. == 403))' "$tmp/cf.json" >/dev/null; then
+	ok cloudflare-address
+else
+	fail cloudflare-address "$(jq -c '[.findings[].id], [.hosts[] | [.name, .status]]' "$tmp/cf.json")"
+fi
