@@ -29,33 +29,13 @@ RESOLVE=$O/tests/apache_resolve
 SHIFT=10000
 MODDIR=/usr/lib/apache2/modules
 
-if [ "$(id -u)" != 0 ]; then
-	echo "skip apache-oracle: needs root (apache2 binds ports, changes user)"
-	exit 0
-fi
-for tool in apache2 curl openssl; do
-	if ! command -v $tool >/dev/null 2>&1; then
-		echo "skip apache-oracle: $tool is not installed (make check installs it as root)"
-		exit 0
-	fi
-done
-if [ ! -x "$RESOLVE" ]; then
-	echo "not ok apache-oracle: $RESOLVE is not built"
-	exit 0
-fi
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/cfa-apache.XXXXXX") || exit 1
+SUITE=apache-oracle
+. "$(dirname "$0")/lib.sh"
+need_root "apache2 binds ports, changes user"
+need_tools apache2 curl openssl ss
+need_built "$RESOLVE"
+make_tmp apache
 chmod 755 "$tmp"
-pid=
-cleanup() {
-	if [ -n "$pid" ]; then
-		kill "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	fi
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' HUP INT PIPE TERM
 
 if ! openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/key.pem" -out "$tmp/cert.pem" \
 	-subj /CN=cfaudit-oracle -days 2 >/dev/null 2>&1; then
@@ -234,16 +214,8 @@ for s in $trees; do
 	pid=$!
 	ports=$(grep -rhi '^[[:space:]]*listen[[:space:]]*127\.0\.0\.1:' "$r/etc" |
 		sed 's/.*127\.0\.0\.1:\([0-9]*\).*/\1/' | sort -un)
-	first=$(echo "$ports" | head -n 1)
-	i=0
-	while ! curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$first/" 2>/dev/null &&
-		! curl -sk -o /dev/null --max-time 1 "https://127.0.0.1:$first/" 2>/dev/null; do
-		i=$((i + 1))
-		if [ $i -ge 50 ] || ! kill -0 "$pid" 2>/dev/null; then
-			break
-		fi
-		sleep 0.1
-	done
+	# shellcheck disable=SC2086
+	wait_listening $ports
 	hosts "$r" | sort -u >"$tmp/hosts"
 	bad=0
 	n=0
@@ -285,9 +257,7 @@ for s in $trees; do
 		bad=$((bad + 1))
 		echo "not ok apache-oracle $name: the model reports input errors: $(head -n 1 "$tmp/model.err")"
 	fi
-	kill "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-	pid=
+	stop_server
 	# its children go with it
 	i=0
 	while [ -f "$tmp/apache2.pid" ] && [ $i -lt 50 ]; do
@@ -332,14 +302,7 @@ if [ -d "$acc/etc/apache2" ]; then
 		apache2 -d "$r/etc/apache2" -f "$conf" -c "PidFile $tmp/apache2.pid" -DFOREGROUND \
 			>"$tmp/run.out" 2>&1 &
 		pid=$!
-		i=0
-		while ! curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/" 2>/dev/null; do
-			i=$((i + 1))
-			if [ $i -ge 50 ] || ! kill -0 "$pid" 2>/dev/null; then
-				break
-			fi
-			sleep 0.1
-		done
+		wait_listening "$port"
 		bad=0
 		n=0
 		for url in / /a/ /a/b/ /c/ /c/d/ /e/ /f/ /g/ /h/ /i/ /j/ /k/ /loc-mixed /loc-any /loc-old; do
@@ -365,9 +328,7 @@ if [ -d "$acc/etc/apache2" ]; then
 				fi
 			done <"$tmp/model"
 		done
-		kill "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-		pid=
+		stop_server
 		[ $bad -eq 0 ] && echo "ok apache-oracle access: $n requests, each refused (403) exactly where the model refuses the client address"
 	fi
 fi

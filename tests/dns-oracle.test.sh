@@ -8,11 +8,9 @@
 # Cloudflare exports (whose SOA owner lacks its final dot, which BIND refuses).
 : "${BIN:=./cfaudit}"
 PY=/usr/bin/python3
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-ok() { echo "ok dns-oracle $1"; }
-fail() { echo "not ok dns-oracle $1: $2"; }
+SUITE=dns-oracle
+. "$(dirname "$0")/lib.sh"
+make_tmp dns-oracle
 
 if ! command -v jq >/dev/null 2>&1 || ! "$PY" -c 'import dns.zone' 2>/dev/null ||
 	! command -v named-compilezone >/dev/null 2>&1; then

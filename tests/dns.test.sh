@@ -5,29 +5,11 @@
 # JSON "hosts" contract of DESIGN.md. Prints ok/not ok lines.
 : "${BIN:=./cfaudit}"
 AT=2026-11-01T00:00:00Z
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+SUITE=dns
+. "$(dirname "$0")/lib.sh"
+make_tmp dns
 
-ok() { echo "ok dns $1"; }
-fail() { echo "not ok dns $1: $2"; }
-
-# expect NAME STATUS CMD...: run CMD, compare the exit status
-expect() {
-	name=$1 want=$2
-	shift 2
-	"$@" >"$tmp/out" 2>"$tmp/err"
-	got=$?
-	if [ "$got" = "$want" ]; then ok "$name"; else fail "$name" "exit $got, expected $want: $(head -c 300 "$tmp/err")"; fi
-}
-
-grep_in() {
-	if grep -q -- "$2" "$3"; then ok "$1"; else fail "$1" "no \"$2\" in $(head -c 400 "$3")"; fi
-}
-
-if ! command -v jq >/dev/null 2>&1; then
-	echo "skip dns: jq is not installed"
-	exit 0
-fi
+need_tools jq
 
 # A web server for the names to land in (port 80, Flexible mode).
 mkdir -p "$tmp/root/etc/nginx"
@@ -48,7 +30,7 @@ audit() {
 # must still be read (its host is listed).
 bad_zone() {
 	printf '$ORIGIN example.com.\n%s\nwww 1 IN A 93.184.215.14\n' "$1" >"$tmp/$3.zone"
-	expect "$3-exit" 2 audit --dns "$tmp/$3.zone" --format json
+	expect_status "$3-exit" 2 audit --dns "$tmp/$3.zone" --format json
 	grep_in "$3-line" "$3.zone:$2: " "$tmp/err"
 	if jq -e '.hosts | map(.name) | index("www.example.com") != null' "$tmp/out" >/dev/null; then
 		ok "$3-rest-read"
@@ -67,21 +49,21 @@ bad_zone 'bad 1 IN BOGUSTYPE x' 2 zone-type
 
 # a record whose parenthesis never closes swallows the rest: said at its first line
 printf '$ORIGIN example.com.\nwww 1 IN A 93.184.215.14\nsoa 1 IN SOA a. b. ( 1 2 3\n4 5\n' >"$tmp/paren.zone"
-expect zone-paren-exit 2 audit --dns "$tmp/paren.zone"
+expect_status zone-paren-exit 2 audit --dns "$tmp/paren.zone"
 grep_in zone-paren-line "paren.zone:3: unbalanced" "$tmp/err"
 
 # relative names with no origin at all
 printf 'www 1 IN A 93.184.215.14\nexample.com. 1 IN A 93.184.215.14\n' >"$tmp/rel.zone"
-expect zone-relative-exit 2 audit --dns "$tmp/rel.zone"
+expect_status zone-relative-exit 2 audit --dns "$tmp/rel.zone"
 grep_in zone-relative-line "rel.zone:1: relative name" "$tmp/err"
 
 # NUL bytes: not a text file
 printf 'www.example.com. 1 IN A 93.184.215.14\nx\000y\n' >"$tmp/nul.zone"
-expect zone-nul-exit 2 audit --dns "$tmp/nul.zone"
+expect_status zone-nul-exit 2 audit --dns "$tmp/nul.zone"
 grep_in zone-nul-line "nul.zone:2: NUL" "$tmp/err"
 
 # a missing file: the audit is incomplete, not clean
-expect zone-missing 2 audit --dns "$tmp/nope.zone"
+expect_status zone-missing 2 audit --dns "$tmp/nope.zone"
 grep_in zone-missing-said "unreadable  dns" "$tmp/out"
 
 # expectations files: each bad line named, the good ones read
@@ -94,7 +76,7 @@ bad.example.com A 192.0.2.1 maybe
 bad!.example.com A 192.0.2.1
 api.example.com CNAME www.example.com dns-only extra
 EOF
-expect expect-exit 2 audit --dns "$tmp/expect.txt" --format json
+expect_status expect-exit 2 audit --dns "$tmp/expect.txt" --format json
 for l in 3 4 5 6 7; do
 	grep_in "expect-line-$l" "expect.txt:$l: " "$tmp/err"
 done
@@ -106,11 +88,11 @@ fi
 
 # CRLF line ends and a BOM-less UTF-8 comment are fine
 printf ';; Domain:     example.com.\r\nwww.example.com.\t1\tIN\tA\t93.184.215.14 ; cf_tags=cf-proxied:true\r\n' >"$tmp/crlf.zone"
-expect zone-crlf 0 audit --dns "$tmp/crlf.zone"
+expect_status zone-crlf 0 audit --dns "$tmp/crlf.zone"
 
 # DNS-only records are not hosts; the proxied flag comes from cf_tags
 printf 'www.example.com.\t1\tIN\tA\t93.184.215.14 ; cf_tags=cf-proxied:false\napi.example.com.\t1\tIN\tA\t93.184.215.14 ; cf_tags=cf-flatten-cname:true,cf-proxied:true\n' >"$tmp/tags.zone"
-expect zone-tags 0 audit --dns "$tmp/tags.zone" --format json
+expect_status zone-tags 0 audit --dns "$tmp/tags.zone" --format json
 if [ "$(jq -c '[.hosts[].name] | unique' "$tmp/out")" = '["api.example.com"]' ]; then
 	ok zone-tags-proxied-only
 else

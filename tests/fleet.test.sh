@@ -6,25 +6,14 @@
 # when it is a terminal.
 : "${BIN:=./cfaudit}"
 AT=2026-11-01
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-ok() { echo "ok fleet $1"; }
-fail() { echo "not ok fleet $1: $2"; }
-
-# expect NAME STATUS CMD...: run CMD, compare the exit status
-expect() {
-	name=$1 want=$2
-	shift 2
-	"$@" >"$tmp/out" 2>"$tmp/err"
-	got=$?
-	if [ "$got" = "$want" ]; then ok "$name"; else fail "$name" "exit $got, expected $want: $(head -c 300 "$tmp/err")"; fi
-}
+SUITE=fleet
+. "$(dirname "$0")/lib.sh"
+make_tmp fleet
 
 roots="samples/healthy samples/fw-drop samples/undecided samples/fw-reject samples/ufw"
 set --
 for r in $roots; do set -- "$@" --root "$r"; done
-expect run 1 "$BIN" "$@" --at $AT --jobs 3 --output-dir "$tmp/reports" --output json:report.json --no-config
+expect_status run 1 "$BIN" "$@" --at $AT --jobs 3 --output-dir "$tmp/reports" --output json:report.json --no-config
 cp "$tmp/out" "$tmp/agg.jsonl"
 
 # one valid JSON line per root, in order
@@ -66,18 +55,18 @@ done
 cp -r samples/healthy "$tmp/healthy-copy"
 mkdir -p "$tmp/broken/etc/iptables"
 printf '*filter\n:INPUT ACCEPT [0:0]\n-A INPUT --bogus-option 1 -j DROP\nCOMMIT\n' >"$tmp/broken/etc/iptables/rules.v4"
-expect status-clean 0 "$BIN" --root samples/healthy --root "$tmp/healthy-copy" --output-dir "$tmp/r0" --at $AT --no-config
-expect status-worst-1 1 "$BIN" --root samples/healthy --root samples/fw-drop --output-dir "$tmp/r1" --at $AT --no-config
-expect status-worst-2 2 "$BIN" --root samples/fw-drop --root "$tmp/broken" --root samples/healthy --jobs 2 --output-dir "$tmp/r2" --at $AT --no-config
+expect_status status-clean 0 "$BIN" --root samples/healthy --root "$tmp/healthy-copy" --output-dir "$tmp/r0" --at $AT --no-config
+expect_status status-worst-1 1 "$BIN" --root samples/healthy --root samples/fw-drop --output-dir "$tmp/r1" --at $AT --no-config
+expect_status status-worst-2 2 "$BIN" --root samples/fw-drop --root "$tmp/broken" --root samples/healthy --jobs 2 --output-dir "$tmp/r2" --at $AT --no-config
 if jq -e -s --arg r "$tmp/broken" 'map(select(.root == $r))[0] | .exit_status == 2 and .complete == false' "$tmp/out" >/dev/null; then ok incomplete-line; else fail incomplete-line "$(cat "$tmp/out")"; fi
 grep -q "^$tmp/broken: /etc/iptables/rules.v4:3: " "$tmp/err" && ok input-errors-name-root || fail input-errors-name-root "$(head -c 300 "$tmp/err")"
 # a root that does not exist: its line says so, the others are audited
-expect status-missing-root 2 "$BIN" --root samples/healthy --root "$tmp/nope" --output-dir "$tmp/r3" --at $AT --no-config
+expect_status status-missing-root 2 "$BIN" --root samples/healthy --root "$tmp/nope" --output-dir "$tmp/r3" --at $AT --no-config
 if jq -e -s --arg r "$tmp/nope" 'map(select(.root == $r))[0] | .exit_status == 3 and (.error | test("cannot open"))' "$tmp/out" >/dev/null &&
 	jq -e -s 'map(select(.root == "samples/healthy"))[0] | .exit_status == 0' "$tmp/out" >/dev/null; then ok missing-root-line; else fail missing-root-line "$(cat "$tmp/out")"; fi
 
 # --aggregate FILE: nothing on stdout
-expect aggregate-file 1 "$BIN" --root samples/healthy --root samples/fw-drop --aggregate "$tmp/agg.jsonl" --output-dir "$tmp/r4" --at $AT --no-config
+expect_status aggregate-file 1 "$BIN" --root samples/healthy --root samples/fw-drop --aggregate "$tmp/agg.jsonl" --output-dir "$tmp/r4" --at $AT --no-config
 if [ ! -s "$tmp/out" ] && [ "$(wc -l <"$tmp/agg.jsonl")" -eq 2 ]; then ok aggregate-file-lines; else fail aggregate-file-lines "stdout: $(head -c 100 "$tmp/out")"; fi
 # the default file names are the roots', in the working directory
 bin=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
@@ -96,7 +85,7 @@ else
 fi
 
 # usage errors: roots that would share report names, options that name one server
-expect usage-same-name 3 "$BIN" --root samples/healthy --root ./samples/healthy --at $AT --no-config
-expect usage-host-addr 3 "$BIN" --root samples/healthy --root samples/fw-drop --host-addr 192.0.2.1 --no-config
-expect usage-write-baseline 3 "$BIN" --root samples/healthy --root samples/fw-drop --write-baseline "$tmp/b.json" --no-config
-expect usage-jobs 3 "$BIN" --root samples/healthy --root samples/fw-drop --jobs 0 --no-config
+expect_status usage-same-name 3 "$BIN" --root samples/healthy --root ./samples/healthy --at $AT --no-config
+expect_status usage-host-addr 3 "$BIN" --root samples/healthy --root samples/fw-drop --host-addr 192.0.2.1 --no-config
+expect_status usage-write-baseline 3 "$BIN" --root samples/healthy --root samples/fw-drop --write-baseline "$tmp/b.json" --no-config
+expect_status usage-jobs 3 "$BIN" --root samples/healthy --root samples/fw-drop --jobs 0 --no-config

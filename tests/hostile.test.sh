@@ -20,9 +20,8 @@ r=$tmp/root
 out=$tmp/out
 err=$tmp/err
 
-ok() { echo "ok hostile $1"; }
-fail() { echo "not ok hostile $1: $2"; }
-skip() { echo "skip hostile $1: $2"; }
+SUITE=hostile
+. "$(dirname "$0")/lib.sh"
 
 # The origin every case starts from: its drop must survive every case.
 base() {

@@ -6,11 +6,9 @@
 : "${BIN:=./cfaudit}"
 AT=2026-11-01
 I=samples/integrations
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-ok() { echo "ok integrations $1"; }
-fail() { echo "not ok integrations $1: $2"; }
+SUITE=integrations
+. "$(dirname "$0")/lib.sh"
+make_tmp integrations
 
 bin=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
 here=$(pwd)

@@ -4,11 +4,9 @@
 # plus "inputs"; a <failure> per finding with file:line and the explanation.
 : "${BIN:=./cfaudit}"
 XSD=../shared/schemas/JUnit.xsd
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-ok() { echo "ok junit $1"; }
-fail() { echo "not ok junit $1: $2"; }
+SUITE=junit
+. "$(dirname "$0")/lib.sh"
+make_tmp junit
 
 if ! command -v xmllint >/dev/null 2>&1; then
 	echo "not ok junit: xmllint is not installed (libxml2-utils; make test-deps installs it)"

@@ -23,32 +23,12 @@
 RESOLVE=$O/tests/nginx_resolve
 PORT_SHIFT=10000
 
-if [ "$(id -u)" != 0 ]; then
-	echo "skip nginx-oracle: needs root (nginx binds ports, writes its pid)"
-	exit 0
-fi
-for tool in nginx curl openssl jq; do
-	if ! command -v $tool >/dev/null 2>&1; then
-		echo "skip nginx-oracle: $tool is not installed (make check installs it as root)"
-		exit 0
-	fi
-done
-if [ ! -x "$RESOLVE" ] || [ ! -x "$BIN" ]; then
-	echo "not ok nginx-oracle: $RESOLVE or $BIN is not built"
-	exit 0
-fi
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/cfa-nginx.XXXXXX") || exit 1
-pid=
-cleanup() {
-	if [ -n "$pid" ]; then
-		kill "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	fi
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' HUP INT PIPE TERM
+SUITE=nginx-oracle
+. "$(dirname "$0")/lib.sh"
+need_root "nginx binds ports, writes its pid"
+need_tools nginx curl openssl jq ss
+need_built "$RESOLVE" "$BIN"
+make_tmp nginx
 
 if ! openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/key.pem" -out "$tmp/cert.pem" \
 	-subj /CN=cfaudit-oracle -days 2 >/dev/null 2>&1; then
@@ -141,16 +121,8 @@ for s in samples/*/; do
 	pid=$!
 	ports=$(grep -rh '^[[:space:]]*listen[[:space:]]*127\.0\.0\.1:' "$r/etc/nginx" |
 		sed 's/.*127\.0\.0\.1:\([0-9]*\).*/\1/' | sort -un)
-	first=$(echo "$ports" | head -n 1)
-	i=0
-	while ! curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$first/" 2>/dev/null &&
-		! curl -sk -o /dev/null --max-time 1 "https://127.0.0.1:$first/" 2>/dev/null; do
-		i=$((i + 1))
-		if [ $i -ge 50 ] || ! kill -0 "$pid" 2>/dev/null; then
-			break
-		fi
-		sleep 0.1
-	done
+	# shellcheck disable=SC2086
+	wait_listening $ports
 	{ hosts "$r"; extra_hosts "$name"; } | sort -u >"$tmp/hosts"
 	bad=0
 	n=0
@@ -186,9 +158,7 @@ for s in samples/*/; do
 		bad=$((bad + 1))
 		echo "not ok nginx-oracle $name: the model reports input errors: $(head -n 1 "$tmp/model.err")"
 	fi
-	kill "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-	pid=
+	stop_server
 	total=$((total + n))
 	[ $bad -eq 0 ] && echo "ok nginx-oracle $name: $n requests answered by the predicted server block"
 

@@ -7,11 +7,9 @@
 : "${BIN:=./cfaudit}"
 SCHEMA=../shared/schemas/sarif-schema-2.1.0.json
 PY=/usr/bin/python3
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-ok() { echo "ok sarif $1"; }
-fail() { echo "not ok sarif $1: $2"; }
+SUITE=sarif
+. "$(dirname "$0")/lib.sh"
+make_tmp sarif
 
 if [ ! -f "$SCHEMA" ]; then
 	echo "skip sarif: $SCHEMA is missing"

@@ -4,11 +4,9 @@
 # count says so, the JSON keeps it, and the exit status no longer counts it.
 : "${BIN:=./cfaudit}"
 AT=2026-11-01
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-ok() { echo "ok suppress $1"; }
-fail() { echo "not ok suppress $1: $2"; }
+SUITE=suppress
+. "$(dirname "$0")/lib.sh"
+make_tmp suppress
 
 # insert FILE LINE TEXT: TEXT becomes line LINE of FILE
 insert() {

@@ -38,32 +38,12 @@ PREDICT=$O/tests/tls_predict
 SHIFT=20000
 AT=2026-11-01T00:00:00Z
 
-if [ "$(id -u)" != 0 ]; then
-	echo "skip tls-oracle: needs root (nginx writes its pid and logs as root)"
-	exit 0
-fi
-for tool in nginx openssl ss; do
-	if ! command -v $tool >/dev/null 2>&1; then
-		echo "skip tls-oracle: $tool is not installed (make check installs it as root)"
-		exit 0
-	fi
-done
-if [ ! -x "$PREDICT" ]; then
-	echo "not ok tls-oracle: $PREDICT is not built"
-	exit 0
-fi
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/cfa-tlso.XXXXXX") || exit 1
-pid=
-cleanup() {
-	if [ -n "$pid" ]; then
-		kill "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	fi
-	[ -n "$KEEP" ] || rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' HUP INT PIPE TERM
+SUITE=tls-oracle
+. "$(dirname "$0")/lib.sh"
+need_root "nginx writes its pid and logs as root"
+need_tools nginx openssl ss
+need_built "$PREDICT"
+make_tmp tlso
 
 epoch=$(date -u -d "$AT" +%s)
 # Cloudflare's offer: TLS 1.3 suites apart, the rest as a cipher list
@@ -414,14 +394,7 @@ for s in samples/tls-*/ "$tmp"/gen/tls-*/; do
 	pid=$!
 	# listening on every port of the prediction
 	for port in $(cut -d' ' -f1 "$tmp/predict" | sort -u); do
-		i=0
-		while [ -z "$(ss -ltnH "sport = :$((port + SHIFT))" 2>/dev/null)" ]; do
-			i=$((i + 1))
-			if [ $i -ge 50 ] || ! kill -0 "$pid" 2>/dev/null; then
-				break
-			fi
-			sleep 0.1
-		done
+		wait_listening $((port + SHIFT))
 	done
 	while read -r port host status vcode version cipher alpn demand; do
 		n=$((n + 1))
@@ -547,9 +520,7 @@ for s in samples/tls-*/ "$tmp"/gen/tls-*/; do
 			fi
 		fi
 	done <"$tmp/predict"
-	kill "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-	pid=
+	stop_server
 	total=$((total + n))
 	[ $bad -eq 0 ] && echo "ok tls-oracle $name: $n hostnames and ports get what the model predicts ($(cut -d' ' -f3 "$tmp/predict" | sort | uniq -c | awk '{ printf "%s%s %s", s, $1, $2; s = ", " }'))"
 done
