@@ -2608,17 +2608,15 @@ build_obj_chain(struct fwd *f, struct fobj *z, enum disp d)
 	}
 }
 
+/* A zone's or policy's services and ports: its "allow" rules. */
 static void
-build_zone(struct fwd *f, struct fobj *z)
+emit_open_services_ports(struct fwd *f, struct fobj *z)
 {
 	struct rctx c;
 	const char *seen[CAP_INCLUDE_DEPTH];
 	size_t nseen;
 	size_t i;
-	int d;
 
-	for (d = 0; d < D_COUNT; d++)
-		build_obj_chain(f, z, (enum disp)d);
 	memset(&c, 0, sizeof(c));
 	c.f = f;
 	c.z = z;
@@ -2628,14 +2626,59 @@ build_zone(struct fwd *f, struct fobj *z)
 		seen[nseen++] = z->services.v[i].name;
 		emit_service(&c, z->services.v[i].name, FAM_BOTH, seen, &nseen, allow_one);
 	}
+	c.em = EM_PORT;
 	for (i = 0; i < z->ports.n; i++) {
 		c.loc = obj_loc(z, z->ports.v[i].line);
-		c.em = EM_PORT;
 		c.proto = z->ports.v[i].proto;
 		c.lo = z->ports.v[i].lo;
 		c.hi = z->ports.v[i].hi;
 		allow_one(&c);
 	}
+}
+
+/* The rest of a zone's or policy's rules, after its services and ports
+ * (and, for a zone, its masquerade and forward ports, which rich rules may
+ * add to): source ports, ICMP blocks, rich rules, protocols. */
+static void
+emit_open_rest(struct fwd *f, struct fobj *z)
+{
+	struct rctx c;
+	size_t i;
+
+	memset(&c, 0, sizeof(c));
+	c.f = f;
+	c.z = z;
+	c.em = EM_SPORT;
+	for (i = 0; i < z->sports.n; i++) {
+		c.loc = obj_loc(z, z->sports.v[i].line);
+		c.proto = z->sports.v[i].proto;
+		c.lo = z->sports.v[i].lo;
+		c.hi = z->sports.v[i].hi;
+		allow_one(&c);
+	}
+	for (i = 0; i < z->icmp_blocks.n; i++) {
+		c.loc = obj_loc(z, z->icmp_blocks.v[i].line);
+		emit_icmp(&c, z->icmp_blocks.v[i].name, FAM_BOTH, icmp_block_one);
+	}
+	for (i = 0; i < z->rules.n; i++)
+		emit_rich(f, z, &z->rules.v[i]);
+	c.em = EM_PROTO;
+	for (i = 0; i < z->protocols.n; i++) {
+		c.loc = obj_loc(z, z->protocols.v[i].line);
+		c.proto = z->protocols.v[i].proto;
+		allow_one(&c);
+	}
+}
+
+static void
+build_zone(struct fwd *f, struct fobj *z)
+{
+	size_t i;
+	int d;
+
+	for (d = 0; d < D_COUNT; d++)
+		build_obj_chain(f, z, (enum disp)d);
+	emit_open_services_ports(f, z);
 	if (z->masquerade && !z->policy) {
 		struct rule *x = add_rule(obj_chain(f, z, D_NATPOST, "allow"), obj_loc(z, z->masq_line),
 					  A_CONTINUE, "masquerade");
@@ -2652,27 +2695,7 @@ build_zone(struct fwd *f, struct fobj *z)
 		m_port(x, fw->port.proto, fw->port.lo, fw->port.hi, false);
 		set_dnat(x, fw);
 	}
-	for (i = 0; i < z->sports.n; i++) {
-		c.loc = obj_loc(z, z->sports.v[i].line);
-		c.em = EM_SPORT;
-		c.proto = z->sports.v[i].proto;
-		c.lo = z->sports.v[i].lo;
-		c.hi = z->sports.v[i].hi;
-		allow_one(&c);
-	}
-	for (i = 0; i < z->icmp_blocks.n; i++) {
-		c.loc = obj_loc(z, z->icmp_blocks.v[i].line);
-		emit_icmp(&c, z->icmp_blocks.v[i].name, FAM_BOTH, icmp_block_one);
-	}
-	c.em = EM_NONE;
-	for (i = 0; i < z->rules.n; i++)
-		emit_rich(f, z, &z->rules.v[i]);
-	for (i = 0; i < z->protocols.n; i++) {
-		c.loc = obj_loc(z, z->protocols.v[i].line);
-		c.em = EM_PROTO;
-		c.proto = z->protocols.v[i].proto;
-		allow_one(&c);
-	}
+	emit_open_rest(f, z);
 	/* intra-zone forwarding (zones with <forward/>) */
 	for (i = 0; z->forward && !z->policy && i < z->ifaces.n + z->sources.n; i++) {
 		struct rule *x;
@@ -2826,48 +2849,8 @@ build_policies(struct fwd *f)
 		}
 	}
 	for (i = 0; i < act.n; i++) {
-		struct fobj *p = act.v[i];
-		struct rctx c;
-		const char *seen[CAP_INCLUDE_DEPTH];
-		size_t nseen;
-
-		memset(&c, 0, sizeof(c));
-		c.f = f;
-		c.z = p;
-		for (j = 0; j < p->services.n; j++) {
-			c.loc = obj_loc(p, p->services.v[j].line);
-			nseen = 0;
-			seen[nseen++] = p->services.v[j].name;
-			emit_service(&c, p->services.v[j].name, FAM_BOTH, seen, &nseen, allow_one);
-		}
-		for (j = 0; j < p->ports.n; j++) {
-			c.loc = obj_loc(p, p->ports.v[j].line);
-			c.em = EM_PORT;
-			c.proto = p->ports.v[j].proto;
-			c.lo = p->ports.v[j].lo;
-			c.hi = p->ports.v[j].hi;
-			allow_one(&c);
-		}
-		for (j = 0; j < p->sports.n; j++) {
-			c.loc = obj_loc(p, p->sports.v[j].line);
-			c.em = EM_SPORT;
-			c.proto = p->sports.v[j].proto;
-			c.lo = p->sports.v[j].lo;
-			c.hi = p->sports.v[j].hi;
-			allow_one(&c);
-		}
-		for (j = 0; j < p->icmp_blocks.n; j++) {
-			c.loc = obj_loc(p, p->icmp_blocks.v[j].line);
-			emit_icmp(&c, p->icmp_blocks.v[j].name, FAM_BOTH, icmp_block_one);
-		}
-		for (j = 0; j < p->rules.n; j++)
-			emit_rich(f, p, &p->rules.v[j]);
-		for (j = 0; j < p->protocols.n; j++) {
-			c.loc = obj_loc(p, p->protocols.v[j].line);
-			c.em = EM_PROTO;
-			c.proto = p->protocols.v[j].proto;
-			allow_one(&c);
-		}
+		emit_open_services_ports(f, act.v[i]);
+		emit_open_rest(f, act.v[i]);
 	}
 	free(act.v);
 }
