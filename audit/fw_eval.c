@@ -787,6 +787,20 @@ undecided_target(const struct state *st, const struct rule *r)
 	return verdict_at(V_UNDECIDED, st, r, r->loc, why);
 }
 
+/* A rule its reader refused stands where it was written: the probes that
+ * reach it get no verdict from the rules before it alone. */
+static struct verdict
+undecided_unreadable(const struct state *st, const struct rule *r)
+{
+	char *at = loc_text(r->loc);
+	char *why = xasprintf("the rule at %s could not be read (see the input error): what it "
+			      "does is unknown",
+			      at);
+
+	free(at);
+	return verdict_at(V_UNDECIDED, st, r, r->loc, why);
+}
+
 static bool
 push_chain(struct state *st, const struct rule *r, const struct chain *target, bool replace,
 	   struct verdict *out)
@@ -890,6 +904,9 @@ apply_action(const struct ctx *c, struct state *st, const struct rule *r, struct
 	case A_QUEUE:
 	case A_UNKNOWN:
 		*out = undecided_target(st, r);
+		return true;
+	case A_UNREADABLE:
+		*out = undecided_unreadable(st, r);
 		return true;
 	}
 	abort();

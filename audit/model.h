@@ -231,7 +231,9 @@ enum action_kind {
 	A_CONNMARK_RESTORE,
 	A_CONNMARK_SAVE, /* connmark = (connmark & ~mask) | (mark & mask) */
 	A_QUEUE,    /* decided by a userspace program: undecided */
-	A_UNKNOWN   /* target we do not know: undecided */
+	A_UNKNOWN,  /* target we do not know: undecided */
+	A_UNREADABLE /* a rule the reader refused (an input error): what it does,
+	              * if the real program loads it at all, is undecided */
 };
 
 struct chain;

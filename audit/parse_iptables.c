@@ -1034,6 +1034,7 @@ struct ipt {
 	enum family fam;
 	unsigned line;
 	bool stop;
+	bool cr_seen; /* a carriage return was reported */
 	size_t nrules;
 	const struct table *tab; /* open table (NULL outside *table ... COMMIT) */
 	bool tab_skip;           /* an unknown table: ignored up to its COMMIT */
@@ -1446,6 +1447,90 @@ parse_tcp_flags(struct ipt *p, const char *s, uint8_t *out)
 	return true;
 }
 
+/* One number of a dotted IPv4 address or mask as xtables_strtoui reads it:
+ * C notation (0x1f hex, 017 octal), the whole of [s, s + n), at most 255. */
+static bool
+xt_ip4_byte(const char *s, size_t n, uint32_t *out)
+{
+	char tmp[24];
+	char *end;
+	unsigned long long v;
+
+	if (n == 0 || n >= sizeof(tmp))
+		return false;
+	memcpy(tmp, s, n);
+	tmp[n] = '\0';
+	errno = 0;
+	v = strtoull(tmp, &end, 0);
+	if (end == tmp || *end != '\0' || errno != 0 || v > 255)
+		return false;
+	*out = (uint32_t)v;
+	return true;
+}
+
+/* An IPv4 address as iptables reads it (xtables' numeric_to_ipaddr), not
+ * as inet_pton does: up to four numbers, and a network address may stop
+ * early, its missing parts zero ("10/8" is 10.0.0.0/8, "0/0" any address,
+ * "172.16.0/24" 172.16.0.0/24); a dotted mask needs all four. */
+static bool
+xt_ip4_parse(const char *s, bool is_mask, uint32_t *out)
+{
+	uint32_t v = 0;
+	uint32_t byte;
+	unsigned i;
+
+	for (i = 0; i < 4; i++) {
+		const char *dot = i < 3 ? strchr(s, '.') : NULL;
+		size_t n = dot ? (size_t)(dot - s) : strlen(s);
+
+		if (!xt_ip4_byte(s, n, &byte) || (dot == NULL && i < 3 && is_mask))
+			return false;
+		v = v << 8 | byte;
+		if (dot == NULL) {
+			*out = i < 3 ? v << (8 * (3 - i)) : v;
+			return true;
+		}
+		s = dot + 1;
+	}
+	return false;
+}
+
+/* "ADDR[/MASK]" in an IPv4 rule, as iptables reads it: MASK is a prefix
+ * length in C notation or a dotted mask; the address is masked. A dotted
+ * mask that is not a prefix (iptables takes any) is refused: the addresses
+ * it selects are not an interval. */
+static bool
+xt_cidr4_parse(const char *s, struct cidr *out)
+{
+	char tmp[64];
+	char *slash;
+	uint32_t addr;
+	uint32_t mask = 0xffffffffu;
+
+	if (strlen(s) >= sizeof(tmp))
+		return false;
+	memcpy(tmp, s, strlen(s) + 1);
+	if ((slash = strrchr(tmp, '/')) != NULL)
+		*slash++ = '\0';
+	if (!xt_ip4_parse(tmp, false, &addr))
+		return false;
+	if (slash && strchr(slash, '.')) {
+		if (!xt_ip4_parse(slash, true, &mask) || (mask & (~mask >> 1)) != 0)
+			return false;
+	} else if (slash) {
+		uint32_t bits;
+
+		if (!xt_ip4_byte(slash, strlen(slash), &bits) || bits > 32)
+			return false;
+		mask = bits == 0 ? 0 : 0xffffffffu << (32 - bits);
+	}
+	out->fam = FAM_V4;
+	out->lo = addr & mask;
+	out->hi = out->lo | (~mask & 0xffffffffu);
+	out->prefix = (unsigned)__builtin_popcount(mask);
+	return true;
+}
+
 /* -s/-d and iprange values: a comma list of addresses with an optional /len
  * or dotted mask (iprange: a-b). iptables makes one rule per list entry; all
  * share the action, so a packet meets the expansion when it meets one entry:
@@ -1469,16 +1554,30 @@ parse_addrs(struct ipt *p, const char *s, bool neg, bool range, struct ivset *ou
 		if (n > 0 && n < sizeof(tmp)) {
 			memcpy(tmp, item, n);
 			tmp[n] = '\0';
-			ok = range ? range_parse(tmp, &c) : cidr_parse(tmp, &c);
+			if (range)
+				ok = range_parse(tmp, &c);
+			else if (p->fam == FAM_V4)
+				/* an IPv6 address passes, for the message below */
+				ok = xt_cidr4_parse(tmp, &c) ||
+				     (cidr_parse(tmp, &c) && c.fam == FAM_V6);
+			else
+				ok = cidr_parse(tmp, &c);
 		}
 		if (!ok) {
 			enum family f;
 			u128 a;
+			uint32_t mask;
 			size_t alen = n < sizeof(tmp) ? strcspn(tmp, range ? "-/" : "/") : 0;
 
 			ivset_free(out);
 			if (n == 0 || n >= sizeof(tmp))
 				return fail(p, "bad address \"%.*s\"", (int)n, item);
+			if (!range && p->fam == FAM_V4 && tmp[alen] == '/' && strchr(tmp + alen, '.'))
+				return fail(p, "bad mask in \"%.*s\"%s", (int)n, item,
+				            xt_ip4_parse(tmp + alen + 1, true, &mask)
+				                ? " (a dotted mask that is not a prefix selects no "
+				                  "interval of addresses: not modelled)"
+				                : "");
 			tmp[alen] = '\0';
 			if (!addr_parse(tmp, &f, &a))
 				return fail(p,
@@ -2898,8 +2997,14 @@ add_rule(struct ipt *p, struct chain *c, size_t i, size_t pos)
 
 	rule_reset(p);
 	if (!scan_rule(p, i) || p->skip_rule || !build_rule(p)) {
+		bool refused = !p->skip_rule;
+
 		ipt_rule_release(&p->r);
-		return;
+		/* a refused rule leaves no silent gap in its chain */
+		if (refused)
+			p->r.act.kind = A_UNREADABLE;
+		else
+			return;
 	}
 	if (p->nrules >= CAP_RULES) {
 		ipt_rule_release(&p->r);
@@ -3029,20 +3134,18 @@ flush_chain(struct ipt *p, struct chain *c)
 
 /* A rule whose jump cannot be resolved leaves its chain, as any rule with
  * an error does (iptables-restore would reject the table). */
+/* A rule iptables-restore refuses stays where it stands, as unreadable:
+ * what reaches it is undecided (A_UNREADABLE), never let through. */
 static void
-remove_rule(struct rule *r)
+make_unreadable(struct rule *r)
 {
+	struct loc loc = r->loc;
 	struct chain *c = r->chain;
-	size_t i;
 
-	for (i = 0; i < c->nrule && c->rules[i] != r; i++)
-		;
-	if (i < c->nrule) {
-		memmove(&c->rules[i], &c->rules[i + 1], (c->nrule - i - 1) * sizeof(*c->rules));
-		c->nrule--;
-	}
 	ipt_rule_release(r);
-	free(r);
+	r->loc = loc;
+	r->chain = c;
+	r->act.kind = A_UNREADABLE;
 }
 
 /* One jump whose chain was not declared when the rule was read. */
@@ -3064,7 +3167,7 @@ resolve_one(struct ipt *p, struct rule *r)
 		else
 			fail(p, "%s to undefined chain \"%s\"",
 			     a->kind == A_GOTO ? "goto" : "jump", a->target_name);
-		remove_rule(r);
+		make_unreadable(r);
 		return;
 	}
 	/* an upper-case name that is no chain: a target extension we do not
@@ -3100,6 +3203,22 @@ close_table(struct ipt *p)
 	resolve_pending(p);
 	p->tab = NULL;
 	p->tab_skip = false;
+}
+
+/* iptables-restore splits a line at blanks and newlines only: a carriage
+ * return (CRLF line endings) ends up in a word, and the file is refused
+ * ("Bad argument", "table name 'filter\r' invalid"), so it does not load at
+ * boot. Said once per file; the lines are still read without it, for what
+ * they mean to say. Comment lines are skipped whole, as iptables-restore
+ * does. */
+static void
+check_cr(struct ipt *p, const char *s, size_t n)
+{
+	if (p->cr_seen || n == 0 || s[0] == '#' || memchr(s, '\r', n) == NULL)
+		return;
+	p->cr_seen = true;
+	fail(p, "carriage return (CRLF line endings): iptables-restore refuses the file, so "
+	        "it does not load as written");
 }
 
 static void
@@ -3329,12 +3448,14 @@ parse_iptables(struct origin *o, struct input *in, const char *data, size_t len,
 		size_t n = nl ? (size_t)(nl - s) : (size_t)(end - s);
 
 		p.line++;
-		if (n > CAP_LINE_LEN)
+		if (n > CAP_LINE_LEN) {
 			fail(&p, "line longer than %u bytes", CAP_LINE_LEN);
-		else if (memchr(s, '\0', n))
+		} else if (memchr(s, '\0', n)) {
 			fail(&p, "NUL byte in the line");
-		else
+		} else {
+			check_cr(&p, s, n);
 			parse_line(&p, s, n);
+		}
 		s = nl ? nl + 1 : end;
 	}
 	if (p.tab && !p.stop) {

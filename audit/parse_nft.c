@@ -618,6 +618,7 @@ struct srcfile {
 	struct srcfile *parent;
 	unsigned include_line;
 	unsigned errors;
+	unsigned cr_line; /* the first line with a carriage return outside a comment */
 };
 
 static const char *
@@ -895,6 +896,8 @@ lex_skip(struct lexer *lx)
 	while (lx->pos < n) {
 		char c = d[lx->pos];
 
+		if (c == '\r' && lx->src->cr_line == 0)
+			lx->src->cr_line = lx->line;
 		if (c == ' ' || c == '\t' || c == '\r') {
 			lx->pos++;
 		} else if (c == '\\' && lx->pos + 1 < n && d[lx->pos + 1] == '\n') {
@@ -903,6 +906,8 @@ lex_skip(struct lexer *lx)
 			lx->line_start = lx->pos;
 		} else if (c == '\\' && lx->pos + 2 < n && d[lx->pos + 1] == '\r' &&
 		           d[lx->pos + 2] == '\n') {
+			if (lx->src->cr_line == 0)
+				lx->src->cr_line = lx->line;
 			lx->pos += 3;
 			lx->line++;
 			lx->line_start = lx->pos;
@@ -1585,6 +1590,29 @@ perr(struct P *p, const struct tok *at, const char *fmt, ...)
 	if (++p->errors >= NFT_MAX_ERRORS)
 		p->stop = true;
 	return false;
+}
+
+/* nft takes a carriage return outside a comment or string for junk: a file
+ * with CRLF line endings is refused whole ("syntax error, unexpected junk"),
+ * so it does not load at boot. Said once per file, at its first such line;
+ * the file is still read as if it had none, for what it means to say. */
+static void
+report_crlf(struct P *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nfile; i++) {
+		struct tok at;
+
+		if (p->files[i]->cr_line == 0)
+			continue;
+		memset(&at, 0, sizeof(at));
+		at.src = p->files[i];
+		at.line = p->files[i]->cr_line;
+		perr(p, &at,
+		     "carriage return (CRLF line endings): nft refuses the file (\"unexpected "
+		     "junk\"), so it does not load as written");
+	}
 }
 
 /* ---- the token supply: files, includes, variables ---- */
@@ -10236,6 +10264,7 @@ parse_nft(struct origin *o, struct input *in, const char *data, size_t len,
 	}
 	if (p.stop && p.errors >= NFT_MAX_ERRORS)
 		input_error(in, 0, "too many errors: the rest of the ruleset is not read");
+	report_crlf(&p);
 	check_refs(&p);
 	if (p.errors == 0)
 		lower_all(&p);

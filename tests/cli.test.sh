@@ -38,10 +38,15 @@ expect_status drop-fail-on-never 0 "$BIN" --iptables "$tmp/drop.v4" --fail-on ne
 expect_status drop-fail-on-error 1 "$BIN" --iptables "$tmp/drop.v4" --fail-on error
 
 # a broken file: exit 2, file:line on stderr, the other input still audited
-printf '*filter\n:INPUT ACCEPT [0:0]\n-A INPUT --bogus-option 1 -j DROP\nCOMMIT\n' >"$tmp/bad.v4"
+printf '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n-A FORWARD --bogus-option 1 -j DROP\nCOMMIT\n' >"$tmp/bad.v4"
 expect_status bad-input 2 "$BIN" --iptables "$tmp/bad.v4" --iptables "$tmp/drop.v4"
-grep_in bad-input-line "bad.v4:3: " "$tmp/err"
+grep_in bad-input-line "bad.v4:4: " "$tmp/err"
 grep_in bad-input-others "CF522-FW-DROP" "$tmp/out"
+# a refused rule is not left out: what reaches it is undecided, never accept
+printf '*filter\n:INPUT ACCEPT [0:0]\n-A INPUT --bogus-option 1 -j DROP\nCOMMIT\n' >"$tmp/bad-input.v4"
+expect_status bad-rule 2 "$BIN" --iptables "$tmp/bad-input.v4"
+grep_in bad-rule-undecided "verdicts: 30 undecided" "$tmp/out"
+grep_in bad-rule-named "the rule at .*bad-input.v4:3 could not be read" "$tmp/out"
 expect_status missing-file 2 "$BIN" --iptables "$tmp/nope.v4"
 
 # --ranges: plain and the API's JSON; an empty file is an input error

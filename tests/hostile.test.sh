@@ -244,6 +244,14 @@ printf 'Listen 80\r\nServerName www.example.com\r\n' >"$r/etc/apache2.conf"
 mkdir -p "$r/etc/apache2"
 mv "$r/etc/apache2.conf" "$r/etc/apache2/apache2.conf"
 check crlf-apache 1 ''
+# nft and iptables-restore refuse CRLF files (junk, bad argument): said at
+# the first such line, the rest of the audit goes on
+base
+printf '*filter\r\n:INPUT ACCEPT [0:0]\r\nCOMMIT\r\n' >"$r/etc/iptables/rules.v6"
+check crlf-iptables 2 '/etc/iptables/rules.v6:1: carriage return (CRLF line endings): iptables-restore refuses the file'
+base
+printf '# comment\r\ntable inet t {\r\n}\r\n' >"$r/etc/nftables.conf"
+check crlf-nft 2 '/etc/nftables.conf:2: carriage return (CRLF line endings): nft refuses the file'
 
 # terminal escapes and invalid UTF-8 in names and values: escaped in text,
 # valid JSON, SARIF and JUnit XML

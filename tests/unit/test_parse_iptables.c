@@ -79,15 +79,20 @@ one_rule(const char *rule)
 	return c && c->nrule == 1 ? c->rules[0] : NULL;
 }
 
-/* The message of the only diagnostic for the rule, NULL if not exactly one. */
+/* The message of the only diagnostic for the rule, NULL if not exactly one
+ * or if the rule does not stand in its chain as an unreadable one. */
 static const char *
 rule_error(const char *rule)
 {
 	char text[2048];
+	const struct chain *c;
 
 	snprintf(text, sizeof(text), "*filter\n-A INPUT %s\nCOMMIT\n", rule);
 	parse4(text);
-	if (O.ndiag != 1 || O.diags[0].loc.line != 2 || filter4("INPUT")->nrule != 0)
+	c = filter4("INPUT");
+	if (O.ndiag != 1 || O.diags[0].loc.line != 2 || c->nrule != 1 ||
+	    c->rules[0]->act.kind != A_UNREADABLE || c->rules[0]->nmatch != 0 ||
+	    c->rules[0]->loc.line != 2)
 		return NULL;
 	return O.diags[0].msg;
 }
@@ -237,6 +242,23 @@ test_addresses(void)
 	CHECK_STR(rule_error("-s 2001:db8::1 -j DROP"),
 	          "\"2001:db8::1\" is an IPv6 address in an IPv4 ruleset");
 	CHECK_STR(rule_error("-s 1.2.3.4/33 -j DROP"), "bad address \"1.2.3.4/33\"");
+	/* as xtables reads IPv4: short network addresses, C-notation numbers */
+	r = one_rule("-s 0/0 -d 10/8 -j DROP");
+	CHECK(r && r->m[0].u.addrs.v[0].lo == 0 && r->m[0].u.addrs.v[0].hi == 0xffffffffu);
+	CHECK(r && r->m[1].u.addrs.v[0].lo == 0x0a000000u && r->m[1].u.addrs.v[0].hi == 0x0affffffu);
+	r = one_rule("-s 172.16.0/24 -d 010.0x10.1 -j DROP");
+	CHECK(r && r->m[0].u.addrs.v[0].lo == 0xac100000u && r->m[0].u.addrs.v[0].hi == 0xac1000ffu);
+	CHECK(r && r->m[1].u.addrs.v[0].lo == 0x08100100u && r->m[1].u.addrs.v[0].hi == 0x08100100u);
+	r = one_rule("-s 1.2.3.4/0x18 -j DROP");
+	CHECK(r && r->m[0].u.addrs.v[0].lo == 0x01020300u && r->m[0].u.addrs.v[0].hi == 0x010203ffu);
+	CHECK_STR(rule_error("-s 08.1.1.1 -j DROP"),
+	          "\"08.1.1.1\" is not an IP address (host names are not resolved)");
+	CHECK_STR(rule_error("-s 1.2.3.4.5 -j DROP"),
+	          "\"1.2.3.4.5\" is not an IP address (host names are not resolved)");
+	CHECK_STR(rule_error("-s 1.2.3.4/255.0.255.0 -j DROP"),
+	          "bad mask in \"1.2.3.4/255.0.255.0\" (a dotted mask that is not a prefix "
+	          "selects no interval of addresses: not modelled)");
+	CHECK_STR(rule_error("-s 1.2.3.4/255.255 -j DROP"), "bad mask in \"1.2.3.4/255.255\"");
 	CHECK_STR(rule_error("-s 1.2.3.4 -s 1.2.3.5"), "multiple -s flags not allowed");
 }
 
@@ -705,7 +727,10 @@ test_unknown_option(void)
 	parse4("*filter\n-A INPUT -p tcp --foo 1 -j ACCEPT\n-A INPUT -p tcp --dport 443 -j "
 	       "ACCEPT\n-A NOPE -j ACCEPT\n-A INPUT -x\nCOMMIT\n");
 	c = filter4("INPUT");
-	CHECK(c->nrule == 1 && c->rules[0]->loc.line == 3);
+	/* the refused rules stand where they were written, as unreadable */
+	CHECK(c->nrule == 3 && c->rules[1]->loc.line == 3 && c->rules[1]->act.kind == A_ACCEPT);
+	CHECK(c->rules[0]->act.kind == A_UNREADABLE && c->rules[0]->loc.line == 2);
+	CHECK(c->rules[2]->act.kind == A_UNREADABLE && c->rules[2]->loc.line == 5);
 	CHECK(O.ndiag == 3);
 	CHECK(O.diags[0].loc.line == 2 &&
 	      strcmp(O.diags[0].loc.file, "/etc/iptables/rules.v4") == 0);
@@ -797,14 +822,16 @@ test_ipv6_file(void)
 	c = chain_of("filter", "INPUT", FAM_V6);
 	CHECK(c && c->families == FAM_BIT(FAM_V6) && c->policy == A_DROP);
 	CHECK(chain_of("filter", "INPUT", FAM_V4) == NULL);
-	CHECK(c->nrule == 5);
+	CHECK(c->nrule == 7);
 	r = c->rules[0];
 	CHECK(r->m[0].kind == M_SADDR && r->m[0].u.addrs.fam == FAM_V6);
 	CHECK(r->m[0].u.addrs.v[0].lo == (u128)0x2400cb00u << 96);
 	CHECK(c->rules[1]->m[1].kind == M_ICMP && c->rules[1]->m[1].u.icmp.type == 135);
 	CHECK(c->rules[2]->m[1].u.icmp.type == 128);
 	CHECK_STR(c->rules[3]->act.detail, "icmp6-port-unreachable");
-	CHECK(c->rules[4]->act.kind == A_DROP && c->rules[4]->loc.line == 9);
+	CHECK(c->rules[4]->act.kind == A_UNREADABLE && c->rules[4]->loc.line == 7);
+	CHECK(c->rules[5]->act.kind == A_DROP && c->rules[5]->loc.line == 9);
+	CHECK(c->rules[6]->act.kind == A_UNREADABLE && c->rules[6]->loc.line == 10);
 	CHECK(O.ndiag == 2);
 	CHECK_STR(O.diags[0].msg, "\"10.0.0.1\" is an IPv4 address in an IPv6 ruleset");
 	CHECK(O.diags[1].loc.line == 10);
