@@ -167,10 +167,10 @@ refuses(const struct web_location *l, const char *addr)
 
 	if (l == NULL || !addr_parse(addr, &fam, &a))
 		return -1;
-	if (l->s.acl == NULL)
+	if (l->acl == NULL)
 		return 0;
-	for (i = 0; i < l->s.acl->n; i++) {
-		const struct web_acl_rule *r = &l->s.acl->v[i];
+	for (i = 0; i < l->acl->n; i++) {
+		const struct web_acl_rule *r = &l->acl->v[i];
 
 		if (!r->allow && r->set && ivset_contains(&r->set[fam], a))
 			return 1;
@@ -186,10 +186,10 @@ refused_by(const struct web_location *l, const char *addr)
 	u128 a;
 	size_t i;
 
-	if (l == NULL || l->s.acl == NULL || !addr_parse(addr, &fam, &a))
+	if (l == NULL || l->acl == NULL || !addr_parse(addr, &fam, &a))
 		return NULL;
-	for (i = 0; i < l->s.acl->n; i++) {
-		const struct web_acl_rule *r = &l->s.acl->v[i];
+	for (i = 0; i < l->acl->n; i++) {
+		const struct web_acl_rule *r = &l->acl->v[i];
 
 		if (!r->allow && r->set && ivset_contains(&r->set[fam], a))
 			return r->what;
@@ -606,26 +606,26 @@ test_settings(void)
 	parse(text);
 	CHECK(O.ndiag == 0);
 	l = scope(0, NULL);
-	CHECK(l && l->backend == WB_HTTP && l->s.backend_read[WB_HTTP].v == 300000);
-	CHECK(l->s.backend_read[WB_HTTP].loc.line == 14);
-	CHECK(l->s.keepalive_timeout.v == 15000 && l->s.keepalive_requests.v == 20);
-	CHECK(l->s.client_body_timeout.v == 10000 && l->s.client_body_timeout.loc.line == 17);
-	CHECK(l->s.client_header_timeout.v == 20000);
+	CHECK(l && l->backend == WB_HTTP && l->s->backend_read[WB_HTTP].v == 300000);
+	CHECK(l->s->backend_read[WB_HTTP].loc.line == 14);
+	CHECK(l->s->keepalive_timeout.v == 15000 && l->s->keepalive_requests.v == 20);
+	CHECK(l->s->client_body_timeout.v == 10000 && l->s->client_body_timeout.loc.line == 17);
+	CHECK(l->s->client_header_timeout.v == 20000);
 	/* RemoteIPHeader without a proxy list trusts everybody */
-	CHECK(l->s.trust && l->s.trust->n == 2 && ivset_is_full(&l->s.trust->set[FAM_V4]));
+	CHECK(l->s->trust && l->s->trust->n == 2 && ivset_is_full(&l->s->trust->set[FAM_V4]));
 	l = scope(0, "ProxyPass /app/ http://127.0.0.1:8080/ timeout=90");
-	CHECK(l && l->backend == WB_HTTP && l->s.backend_read[WB_HTTP].v == 90000);
-	CHECK_STR(l->s.backend_read[WB_HTTP].name, "the ProxyPass timeout");
+	CHECK(l && l->backend == WB_HTTP && l->s->backend_read[WB_HTTP].v == 90000);
+	CHECK_STR(l->s->backend_read[WB_HTTP].name, "the ProxyPass timeout");
 	l = scope(1, NULL);
 	CHECK(l && l->backend == WB_NONE);
-	CHECK(l->s.keepalive_timeout.v == 0 && l->s.keepalive_timeout.loc.line == 15);
-	CHECK_STR(l->s.keepalive_timeout.text, "Off");
-	CHECK(l->s.keepalive_requests.v > 1000000);
-	CHECK(l->s.trust && l->s.trust->n == 1);
+	CHECK(l->s->keepalive_timeout.v == 0 && l->s->keepalive_timeout.loc.line == 15);
+	CHECK_STR(l->s->keepalive_timeout.text, "Off");
+	CHECK(l->s->keepalive_requests.v > 1000000);
+	CHECK(l->s->trust && l->s->trust->n == 1);
 	l = scope(1, "<FilesMatch \\.php$>");
-	CHECK(l && l->backend == WB_FASTCGI && l->s.backend_read[WB_FASTCGI].v == 45000);
+	CHECK(l && l->backend == WB_FASTCGI && l->s->backend_read[WB_FASTCGI].v == 45000);
 	/* a location has no keep-alive of its own in httpd */
-	CHECK(!l->s.keepalive_timeout.set);
+	CHECK(!l->s->keepalive_timeout.set);
 	wipe();
 }
 
@@ -711,7 +711,7 @@ test_htaccess(void)
 	CHECK(refuses(l, "1.2.3.4") == 1 && refuses(l, "1.2.3.5") == 0);
 	l = scope(0, "directory /var/www/html/a/");
 	CHECK(refuses(l, "104.16.0.1") == 1 && refuses(l, "203.0.113.9") == 0);
-	CHECK(l->s.acl->v[l->s.acl->n - 1].loc.line == 3);
+	CHECK(l->acl->v[l->acl->n - 1].loc.line == 3);
 	/* a directory with a <Directory> of its own is that section's scope */
 	l = scope(0, "<Directory /var/www/html/b>");
 	CHECK(refuses(l, "104.16.0.1") == 1 && refuses(l, "203.0.113.9") == 0);
