@@ -3667,15 +3667,32 @@ struct httable {
 	struct htfile **list;
 };
 
+/* dir followed by name, interned; the path is put together on the stack
+ * (every directory of every scope asks, so no allocation per question) */
+static const char *
+intern_path(const char *dir, const char *name)
+{
+	char small[512];
+	size_t dl = strlen(dir);
+	size_t nl = strlen(name);
+	char *full = dl + nl < sizeof(small) ? small : xmalloc(dl + nl + 1);
+	const char *key;
+
+	memcpy(full, dir, dl);
+	memcpy(full + dl, name, nl + 1);
+	key = intern(full);
+	if (full != small)
+		free(full);
+	return key;
+}
+
 static struct htfile *
 ht_get(struct walker *W, struct httable *T, const char *dir, const char *name)
 {
-	char *full = xasprintf("%s%s", dir, name);
-	const char *key = intern(full);
+	const char *key = intern_path(dir, name);
 	size_t i;
 	struct htfile *h;
 
-	free(full);
 	if (T->n * 2 >= T->cap) {
 		size_t ncap = T->cap ? T->cap * 2 : 256;
 		struct htfile **ns = xcalloc(ncap, sizeof(*ns));
