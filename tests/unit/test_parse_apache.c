@@ -629,6 +629,45 @@ test_settings(void)
 	wipe();
 }
 
+/* The settings a host's scopes share: one block for its directories, one
+ * for the virtual host (keep-alive is set there only), one for the scopes
+ * under a ProxyPass with a timeout of its own. */
+static void
+test_settings_shared(void)
+{
+	char text[4096];
+	const struct web_vhost *v;
+	const struct web_settings *dirs = NULL;
+	const struct web_settings *proxied = NULL;
+	size_t i;
+
+	snprintf(text, sizeof(text),
+		 "%sLoadModule proxy_module m.so\nLoadModule proxy_http_module m.so\n"
+		 "Listen 80\n<VirtualHost *:80>\nServerName s.example.com\n"
+		 "DocumentRoot /srv/s\n<Directory /srv/s/a>\nRequire all granted\n</Directory>\n"
+		 "<Location /b>\nRequire all denied\n</Location>\n"
+		 "ProxyPass /api/ http://127.0.0.1:8080/ timeout=90\n"
+		 "<Location /api/x>\nRequire ip 192.0.2.0/24\n</Location>\n</VirtualHost>\n",
+		 mods);
+	parse(text);
+	CHECK(O.ndiag == 0);
+	v = server()->vhosts[0];
+	for (i = 1; i < v->nloc; i++) {
+		const struct web_settings **same =
+			v->locs[i]->backend == WB_NONE ? &dirs : &proxied;
+
+		if (*same == NULL)
+			*same = v->locs[i]->s;
+		CHECK(v->locs[i]->s == *same);
+	}
+	CHECK(dirs && proxied && dirs != proxied);
+	CHECK(dirs != v->locs[0]->s && proxied != v->locs[0]->s);
+	CHECK(v->locs[0]->s->keepalive_timeout.set && !dirs->keepalive_timeout.set);
+	CHECK(proxied->backend_read[WB_HTTP].v == 90000);
+	CHECK(dirs->backend_read[WB_HTTP].v == v->locs[0]->s->backend_read[WB_HTTP].v);
+	wipe();
+}
+
 /* ---- access rules ---- */
 
 static void
@@ -763,6 +802,7 @@ main(void)
 	RUN(test_vhosts);
 	RUN(test_listen);
 	RUN(test_settings);
+	RUN(test_settings_shared);
 	RUN(test_access_config);
 	RUN(test_htaccess);
 	origin_free(&O);

@@ -380,6 +380,12 @@ test_inheritance(void)
 	/* limit_except: its own access list */
 	l = v->locs[4];
 	CHECK(l->kind == WS_LIMIT_EXCEPT && l->acl->n == 1 && l->acl->v[0].all);
+	/* the settings are shared where a scope changes none of them (an
+	 * access list, a handler, a return are not settings); copied where
+	 * it sets one */
+	CHECK(v->locs[1]->s == v->locs[0]->s);
+	CHECK(v->locs[2]->s != v->locs[1]->s);
+	CHECK(v->locs[3]->s == v->locs[1]->s && v->locs[4]->s == v->locs[1]->s);
 }
 
 static void
