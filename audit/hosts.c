@@ -1102,7 +1102,7 @@ finding_at(const struct finding_index *ix, struct loc loc, const char *id)
 static const struct finding *
 server_acl_denies(const struct finding_index *ix, const struct web_vhost *v)
 {
-	const struct web_acl *acl = v->nloc ? v->locs[0]->s.acl : NULL;
+	const struct web_acl *acl = v->nloc ? v->locs[0]->acl : NULL;
 	const struct finding *f;
 	size_t i;
 
@@ -1126,7 +1126,7 @@ backend_too_slow(const struct finding_index *ix, const struct web_vhost *v,
 
 		if (l->backend == WB_NONE)
 			continue;
-		if ((f = finding_at(ix, l->s.backend_read[l->backend].loc, "CF524-TIMEOUT-READ"))) {
+		if ((f = finding_at(ix, l->s->backend_read[l->backend].loc, "CF524-TIMEOUT-READ"))) {
 			*where = l;
 			return f;
 		}

@@ -3667,15 +3667,32 @@ struct httable {
 	struct htfile **list;
 };
 
+/* dir followed by name, interned; the path is put together on the stack
+ * (every directory of every scope asks, so no allocation per question) */
+static const char *
+intern_path(const char *dir, const char *name)
+{
+	char small[512];
+	size_t dl = strlen(dir);
+	size_t nl = strlen(name);
+	char *full = dl + nl < sizeof(small) ? small : xmalloc(dl + nl + 1);
+	const char *key;
+
+	memcpy(full, dir, dl);
+	memcpy(full + dl, name, nl + 1);
+	key = intern(full);
+	if (full != small)
+		free(full);
+	return key;
+}
+
 static struct htfile *
 ht_get(struct walker *W, struct httable *T, const char *dir, const char *name)
 {
-	char *full = xasprintf("%s%s", dir, name);
-	const char *key = intern(full);
+	const char *key = intern_path(dir, name);
 	size_t i;
 	struct htfile *h;
 
-	free(full);
 	if (T->n * 2 >= T->cap) {
 		size_t ncap = T->cap ? T->cap * 2 : 256;
 		struct htfile **ns = xcalloc(ncap, sizeof(*ns));
@@ -4444,6 +4461,10 @@ struct hostb {
 	const struct vconf *V;
 	struct web_vhost *vh;
 	struct web_settings base;
+	/* base as the host's scopes share it (made on first use) */
+	const struct web_settings *server_s;
+	const struct web_settings *location_s;
+	const struct web_settings *handler_s; /* the last a handler's timeout made */
 	const char *docroot; /* with "/" */
 	struct pset urls;
 };
@@ -4505,6 +4526,52 @@ map_url(struct hostb *H, const char *url)
 	return xasprintf("%s%s", H->docroot, url[0] == '/' ? url + 1 : url);
 }
 
+/* The settings of the host's own scope: its base, shared by nothing else. */
+static const struct web_settings *
+server_settings(struct hostb *H)
+{
+	if (H->server_s == NULL)
+		H->server_s = web_settings_share(H->B->W->w, &H->base, NULL);
+	return H->server_s;
+}
+
+/* The settings of the host's directories: its base without the
+ * server-level settings (httpd has no per-directory keep-alive or request
+ * timeouts), one block for all of them. */
+static const struct web_settings *
+location_settings(struct hostb *H)
+{
+	struct web_settings s;
+
+	if (H->location_s)
+		return H->location_s;
+	s = H->base;
+	s.keepalive_timeout.set = false;
+	s.keepalive_requests.set = false;
+	s.client_header_timeout.set = false;
+	s.client_body_timeout.set = false;
+	s.send_timeout.set = false;
+	H->location_s = web_settings_share(H->B->W->w, &s, NULL);
+	return H->location_s;
+}
+
+/* The settings of a scope whose handler has a timeout of its own (a
+ * ProxyPass timeout=): from to's, copied only when the timeout differs
+ * from the one in effect there and from the last such copy's (every
+ * scope under one ProxyPass has the same). */
+static const struct web_settings *
+handler_settings(struct hostb *H, const struct web_settings *to, const struct handler *h)
+{
+	struct walker *W = H->B->W;
+	struct web_settings s = *to;
+
+	handler_timeout(W, H->V, h, &H->base, &s.backend_read[h->backend]);
+	if (web_settings_same(&s, to))
+		return to;
+	H->handler_s = web_settings_share(W->w, &s, H->handler_s);
+	return H->handler_s;
+}
+
 static void
 add_scope(struct hostb *H, enum web_scope_kind kind, const char *path, const char *label,
 	  struct loc loc, const struct sreq *q)
@@ -4517,23 +4584,14 @@ add_scope(struct hostb *H, enum web_scope_kind kind, const char *path, const cha
 	l = web_add_location(W->w, H->vh, kind == WS_SERVER ? NULL : H->vh->locs[0], kind, path,
 			     loc);
 	l->label = label;
-	l->s = H->base;
-	if (kind != WS_SERVER) {
-		/* server-level settings: not a location's (httpd has no
-		 * per-directory keep-alive or request timeouts) */
-		l->s.keepalive_timeout.set = false;
-		l->s.keepalive_requests.set = false;
-		l->s.client_header_timeout.set = false;
-		l->s.client_body_timeout.set = false;
-		l->s.send_timeout.set = false;
-	}
-	l->s.acl = aaccess_acl(W->w, &r.acc, &H->V->sa);
+	l->s = kind == WS_SERVER ? server_settings(H) : location_settings(H);
+	l->acl = aaccess_acl(W->w, &r.acc, &H->V->sa);
 	if (r.h && r.h->backend != WB_NONE) {
 		l->backend = r.h->backend;
 		l->target.text = r.h->target;
 		l->target.name = r.h->name;
 		l->target.loc = r.h->loc;
-		handler_timeout(W, H->V, r.h, &H->base, &l->s.backend_read[r.h->backend]);
+		l->s = handler_settings(H, l->s, r.h);
 	}
 }
 

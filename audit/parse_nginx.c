@@ -893,6 +893,10 @@ struct level {
 
 	/* in effect (after the merge) */
 	struct web_settings eff;
+	const struct web_acl *acl_eff;
+	/* eff as the model keeps it: the parent level's block when this
+	 * level changes nothing (web_settings_share) */
+	const struct web_settings *shared;
 	const struct web_limits *req_eff;
 	const struct web_limits *conn_eff;
 	struct web_value req_status_eff;
@@ -2141,7 +2145,7 @@ merge_level(struct walker *W, struct level *L)
 	merge_value(&e->header_buffer_size, &r->header_buffer_size, &pe->header_buffer_size);
 	merge_value(&e->real_ip_recursive, &r->real_ip_recursive, &pe->real_ip_recursive);
 	merge_text(&e->real_ip_header, &r->real_ip_header, &pe->real_ip_header);
-	e->acl = L->acl ? L->acl : pe->acl;
+	L->acl_eff = L->acl ? L->acl : p->acl_eff;
 	if (L->trust)
 		web_trust_finish(L->trust);
 	e->trust = L->trust ? L->trust : pe->trust;
@@ -2175,6 +2179,7 @@ merge_level(struct walker *W, struct level *L)
 	tls_merge(&L->tls_eff, &L->tls, &p->tls_eff);
 	merge_value(&L->ssl_eff, &L->ssl, &p->ssl_eff);
 	merge_value(&L->http2_eff, &L->http2, &p->http2_eff);
+	L->shared = web_settings_share(W->w, e, p->shared);
 }
 
 /* A server without "listen" listens on *:80; without "server_name" its
@@ -2214,7 +2219,8 @@ finish_scope(struct level *L)
 {
 	struct web_location *s = L->scope;
 
-	s->s = L->eff;
+	s->s = L->shared;
+	s->acl = L->acl_eff;
 	if (L->backend != WB_NONE) {
 		s->backend = L->backend;
 		s->target = L->target;

@@ -66,18 +66,24 @@ xstrndup(const char *s, size_t n)
 	return p;
 }
 
+/* One formatting pass for the short strings most callers make (paths,
+ * addresses): into a buffer on the stack, then copied; a second pass only
+ * for what does not fit. */
 char *
 xvasprintf(const char *fmt, va_list ap)
 {
+	char small[256];
 	va_list ap2;
 	int n;
 	char *p;
 
 	va_copy(ap2, ap);
-	n = vsnprintf(NULL, 0, fmt, ap2);
+	n = vsnprintf(small, sizeof(small), fmt, ap2);
 	va_end(ap2);
 	if (n < 0)
 		oom();
+	if ((size_t)n < sizeof(small))
+		return xstrndup(small, (size_t)n);
 	p = xmalloc((size_t)n + 1);
 	vsnprintf(p, (size_t)n + 1, fmt, ap);
 	return p;

@@ -244,6 +244,9 @@ web_add_vhost(struct web *w, struct web_server *s, struct loc loc)
 	return v;
 }
 
+/* What a location that no parser has filled reads: nothing set. */
+static const struct web_settings no_settings;
+
 struct web_location *
 web_add_location(struct web *w, struct web_vhost *v, struct web_location *parent,
 		 enum web_scope_kind kind, const char *path, struct loc loc)
@@ -257,6 +260,7 @@ web_add_location(struct web *w, struct web_vhost *v, struct web_location *parent
 	l->vhost = v;
 	l->parent = parent;
 	l->backend = WB_NONE;
+	l->s = &no_settings;
 	slot = web_push(w, (void **)&v->locs, &v->nloc, sizeof(*slot));
 	*slot = l;
 	return l;
@@ -364,6 +368,64 @@ web_add_name(struct web *w, struct web_vhost *v, const char *text, struct loc lo
 	slot = web_push(w, (void **)&v->names, &v->nname, sizeof(*slot));
 	*slot = n;
 	return true;
+}
+
+/* ---- shared settings ---- */
+
+/* web_settings_same lists every field: a new one must be added there. */
+_Static_assert(sizeof(struct web_settings) == (2 * WB_COUNT + 8) * sizeof(struct web_value) +
+						    sizeof(struct web_text) +
+						    2 * sizeof(void *),
+	       "struct web_settings changed: compare the new field in web_settings_same");
+
+static bool
+value_same(const struct web_value *a, const struct web_value *b)
+{
+	return a->v == b->v && a->name == b->name && a->loc.file == b->loc.file &&
+	       a->loc.line == b->loc.line && a->dflt == b->dflt && a->set == b->set &&
+	       a->text == b->text;
+}
+
+static bool
+text_same(const struct web_text *a, const struct web_text *b)
+{
+	return a->text == b->text && a->name == b->name && a->loc.file == b->loc.file &&
+	       a->loc.line == b->loc.line && a->dflt == b->dflt;
+}
+
+bool
+web_settings_same(const struct web_settings *a, const struct web_settings *b)
+{
+	int i;
+
+	if (a == b)
+		return true;
+	for (i = 0; i < WB_COUNT; i++)
+		if (!value_same(&a->backend_read[i], &b->backend_read[i]) ||
+		    !value_same(&a->backend_send[i], &b->backend_send[i]))
+			return false;
+	return value_same(&a->keepalive_timeout, &b->keepalive_timeout) &&
+	       value_same(&a->keepalive_requests, &b->keepalive_requests) &&
+	       value_same(&a->client_header_timeout, &b->client_header_timeout) &&
+	       value_same(&a->client_body_timeout, &b->client_body_timeout) &&
+	       value_same(&a->send_timeout, &b->send_timeout) &&
+	       value_same(&a->header_buffers, &b->header_buffers) &&
+	       value_same(&a->header_buffer_size, &b->header_buffer_size) &&
+	       a->trust == b->trust &&
+	       text_same(&a->real_ip_header, &b->real_ip_header) &&
+	       value_same(&a->real_ip_recursive, &b->real_ip_recursive) && a->limits == b->limits;
+}
+
+const struct web_settings *
+web_settings_share(struct web *w, const struct web_settings *s, const struct web_settings *like)
+{
+	struct web_settings *copy;
+
+	if (like && web_settings_same(s, like))
+		return like;
+	copy = web_alloc(w, sizeof(*copy));
+	*copy = *s;
+	return copy;
 }
 
 struct web_trust *

@@ -178,7 +178,9 @@ struct web_return {
 	struct loc loc;
 };
 
-/* The settings in effect in one scope, after inheritance. */
+/* The settings in effect in one scope, after inheritance. A location
+ * points to them (web_settings_share): immutable once shared, one block for
+ * every scope where the same settings are in effect. */
 struct web_settings {
 	struct web_value backend_read[WB_COUNT]; /* read timeout, ms */
 	struct web_value backend_send[WB_COUNT]; /* send timeout, ms */
@@ -189,7 +191,6 @@ struct web_settings {
 	struct web_value send_timeout;          /* ms */
 	struct web_value header_buffers;        /* large_client_header_buffers: count */
 	struct web_value header_buffer_size;    /* bytes */
-	const struct web_acl *acl;              /* NULL: no access rules */
 	const struct web_trust *trust;          /* NULL: no real-IP trust */
 	struct web_text real_ip_header;         /* the header the client address comes from */
 	struct web_value real_ip_recursive;
@@ -227,7 +228,16 @@ struct web_location {
 	struct web_text target;      /* what the backend is (proxy_pass URL) */
 	size_t nret;
 	struct web_return *ret; /* in order */
-	struct web_settings s;
+	/* The access rules in effect here (NULL: none). Not one of the
+	 * settings: an Apache directory has an access list of its own (merged
+	 * from its sections and .htaccess files) where everything else is its
+	 * host's. */
+	const struct web_acl *acl;
+	/* The settings in effect here: never NULL, shared by the scopes
+	 * that have the same settings (an nginx location that sets nothing
+	 * of its own points to its parent's; an Apache host's directories to
+	 * one block), so a scope costs a pointer, not a copy of 1 KB. */
+	const struct web_settings *s;
 };
 
 struct web_tls {
@@ -338,6 +348,13 @@ bool web_add_name(struct web *w, struct web_vhost *v, const char *text, struct l
  * "*" or "?" (ServerName never does: glob false). */
 void web_add_name_apache(struct web *w, struct web_vhost *v, const char *text, struct loc loc,
 			 bool glob);
+/* Whether a and b are the same settings, value by value (the lists they
+ * point to by identity: a check reports a shared list once). */
+bool web_settings_same(const struct web_settings *a, const struct web_settings *b);
+/* The settings s as a block of the model that is never written again:
+ * like when it holds the same settings (like may be NULL), else a copy. */
+const struct web_settings *web_settings_share(struct web *w, const struct web_settings *s,
+					      const struct web_settings *like);
 /* A trust list (its address sets are freed with the model); finish builds
  * the sets once the entries are in. */
 struct web_trust *web_add_trust(struct web *w, struct loc loc);

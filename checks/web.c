@@ -467,11 +467,11 @@ keepalive_scope(struct audit *a, const struct web_location *l, void *arg)
 	(void)a;
 	if (!vhost_reached(a, l->vhost))
 		return;
-	if (l->s.keepalive_timeout.set && l->s.keepalive_timeout.v == 0)
-		group_add(&k->off, &l->s.keepalive_timeout, l);
-	else if (l->s.keepalive_requests.set &&
-		 l->s.keepalive_requests.v < KEEPALIVE_REQUESTS_MIN)
-		group_add(&k->few, &l->s.keepalive_requests, l);
+	if (l->s->keepalive_timeout.set && l->s->keepalive_timeout.v == 0)
+		group_add(&k->off, &l->s->keepalive_timeout, l);
+	else if (l->s->keepalive_requests.set &&
+		 l->s->keepalive_requests.v < KEEPALIVE_REQUESTS_MIN)
+		group_add(&k->few, &l->s->keepalive_requests, l);
 }
 
 void
@@ -525,7 +525,7 @@ timeout_scope(struct audit *a, const struct web_location *l, void *arg)
 	(void)a;
 	if (l->backend == WB_NONE || !vhost_reached(a, l->vhost))
 		return;
-	v = &l->s.backend_read[l->backend];
+	v = &l->s->backend_read[l->backend];
 	if (v->set && v->v > t->limit_ms)
 		group_add(&t->g, v, l);
 }
@@ -700,7 +700,7 @@ static void
 realip_scope(struct audit *a, const struct web_location *l, void *arg)
 {
 	struct realip *r = arg;
-	const struct web_settings *s = &l->s;
+	const struct web_settings *s = l->s;
 
 	if (s->trust == NULL || !vhost_reached(a, l->vhost) || !trust_is_cloudflare(a, s->trust))
 		return;
@@ -762,7 +762,7 @@ static void
 limit_scope(struct audit *a, const struct web_location *l, void *arg)
 {
 	struct seen *seen = arg;
-	const struct web_limits *ls = l->s.limits;
+	const struct web_limits *ls = l->s->limits;
 	size_t i;
 
 	if (ls == NULL || !vhost_reached(a, l->vhost))
@@ -772,7 +772,7 @@ limit_scope(struct audit *a, const struct web_location *l, void *arg)
 		struct buf where = {NULL, 0, 0};
 		char *w;
 
-		if (!m->key_peer_addr && !(m->key_client_addr && !realip_complete(a, &l->s)))
+		if (!m->key_peer_addr && !(m->key_client_addr && !realip_complete(a, l->s)))
 			continue;
 		if (seen_loc(seen, m->loc))
 			continue;
@@ -962,8 +962,8 @@ access_scope(struct audit *a, const struct web_location *l, void *arg)
 {
 	struct access *ac = arg;
 	struct seen *seen = &ac->seen;
-	const struct web_acl *acl = l->s.acl;
-	bool restored = l->s.trust && header_ok(&l->s.real_ip_header);
+	const struct web_acl *acl = l->acl;
+	bool restored = l->s->trust && header_ok(&l->s->real_ip_header);
 	struct ivset open[FAM_COUNT];
 	size_t i;
 	int f;
@@ -972,7 +972,7 @@ access_scope(struct audit *a, const struct web_location *l, void *arg)
 		return;
 	for (f = 0; f < FAM_COUNT; f++) {
 		if (restored) {
-			ivset_subtract(&open[f], &a->cf.all[f], &l->s.trust->set[f]);
+			ivset_subtract(&open[f], &a->cf.all[f], &l->s->trust->set[f]);
 			ivset_normalize(&open[f]);
 		} else {
 			ivset_copy(&open[f], &a->cf.all[f]);
@@ -1018,7 +1018,7 @@ access_scope(struct audit *a, const struct web_location *l, void *arg)
 					   "%s%s (in effect for %s) refuses Cloudflare %s: the rule "
 					   "sees Cloudflare's address%s, so visitors get 403",
 					   r->what ? "" : "deny ", r->what ? r->what : r->text, w, b.p,
-					   l->s.trust ? " where real-IP restoration does not replace it"
+					   l->s->trust ? " where real-IP restoration does not replace it"
 						      : " (no real-IP restoration)");
 			for (f = 0; f < FAM_COUNT; f++)
 				ranges_inside(a, (enum family)f, &denied[f], NULL, NULL, fd);
@@ -1057,7 +1057,7 @@ static void
 body_scope(struct audit *a, const struct web_location *l, void *arg)
 {
 	struct body_timeouts *t = arg;
-	const struct web_value *v = &l->s.client_body_timeout;
+	const struct web_value *v = &l->s->client_body_timeout;
 
 	(void)a;
 	if (l->kind != WS_SERVER || !vhost_reached(a, l->vhost))

@@ -145,10 +145,10 @@ refused(const struct web_location *l, const char *addr)
 	u128 a;
 	size_t i;
 
-	if (l->s.acl == NULL || !addr_parse(addr, &fam, &a))
+	if (l->acl == NULL || !addr_parse(addr, &fam, &a))
 		return false;
-	for (i = 0; i < l->s.acl->n; i++) {
-		const struct web_acl_rule *r = &l->s.acl->v[i];
+	for (i = 0; i < l->acl->n; i++) {
+		const struct web_acl_rule *r = &l->acl->v[i];
 		bool hit;
 
 		if (r->other || r->unix_socket)

@@ -167,10 +167,10 @@ refuses(const struct web_location *l, const char *addr)
 
 	if (l == NULL || !addr_parse(addr, &fam, &a))
 		return -1;
-	if (l->s.acl == NULL)
+	if (l->acl == NULL)
 		return 0;
-	for (i = 0; i < l->s.acl->n; i++) {
-		const struct web_acl_rule *r = &l->s.acl->v[i];
+	for (i = 0; i < l->acl->n; i++) {
+		const struct web_acl_rule *r = &l->acl->v[i];
 
 		if (!r->allow && r->set && ivset_contains(&r->set[fam], a))
 			return 1;
@@ -186,10 +186,10 @@ refused_by(const struct web_location *l, const char *addr)
 	u128 a;
 	size_t i;
 
-	if (l == NULL || l->s.acl == NULL || !addr_parse(addr, &fam, &a))
+	if (l == NULL || l->acl == NULL || !addr_parse(addr, &fam, &a))
 		return NULL;
-	for (i = 0; i < l->s.acl->n; i++) {
-		const struct web_acl_rule *r = &l->s.acl->v[i];
+	for (i = 0; i < l->acl->n; i++) {
+		const struct web_acl_rule *r = &l->acl->v[i];
 
 		if (!r->allow && r->set && ivset_contains(&r->set[fam], a))
 			return r->what;
@@ -606,26 +606,65 @@ test_settings(void)
 	parse(text);
 	CHECK(O.ndiag == 0);
 	l = scope(0, NULL);
-	CHECK(l && l->backend == WB_HTTP && l->s.backend_read[WB_HTTP].v == 300000);
-	CHECK(l->s.backend_read[WB_HTTP].loc.line == 14);
-	CHECK(l->s.keepalive_timeout.v == 15000 && l->s.keepalive_requests.v == 20);
-	CHECK(l->s.client_body_timeout.v == 10000 && l->s.client_body_timeout.loc.line == 17);
-	CHECK(l->s.client_header_timeout.v == 20000);
+	CHECK(l && l->backend == WB_HTTP && l->s->backend_read[WB_HTTP].v == 300000);
+	CHECK(l->s->backend_read[WB_HTTP].loc.line == 14);
+	CHECK(l->s->keepalive_timeout.v == 15000 && l->s->keepalive_requests.v == 20);
+	CHECK(l->s->client_body_timeout.v == 10000 && l->s->client_body_timeout.loc.line == 17);
+	CHECK(l->s->client_header_timeout.v == 20000);
 	/* RemoteIPHeader without a proxy list trusts everybody */
-	CHECK(l->s.trust && l->s.trust->n == 2 && ivset_is_full(&l->s.trust->set[FAM_V4]));
+	CHECK(l->s->trust && l->s->trust->n == 2 && ivset_is_full(&l->s->trust->set[FAM_V4]));
 	l = scope(0, "ProxyPass /app/ http://127.0.0.1:8080/ timeout=90");
-	CHECK(l && l->backend == WB_HTTP && l->s.backend_read[WB_HTTP].v == 90000);
-	CHECK_STR(l->s.backend_read[WB_HTTP].name, "the ProxyPass timeout");
+	CHECK(l && l->backend == WB_HTTP && l->s->backend_read[WB_HTTP].v == 90000);
+	CHECK_STR(l->s->backend_read[WB_HTTP].name, "the ProxyPass timeout");
 	l = scope(1, NULL);
 	CHECK(l && l->backend == WB_NONE);
-	CHECK(l->s.keepalive_timeout.v == 0 && l->s.keepalive_timeout.loc.line == 15);
-	CHECK_STR(l->s.keepalive_timeout.text, "Off");
-	CHECK(l->s.keepalive_requests.v > 1000000);
-	CHECK(l->s.trust && l->s.trust->n == 1);
+	CHECK(l->s->keepalive_timeout.v == 0 && l->s->keepalive_timeout.loc.line == 15);
+	CHECK_STR(l->s->keepalive_timeout.text, "Off");
+	CHECK(l->s->keepalive_requests.v > 1000000);
+	CHECK(l->s->trust && l->s->trust->n == 1);
 	l = scope(1, "<FilesMatch \\.php$>");
-	CHECK(l && l->backend == WB_FASTCGI && l->s.backend_read[WB_FASTCGI].v == 45000);
+	CHECK(l && l->backend == WB_FASTCGI && l->s->backend_read[WB_FASTCGI].v == 45000);
 	/* a location has no keep-alive of its own in httpd */
-	CHECK(!l->s.keepalive_timeout.set);
+	CHECK(!l->s->keepalive_timeout.set);
+	wipe();
+}
+
+/* The settings a host's scopes share: one block for its directories, one
+ * for the virtual host (keep-alive is set there only), one for the scopes
+ * under a ProxyPass with a timeout of its own. */
+static void
+test_settings_shared(void)
+{
+	char text[4096];
+	const struct web_vhost *v;
+	const struct web_settings *dirs = NULL;
+	const struct web_settings *proxied = NULL;
+	size_t i;
+
+	snprintf(text, sizeof(text),
+		 "%sLoadModule proxy_module m.so\nLoadModule proxy_http_module m.so\n"
+		 "Listen 80\n<VirtualHost *:80>\nServerName s.example.com\n"
+		 "DocumentRoot /srv/s\n<Directory /srv/s/a>\nRequire all granted\n</Directory>\n"
+		 "<Location /b>\nRequire all denied\n</Location>\n"
+		 "ProxyPass /api/ http://127.0.0.1:8080/ timeout=90\n"
+		 "<Location /api/x>\nRequire ip 192.0.2.0/24\n</Location>\n</VirtualHost>\n",
+		 mods);
+	parse(text);
+	CHECK(O.ndiag == 0);
+	v = server()->vhosts[0];
+	for (i = 1; i < v->nloc; i++) {
+		const struct web_settings **same =
+			v->locs[i]->backend == WB_NONE ? &dirs : &proxied;
+
+		if (*same == NULL)
+			*same = v->locs[i]->s;
+		CHECK(v->locs[i]->s == *same);
+	}
+	CHECK(dirs && proxied && dirs != proxied);
+	CHECK(dirs != v->locs[0]->s && proxied != v->locs[0]->s);
+	CHECK(v->locs[0]->s->keepalive_timeout.set && !dirs->keepalive_timeout.set);
+	CHECK(proxied->backend_read[WB_HTTP].v == 90000);
+	CHECK(dirs->backend_read[WB_HTTP].v == v->locs[0]->s->backend_read[WB_HTTP].v);
 	wipe();
 }
 
@@ -711,7 +750,7 @@ test_htaccess(void)
 	CHECK(refuses(l, "1.2.3.4") == 1 && refuses(l, "1.2.3.5") == 0);
 	l = scope(0, "directory /var/www/html/a/");
 	CHECK(refuses(l, "104.16.0.1") == 1 && refuses(l, "203.0.113.9") == 0);
-	CHECK(l->s.acl->v[l->s.acl->n - 1].loc.line == 3);
+	CHECK(l->acl->v[l->acl->n - 1].loc.line == 3);
 	/* a directory with a <Directory> of its own is that section's scope */
 	l = scope(0, "<Directory /var/www/html/b>");
 	CHECK(refuses(l, "104.16.0.1") == 1 && refuses(l, "203.0.113.9") == 0);
@@ -763,6 +802,7 @@ main(void)
 	RUN(test_vhosts);
 	RUN(test_listen);
 	RUN(test_settings);
+	RUN(test_settings_shared);
 	RUN(test_access_config);
 	RUN(test_htaccess);
 	origin_free(&O);

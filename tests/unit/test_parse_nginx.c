@@ -229,8 +229,8 @@ test_includes(void)
 	CHECK(vhost(0)->loc.line == 1);
 	CHECK_STR(vhost(1)->names[0].text, "b.example.com");
 	v = vhost(1);
-	CHECK(v->locs[0]->s.keepalive_timeout.v == 10000);
-	CHECK_STR(v->locs[0]->s.keepalive_timeout.loc.file, "/etc/nginx/snippets/ka.conf");
+	CHECK(v->locs[0]->s->keepalive_timeout.v == 10000);
+	CHECK_STR(v->locs[0]->s->keepalive_timeout.loc.file, "/etc/nginx/snippets/ka.conf");
 	for (i = 0; i < O.ninput; i++)
 		if (strstr(O.inputs[i]->file, "hidden"))
 			seen_hidden = true;
@@ -311,8 +311,8 @@ test_lua(void)
 	      "}\n");
 	CHECK(O.ndiag == 0);
 	CHECK(vhost(0)->nloc == 2);
-	CHECK(vhost(0)->locs[1]->s.keepalive_timeout.v == 5000);
-	CHECK(vhost(0)->locs[1]->s.keepalive_timeout.loc.line == 9);
+	CHECK(vhost(0)->locs[1]->s->keepalive_timeout.v == 5000);
+	CHECK(vhost(0)->locs[1]->s->keepalive_timeout.loc.line == 9);
 }
 
 static void
@@ -352,34 +352,40 @@ test_inheritance(void)
 	/* the server scope */
 	l = v->locs[0];
 	CHECK(l->kind == WS_SERVER);
-	CHECK(l->s.backend_read[WB_HTTP].v == 300000 && l->s.backend_read[WB_HTTP].loc.line == 2);
-	CHECK(l->s.backend_read[WB_FASTCGI].v == 60000 && l->s.backend_read[WB_FASTCGI].dflt);
-	CHECK(l->s.keepalive_timeout.v == 10000 && !l->s.keepalive_timeout.dflt);
-	CHECK(l->s.keepalive_requests.v == 1000 && l->s.keepalive_requests.dflt);
-	CHECK(l->s.acl && l->s.acl->n == 2 && l->s.acl->v[0].allow);
-	CHECK(l->s.trust && l->s.trust->n == 1);
-	CHECK_STR(l->s.real_ip_header.text, "X-Real-IP");
-	CHECK(l->s.real_ip_header.dflt);
-	CHECK(l->s.limits && l->s.limits->n == 1 && l->s.limits->v[0].key_client_addr);
-	CHECK(l->s.limits->v[0].status == 503);
+	CHECK(l->s->backend_read[WB_HTTP].v == 300000 && l->s->backend_read[WB_HTTP].loc.line == 2);
+	CHECK(l->s->backend_read[WB_FASTCGI].v == 60000 && l->s->backend_read[WB_FASTCGI].dflt);
+	CHECK(l->s->keepalive_timeout.v == 10000 && !l->s->keepalive_timeout.dflt);
+	CHECK(l->s->keepalive_requests.v == 1000 && l->s->keepalive_requests.dflt);
+	CHECK(l->acl && l->acl->n == 2 && l->acl->v[0].allow);
+	CHECK(l->s->trust && l->s->trust->n == 1);
+	CHECK_STR(l->s->real_ip_header.text, "X-Real-IP");
+	CHECK(l->s->real_ip_header.dflt);
+	CHECK(l->s->limits && l->s->limits->n == 1 && l->s->limits->v[0].key_client_addr);
+	CHECK(l->s->limits->v[0].status == 503);
 	CHECK(v->tls.ncert == 1 && v->tls.cert[0].loc.line == 7);
 	/* location /a: its own access list replaces the inherited one */
 	l = v->locs[1];
 	CHECK(l->kind == WS_PREFIX && strcmp(l->path, "/a") == 0);
 	CHECK(l->backend == WB_HTTP);
-	CHECK(l->s.acl->n == 1 && !l->s.acl->v[0].allow);
-	CHECK(l->s.keepalive_timeout.v == 10000);
+	CHECK(l->acl->n == 1 && !l->acl->v[0].allow);
+	CHECK(l->s->keepalive_timeout.v == 10000);
 	/* nested location: inherits, overrides the timeout, does not proxy */
 	l = v->locs[2];
 	CHECK(l->parent == v->locs[1]);
 	CHECK(l->backend == WB_NONE);
-	CHECK(l->s.backend_read[WB_HTTP].v == 300000 && l->s.backend_read[WB_HTTP].loc.line == 15);
+	CHECK(l->s->backend_read[WB_HTTP].v == 300000 && l->s->backend_read[WB_HTTP].loc.line == 15);
 	/* if: the location's handler, a conditional return */
 	l = v->locs[3];
 	CHECK(l->kind == WS_IF && l->backend == WB_HTTP && l->ret[0].conditional);
 	/* limit_except: its own access list */
 	l = v->locs[4];
-	CHECK(l->kind == WS_LIMIT_EXCEPT && l->s.acl->n == 1 && l->s.acl->v[0].all);
+	CHECK(l->kind == WS_LIMIT_EXCEPT && l->acl->n == 1 && l->acl->v[0].all);
+	/* the settings are shared where a scope changes none of them (an
+	 * access list, a handler, a return are not settings); copied where
+	 * it sets one */
+	CHECK(v->locs[1]->s == v->locs[0]->s);
+	CHECK(v->locs[2]->s != v->locs[1]->s);
+	CHECK(v->locs[3]->s == v->locs[1]->s && v->locs[4]->s == v->locs[1]->s);
 }
 
 static void
@@ -403,15 +409,15 @@ test_inheritance_nested(void)
 	CHECK(O.ndiag == 0);
 	v = vhost(0);
 	CHECK(v->nloc == 4);
-	CHECK(v->locs[2]->s.backend_read[WB_HTTP].v == 300000);
-	CHECK(v->locs[2]->s.backend_read[WB_HTTP].loc.line == 6);
-	CHECK(!v->locs[2]->s.backend_read[WB_HTTP].dflt);
+	CHECK(v->locs[2]->s->backend_read[WB_HTTP].v == 300000);
+	CHECK(v->locs[2]->s->backend_read[WB_HTTP].loc.line == 6);
+	CHECK(!v->locs[2]->s->backend_read[WB_HTTP].dflt);
 	CHECK(v->locs[2]->backend == WB_NONE);
 	/* if inherits the location's handler; its return is conditional */
 	CHECK(v->locs[3]->kind == WS_IF && v->locs[3]->backend == WB_HTTP);
 	CHECK(v->locs[3]->nret == 1 && v->locs[3]->ret[0].code == 444 &&
 	      v->locs[3]->ret[0].conditional);
-	CHECK(v->locs[1]->s.backend_read[WB_HTTP].dflt);
+	CHECK(v->locs[1]->s->backend_read[WB_HTTP].dflt);
 }
 
 static void
