@@ -499,6 +499,12 @@ listener_stage(struct audit *a, struct host_view *h)
 		return true;
 	}
 	h->listen = listener_for(h->vhost, h->fam, h->addr, h->ours, h->served_port);
+	if (h->listen && h->listen->proxy_protocol) {
+		decide(h, h->tls ? 525 : 520, h->listen->proxy_loc,
+		       "port %u waits for a PROXY protocol header, which Cloudflare does not send",
+		       h->served_port);
+		return true;
+	}
 	if (h->listen && h->tls && !h->listen->ssl) {
 		decide(h, 525, h->listen->loc, "port %u is served without TLS", h->served_port);
 		return true;

@@ -1186,9 +1186,10 @@ args_text(struct walker *W, const struct nnode *n, size_t from)
 	const char *t;
 	size_t i;
 
+	/* an empty argument was written "" or '' */
 	for (i = from; i < n->nargs; i++)
 		buf_addf(&b, "%s%s", i > from && strcmp(n->args[i], ")") != 0 ? " " : "",
-			 n->args[i]);
+			 n->args[i][0] ? n->args[i] : "\"\"");
 	t = web_strdup(W->w, b.p ? b.p : "");
 	buf_free(&b);
 	return t;
@@ -1615,8 +1616,10 @@ d_listen(struct walker *W, struct level *L, const struct nnode *n)
 			l.ssl = true;
 		else if (strcmp(p, "http2") == 0)
 			l.http2 = true;
-		else if (strcmp(p, "proxy_protocol") == 0)
+		else if (strcmp(p, "proxy_protocol") == 0) {
 			l.proxy_protocol = true;
+			l.proxy_loc = n->loc;
+		}
 		else if (strncmp(p, "ipv6only=", 9) == 0) {
 			if (strcmp(p + 9, "on") == 0)
 				l.ipv6only = true;
@@ -2366,12 +2369,15 @@ finish_sockets(struct nparser *P, struct web_server *s)
 		bool ssl = false;
 		bool h2 = false;
 		bool pp = false;
+		struct loc pp_loc = {NULL, 0};
 		const struct web_listen *def = NULL;
 		size_t k;
 
 		for (j = i; j < n && same_socket(v[i], v[j]); j++) {
 			ssl |= v[j]->ssl;
 			h2 |= v[j]->http2;
+			if (v[j]->proxy_protocol && !pp)
+				pp_loc = v[j]->proxy_loc;
 			pp |= v[j]->proxy_protocol;
 			if (!v[j]->default_server)
 				continue;
@@ -2392,6 +2398,7 @@ finish_sockets(struct nparser *P, struct web_server *s)
 			v[k]->ssl = ssl;
 			v[k]->http2 = h2;
 			v[k]->proxy_protocol = pp;
+			v[k]->proxy_loc = pp_loc;
 		}
 	}
 	free(v);

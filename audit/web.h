@@ -58,6 +58,7 @@ struct web_listen {
 	bool ssl;
 	bool http2;
 	bool proxy_protocol;
+	struct loc proxy_loc; /* where proxy_protocol is written for the socket */
 	bool default_server;
 	bool ipv6only; /* WA_ANY of IPv6: false when it also takes IPv4 */
 };

@@ -231,7 +231,9 @@ listener(struct audit *a, const struct host_view *h, struct plain_seen *seen)
 	struct finding *f = NULL;
 	char text[ADDR_STRLEN];
 
-	if (h->stage != HSTAGE_LISTENER || h->fam != FAM_V4 || h->status <= 0)
+	/* a PROXY protocol listener is reported by the listener checks */
+	if (h->stage != HSTAGE_LISTENER || h->fam != FAM_V4 || h->status <= 0 ||
+	    (h->listen && h->listen->proxy_protocol))
 		return;
 	addr_format(h->fam, h->addr, text, sizeof(text));
 	if (h->status == 525 && !plain_reported(seen, a, h->loc))

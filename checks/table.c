@@ -247,6 +247,19 @@ const struct check check_table[] = {
 	 "Evidence: the value in effect is below 100 (nginx's default is 1000 since 1.19.10).\n"
 	 "Fix: keepalive_requests 1000; (Apache: MaxKeepAliveRequests 1000 or 0).",
 	 check_web_none},
+	{"CF520-LISTEN-PROXY-PROTOCOL", 520, SEV_ERROR,
+	 "the HTTP port Cloudflare connects to waits for a PROXY protocol header",
+	 "Cause: nginx's listen ... proxy_protocol makes every connection to the address and\n"
+	 "port start with a PROXY protocol header (HAProxy's, v1 or v2). Cloudflare's proxy\n"
+	 "sends none (only Spectrum can be set to): nginx reads the request line as a broken\n"
+	 "header and closes the connection without a response: 520.\n"
+	 "Evidence: the public listeners on port 80 (SSL modes Off, Flexible) or an HTTP port\n"
+	 "given with --ports, with the flag nginx gives the socket (proxy_protocol on any\n"
+	 "server sharing the address and port); the line where it is written.\n"
+	 "Fix: remove proxy_protocol from the listen Cloudflare reaches (keep it on a separate\n"
+	 "port for the load balancer that sends it), or put the site behind Spectrum with\n"
+	 "Proxy Protocol enabled.",
+	 check_web_none},
 	{"CF520-RETURN-444", 520, SEV_ERROR,
 	 "a server closes every connection without a response",
 	 "Cause: return 444 is nginx's way of closing the connection without answering.\n"
@@ -446,6 +459,19 @@ const struct check check_table[] = {
 	 "Evidence: the public listeners on the port, with the TLS flag nginx gives the socket\n"
 	 "(ssl on any server sharing the address and port).\n"
 	 "Fix: listen 443 ssl; with ssl_certificate and ssl_certificate_key.",
+	 check_web_none},
+	{"CF525-LISTEN-PROXY-PROTOCOL", 525, SEV_ERROR,
+	 "the HTTPS port Cloudflare connects to waits for a PROXY protocol header",
+	 "Cause: nginx's listen ... proxy_protocol makes every connection to the address and\n"
+	 "port start with a PROXY protocol header, before TLS. Cloudflare's proxy sends none\n"
+	 "(only Spectrum can be set to): nginx reads the TLS ClientHello as a broken header and\n"
+	 "closes the connection, so the handshake fails: 525.\n"
+	 "Evidence: the public listeners on port 443 (SSL modes Full, Full (strict)) or an\n"
+	 "HTTPS port given with --ports, with the flag nginx gives the socket (proxy_protocol\n"
+	 "on any server sharing the address and port); the line where it is written.\n"
+	 "Fix: remove proxy_protocol from the listen Cloudflare reaches (keep it on a separate\n"
+	 "port for the load balancer that sends it), or put the site behind Spectrum with\n"
+	 "Proxy Protocol enabled.",
 	 check_web_none},
 	{"CF525-TLS-CLIENT-CERT", 525, SEV_ERROR,
 	 "the handshake demands a client certificate Cloudflare does not have",

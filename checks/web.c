@@ -293,12 +293,40 @@ needed_ports(const struct audit *a, struct port_need *need, size_t max)
 	return n;
 }
 
+/* Cloudflare's proxy sends no PROXY protocol header (only Spectrum can):
+ * a listener that waits for one takes Cloudflare's first bytes, the TLS
+ * ClientHello or the request line, for a broken header and closes the
+ * connection. */
+static void
+proxy_protocol_finding(struct audit *a, const struct port_need *need,
+		       const struct web_listen *l)
+{
+	struct finding *f;
+
+	if (need->https)
+		f = audit_finding(a, "CF525-LISTEN-PROXY-PROTOCOL", l->proxy_loc,
+				  "port %u takes the PROXY protocol (listen %s proxy_protocol): the "
+				  "server waits for a PROXY header, which Cloudflare does not send, "
+				  "and closes the connection on Cloudflare's TLS ClientHello: the "
+				  "handshake fails (visitors get 525)",
+				  need->port, l->text);
+	else
+		f = audit_finding(a, "CF520-LISTEN-PROXY-PROTOCOL", l->proxy_loc,
+				  "port %u takes the PROXY protocol (listen %s proxy_protocol): the "
+				  "server waits for a PROXY header, which Cloudflare does not send, "
+				  "and closes the connection on Cloudflare's request without a "
+				  "response (visitors get 520)",
+				  need->port, l->text);
+	finding_add_port(f, need->port);
+}
+
 static void
 listen_port(struct audit *a, const struct port_need *need)
 {
 	const struct web *w = a->origin.web;
 	const struct web_listen *private = NULL;
 	const struct web_listen *plain = NULL;
+	const struct web_listen *proxied = NULL;
 	bool public = false;
 	bool tls = false;
 	size_t i;
@@ -320,6 +348,8 @@ listen_port(struct audit *a, const struct port_need *need)
 					continue;
 				}
 				public = true;
+				if (l->proxy_protocol && proxied == NULL)
+					proxied = l;
 				if (l->ssl)
 					tls = true;
 				else if (plain == NULL)
@@ -345,6 +375,8 @@ listen_port(struct audit *a, const struct port_need *need)
 		finding_add_port(f, need->port);
 		return;
 	}
+	if (proxied)
+		proxy_protocol_finding(a, need, proxied);
 	if (need->https && !tls && plain) {
 		struct finding *f = audit_finding(
 			a, "CF525-LISTEN-PLAIN", plain->loc,

@@ -2,7 +2,9 @@
  *   nginx_resolve ROOT CONF ADDR PORT HOST...
  * reads CONF (as the server sees it) inside ROOT and prints, per HOST, the
  * server block that answers it on ADDR:PORT as "HOST FILE:LINE" ("HOST -"
- * when nothing listens there). Input errors go to stderr; status 1 then. */
+ * when nothing listens there, "HOST " when the socket waits for a PROXY
+ * protocol header: nginx closes the connection without an answer). Input
+ * errors go to stderr; status 1 then. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +14,22 @@
 #include "root.h"
 #include "util.h"
 #include "web.h"
+
+/* Whether v's listener on addr:port waits for a PROXY protocol header. */
+static bool
+proxy_socket(const struct web_vhost *v, enum family fam, u128 addr, uint16_t port)
+{
+	size_t i;
+
+	for (i = 0; i < v->nlisten; i++) {
+		const struct web_listen *l = &v->listen[i];
+
+		if (l->port == port && l->proxy_protocol &&
+		    (l->kind == WA_ANY || (l->kind == WA_ADDR && l->fam == fam && l->addr == addr)))
+			return true;
+	}
+	return false;
+}
 
 int
 main(int argc, char **argv)
@@ -54,7 +72,9 @@ main(int argc, char **argv)
 		if (o.web && o.web->nserver)
 			v = web_vhost_for(o.web->servers[0], argv[i], fam, true, addr,
 					  (uint16_t)port, &by_default);
-		if (v)
+		if (v && proxy_socket(v, fam, addr, (uint16_t)port))
+			printf("%s \n", argv[i]);
+		else if (v)
 			printf("%s %s:%u\n", argv[i], v->loc.file, v->loc.line);
 		else
 			printf("%s -\n", argv[i]);
