@@ -1552,6 +1552,7 @@ struct P {
 	unsigned edepth;   /* parenthesised expressions being read */
 	unsigned depth;    /* braces open (tokens taken) */
 	enum nfam fam_ctx; /* the family of the table whose rule is read */
+	const struct nchain *chain_ctx; /* the chain whose rule is read */
 	size_t nref;
 	size_t refcap;
 	struct objref *refs; /* references checked once every file is read */
@@ -5858,6 +5859,13 @@ sel_fib(struct P *p, struct nsel *s)
 {
 	unsigned flags = 0;
 	enum { F_SADDR = 1, F_DADDR = 2, F_MARK = 4, F_IIF = 8, F_OIF = 16 };
+	const struct nchain *c = p->chain_ctx;
+
+	/* nft_fib_inet validates no ingress hook (the netdev family has its own) */
+	if (c && c->base && c->t->fam == NF_INET && c->hook == NH_INGRESS)
+		return perr(p, &p->last,
+		            "Could not process rule: Operation not supported (fib in an inet "
+		            "ingress chain)");
 
 	for (;;) {
 		const struct tok *t = peek(p, 0);
@@ -7876,6 +7884,7 @@ parse_rule_into(struct P *p, struct nchain *c, size_t pos, bool insert)
 	size_t base = p->nlog;
 	bool was_logging = p->logging;
 	enum nfam saved = p->fam_ctx;
+	const struct nchain *saved_chain = p->chain_ctx;
 	bool ok = true;
 
 	memset(&rs, 0, sizeof(rs));
@@ -7886,12 +7895,14 @@ parse_rule_into(struct P *p, struct nchain *c, size_t pos, bool insert)
 	rs.fam = c->t->fam;
 	rs.l3ctx = rs.fam == NF_IP ? FAM_V4 : rs.fam == NF_IP6 ? FAM_V6 : -1;
 	p->fam_ctx = c->t->fam;
+	p->chain_ctx = c;
 	p->logging = true;
 	if (at_end(p))
 		ok = unexpected(p, "statement");
 	while (ok && !at_end(p) && !p->stop)
 		ok = parse_stmt(p, &rs);
 	p->fam_ctx = saved;
+	p->chain_ctx = saved_chain;
 	p->logging = was_logging;
 	p->nlog = base;
 	if (!ok) {

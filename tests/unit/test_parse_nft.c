@@ -934,6 +934,14 @@ test_device_hooks(void)
 	CHECK_STR(diags(),
 	          "4: Could not process rule: Protocol error (no conntrack in the netdev family)"
 	          " | 5: meta nfproto is only useful in the inet family");
+	parse("table inet t {\n"
+	      "\tchain i {\n"
+	      "\t\ttype filter hook ingress device eth0 priority 0;\n"
+	      "\t\tfib daddr type local accept\n"
+	      "\t}\n"
+	      "}\n");
+	CHECK_STR(diags(), "4: Could not process rule: Operation not supported (fib in an inet "
+	                   "ingress chain)");
 }
 
 int
