@@ -61,6 +61,11 @@ struct pkt {
 	const char *iif; /* NULL: unknown name */
 	const char *oif;
 	unsigned ctstate;
+	/* At the ingress hook no conntrack entry is attached yet: ct state
+	 * reads "invalid" (or "untracked" after a notrack there), every other
+	 * ct key ends the rule (nft_ct_get_eval: NFT_BREAK). */
+	bool no_ct;
+	bool notrack_early;
 	uint8_t tcpflags; /* without the ECN bits a SYN may carry */
 	int icmp_type;
 	uint32_t mark;
@@ -441,6 +446,15 @@ match_set(const struct ctx *c, const struct pkt *p, const struct ipset *s, const
 	return t;
 }
 
+/* The conntrack state a "ct state" match reads. */
+static unsigned
+ctstate_seen(const struct pkt *p)
+{
+	if (!p->no_ct)
+		return p->ctstate;
+	return p->notrack_early ? CTS_UNTRACKED : CTS_INVALID;
+}
+
 /* The outcome of one match for the packet. A rate match reports T_RATE and
  * its light/heavy outcomes (negation applied). */
 static enum tri
@@ -471,7 +485,11 @@ match_eval(const struct ctx *c, const struct pkt *p, const struct match *m, stru
 		t = match_iface(m->u.ifname, p->has_oif, p->oif);
 		break;
 	case M_CTSTATE:
-		t = (m->u.bits & p->ctstate) ? T_YES : T_NO;
+		/* ct status (the NAT bits) needs an entry: without one the
+		 * rule breaks, negated or not */
+		if (p->no_ct && (m->u.bits & (CTS_SNAT | CTS_DNAT)))
+			return T_NO;
+		t = (m->u.bits & ctstate_seen(p)) ? T_YES : T_NO;
 		break;
 	case M_SET:
 		t = match_set(c, p, m->u.set.set, m->u.set.dir, m->u.set.ndir, 0);
@@ -489,6 +507,8 @@ match_eval(const struct ctx *c, const struct pkt *p, const struct match *m, stru
 		t = (p->mark & m->u.mark.mask) == m->u.mark.value ? T_YES : T_NO;
 		break;
 	case M_CONNMARK:
+		if (p->no_ct)
+			return T_NO; /* the rule breaks, negated or not */
 		t = (p->connmark & m->u.mark.mask) == m->u.mark.value ? T_YES : T_NO;
 		break;
 	case M_RATE:
@@ -572,10 +592,11 @@ verdict_free(struct verdict *v)
 	v->why = NULL;
 }
 
-/* An undecidable match mattered: name it and both outcomes. */
+/* An undecidable condition mattered (what, at loc): name it and both
+ * outcomes; the verdict is the rule's (r) or the chain's (r NULL). */
 static struct verdict
-combine_maybe(const struct state *st, const struct match *m, const struct rule *r,
-	      struct verdict no, struct verdict yes)
+combine_undecided(const struct state *st, const char *what, struct loc loc, const struct rule *r,
+		  const struct chain *ch, struct verdict no, struct verdict yes)
 {
 	char *at;
 	char *why;
@@ -592,19 +613,30 @@ combine_maybe(const struct state *st, const struct match *m, const struct rule *
 		verdict_free(&no);
 		return yes;
 	}
-	at = loc_text(r->loc);
-	why = xasprintf("cannot decide \"%s\" (%s): %s if it matches, %s if not", m->text, at,
+	at = loc_text(loc);
+	why = xasprintf("cannot decide \"%s\" (%s): %s if it matches, %s if not", what, at,
 			verdict_name(yes.kind), verdict_name(no.kind));
 	free(at);
 	verdict_free(&yes);
 	verdict_free(&no);
 	no.kind = V_UNDECIDED;
-	no.loc = r->loc;
+	no.loc = loc;
 	no.rule = r;
-	no.chain = r->chain;
+	no.chain = ch;
 	no.why = why;
 	verdict_path(&no, st);
+	if (r == NULL) {
+		no.npath = 1;
+		no.path[0] = ch;
+	}
 	return no;
+}
+
+static struct verdict
+combine_maybe(const struct state *st, const struct match *m, const struct rule *r,
+	      struct verdict no, struct verdict yes)
+{
+	return combine_undecided(st, m->text, r->loc, r, r->chain, no, yes);
 }
 
 /* A rate match mattered: accepted under light load, refused under heavy
@@ -647,28 +679,74 @@ combine_rate(const struct state *st, const struct match *m, const struct rule *r
 
 /* ---- the walk ---- */
 
-/* Hook sequences per stage; HOOK_NONE ends one. The SYN's route after
- * PREROUTING depends on DNAT, so it is decided in next_hook(). */
+/* Hook sequences per stage; HOOK_NONE ends one. An inbound packet meets
+ * the device's ingress hook before the IP stack (__netif_receive_skb_core),
+ * an outbound one its egress hook after POSTROUTING (__dev_queue_xmit).
+ * The SYN's route after PREROUTING depends on DNAT: the two inbound
+ * sequences agree up to PREROUTING, dst_local picks the rest. */
 static enum hook
 stage_hook(const struct state *st, unsigned pos)
 {
+	static const enum hook in_local[] = {HOOK_INGRESS, HOOK_PREROUTING, HOOK_INPUT,
+					     HOOK_NONE};
+	static const enum hook in_fwd[] = {HOOK_INGRESS,     HOOK_PREROUTING, HOOK_FORWARD,
+					   HOOK_POSTROUTING, HOOK_EGRESS,     HOOK_NONE};
+	static const enum hook out[] = {HOOK_OUTPUT, HOOK_POSTROUTING, HOOK_EGRESS, HOOK_NONE};
+	const enum hook *seq;
+	size_t n;
+
 	switch (st->stage) {
 	case STAGE_SYN:
-		if (pos == 0)
-			return HOOK_PREROUTING;
-		if (st->pkt.dst_local)
-			return pos == 1 ? HOOK_INPUT : HOOK_NONE;
-		return pos == 1 ? HOOK_FORWARD : pos == 2 ? HOOK_POSTROUTING : HOOK_NONE;
+		seq = st->pkt.dst_local ? in_local : in_fwd;
+		n = st->pkt.dst_local ? ARRAY_LEN(in_local) : ARRAY_LEN(in_fwd);
+		break;
 	case STAGE_REPLY:
-		return pos == 0 ? HOOK_OUTPUT : pos == 1 ? HOOK_POSTROUTING : HOOK_NONE;
+		seq = out;
+		n = ARRAY_LEN(out);
+		break;
 	case STAGE_ND:
 		/* inbound solicitations/advertisements; outbound ones use the
 		 * reply flag on the state (see nd_probe) */
-		if (st->pkt.src_local)
-			return pos == 0 ? HOOK_OUTPUT : pos == 1 ? HOOK_POSTROUTING : HOOK_NONE;
-		return pos == 0 ? HOOK_PREROUTING : pos == 1 ? HOOK_INPUT : HOOK_NONE;
+		seq = st->pkt.src_local ? out : in_local;
+		n = st->pkt.src_local ? ARRAY_LEN(out) : ARRAY_LEN(in_local);
+		break;
+	default:
+		abort();
 	}
-	abort();
+	return pos < n ? seq[pos] : HOOK_NONE;
+}
+
+/* One device a chain is bound to against the packet's interface: NULL when
+ * the interface is not known (Cloudflare's traffic never uses "lo"). A
+ * name ending in '*' is a prefix on kernels that know wildcard hooks and a
+ * literal name on the others: not decided. */
+static enum tri
+match_device(const char *dev, bool has, const char *name)
+{
+	size_t len = strlen(dev);
+
+	if (len > 0 && dev[len - 1] == '*')
+		return T_MAYBE;
+	if (!has || name == NULL)
+		return strcmp(dev, "lo") == 0 ? T_NO : T_MAYBE;
+	return strcmp(dev, name) == 0 ? T_YES : T_NO;
+}
+
+/* Whether a base chain sees the packet by the device it arrives on
+ * (ingress) or leaves by (egress); the IP hooks are not per device. */
+static enum tri
+chain_on_device(const struct chain *ch, const struct pkt *p)
+{
+	bool in = ch->hook == HOOK_INGRESS;
+	enum tri t = T_NO;
+	size_t i;
+
+	if (ch->hook != HOOK_INGRESS && ch->hook != HOOK_EGRESS)
+		return T_YES;
+	for (i = 0; i < ch->ndev && t != T_YES; i++)
+		t = tri_or(t, in ? match_device(ch->dev[i], p->has_iif, p->iif)
+				 : match_device(ch->dev[i], p->has_oif, p->oif));
+	return t;
 }
 
 /* NAT chains see only the first packet of a connection. */
@@ -694,31 +772,47 @@ current_base(const struct ctx *c, const struct state *st)
 	return st->basepos < bl->n ? bl->v[st->basepos] : NULL;
 }
 
-/* Move to the next base chain that applies; false when the packet has been
- * through every hook of its stage. */
-static bool
+enum base_step {
+	BASE_END,   /* the packet has been through every hook of its stage */
+	BASE_ENTER, /* st is at the start of the next base chain */
+	BASE_MAYBE  /* the next base chain is bound to devices the packet may use */
+};
+
+static void
+enter_base(struct state *st, const struct chain *ch)
+{
+	st->depth = 1;
+	st->stack[0].chain = ch;
+	st->stack[0].pos = 0;
+}
+
+/* Move to the next base chain that applies. */
+static enum base_step
 next_base(const struct ctx *c, struct state *st)
 {
 	for (;;) {
 		enum hook h = stage_hook(st, st->hookpos);
 		const struct chain *ch;
+		enum tri dev;
 
 		if (h == HOOK_NONE)
-			return false;
+			return BASE_END;
+		st->pkt.no_ct = h == HOOK_INGRESS;
 		ch = current_base(c, st);
 		if (ch == NULL) {
 			st->hookpos++;
 			st->basepos = 0;
 			continue;
 		}
-		if (!chain_applies(ch, &st->pkt)) {
+		dev = chain_on_device(ch, &st->pkt);
+		if (!chain_applies(ch, &st->pkt) || dev == T_NO) {
 			st->basepos++;
 			continue;
 		}
-		st->depth = 1;
-		st->stack[0].chain = ch;
-		st->stack[0].pos = 0;
-		return true;
+		if (dev == T_MAYBE)
+			return BASE_MAYBE;
+		enter_base(st, ch);
+		return BASE_ENTER;
 	}
 }
 
@@ -828,23 +922,37 @@ apply_pre(struct state *st, const struct action *a)
 {
 	switch (a->kind) {
 	case A_NOTRACK:
+		/* before conntrack (ingress) too: nf_conntrack_in leaves an
+		 * untracked packet alone */
 		st->pkt.ctstate = CTS_UNTRACKED;
+		st->pkt.notrack_early = st->pkt.no_ct;
 		break;
 	case A_SETMARK:
 		st->pkt.mark = (st->pkt.mark & ~a->mask) ^ a->value;
 		break;
 	case A_CONNMARK_SET:
-		st->pkt.connmark = (st->pkt.connmark & ~a->mask) ^ a->value;
+		if (!st->pkt.no_ct) /* else no entry to write to (nft_ct_set_eval) */
+			st->pkt.connmark = (st->pkt.connmark & ~a->mask) ^ a->value;
 		break;
 	case A_CONNMARK_RESTORE:
 		st->pkt.mark = (st->pkt.mark & ~a->mask) | (st->pkt.connmark & a->mask);
 		break;
 	case A_CONNMARK_SAVE:
-		st->pkt.connmark = (st->pkt.connmark & ~a->mask) | (st->pkt.mark & a->mask);
+		if (!st->pkt.no_ct)
+			st->pkt.connmark =
+			    (st->pkt.connmark & ~a->mask) | (st->pkt.mark & a->mask);
 		break;
 	default:
 		break;
 	}
+}
+
+/* "meta mark set ct mark" reads the conntrack entry: without one (ingress)
+ * the rule ends there, its verdict unseen. */
+static bool
+breaks_without_ct(const struct state *st, const struct action *a)
+{
+	return st->pkt.no_ct && a->kind == A_CONNMARK_RESTORE;
 }
 
 /* Apply the statements and the action of a matching rule to st; true when
@@ -856,8 +964,13 @@ apply_action(const struct ctx *c, struct state *st, const struct rule *r, struct
 	const struct action *a = &r->act;
 	size_t i;
 
-	for (i = 0; i < r->npre; i++)
+	for (i = 0; i < r->npre; i++) {
+		if (breaks_without_ct(st, &r->pre[i]))
+			return false;
 		apply_pre(st, &r->pre[i]);
+	}
+	if (breaks_without_ct(st, a))
+		return false;
 
 	switch (a->kind) {
 	case A_ACCEPT:
@@ -1246,6 +1359,46 @@ skip_run(struct ctx *c, const struct pkt *p, struct frame *f)
 	f->pos = to;
 }
 
+/* "device eth0" or "devices eth0, eth1": the binding as the ruleset says it. */
+static char *
+devices_text(const struct chain *ch)
+{
+	struct buf b = {0};
+	size_t i;
+
+	buf_adds(&b, ch->ndev == 1 ? "device " : "devices ");
+	for (i = 0; i < ch->ndev; i++)
+		buf_addf(&b, "%s%s", i ? ", " : "", ch->dev[i]);
+	return buf_take(&b);
+}
+
+/* The next base chain is bound to devices and the packet's interface is
+ * not known: walk both (it sees the chain, it does not). */
+static struct verdict
+branch_base(struct ctx *c, const struct state *st)
+{
+	const struct chain *ch = current_base(c, st);
+	struct state skip = *st;
+	struct state in = *st;
+	struct verdict no;
+	struct verdict yes;
+	char *what;
+
+	if (c->depth >= MAX_BRANCH_DEPTH)
+		return verdict_at(V_UNDECIDED, st, NULL, ch->loc,
+				  xstrdup("too many undecidable matches on the path"));
+	c->depth++;
+	skip.basepos++;
+	no = run(c, skip);
+	enter_base(&in, ch);
+	yes = run(c, in);
+	c->depth--;
+	what = devices_text(ch);
+	no = combine_undecided(st, what, ch->loc, NULL, ch, no, yes);
+	free(what);
+	return no;
+}
+
 /* Walk from st to the final verdict. Loops in place; recurses only where an
  * undecided match splits the walk. */
 static struct verdict
@@ -1257,10 +1410,16 @@ run(struct ctx *c, struct state st)
 		struct frame *f;
 		const struct rule *r;
 
-		if (st.depth == 0 && !next_base(c, &st)) {
-			v = verdict_at(V_ACCEPT, &st, st.accept_rule, st.accept_loc, NULL);
-			v.chain = st.accept_chain;
-			return v;
+		if (st.depth == 0) {
+			enum base_step step = next_base(c, &st);
+
+			if (step == BASE_MAYBE)
+				return branch_base(c, &st);
+			if (step == BASE_END) {
+				v = verdict_at(V_ACCEPT, &st, st.accept_rule, st.accept_loc, NULL);
+				v.chain = st.accept_chain;
+				return v;
+			}
 		}
 		f = &st.stack[st.depth - 1];
 		if (f->pos >= f->chain->nrule) {

@@ -141,6 +141,42 @@ chain_add_rule(struct chain *c, struct loc loc)
 	return r;
 }
 
+void
+chain_add_device(struct chain *c, const char *dev)
+{
+	size_t i;
+
+	for (i = 0; i < c->ndev; i++)
+		if (strcmp(c->dev[i], dev) == 0)
+			return;
+	c->dev = xreallocarray(c->dev, c->ndev + 1, sizeof(*c->dev));
+	c->dev[c->ndev++] = xstrdup(dev);
+}
+
+const char *
+hook_name(enum hook h)
+{
+	switch (h) {
+	case HOOK_PREROUTING:
+		return "prerouting";
+	case HOOK_INPUT:
+		return "input";
+	case HOOK_FORWARD:
+		return "forward";
+	case HOOK_OUTPUT:
+		return "output";
+	case HOOK_POSTROUTING:
+		return "postrouting";
+	case HOOK_INGRESS:
+		return "ingress";
+	case HOOK_EGRESS:
+		return "egress";
+	case HOOK_NONE:
+		return "none";
+	}
+	abort();
+}
+
 struct match *
 rule_add_match(struct rule *r, enum match_kind kind, bool neg, const char *text)
 {
@@ -360,6 +396,9 @@ chain_free(struct chain *c)
 		free(c->rules[i]);
 	}
 	free(c->rules);
+	for (i = 0; i < c->ndev; i++)
+		free(c->dev[i]);
+	free(c->dev);
 	free(c->name);
 	free(c->table);
 	free(c);

@@ -68,6 +68,11 @@ enum hook {
 	HOOK_FORWARD,
 	HOOK_OUTPUT,
 	HOOK_POSTROUTING,
+	/* Per device, outside the IP stack (nftables netdev tables, and inet
+	 * ingress chains): ingress before PREROUTING, with no conntrack entry
+	 * yet; egress after POSTROUTING. Bound to chain.dev[]. */
+	HOOK_INGRESS,
+	HOOK_EGRESS,
 	HOOK_NONE /* regular chain */
 };
 
@@ -277,6 +282,11 @@ struct chain {
 	int priority;
 	enum action_kind policy; /* A_ACCEPT or A_DROP for base chains */
 	struct loc policy_loc;
+	/* HOOK_INGRESS/HOOK_EGRESS: the devices the kernel registered the
+	 * chain on; a packet on any other device never sees it (none: no
+	 * packet does). */
+	size_t ndev;
+	char **dev;
 	size_t nrule;
 	size_t cap;
 	struct rule **rules;
@@ -460,6 +470,10 @@ struct chain *ruleset_find_chain(struct ruleset *rs, const char *table, const ch
 struct chain *ruleset_add_chain(struct ruleset *rs, const char *table, const char *name,
 				unsigned families, struct loc loc);
 struct rule *chain_add_rule(struct chain *c, struct loc loc);
+/* Bind an ingress/egress chain to one more device (duplicates ignored). */
+void chain_add_device(struct chain *c, const char *dev);
+/* A hook's name as nft writes it ("prerouting", "ingress"...). */
+const char *hook_name(enum hook h);
 struct match *rule_add_match(struct rule *r, enum match_kind kind, bool neg, const char *text);
 /* Append a statement applied before the verdict (zeroed, kind set). */
 struct action *rule_add_pre(struct rule *r, enum action_kind kind);

@@ -240,6 +240,7 @@ struct lchain {
 	struct chain *c; /* NULL: a table not on the path (or not a chain we model) */
 	bool base;
 	uint32_t hook;
+	bool unknown_hook; /* a base chain on a hook the model does not know */
 	bool drop_policy;
 	size_t nrule;
 };
@@ -316,6 +317,7 @@ fam_bits(uint32_t family)
 	case NFPROTO_IPV6:
 		return FAM_BIT(FAM_V6);
 	case NFPROTO_INET:
+	case NFPROTO_NETDEV: /* a device's ingress and egress: every protocol */
 		return FAM_BOTH;
 	default:
 		return 0;
@@ -522,10 +524,19 @@ out:
 	return MNL_CB_OK;
 }
 
+/* The model's hook of a base chain: netdev numbers its two hooks apart. */
 static enum hook
-hook_of(uint32_t hooknum, bool *ok)
+hook_of(uint32_t family, uint32_t hooknum, bool *ok)
 {
 	*ok = true;
+	if (family == NFPROTO_NETDEV) {
+		if (hooknum == NF_NETDEV_INGRESS)
+			return HOOK_INGRESS;
+		if (hooknum == NF_NETDEV_EGRESS)
+			return HOOK_EGRESS;
+		*ok = false;
+		return HOOK_NONE;
+	}
 	switch (hooknum) {
 	case NF_INET_PRE_ROUTING:
 		return HOOK_PREROUTING;
@@ -537,10 +548,29 @@ hook_of(uint32_t hooknum, bool *ok)
 		return HOOK_OUTPUT;
 	case NF_INET_POST_ROUTING:
 		return HOOK_POSTROUTING;
-	default: /* NF_INET_INGRESS: before prerouting, per device */
+	case NF_INET_INGRESS:
+		return HOOK_INGRESS;
+	default:
 		*ok = false;
 		return HOOK_NONE;
 	}
+}
+
+/* The devices an ingress/egress chain is registered on (one, or an array;
+ * none: it sees no packet). */
+static void
+chain_devices(struct nftnl_chain *nc, struct chain *c)
+{
+	const char *const *v;
+	size_t i;
+
+	if (nftnl_chain_is_set(nc, NFTNL_CHAIN_DEV))
+		chain_add_device(c, nftnl_chain_get_str(nc, NFTNL_CHAIN_DEV));
+	if (!nftnl_chain_is_set(nc, NFTNL_CHAIN_DEVICES))
+		return;
+	v = nftnl_chain_get_array(nc, NFTNL_CHAIN_DEVICES);
+	for (i = 0; v && v[i]; i++)
+		chain_add_device(c, v[i]);
 }
 
 static int
@@ -572,14 +602,15 @@ chain_cb(const struct nlmsghdr *nlh, void *arg)
 	if (t->fams) {
 		struct chain *c;
 		bool ok;
-		enum hook h = lc.base ? hook_of(lc.hook, &ok) : HOOK_NONE;
+		enum hook h = lc.base ? hook_of(t->family, lc.hook, &ok) : HOOK_NONE;
 
 		loc.file = intern_path(t, "", lc.name);
 		loc.line = 0;
 		c = ruleset_add_chain(&lv->dst->fw, t->name, lc.name, t->fams, loc);
 		/* a dormant table's hooks are not registered: its base chains
-		 * never see a packet; an ingress chain is not modelled (the
-		 * rules are counted and reported) */
+		 * never see a packet; a hook the model does not know is an
+		 * input error (note_unevaluated) */
+		lc.unknown_hook = lc.base && !ok;
 		if (lc.base && !t->dormant && ok) {
 			const char *type = nftnl_chain_get_str(nc, NFTNL_CHAIN_TYPE);
 
@@ -590,6 +621,7 @@ chain_cb(const struct nlmsghdr *nlh, void *arg)
 			                                               : CT_FILTER;
 			c->policy = lc.drop_policy ? A_DROP : A_ACCEPT;
 			c->policy_loc = loc;
+			chain_devices(nc, c);
 		}
 		lc.c = c;
 	}
@@ -3664,7 +3696,8 @@ dump_rules(struct live *lv, struct ltable *t, const char *chain)
 }
 
 /* Chains the model does not evaluate: noted, or an input error when they
- * could drop Cloudflare's traffic (an ingress chain with rules). */
+ * could drop Cloudflare's traffic (a base chain on a hook the model does
+ * not know, with rules or a drop policy). */
 static void
 note_unevaluated(struct live *lv, struct buf *notes)
 {
@@ -3679,33 +3712,26 @@ note_unevaluated(struct live *lv, struct buf *notes)
 			         notes->len ? "; " : "", t->famname, t->name);
 			continue;
 		}
-		if (t->fams == 0 && t->family != NFPROTO_NETDEV) {
+		if (t->fams == 0) {
 			buf_addf(notes, "%stable %s %s: not on the path of Cloudflare's TCP",
 			         notes->len ? "; " : "", t->famname, t->name);
 			continue;
 		}
 		for (j = 0; j < t->nchain; j++) {
 			const struct lchain *lc = &t->chains[j];
-			bool ingress = lc->base &&
-			               (t->family == NFPROTO_NETDEV || lc->hook == NF_INET_INGRESS);
 
-			if (!ingress)
+			if (!lc->unknown_hook)
 				continue;
 			if (lc->nrule > 0 || lc->drop_policy)
-				input_error(
-				    lv->in, 0,
-				    "nft:%s/%s/%s: a%s chain (%zu rule%s, policy %s) is "
-				    "not evaluated: it may drop Cloudflare's traffic before "
-				    "the hooks the audit follows",
-				    t->famname, t->name, lc->name,
-				    t->family == NFPROTO_NETDEV ? " netdev" : "n ingress",
-				    lc->nrule, lc->nrule == 1 ? "" : "s",
-				    lc->drop_policy ? "drop" : "accept");
+				input_error(lv->in, 0,
+				            "nft:%s/%s/%s: a chain on hook %u (%zu rule%s, policy "
+				            "%s) is not evaluated: the audit does not know that hook",
+				            t->famname, t->name, lc->name, lc->hook, lc->nrule,
+				            lc->nrule == 1 ? "" : "s", lc->drop_policy ? "drop" : "accept");
 			else
-				buf_addf(notes, "%s%s chain nft:%s/%s/%s is empty (not evaluated)",
-				         notes->len ? "; " : "",
-				         t->family == NFPROTO_NETDEV ? "netdev" : "ingress",
-				         t->famname, t->name, lc->name);
+				buf_addf(notes, "%sempty chain nft:%s/%s/%s on hook %u (not evaluated)",
+				         notes->len ? "; " : "", t->famname, t->name, lc->name,
+				         lc->hook);
 		}
 	}
 }

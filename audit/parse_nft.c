@@ -90,11 +90,12 @@ nfam_name(enum nfam f)
 	abort();
 }
 
-/* Whether a family's tables are on the path of Cloudflare's TCP. */
+/* Whether a family's tables are on the path of Cloudflare's TCP (netdev:
+ * the ingress and egress hooks of a device). */
 static bool
 nfam_on_path(enum nfam f)
 {
-	return f == NF_IP || f == NF_IP6 || f == NF_INET;
+	return f == NF_IP || f == NF_IP6 || f == NF_INET || f == NF_NETDEV;
 }
 
 static unsigned
@@ -1461,6 +1462,9 @@ struct nchain {
 	struct loc policy_loc;
 	bool anon;
 	bool deleted;
+	/* ingress/egress: the devices it is bound to (device, devices =) */
+	size_t ndev;
+	char **dev;
 	size_t nrule;
 	size_t rcap;
 	struct nrule **rules;
@@ -1553,6 +1557,7 @@ struct P {
 	unsigned edepth;   /* parenthesised expressions being read */
 	unsigned depth;    /* braces open (tokens taken) */
 	enum nfam fam_ctx; /* the family of the table whose rule is read */
+	const struct nchain *chain_ctx; /* the chain whose rule is read */
 	size_t nref;
 	size_t refcap;
 	struct objref *refs; /* references checked once every file is read */
@@ -2071,8 +2076,13 @@ set_flush(struct nset *s)
 static void
 chain_free(struct P *p, struct nchain *c)
 {
+	size_t i;
+
 	chain_flush_rules(p, c);
 	free(c->rules);
+	for (i = 0; i < c->ndev; i++)
+		free(c->dev[i]);
+	free(c->dev);
 	free(c->name);
 	free(c);
 }
@@ -2785,9 +2795,25 @@ parse_prio(struct P *p, enum nfam f, enum nhook h, int *out)
 	return unexpected(p, "priority");
 }
 
-/* device "x" | devices = { "x", ... } (netdev and inet ingress chains) */
+/* One more device for chain c (NULL: a flowtable's, not kept). */
+static void
+chain_add_dev(struct nchain *c, const struct tok *t)
+{
+	size_t i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->ndev; i++)
+		if (strlen(c->dev[i]) == t->len && memcmp(c->dev[i], t->s, t->len) == 0)
+			return;
+	c->dev = xreallocarray(c->dev, c->ndev + 1, sizeof(*c->dev));
+	c->dev[c->ndev++] = tok_str(t);
+}
+
+/* device "x" | devices = { "x", ... } (netdev and inet ingress chains,
+ * flowtables), kept in c when given */
 static bool
-parse_devices(struct P *p, bool plural)
+parse_devices(struct P *p, bool plural, struct nchain *c)
 {
 	if (!plural) {
 		const struct tok *t = peek(p, 0);
@@ -2799,17 +2825,18 @@ parse_devices(struct P *p, bool plural)
 		if (t->len > NFT_IFNAME_MAXLEN)
 			return perr(p, t, "device name %.*s is longer than %u characters",
 			            (int)t->len, t->s, NFT_IFNAME_MAXLEN);
+		chain_add_dev(c, t);
 		next(p);
 		return true;
 	}
 	if (!expect(p, T_ASSIGN))
 		return false;
 	if (!accept_tok(p, T_LBRACE))
-		return parse_devices(p, false);
+		return parse_devices(p, false, c);
 	for (;;) {
 		while (accept_tok(p, T_NL))
 			;
-		if (!parse_devices(p, false))
+		if (!parse_devices(p, false, c))
 			return false;
 		while (accept_tok(p, T_NL))
 			;
@@ -2870,10 +2897,10 @@ hook_spec(struct P *p, struct nchain *c, bool fresh)
 		            "route chains are only valid at the output hook of ip, ip6 "
 		            "and inet tables");
 	if (accept_word(p, "device")) {
-		if (!parse_devices(p, false))
+		if (!parse_devices(p, false, c))
 			return false;
 	} else if (accept_word(p, "devices")) {
-		if (!parse_devices(p, true))
+		if (!parse_devices(p, true, c))
 			return false;
 	} else if (hook == NH_INGRESS || hook == NH_EGRESS) {
 		if (f == NF_NETDEV || f == NF_INET)
@@ -2968,7 +2995,7 @@ chain_block(struct P *p, struct nchain *c, bool fresh)
 		} else if (at_word(p, "devices") && peek(p, 1)->t == T_ASSIGN) {
 			struct tok d = next(p);
 
-			ok = parse_devices(p, true);
+			ok = parse_devices(p, true, c);
 			if (ok && !(c->t->fam == NF_NETDEV ||
 			            (c->t->fam == NF_INET && c->base && c->hook == NH_INGRESS)))
 				ok = perr(p, &d, "This chain type cannot be bound to device");
@@ -4852,7 +4879,7 @@ flowtable_decl(struct P *p, struct ntable *t, const char *name, const struct tok
 			}
 		} else if (tok_is(&kw, "devices")) {
 			next(p);
-			ok = parse_devices(p, true);
+			ok = parse_devices(p, true, NULL);
 		} else if (tok_is(&kw, "flags")) {
 			next(p);
 			if (!accept_word(p, "offload"))
@@ -5791,6 +5818,10 @@ sel_meta(struct P *p, struct nsel *s, bool qualified)
 		if (!qualified && !meta_keys[i].unqualified)
 			break;
 		next(p);
+		/* a netdev chain's hook family is NFPROTO_NETDEV, never ipv4 or
+		 * ipv6 (nft refuses it there) */
+		if (meta_keys[i].mk == SM_NFPROTO && p->fam_ctx == NF_NETDEV)
+			return perr(p, &p->last, "meta nfproto is only useful in the inet family");
 		sel_set(s, meta_keys[i].dt, meta_keys[i].bits, meta_keys[i].mk);
 		return true;
 	}
@@ -5812,6 +5843,11 @@ sel_ct(struct P *p, struct nsel *s)
 	bool dir = false;
 	size_t i;
 
+	/* nf_ct_netns_get knows no netdev family: the kernel refuses the rule */
+	if (p->fam_ctx == NF_NETDEV)
+		return perr(p, &p->last,
+		            "Could not process rule: Protocol error (no conntrack in the netdev "
+		            "family)");
 	if (accept_word(p, "original") || accept_word(p, "reply"))
 		dir = true;
 	t = peek(p, 0);
@@ -5851,6 +5887,13 @@ sel_fib(struct P *p, struct nsel *s)
 {
 	unsigned flags = 0;
 	enum { F_SADDR = 1, F_DADDR = 2, F_MARK = 4, F_IIF = 8, F_OIF = 16 };
+	const struct nchain *c = p->chain_ctx;
+
+	/* nft_fib_inet validates no ingress hook (the netdev family has its own) */
+	if (c && c->base && c->t->fam == NF_INET && c->hook == NH_INGRESS)
+		return perr(p, &p->last,
+		            "Could not process rule: Operation not supported (fib in an inet "
+		            "ingress chain)");
 
 	for (;;) {
 		const struct tok *t = peek(p, 0);
@@ -7126,9 +7169,11 @@ stmt_tproxy(struct P *p, struct rstate *rs, size_t a0)
 	return true;
 }
 
-/* fwd [ip|ip6] to EXPR [device EXPR]; dup [to EXPR] [device EXPR] */
+/* fwd [ip|ip6] to EXPR [device EXPR]; dup [to EXPR] [device EXPR]. fwd
+ * takes the packet out of the hook (nft_fwd_netdev: NF_STOLEN): what then
+ * happens to it is decided elsewhere; dup sends a copy and goes on. */
 static bool
-stmt_fwd_dup(struct P *p, struct rstate *rs)
+stmt_fwd_dup(struct P *p, struct rstate *rs, size_t a0)
 {
 	struct tok kw = next(p);
 	bool fwd = tok_is(&kw, "fwd");
@@ -7165,6 +7210,12 @@ stmt_fwd_dup(struct P *p, struct rstate *rs)
 			return false;
 		}
 		sval_free(&v);
+	}
+	if (fwd) {
+		struct item *it = rs_item(rs, IK_VERDICT);
+
+		it->u.a.kind = A_UNKNOWN;
+		it->u.a.name = log_text(p, a0, p->nlog);
 	}
 	return true;
 }
@@ -7763,7 +7814,7 @@ parse_stmt(struct P *p, struct rstate *rs)
 	if (tok_is(t, "tproxy"))
 		return stmt_tproxy(p, rs, a0);
 	if (tok_is(t, "fwd") || tok_is(t, "dup"))
-		return stmt_fwd_dup(p, rs);
+		return stmt_fwd_dup(p, rs, a0);
 	if (tok_is(t, "synproxy"))
 		return stmt_synproxy(p, rs, a0);
 	if (tok_is(t, "log"))
@@ -7861,6 +7912,7 @@ parse_rule_into(struct P *p, struct nchain *c, size_t pos, bool insert)
 	size_t base = p->nlog;
 	bool was_logging = p->logging;
 	enum nfam saved = p->fam_ctx;
+	const struct nchain *saved_chain = p->chain_ctx;
 	bool ok = true;
 
 	memset(&rs, 0, sizeof(rs));
@@ -7871,12 +7923,14 @@ parse_rule_into(struct P *p, struct nchain *c, size_t pos, bool insert)
 	rs.fam = c->t->fam;
 	rs.l3ctx = rs.fam == NF_IP ? FAM_V4 : rs.fam == NF_IP6 ? FAM_V6 : -1;
 	p->fam_ctx = c->t->fam;
+	p->chain_ctx = c;
 	p->logging = true;
 	if (at_end(p))
 		ok = unexpected(p, "statement");
 	while (ok && !at_end(p) && !p->stop)
 		ok = parse_stmt(p, &rs);
 	p->fam_ctx = saved;
+	p->chain_ctx = saved_chain;
 	p->logging = was_logging;
 	p->nlog = base;
 	if (!ok) {
@@ -9944,9 +9998,12 @@ model_hook(enum nhook h)
 		return HOOK_OUTPUT;
 	case NH_POSTROUTING:
 		return HOOK_POSTROUTING;
-	default:
-		return HOOK_NONE;
+	case NH_INGRESS:
+		return HOOK_INGRESS;
+	case NH_EGRESS:
+		return HOOK_EGRESS;
 	}
+	abort();
 }
 
 /* Jump loops: the kernel refuses a ruleset with one (ELOOP). */
@@ -10086,6 +10143,21 @@ check_refs(struct P *p)
 	p->nref = p->refcap = 0;
 }
 
+/* A base chain's hook, priority, policy and (ingress/egress) devices. */
+static void
+lower_base(const struct nchain *c, struct chain *m)
+{
+	size_t i;
+
+	m->hook = model_hook(c->hook);
+	m->type = c->type;
+	m->priority = c->prio;
+	m->policy = c->policy;
+	m->policy_loc = c->policy_loc;
+	for (i = 0; i < c->ndev; i++)
+		chain_add_device(m, c->dev[i]);
+}
+
 /* The tables on Cloudflare's path into the model. */
 static void
 lower_all(struct P *p)
@@ -10109,17 +10181,10 @@ lower_all(struct P *p)
 
 			if (c == NULL)
 				continue;
-			if (c->base && model_hook(c->hook) == HOOK_NONE)
-				continue; /* inet ingress: before the IP stack, not modelled */
 			m = ruleset_add_chain(&p->o->fw, t->name, c->name, nfam_bits(t->fam),
 			                      c->loc);
-			if (c->base) {
-				m->hook = model_hook(c->hook);
-				m->type = c->type;
-				m->priority = c->prio;
-				m->policy = c->policy;
-				m->policy_loc = c->policy_loc;
-			}
+			if (c->base)
+				lower_base(c, m);
 			c->model = m;
 		}
 		memset(&l, 0, sizeof(l));

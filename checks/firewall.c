@@ -161,7 +161,10 @@ decider_text(const struct verdict *v)
 	char *path = path_text(v);
 	char *s;
 
-	if (v->rule == NULL && v->npath > 0)
+	if (v->rule == NULL && v->npath > 0 && v->chain &&
+	    (v->loc.file != v->chain->policy_loc.file || v->loc.line != v->chain->policy_loc.line))
+		s = xasprintf("chain %s", path); /* its hook's devices decided */
+	else if (v->rule == NULL && v->npath > 0)
 		s = xasprintf("policy of chain %s", path);
 	else if (v->npath > 0)
 		s = xasprintf("rule in %s", path);

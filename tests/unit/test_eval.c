@@ -464,6 +464,128 @@ skip_index_same_verdicts(void)
 	}
 }
 
+/* A chain on a device's ingress hook: bound to eth0, it drops when the
+ * traffic arrives there, not on another device, and cannot be decided
+ * when the interface is not known; "lo" never carries Cloudflare's. */
+static void
+ingress_device_binding(void)
+{
+	struct chain *ing;
+
+	reset();
+	base("filter", "input", HOOK_INPUT, 0, A_ACCEPT, FAM_V4);
+	ing = base("early", "ingress", HOOK_INGRESS, -500, A_ACCEPT, FAM_V4);
+	chain_add_device(ing, "eth0");
+	chain_add_device(ing, "eth0"); /* once */
+	CHECK(ing->ndev == 1);
+	saddr(rule(ing, A_DROP), "173.245.48.0/20", false);
+	evaluate("eth0");
+	CHECK(at("173.245.48.1")->v.kind == V_DROP);
+	CHECK(at("173.245.48.1")->v.chain == ing && at("173.245.48.1")->v.stage == STAGE_SYN);
+	CHECK(at("162.158.0.1")->v.kind == V_ACCEPT);
+	reach_free(&t);
+	evaluate("ens3");
+	CHECK(at("173.245.48.1")->v.kind == V_ACCEPT);
+	reach_free(&t);
+	evaluate(NULL);
+	CHECK(at("173.245.48.1")->v.kind == V_UNDECIDED);
+	CHECK(at("173.245.48.1")->v.rule == NULL && at("173.245.48.1")->v.chain == ing);
+	CHECK(strstr(at("173.245.48.1")->v.why, "device eth0") != NULL);
+	CHECK(at("162.158.0.1")->v.kind == V_ACCEPT); /* the chain does not matter */
+	free(ing->dev[0]);
+	ing->dev[0] = xstrdup("lo");
+	reach_free(&t);
+	evaluate(NULL);
+	CHECK(at("173.245.48.1")->v.kind == V_ACCEPT);
+	/* bound to no device: it sees nothing */
+	free(ing->dev[0]);
+	ing->ndev = 0;
+	reach_free(&t);
+	evaluate("eth0");
+	CHECK(at("173.245.48.1")->v.kind == V_ACCEPT);
+}
+
+/* An accept at ingress ends only its chain: input still drops. */
+static void
+ingress_accept_is_not_final(void)
+{
+	struct chain *ing;
+	struct chain *in;
+
+	reset();
+	ing = base("early", "ingress", HOOK_INGRESS, -500, A_ACCEPT, FAM_V4);
+	chain_add_device(ing, "eth0");
+	saddr(rule(ing, A_ACCEPT), "173.245.48.0/20", false);
+	in = base("filter", "input", HOOK_INPUT, 0, A_DROP, FAM_V4);
+	evaluate("eth0");
+	CHECK(at("173.245.48.1")->v.kind == V_DROP);
+	CHECK(at("173.245.48.1")->v.chain == in);
+}
+
+/* No conntrack entry at ingress: ct state reads invalid (established does
+ * not match, invalid does), ct mark and the NAT status bits end the rule
+ * whether negated or not; from prerouting on the SYN is NEW again. */
+static void
+ingress_has_no_conntrack(void)
+{
+	struct chain *ing;
+	struct chain *pre;
+	struct rule *r;
+
+	reset();
+	ing = base("filter", "early", HOOK_INGRESS, 0, A_DROP, FAM_V4);
+	chain_add_device(ing, "eth0");
+	ctstate(rule(ing, A_ACCEPT), CTS_ESTABLISHED | CTS_RELATED | CTS_NEW);
+	evaluate("eth0");
+	CHECK(at("173.245.48.1")->v.kind == V_DROP);
+	CHECK(at("173.245.48.1")->v.rule == NULL);
+	reset();
+	ing = base("filter", "early", HOOK_INGRESS, 0, A_ACCEPT, FAM_V4);
+	chain_add_device(ing, "eth0");
+	r = rule(ing, A_DROP);
+	rule_add_match(r, M_CONNMARK, true, "ct mark != 1")->u.mark.mask = 0xffffffffu;
+	r->m[0].u.mark.value = 1;
+	r = rule(ing, A_DROP);
+	rule_add_match(r, M_CTSTATE, true, "ct status != dnat")->u.bits = CTS_DNAT;
+	pre = base("filter", "pre", HOOK_PREROUTING, 0, A_ACCEPT, FAM_V4);
+	ctstate(rule(pre, A_DROP), CTS_INVALID);
+	evaluate("eth0");
+	CHECK(at("173.245.48.1")->v.kind == V_ACCEPT);
+	ctstate(rule(ing, A_DROP), CTS_INVALID);
+	reach_free(&t);
+	evaluate("eth0");
+	CHECK(at("173.245.48.1")->v.kind == V_DROP);
+	CHECK(at("173.245.48.1")->v.chain == ing);
+}
+
+/* The SYN-ACK leaves through the egress hook after postrouting. */
+static void
+egress_drops_the_reply(void)
+{
+	struct chain *eg;
+	struct rule *r;
+	struct match *m;
+	struct cidr cd;
+
+	reset();
+	base("filter", "input", HOOK_INPUT, 0, A_ACCEPT, FAM_V4);
+	eg = base("out", "egress", HOOK_EGRESS, 0, A_ACCEPT, FAM_V4);
+	chain_add_device(eg, "eth0");
+	r = rule(eg, A_DROP);
+	m = rule_add_match(r, M_DADDR, false, "ip daddr 162.158.0.0/15");
+	cidr_parse("162.158.0.0/15", &cd);
+	ivset_init(&m->u.addrs, cd.fam);
+	ivset_add_cidr(&m->u.addrs, &cd);
+	evaluate("eth0");
+	CHECK(at("162.158.0.1")->v.kind == V_DROP);
+	CHECK(at("162.158.0.1")->v.stage == STAGE_REPLY);
+	CHECK(at("162.158.0.1")->v.rule == r);
+	CHECK(at("173.245.48.1")->v.kind == V_ACCEPT);
+	reach_free(&t);
+	evaluate("eth1");
+	CHECK(at("162.158.0.1")->v.kind == V_ACCEPT);
+}
+
 int
 main(void)
 {
@@ -481,6 +603,10 @@ main(void)
 	RUN(marks);
 	RUN(connmark_save);
 	RUN(skip_index_same_verdicts);
+	RUN(ingress_device_binding);
+	RUN(ingress_accept_is_not_final);
+	RUN(ingress_has_no_conntrack);
+	RUN(egress_drops_the_reply);
 	reset();
 	ranges_free(&cf);
 	return 0;

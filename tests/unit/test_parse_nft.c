@@ -169,9 +169,11 @@ test_base_chains(void)
 	CHECK(c->families == FAM_BIT(FAM_V4) && c->priority == -7);
 	CHECK((c = chain_of("v6only", "i")) != NULL);
 	CHECK(c->families == FAM_BIT(FAM_V6) && c->priority == 50 && c->hook == HOOK_OUTPUT);
-	/* arp, bridge and netdev: read, not on the path */
-	CHECK(chain_of("br", "i") == NULL && chain_of("nd", "i") == NULL &&
-	      chain_of("a", "i") == NULL);
+	/* arp and bridge: read, not on the path; netdev: a device's ingress */
+	CHECK(chain_of("br", "i") == NULL && chain_of("a", "i") == NULL);
+	CHECK((c = chain_of("nd", "i")) != NULL);
+	CHECK(c->hook == HOOK_INGRESS && c->families == FAM_BOTH && c->ndev == 1);
+	CHECK(strcmp(c->dev[0], "eth0") == 0);
 	CHECK(O.fw_seen[FAM_V4] && O.fw_seen[FAM_V6]);
 }
 
@@ -889,11 +891,65 @@ test_corpus(void)
 	CHECK(dumps > 400 && bogons > 80);
 }
 
+/* Ingress (netdev, inet) and egress (netdev) chains keep their devices;
+ * what the kernel refuses there is an input error; fwd is decided
+ * elsewhere. */
+static void
+test_device_hooks(void)
+{
+	struct chain *c;
+
+	parse("define WAN = \"eth0\"\n"
+	      "table netdev nd {\n"
+	      "\tchain i { type filter hook ingress device $WAN priority -500; policy drop; }\n"
+	      "\tchain e { type filter hook egress devices = { eth0, \"eth1\" } priority 0; }\n"
+	      "\tchain f { type filter hook ingress device lo priority 0; fwd to \"eth1\"; }\n"
+	      "}\n"
+	      "table inet t {\n"
+	      "\tchain i {\n"
+	      "\t\ttype filter hook ingress device eth1 priority 0;\n"
+	      "\t\tct state established accept\n"
+	      "\t}\n"
+	      "}\n");
+	CHECK_STR(diags(), "");
+	CHECK((c = chain_of("nd", "i")) != NULL);
+	CHECK(c->hook == HOOK_INGRESS && c->priority == -500 && c->policy == A_DROP);
+	CHECK(c->ndev == 1 && strcmp(c->dev[0], "eth0") == 0);
+	CHECK((c = chain_of("nd", "e")) != NULL);
+	CHECK(c->hook == HOOK_EGRESS && c->ndev == 2);
+	CHECK(strcmp(c->dev[0], "eth0") == 0 && strcmp(c->dev[1], "eth1") == 0);
+	CHECK((c = chain_of("nd", "f")) != NULL);
+	CHECK(c->nrule == 1 && c->rules[0]->act.kind == A_UNKNOWN);
+	CHECK(c->rules[0]->act.name && strstr(c->rules[0]->act.name, "fwd") != NULL);
+	CHECK((c = chain_of("t", "i")) != NULL);
+	CHECK(c->hook == HOOK_INGRESS && c->families == FAM_BOTH && c->ndev == 1);
+	CHECK(c->nrule == 1 && c->rules[0]->m[0].kind == M_CTSTATE);
+	parse("table netdev nd {\n"
+	      "\tchain i {\n"
+	      "\t\ttype filter hook ingress device eth0 priority 0;\n"
+	      "\t\tct state established accept\n"
+	      "\t\tmeta nfproto ipv4 accept\n"
+	      "\t}\n"
+	      "}\n");
+	CHECK_STR(diags(),
+	          "4: Could not process rule: Protocol error (no conntrack in the netdev family)"
+	          " | 5: meta nfproto is only useful in the inet family");
+	parse("table inet t {\n"
+	      "\tchain i {\n"
+	      "\t\ttype filter hook ingress device eth0 priority 0;\n"
+	      "\t\tfib daddr type local accept\n"
+	      "\t}\n"
+	      "}\n");
+	CHECK_STR(diags(), "4: Could not process rule: Operation not supported (fib in an inet "
+	                   "ingress chain)");
+}
+
 int
 main(void)
 {
 	RUN(test_tables_sorted);
 	RUN(test_base_chains);
+	RUN(test_device_hooks);
 	RUN(test_addresses);
 	RUN(test_ports_and_protocols);
 	RUN(test_ct_state_and_vmap);
