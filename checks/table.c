@@ -460,19 +460,6 @@ const struct check check_table[] = {
 	 "(ssl on any server sharing the address and port).\n"
 	 "Fix: listen 443 ssl; with ssl_certificate and ssl_certificate_key.",
 	 check_web_none},
-	{"CF525-LISTEN-PROXY-PROTOCOL", 525, SEV_ERROR,
-	 "the HTTPS port Cloudflare connects to waits for a PROXY protocol header",
-	 "Cause: nginx's listen ... proxy_protocol makes every connection to the address and\n"
-	 "port start with a PROXY protocol header, before TLS. Cloudflare's proxy sends none\n"
-	 "(only Spectrum can be set to): nginx reads the TLS ClientHello as a broken header and\n"
-	 "closes the connection, so the handshake fails: 525.\n"
-	 "Evidence: the public listeners on port 443 (SSL modes Full, Full (strict)) or an\n"
-	 "HTTPS port given with --ports, with the flag nginx gives the socket (proxy_protocol\n"
-	 "on any server sharing the address and port); the line where it is written.\n"
-	 "Fix: remove proxy_protocol from the listen Cloudflare reaches (keep it on a separate\n"
-	 "port for the load balancer that sends it), or put the site behind Spectrum with\n"
-	 "Proxy Protocol enabled.",
-	 check_web_none},
 	{"CF525-TLS-CLIENT-CERT", 525, SEV_ERROR,
 	 "the handshake demands a client certificate Cloudflare does not have",
 	 "Cause: Apache SSLVerifyClient require (a demand in the handshake) with a CA that is not\n"
@@ -523,6 +510,19 @@ const struct check check_table[] = {
 	 "default server of the address and port), in a handshake run in memory.\n"
 	 "Fix: ssl_protocols TLSv1.2 TLSv1.3; (SSLProtocol -all +TLSv1.2 +TLSv1.3).",
 	 check_tls_none},
+	{"CF525-TLS-PROXY-PROTOCOL", 525, SEV_ERROR,
+	 "the HTTPS port Cloudflare connects to waits for a PROXY protocol header",
+	 "Cause: nginx's listen ... proxy_protocol makes every connection to the address and\n"
+	 "port start with a PROXY protocol header, before TLS. Cloudflare's proxy sends none\n"
+	 "(only Spectrum can be set to): nginx reads the TLS ClientHello as a broken header and\n"
+	 "closes the connection, so the handshake fails: 525.\n"
+	 "Evidence: the public listeners on port 443 (SSL modes Full, Full (strict)) or an\n"
+	 "HTTPS port given with --ports, with the flag nginx gives the socket (proxy_protocol\n"
+	 "on any server sharing the address and port); the line where it is written.\n"
+	 "Fix: remove proxy_protocol from the listen Cloudflare reaches (keep it on a separate\n"
+	 "port for the load balancer that sends it), or put the site behind Spectrum with\n"
+	 "Proxy Protocol enabled.",
+	 check_web_none},
 	{"CF526-CERT-CHAIN-INCOMPLETE", 526, SEV_ERROR,
 	 "the certificate's chain is incomplete: an intermediate is missing",
 	 "Cause: the issuer of a certificate in the file is neither in the file nor a trusted\n"

@@ -304,7 +304,7 @@ proxy_protocol_finding(struct audit *a, const struct port_need *need,
 	struct finding *f;
 
 	if (need->https)
-		f = audit_finding(a, "CF525-LISTEN-PROXY-PROTOCOL", l->proxy_loc,
+		f = audit_finding(a, "CF525-TLS-PROXY-PROTOCOL", l->proxy_loc,
 				  "port %u takes the PROXY protocol (listen %s proxy_protocol): the "
 				  "server waits for a PROXY header, which Cloudflare does not send, "
 				  "and closes the connection on Cloudflare's TLS ClientHello: the "
