@@ -3272,6 +3272,23 @@ wide_number(const char *s, unsigned bits, u128 *out)
 	return v <= bits_max(bits);
 }
 
+/* "8080": a decimal number in quotes (the lexer reads it unquoted). */
+static bool
+quoted_decimal(const char *s, u128 *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!isdigit((unsigned char)s[0]))
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (*end != '\0' || errno != 0)
+		return false;
+	*out = v;
+	return true;
+}
+
 static bool
 out_of_range(struct P *p, const struct tok *t, struct ntype ty)
 {
@@ -3364,7 +3381,9 @@ value_from_tok(struct P *p, const struct tok *t, struct ntype ty, struct nval *v
 		int af = ty.dt == DT_IPV4 ? AF_INET : AF_INET6;
 		size_t i;
 
-		if (t->t != T_WORD || !tok_cstr(t, buf, sizeof(buf)) ||
+		/* nft takes a quoted string for the symbol it holds:
+		 * define IP = "192.0.2.1" */
+		if ((t->t != T_WORD && t->t != T_QUOTED) || !tok_cstr(t, buf, sizeof(buf)) ||
 		    inet_pton(af, buf, a) != 1) {
 			if (t->t == T_WORD && tok_cstr(t, buf, sizeof(buf)) &&
 			    scan_string(buf, strlen(buf)) == strlen(buf) &&
@@ -3480,7 +3499,8 @@ value_from_tok(struct P *p, const struct tok *t, struct ntype ty, struct nval *v
 		v->lo = v->hi = t->v;
 		return true;
 	}
-	if (t->t == T_WORD && tok_cstr(t, buf, sizeof(buf))) {
+	/* a quoted string stands for the symbol or number it holds */
+	if ((t->t == T_WORD || t->t == T_QUOTED) && tok_cstr(t, buf, sizeof(buf))) {
 		if ((s = sym_find(di->tab, di->ntab, buf)) != NULL) {
 			v->lo = v->hi = s->val;
 			return true;
@@ -3502,6 +3522,12 @@ value_from_tok(struct P *p, const struct tok *t, struct ntype ty, struct nval *v
 		}
 		if (buf[0] == '0' && (buf[1] == 'x' || buf[1] == 'X'))
 			return out_of_range(p, t, ty);
+		if (t->t == T_QUOTED && quoted_decimal(buf, &v->lo)) {
+			if (v->lo > bits_max(ty.bits))
+				return out_of_range(p, t, ty);
+			v->hi = v->lo;
+			return true;
+		}
 	}
 	if (ty.dt == DT_INET_SERVICE && t->t == T_WORD)
 		return perr(p, t, "unknown port or service \"%.*s\"", (int)t->len, t->s);
@@ -7369,28 +7395,54 @@ stmt_stateful(struct P *p, struct rstate *rs, enum stateful k, size_t a0)
 	return true;
 }
 
-/* add|update|delete @set { KEY [timeout T] [stateful...] [: DATA] } */
+/* The key of a set statement against the set's own (when it is known). */
+static bool
+setop_key_fits(struct P *p, const struct nset *s, const struct nsel *key, unsigned nkey,
+               const char *name, const struct tok *nt)
+{
+	unsigned i;
+
+	if (s == NULL || !s->has_key)
+		return true;
+	for (i = 0; i < nkey && i < s->nkey; i++)
+		if (key[i].type.dt != s->key[i].dt && key[i].type.dt != DT_INTEGER &&
+		    s->key[i].dt != DT_INTEGER &&
+		    !(key[i].type.dt == DT_IFNAME && s->key[i].dt == DT_IFINDEX))
+			return perr(p, nt, "datatype mismatch: set %s has type %s, the key has %s",
+			            name, dtype_name(s->key[i].dt), dtype_name(key[i].type.dt));
+	if (nkey != s->nkey)
+		return perr(p, nt, "the key has %u component%s, set %s has %u", nkey,
+		            nkey == 1 ? "" : "s", name, s->nkey);
+	return true;
+}
+
+/* add|update|delete @set { KEY [timeout T] [stateful...] [: DATA] }, and
+ * the older form nft still reads, set add|update|delete KEY [timeout T] @set
+ * (legacy: the set is named after the key, and there is no data). */
 static bool
 stmt_setop(struct P *p, struct rstate *rs, size_t a0)
 {
 	struct tok nt;
 	char *name = NULL;
-	struct nset *s;
+	struct nset *s = NULL;
 	struct nsel key[NFT_MAX_CONCAT];
 	unsigned nkey = 0;
 	bool rate = false;
 	struct rate r = {false, false};
-	unsigned i;
+	bool legacy = accept_word(p, "set");
 
 	next(p); /* add, update, delete */
-	if (!expect(p, T_AT))
-		return false;
-	nt = *peek(p, 0);
-	if (!take_name(p, "set", &name))
-		return false;
-	if (!expect(p, T_LBRACE))
-		goto fail;
-	s = set_find(rs->c->t, name);
+	memset(&nt, 0, sizeof(nt));
+	if (!legacy) {
+		if (!expect(p, T_AT))
+			return false;
+		nt = *peek(p, 0);
+		if (!take_name(p, "set", &name))
+			return false;
+		if (!expect(p, T_LBRACE))
+			goto fail;
+		s = set_find(rs->c->t, name);
+	}
 	/* the key: expressions, or constants in their place */
 	for (;;) {
 		const struct tok *t = peek(p, 0);
@@ -7425,22 +7477,8 @@ stmt_setop(struct P *p, struct rstate *rs, size_t a0)
 		if (!accept_tok(p, T_DOT))
 			break;
 	}
-	if (s && s->has_key) {
-		for (i = 0; i < nkey && i < s->nkey; i++)
-			if (key[i].type.dt != s->key[i].dt && key[i].type.dt != DT_INTEGER &&
-			    s->key[i].dt != DT_INTEGER &&
-			    !(key[i].type.dt == DT_IFNAME && s->key[i].dt == DT_IFINDEX)) {
-				perr(p, &nt,
-				     "datatype mismatch: set %s has type %s, the key has %s", name,
-				     dtype_name(s->key[i].dt), dtype_name(key[i].type.dt));
-				goto fail;
-			}
-		if (nkey != s->nkey) {
-			perr(p, &nt, "the key has %u component%s, set %s has %u", nkey,
-			     nkey == 1 ? "" : "s", name, s->nkey);
-			goto fail;
-		}
-	}
+	if (!legacy && !setop_key_fits(p, s, key, nkey, name, &nt))
+		goto fail;
 	for (;;) {
 		enum stateful st = stateful_at(p);
 		uint64_t ms;
@@ -7462,7 +7500,20 @@ stmt_setop(struct P *p, struct rstate *rs, size_t a0)
 			break;
 		}
 	}
-	if (atk(p, T_COLON)) {
+	if (legacy) {
+		if (!expect(p, T_AT))
+			goto fail;
+		nt = *peek(p, 0);
+		if (!take_name(p, "set", &name))
+			goto fail;
+		s = set_find(rs->c->t, name);
+		if (!setop_key_fits(p, s, key, nkey, name, &nt))
+			goto fail;
+		if (s && s->is_map && !s->objtype) {
+			perr(p, &nt, "map %s needs a value for its elements (key : value)", name);
+			goto fail;
+		}
+	} else if (atk(p, T_COLON)) {
 		struct tok c = next(p);
 		struct sval v;
 
@@ -7489,7 +7540,7 @@ stmt_setop(struct P *p, struct rstate *rs, size_t a0)
 		perr(p, &nt, "map %s needs a value for its elements (key : value)", name);
 		goto fail;
 	}
-	if (!expect(p, T_RBRACE))
+	if (!legacy && !expect(p, T_RBRACE))
 		goto fail;
 	if (s == NULL)
 		objref_add(p, rs->c->t, REF_SET, OBJ_NONE, name, &nt);
@@ -7865,6 +7916,9 @@ parse_stmt(struct P *p, struct rstate *rs)
 	if ((tok_is(t, "add") || tok_is(t, "update") || tok_is(t, "delete")) &&
 	    peek(p, 1)->t == T_AT)
 		return stmt_setop(p, rs, a0);
+	if (tok_is(t, "set") && (tok_is(peek(p, 1), "add") || tok_is(peek(p, 1), "update") ||
+	                         tok_is(peek(p, 1), "delete")))
+		return stmt_setop(p, rs, a0);
 	if (tok_is(t, "limit") && tok_is(peek(p, 1), "name"))
 		return stmt_stateful(p, rs, ST_NONE, a0);
 	if (tok_is(t, "tunnel") && tok_is(peek(p, 1), "name")) {
@@ -7902,8 +7956,28 @@ parse_stmt(struct P *p, struct rstate *rs)
 	return perr(p, t, "syntax error, unexpected %.*s", (int)t->len, t->s);
 }
 
+/* A rule nft refuses stands where it was written, as unreadable: what
+ * reaches it is undecided (A_UNREADABLE), never let through. */
+static void
+nrule_make_unreadable(struct nrule *r)
+{
+	struct item *it;
+	size_t i;
+
+	for (i = 0; i < r->nit; i++)
+		item_release(&r->it[i]);
+	r->nit = 0;
+	grow((void **)&r->it, &r->itcap, r->nit, sizeof(*r->it));
+	it = &r->it[r->nit++];
+	memset(it, 0, sizeof(*it));
+	it->k = IK_VERDICT;
+	it->line = r->loc.line;
+	it->u.a.kind = A_UNREADABLE;
+}
+
 /* A rule: statements up to the end of the line; added to c at pos (the
- * end when SIZE_MAX), or before pos when insert. */
+ * end when SIZE_MAX), or before pos when insert. A refused rule is added
+ * too, as unreadable, and false returned. */
 static bool
 parse_rule_into(struct P *p, struct nchain *c, size_t pos, bool insert)
 {
@@ -7933,10 +8007,8 @@ parse_rule_into(struct P *p, struct nchain *c, size_t pos, bool insert)
 	p->chain_ctx = saved_chain;
 	p->logging = was_logging;
 	p->nlog = base;
-	if (!ok) {
-		nrule_free(r);
-		return false;
-	}
+	if (!ok)
+		nrule_make_unreadable(r);
 	if (p->nrules >= CAP_RULES) {
 		nrule_free(r);
 		p->stop = true;
@@ -7962,7 +8034,7 @@ parse_rule_into(struct P *p, struct nchain *c, size_t pos, bool insert)
 		memmove(&c->rules[1], &c->rules[0], (c->nrule - 1) * sizeof(*c->rules));
 		c->rules[0] = r;
 	}
-	return true;
+	return ok;
 }
 
 /* The rules of an anonymous chain, up to its '}'. */

@@ -541,7 +541,9 @@ test_define_and_scopes(void)
 	      "}\n"
 	      "add rule inet t c tcp dport $inner drop\n");
 	CHECK_STR(diags(), "12: unknown identifier 'inner'");
-	CHECK((c = chain_of("t", "c")) && c->nrule == 2);
+	/* the refused rule stands last, as unreadable */
+	CHECK((c = chain_of("t", "c")) && c->nrule == 3);
+	CHECK(c->rules[2]->act.kind == A_UNREADABLE && c->rules[2]->loc.line == 12);
 	CHECK(find_match(c->rules[0], M_SADDR)->u.addrs.n == 2);
 	CHECK(find_match(c->rules[0], M_DPORT)->u.ports.n == 2);
 	CHECK(c->rules[0]->loc.line == 8);
@@ -631,7 +633,9 @@ test_errors(void)
 	          "4: syntax error, unexpected bogus | "
 	          "7: policy on chain d, which has no hook: only base chains have a policy | "
 	          "9: \"list\" is a query, not part of a ruleset: not supported in a ruleset file");
-	CHECK(chain_of("t", "c") && chain_of("t", "c")->nrule == 1);
+	CHECK(chain_of("t", "c") && chain_of("t", "c")->nrule == 2);
+	CHECK(chain_of("t", "c")->rules[0]->act.kind == A_UNREADABLE &&
+	      chain_of("t", "c")->rules[0]->nmatch == 0 && chain_of("t", "c")->rules[0]->loc.line == 4);
 	CHECK(IN->status == IN_ERROR);
 	/* nft gives up after 10 errors */
 	{
@@ -944,6 +948,36 @@ test_device_hooks(void)
 	                   "ingress chain)");
 }
 
+/* Forms nft reads that its listings do not print: the older set statement
+ * (set add KEY @set), quoted values (define IP = "192.0.2.1"), CRLF. */
+static void
+test_older_and_quoted_forms(void)
+{
+	const struct chain *c;
+	const struct match *m;
+
+	parse("define IP = \"192.0.2.10\"\n"
+	      "table inet t {\n"
+	      "\tset s { type ipv4_addr; flags dynamic, timeout; timeout 1m; }\n"
+	      "\tchain c {\n"
+	      "\t\ttype filter hook input priority 0;\n"
+	      "\t\ttcp dport 22 set update ip saddr timeout 10s @s\n"
+	      "\t\tip daddr $IP tcp dport { \"443\", http } drop\n"
+	      "\t\tset add tcp dport @s\n"
+	      "\t}\n"
+	      "}\n");
+	CHECK_STR(diags(), "8: datatype mismatch: set s has type ipv4_addr, the key has "
+	                   "inet_service");
+	/* the set update gives no model rule: it only continues */
+	CHECK((c = chain_of("t", "c")) && c->nrule == 2);
+	CHECK((m = find_match(c->rules[0], M_DADDR)) != NULL && m->u.addrs.v[0].lo == 0xc000020au);
+	CHECK((m = find_match(c->rules[0], M_DPORT)) != NULL && m->u.ports.n == 2);
+	CHECK(c->rules[1]->act.kind == A_UNREADABLE && c->rules[1]->loc.line == 8);
+	parse("table inet t {\r\n\tchain c { type filter hook input priority 0; }\r\n}\r\n");
+	CHECK_STR(diags(), "1: carriage return (CRLF line endings): nft refuses the file "
+	                   "(\"unexpected junk\"), so it does not load as written");
+}
+
 int
 main(void)
 {
@@ -963,6 +997,7 @@ main(void)
 	RUN(test_define_and_scopes);
 	RUN(test_commands);
 	RUN(test_errors);
+	RUN(test_older_and_quoted_forms);
 	RUN(test_includes);
 	RUN(test_performance);
 	RUN(test_corpus);
