@@ -499,7 +499,8 @@ listener_stage(struct audit *a, struct host_view *h)
 		return true;
 	}
 	h->listen = listener_for(h->vhost, h->fam, h->addr, h->ours, h->served_port);
-	if (h->listen && h->listen->proxy_protocol) {
+	if (h->listen && h->listen->proxy_protocol &&
+	    !web_proxy_exempt(h->server, &a->cf.all[h->fam])) {
 		decide(h, h->tls ? 525 : 520, h->listen->proxy_loc,
 		       "port %u waits for a PROXY protocol header, which Cloudflare does not send",
 		       h->served_port);

@@ -1524,10 +1524,24 @@ struct vconf {
 	const char *modsec_text;
 };
 
+/* A RemoteIPProxyProtocol On|Off, in the order httpd reads them: each
+ * moves its server's addresses between the enabled and disabled lists. */
+struct pp_op {
+	const struct vconf *V;
+	bool on;
+	struct loc loc;
+};
+
 struct walker {
 	struct areader *R;
 	struct web *w;
 	struct web_server *srv;
+	size_t npp;
+	size_t pp_cap;
+	struct pp_op *pp;
+	size_t npp_exempt;
+	size_t pp_exempt_cap;
+	struct cidr *pp_exempt;
 	struct vconf main;
 	size_t nvh;
 	size_t vh_cap;
@@ -2012,6 +2026,39 @@ d_remoteip_proxy(struct walker *W, struct wctx *C, const struct anode *n)
 		C->V->trust_set = true;
 		*(struct web_addr_entry *)web_push(W->R->tree, (void **)&C->V->trust, &C->V->ntrust,
 						   sizeof(e)) = e;
+	}
+}
+
+static void
+d_remoteip_pp(struct walker *W, struct wctx *C, const struct anode *n)
+{
+	struct pp_op op;
+
+	if (!flag_arg(n, &op.on))
+		return;
+	op.V = C->V;
+	op.loc = n->loc;
+	VEC_PUSH(W->pp, W->npp, W->pp_cap, op);
+}
+
+/* RemoteIPProxyProtocolExceptions: one list for every server (httpd
+ * checks the client against it whichever server sets it). */
+static void
+d_remoteip_pp_exceptions(struct walker *W, struct wctx *C, const struct anode *n)
+{
+	size_t i;
+
+	(void)C;
+	for (i = 0; i < n->argc; i++) {
+		struct cidr c;
+
+		if (!apache_ipsubnet(n->argv[i], &c)) {
+			node_error(n, "%s: Error parsing %s as an exception (host names are not "
+				   "resolved)",
+				   n->name, n->argv[i]);
+			continue;
+		}
+		VEC_PUSH(W->pp_exempt, W->npp_exempt, W->pp_exempt_cap, c);
 	}
 }
 
@@ -3436,6 +3483,9 @@ static const struct directive directives[] = {
 	{"qs_srvmaxconnperip", "qos_module", C_SRV, 0, 1, 2, d_qos},
 	{"remoteipheader", "remoteip_module", C_SRV, 0, 1, 1, d_remoteip_header},
 	{"remoteipinternalproxy", "remoteip_module", C_SRV, 0, 1, -1, d_remoteip_proxy},
+	{"remoteipproxyprotocol", "remoteip_module", C_SRV, 0, 1, 1, d_remoteip_pp},
+	{"remoteipproxyprotocolexceptions", "remoteip_module", C_SRV, 0, 1, -1,
+	 d_remoteip_pp_exceptions},
 	{"remoteiptrustedproxy", "remoteip_module", C_SRV, 0, 1, -1, d_remoteip_proxy},
 	{"requestreadtimeout", "reqtimeout_module", C_SRV, 0, 1, -1, d_reqtimeout},
 	{"require", "authz_core_module", C_DIRS | CX(AX_AUTHZ), OV_AUTHCFG, 1, -1, d_require},
@@ -5045,6 +5095,114 @@ main_takes(const struct walker *W, const struct web_listen *s)
 	return true;
 }
 
+/* ---- mod_remoteip's PROXY protocol ---- */
+
+/* Whether an address of a server (port 0: every port; the main server's
+ * is every address and port) takes connections that reach listener l. */
+static bool
+pp_addr_covers(const struct web_listen *a, const struct web_listen *l)
+{
+	if (a->port != 0 && a->port != l->port)
+		return false;
+	return a->kind == WA_ANY ||
+	       (l->kind == WA_ADDR && a->kind == WA_ADDR && a->fam == l->fam && a->addr == l->addr);
+}
+
+/* One address of httpd's enabled or disabled list. */
+struct pp_entry {
+	struct web_listen a;
+	const struct pp_op *op;
+};
+
+static bool
+pp_same_addr(const struct web_listen *x, const struct web_listen *y)
+{
+	return x->kind == y->kind && x->port == y->port &&
+	       (x->kind == WA_ANY || (x->fam == y->fam && x->addr == y->addr));
+}
+
+/* Each On or Off moves its server's addresses (the main server's: every
+ * address and port) to the enabled or the disabled list, taking the same
+ * address out of the other; a connection waits for the PROXY header when
+ * an enabled address covers it and no disabled one does. */
+static void
+pp_lists_add(struct pp_entry *lists[2], size_t n[2], const struct web_listen *a,
+	     const struct pp_op *op)
+{
+	struct pp_entry *from = lists[!op->on];
+	size_t i;
+
+	for (i = 0; i < n[!op->on]; i++)
+		if (pp_same_addr(&from[i].a, a))
+			from[i] = from[--n[!op->on]], i--;
+	for (i = 0; i < n[op->on]; i++)
+		if (pp_same_addr(&lists[op->on][i].a, a))
+			return;
+	lists[op->on][n[op->on]].a = *a;
+	lists[op->on][n[op->on]++].op = op;
+}
+
+/* The On that makes connections reaching l wait for the header, or NULL. */
+static const struct pp_op *
+pp_enabling(const struct walker *W, const struct web_listen *l)
+{
+	static const struct web_listen any = {.kind = WA_ANY};
+	struct pp_entry *lists[2];
+	size_t n[2] = {0, 0};
+	size_t cap = 0;
+	const struct pp_op *on = NULL;
+	size_t i;
+	size_t j;
+
+	for (i = 0; i < W->npp; i++)
+		cap += W->pp[i].V->is_main ? 1 : W->pp[i].V->naddr;
+	lists[0] = xcalloc(cap ? cap : 1, sizeof(**lists));
+	lists[1] = xcalloc(cap ? cap : 1, sizeof(**lists));
+	for (i = 0; i < W->npp; i++) {
+		const struct pp_op *op = &W->pp[i];
+
+		if (op->V->is_main)
+			pp_lists_add(lists, n, &any, op);
+		for (j = 0; !op->V->is_main && j < op->V->naddr; j++)
+			pp_lists_add(lists, n, &op->V->addrs[j], op);
+	}
+	for (i = 0; i < n[1] && on == NULL; i++)
+		if (pp_addr_covers(&lists[1][i].a, l))
+			on = lists[1][i].op;
+	for (i = 0; i < n[0] && on; i++)
+		if (pp_addr_covers(&lists[0][i].a, l))
+			on = NULL;
+	free(lists[0]);
+	free(lists[1]);
+	return on;
+}
+
+static void
+apply_proxy_protocol(struct walker *W)
+{
+	size_t i;
+	size_t j;
+
+	if (W->npp == 0)
+		return;
+	for (i = 0; i < W->srv->nvhost; i++) {
+		struct web_vhost *vh = W->srv->vhosts[i];
+
+		for (j = 0; j < vh->nlisten; j++) {
+			const struct pp_op *op = pp_enabling(W, &vh->listen[j]);
+
+			vh->listen[j].proxy_protocol = op != NULL;
+			if (op)
+				vh->listen[j].proxy_loc = op->loc;
+		}
+	}
+	W->srv->npp_exempt = W->npp_exempt;
+	W->srv->pp_exempt = web_alloc(W->w, (W->npp_exempt ? W->npp_exempt : 1) *
+						sizeof(*W->srv->pp_exempt));
+	if (W->npp_exempt)
+		memcpy(W->srv->pp_exempt, W->pp_exempt, W->npp_exempt * sizeof(*W->pp_exempt));
+}
+
 static void
 build_model(struct walker *W, struct input *main_in)
 {
@@ -5084,6 +5242,7 @@ build_model(struct walker *W, struct input *main_in)
 	}
 	for (i = 0; i < W->nvh; i++)
 		fill_vhost(W, W->vhs[i], web_add_vhost(W->w, W->srv, W->vhs[i]->loc));
+	apply_proxy_protocol(W);
 	for (i = 0; i < W->nvh + 1; i++) {
 		struct vconf *V = i == 0 ? &W->main : W->vhs[i - 1];
 		const struct web_trust *trust;
@@ -5337,6 +5496,8 @@ parse_apache(struct origin *o, struct input *in, const char *data, size_t len, b
 		apache_regex_free(W.res[i]);
 	free(W.res);
 	free(W.vhs);
+	free(W.pp);
+	free(W.pp_exempt);
 	free(W.sockets);
 	free(R.defs);
 	free(R.env);

@@ -203,6 +203,26 @@ web_backend_name(enum web_backend b)
 }
 
 bool
+web_proxy_exempt(const struct web_server *s, const struct ivset *cf)
+{
+	struct ivset ex;
+	size_t i;
+	bool all = true;
+
+	if (s->npp_exempt == 0)
+		return false;
+	ivset_init(&ex, cf->fam);
+	for (i = 0; i < s->npp_exempt; i++)
+		if (s->pp_exempt[i].fam == cf->fam)
+			ivset_add_cidr(&ex, &s->pp_exempt[i]);
+	ivset_normalize(&ex);
+	for (i = 0; i < cf->n && all; i++)
+		all = ivset_covers(&ex, cf->v[i].lo, cf->v[i].hi);
+	ivset_free(&ex);
+	return all;
+}
+
+bool
 web_listen_public(const struct web_listen *l, enum family fam)
 {
 	switch (l->kind) {

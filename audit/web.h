@@ -67,6 +67,13 @@ struct web_listen {
  * fam (the wildcard, or a specific address that is not loopback). */
 bool web_listen_public(const struct web_listen *l, enum family fam);
 
+struct web_server;
+
+/* Whether every client address in cf (one family's Cloudflare ranges) may
+ * connect without the PROXY header that s's PROXY protocol listeners wait
+ * for (Apache RemoteIPProxyProtocolExceptions). */
+bool web_proxy_exempt(const struct web_server *s, const struct ivset *cf);
+
 /* ---- names ---- */
 
 enum web_name_kind {
@@ -305,6 +312,10 @@ struct web_server {
 	size_t nsocket;
 	struct web_listen *sockets;
 	struct web_vhost *main_vhost;
+	/* Apache RemoteIPProxyProtocolExceptions: clients that may connect
+	 * without the PROXY header to a listener that waits for one. */
+	size_t npp_exempt;
+	struct cidr *pp_exempt;
 	/* web_vhost_for's index of the names, made on the first question
 	 * (the model is complete by then: parsers never ask); NULL for a
 	 * server not made by web_add_server: every question scans. */

@@ -249,13 +249,16 @@ const struct check check_table[] = {
 	 check_web_none},
 	{"CF520-LISTEN-PROXY-PROTOCOL", 520, SEV_ERROR,
 	 "the HTTP port Cloudflare connects to waits for a PROXY protocol header",
-	 "Cause: nginx's listen ... proxy_protocol makes every connection to the address and\n"
+	 "Cause: nginx's listen ... proxy_protocol (Apache: RemoteIPProxyProtocol On, which\n"
+	 "httpd applies per address and port) makes every connection to the address and\n"
 	 "port start with a PROXY protocol header (HAProxy's, v1 or v2). Cloudflare's proxy\n"
 	 "sends none (only Spectrum can be set to): nginx reads the request line as a broken\n"
 	 "header and closes the connection without a response: 520.\n"
 	 "Evidence: the public listeners on port 80 (SSL modes Off, Flexible) or an HTTP port\n"
 	 "given with --ports, with the flag nginx gives the socket (proxy_protocol on any\n"
-	 "server sharing the address and port); the line where it is written.\n"
+	 "server sharing the address and port; Apache: the last On or Off for the address,\n"
+	 "an Off winning, unless RemoteIPProxyProtocolExceptions holds every Cloudflare range);\n"
+	 "the line where it is written.\n"
 	 "Fix: remove proxy_protocol from the listen Cloudflare reaches (keep it on a separate\n"
 	 "port for the load balancer that sends it), or put the site behind Spectrum with\n"
 	 "Proxy Protocol enabled.",
@@ -512,13 +515,16 @@ const struct check check_table[] = {
 	 check_tls_none},
 	{"CF525-TLS-PROXY-PROTOCOL", 525, SEV_ERROR,
 	 "the HTTPS port Cloudflare connects to waits for a PROXY protocol header",
-	 "Cause: nginx's listen ... proxy_protocol makes every connection to the address and\n"
+	 "Cause: nginx's listen ... proxy_protocol (Apache: RemoteIPProxyProtocol On, which\n"
+	 "httpd applies per address and port) makes every connection to the address and\n"
 	 "port start with a PROXY protocol header, before TLS. Cloudflare's proxy sends none\n"
 	 "(only Spectrum can be set to): nginx reads the TLS ClientHello as a broken header and\n"
 	 "closes the connection, so the handshake fails: 525.\n"
 	 "Evidence: the public listeners on port 443 (SSL modes Full, Full (strict)) or an\n"
 	 "HTTPS port given with --ports, with the flag nginx gives the socket (proxy_protocol\n"
-	 "on any server sharing the address and port); the line where it is written.\n"
+	 "on any server sharing the address and port; Apache: the last On or Off for the\n"
+	 "address, an Off winning, unless RemoteIPProxyProtocolExceptions holds every\n"
+	 "Cloudflare range); the line where it is written.\n"
 	 "Fix: remove proxy_protocol from the listen Cloudflare reaches (keep it on a separate\n"
 	 "port for the load balancer that sends it), or put the site behind Spectrum with\n"
 	 "Proxy Protocol enabled.",

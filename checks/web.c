@@ -297,26 +297,38 @@ needed_ports(const struct audit *a, struct port_need *need, size_t max)
  * a listener that waits for one takes Cloudflare's first bytes, the TLS
  * ClientHello or the request line, for a broken header and closes the
  * connection. */
+/* Whether every Cloudflare range, of both families, may connect to s's
+ * PROXY protocol listeners without the header. */
+static bool
+proxy_exempt(const struct audit *a, const struct web_server *s)
+{
+	return web_proxy_exempt(s, &a->cf.all[FAM_V4]) && web_proxy_exempt(s, &a->cf.all[FAM_V6]);
+}
+
 static void
 proxy_protocol_finding(struct audit *a, const struct port_need *need,
-		       const struct web_listen *l)
+		       const struct web_listen *l, const struct web_server *s)
 {
+	const char *how = s->rules == WEB_RULES_APACHE ? "RemoteIPProxyProtocol On" : "proxy_protocol";
+	const char *exempt = s->npp_exempt ? " (not every Cloudflare range is in "
+					     "RemoteIPProxyProtocolExceptions)"
+					   : "";
 	struct finding *f;
 
 	if (need->https)
 		f = audit_finding(a, "CF525-TLS-PROXY-PROTOCOL", l->proxy_loc,
-				  "port %u takes the PROXY protocol (listen %s proxy_protocol): the "
-				  "server waits for a PROXY header, which Cloudflare does not send, "
-				  "and closes the connection on Cloudflare's TLS ClientHello: the "
+				  "port %u takes the PROXY protocol (listen %s, %s): the server "
+				  "waits for a PROXY header, which Cloudflare does not send%s, and "
+				  "closes the connection on Cloudflare's TLS ClientHello: the "
 				  "handshake fails (visitors get 525)",
-				  need->port, l->text);
+				  need->port, l->text, how, exempt);
 	else
 		f = audit_finding(a, "CF520-LISTEN-PROXY-PROTOCOL", l->proxy_loc,
-				  "port %u takes the PROXY protocol (listen %s proxy_protocol): the "
-				  "server waits for a PROXY header, which Cloudflare does not send, "
-				  "and closes the connection on Cloudflare's request without a "
-				  "response (visitors get 520)",
-				  need->port, l->text);
+				  "port %u takes the PROXY protocol (listen %s, %s): the server "
+				  "waits for a PROXY header, which Cloudflare does not send%s, and "
+				  "closes the connection on Cloudflare's request without a response "
+				  "(visitors get 520)",
+				  need->port, l->text, how, exempt);
 	finding_add_port(f, need->port);
 }
 
@@ -327,6 +339,7 @@ listen_port(struct audit *a, const struct port_need *need)
 	const struct web_listen *private = NULL;
 	const struct web_listen *plain = NULL;
 	const struct web_listen *proxied = NULL;
+	const struct web_server *proxied_srv = NULL;
 	bool public = false;
 	bool tls = false;
 	size_t i;
@@ -348,8 +361,11 @@ listen_port(struct audit *a, const struct port_need *need)
 					continue;
 				}
 				public = true;
-				if (l->proxy_protocol && proxied == NULL)
+				if (l->proxy_protocol && proxied == NULL &&
+				    !proxy_exempt(a, w->servers[i])) {
 					proxied = l;
+					proxied_srv = w->servers[i];
+				}
 				if (l->ssl)
 					tls = true;
 				else if (plain == NULL)
@@ -376,7 +392,7 @@ listen_port(struct audit *a, const struct port_need *need)
 		return;
 	}
 	if (proxied)
-		proxy_protocol_finding(a, need, proxied);
+		proxy_protocol_finding(a, need, proxied, proxied_srv);
 	if (need->https && !tls && plain) {
 		struct finding *f = audit_finding(
 			a, "CF525-LISTEN-PLAIN", plain->loc,

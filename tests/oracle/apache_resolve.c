@@ -2,7 +2,8 @@
  *   apache_resolve ROOT CONF ADDR PORT HOST...
  * reads CONF (as the server sees it) inside ROOT and prints, per HOST, the
  * <VirtualHost> that answers it on ADDR:PORT as "HOST FILE:LINE" ("HOST
- * main" for the main server, "HOST -" when nothing listens there).
+ * main" for the main server, "HOST -" when nothing answers there: nothing
+ * listens, or the socket waits for a PROXY protocol header).
  *   apache_resolve -S ROOT CONF
  * prints the virtual host groups as "apachectl -S" lists them, one a line:
  * "ADDR:PORT FILE:LINE..." (the default first), sorted by the group.
@@ -196,6 +197,23 @@ access_mode(int argc, char **argv)
 	return status;
 }
 
+/* Whether v's listener on addr:port waits for a PROXY protocol header
+ * (Apache closes the connection on a request without one). */
+static bool
+proxy_socket(const struct web_vhost *v, enum family fam, u128 addr, uint16_t port)
+{
+	size_t i;
+
+	for (i = 0; i < v->nlisten; i++) {
+		const struct web_listen *l = &v->listen[i];
+
+		if (l->port == port && l->proxy_protocol &&
+		    (l->kind == WA_ANY || (l->kind == WA_ADDR && l->fam == fam && l->addr == addr)))
+			return true;
+	}
+	return false;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -229,7 +247,9 @@ main(int argc, char **argv)
 
 		if (s)
 			v = web_vhost_for(s, argv[i], fam, true, addr, (uint16_t)port, &by_default);
-		if (v && v == s->main_vhost)
+		if (v && proxy_socket(v, fam, addr, (uint16_t)port))
+			printf("%s -\n", argv[i]); /* closed without an answer */
+		else if (v && v == s->main_vhost)
 			printf("%s main\n", argv[i]);
 		else if (v)
 			printf("%s %s:%u\n", argv[i], v->loc.file, v->loc.line);

@@ -578,6 +578,46 @@ test_listen(void)
 	wipe();
 }
 
+/* mod_remoteip's PROXY protocol, as httpd 2.4.71 applies it (checked with
+ * curl against apache2): the main server's On covers every address and
+ * port, a host's Off takes its own out; a name-based host's On covers
+ * its whole address and port. */
+static void
+test_proxy_protocol(void)
+{
+	char text[2048];
+	const struct web_server *s;
+
+	snprintf(text, sizeof(text),
+		 "%sLoadModule remoteip_module m.so\nListen 80\nListen 8080\nListen 8081\n"
+		 "RemoteIPProxyProtocol On\n"
+		 "<VirtualHost *:8080>\nServerName a.example\nRemoteIPProxyProtocol Off\n"
+		 "</VirtualHost>\n"
+		 "<VirtualHost *:8081>\nServerName b.example\n</VirtualHost>\n",
+		 mods);
+	parse(text);
+	CHECK(O.ndiag == 0);
+	s = server();
+	CHECK(s->main_vhost && s->main_vhost->listen[0].proxy_protocol &&
+	      s->main_vhost->listen[0].proxy_loc.line == 12);
+	CHECK(s->vhosts[1]->listen[0].port == 8080 && !s->vhosts[1]->listen[0].proxy_protocol);
+	CHECK(s->vhosts[2]->listen[0].port == 8081 && s->vhosts[2]->listen[0].proxy_protocol);
+	wipe();
+	snprintf(text, sizeof(text),
+		 "%sLoadModule remoteip_module m.so\nListen 80\n"
+		 "<VirtualHost *:80>\nServerName a.example\n</VirtualHost>\n"
+		 "<VirtualHost *:80>\nServerName b.example\nRemoteIPProxyProtocol On\n"
+		 "RemoteIPProxyProtocolExceptions 10.0.0.0/8 192.0.2.1\n</VirtualHost>\n",
+		 mods);
+	parse(text);
+	CHECK(O.ndiag == 0);
+	s = server();
+	CHECK(s->vhosts[0]->listen[0].proxy_protocol && s->vhosts[1]->listen[0].proxy_protocol);
+	CHECK(s->npp_exempt == 2 && s->pp_exempt[0].lo == 0x0a000000u &&
+	      s->pp_exempt[1].hi == 0xc0000201u);
+	wipe();
+}
+
 /* ---- settings ---- */
 
 static void
@@ -801,6 +841,7 @@ main(void)
 	RUN(test_must_fail);
 	RUN(test_vhosts);
 	RUN(test_listen);
+	RUN(test_proxy_protocol);
 	RUN(test_settings);
 	RUN(test_settings_shared);
 	RUN(test_access_config);
