@@ -549,7 +549,10 @@ report_partial(struct audit *a, struct loc loc, const struct ivset *list, const 
 }
 
 /* The accept rules of one chain whose only source test is a Cloudflare-like
- * address list form that chain's allowlist. */
+ * address list form that chain's allowlist, when they are at least half of
+ * its source-address accepts: a chain that lets in thousands of ISP ranges,
+ * two of which happen to lie inside Cloudflare's, is no Cloudflare
+ * allowlist. */
 static void
 partial_in_chain(struct audit *a, const struct chain *ch, enum family fam)
 {
@@ -558,6 +561,8 @@ partial_in_chain(struct audit *a, const struct chain *ch, enum family fam)
 	size_t j;
 	size_t k;
 	size_t e;
+	size_t ncf = 0;
+	size_t nother = 0;
 
 	ivset_init(&list, fam);
 	for (j = 0; j < ch->nrule; j++) {
@@ -572,15 +577,18 @@ partial_in_chain(struct audit *a, const struct chain *ch, enum family fam)
 				continue;
 			for (e = 0; e < m->u.addrs.n; e++) {
 				if (!cloudflare_like(a, fam, m->u.addrs.v[e].lo,
-						     m->u.addrs.v[e].hi))
+						     m->u.addrs.v[e].hi)) {
+					nother++;
 					continue;
+				}
+				ncf++;
 				ivset_add(&list, m->u.addrs.v[e].lo, m->u.addrs.v[e].hi);
 				if (first.file == NULL)
 					first = r->loc;
 			}
 		}
 	}
-	if (first.file) {
+	if (first.file && ncf >= nother) {
 		char *what = xasprintf("chain %s", ch->name);
 
 		ivset_normalize(&list);
