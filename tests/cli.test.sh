@@ -248,3 +248,11 @@ grep_in config-not-key-value-msg "bad.conf:1: expected \"key = value\"" "$tmp/er
 printf 'list-checks = yes\n' >"$tmp/bad.conf"
 expect_status config-not-a-setting 3 "$BIN" --config "$tmp/bad.conf"
 expect_status config-missing 3 "$BIN" --config "$tmp/nope.conf"
+
+# CF000-FW-ALLOWLIST-PARTIAL: a chain of mostly other networks is no Cloudflare allowlist
+printf '*filter\n:INPUT DROP [0:0]\n-A INPUT -s 1.0.0.0/8 -j ACCEPT\n-A INPUT -s 2.0.0.0/8 -j ACCEPT\n-A INPUT -s 141.101.82.0/23 -j ACCEPT\nCOMMIT\n' >"$tmp/isp.v4"
+expect_status allowlist-isp 1 "$BIN" --no-config --iptables "$tmp/isp.v4"
+if grep -q ALLOWLIST-PARTIAL "$tmp/out"; then fail allowlist-isp-none "a chain of ISP ranges is taken for a Cloudflare allowlist"; else ok allowlist-isp-none; fi
+printf '*filter\n:INPUT DROP [0:0]\n-A INPUT -s 10.0.0.0/8 -j ACCEPT\n-A INPUT -s 173.245.48.0/20 -j ACCEPT\n-A INPUT -s 103.21.244.0/22 -j ACCEPT\nCOMMIT\n' >"$tmp/cf.v4"
+expect_status allowlist-cf 1 "$BIN" --no-config --iptables "$tmp/cf.v4"
+grep_in allowlist-cf-partial "CF000-FW-ALLOWLIST-PARTIAL: chain INPUT allows only part" "$tmp/out"
