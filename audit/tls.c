@@ -882,6 +882,21 @@ d2i_in(OSSL_LIB_CTX *libctx, const unsigned char **p, long len)
 	return r;
 }
 
+/* The table's key for a digest (snprintf per byte was a twentieth of the
+ * work of sharing a certificate). */
+static void
+hex_digest(const unsigned char md[32], char key[65])
+{
+	static const char digit[] = "0123456789abcdef";
+	int i;
+
+	for (i = 0; i < 32; i++) {
+		key[2 * i] = digit[md[i] >> 4];
+		key[2 * i + 1] = digit[md[i] & 15];
+	}
+	key[64] = '\0';
+}
+
 /* A certificate from its DER, shared with the files that hold the same. */
 static X509 *
 cert_from_der(struct tls_files *f, OSSL_LIB_CTX *libctx, const unsigned char *der, long len)
@@ -891,12 +906,10 @@ cert_from_der(struct tls_files *f, OSSL_LIB_CTX *libctx, const unsigned char *de
 	const unsigned char *p = der;
 	X509 *x;
 	X509 *seen;
-	int i;
 
 	if (!EVP_Digest(der, (size_t)len, md, NULL, EVP_sha256(), NULL))
 		return d2i_in(libctx, &p, len);
-	for (i = 0; i < 32; i++)
-		snprintf(key + 2 * i, 3, "%02x", md[i]);
+	hex_digest(md, key);
 	pthread_mutex_lock(&f->lock);
 	x = map_get(&f->parsed, key);
 	if (x)
@@ -1137,23 +1150,25 @@ load_key(struct worker *w, struct tls_key *k)
 	free(data);
 }
 
+/* Work item i is the i-th chain and the i-th key: the TLS evaluator
+ * registers a certificate and its key one after the other, so both are
+ * usually parsed by the same thread, in the same library context, where
+ * comparing them (tls_pair_errors) needs no export of either. */
 static void *
 worker_run(void *arg)
 {
 	struct worker *w = arg;
-	size_t total = w->f->nchain + w->f->nkey;
+	size_t total = w->f->nchain > w->f->nkey ? w->f->nchain : w->f->nkey;
 	size_t i;
 
 	for (;;) {
 		i = atomic_fetch_add(w->next, 1);
 		if (i >= total)
 			break;
-		if (i < w->f->nchain) {
-			if (w->f->chains[i]->status == TL_PENDING)
-				load_chain(w, w->f->chains[i]);
-		} else if (w->f->keys[i - w->f->nchain]->status == TL_PENDING) {
-			load_key(w, w->f->keys[i - w->f->nchain]);
-		}
+		if (i < w->f->nchain && w->f->chains[i]->status == TL_PENDING)
+			load_chain(w, w->f->chains[i]);
+		if (i < w->f->nkey && w->f->keys[i]->status == TL_PENDING)
+			load_key(w, w->f->keys[i]);
 	}
 	ERR_clear_error();
 	return NULL;
@@ -1232,8 +1247,12 @@ tls_files_load(struct tls_files *f, unsigned threads)
 		w[n].next = &next;
 		w[n].ctx = new_server_ctx();
 		w[n].pkey = NULL;
+		/* keys are decoded in the thread's context too: in the default
+		 * one the threads would take turns, as they did parsing
+		 * certificates, and a key would be compared with its
+		 * certificate across contexts (an export of the key) */
 		w[n].dctx = OSSL_DECODER_CTX_new_for_pkey(&w[n].pkey, "DER", NULL, NULL,
-							  EVP_PKEY_KEYPAIR, NULL, NULL);
+							  EVP_PKEY_KEYPAIR, w[n].libctx, NULL);
 	}
 	for (n = 1; n < threads; n++)
 		if (pthread_create(&tid[n], NULL, worker_run, &w[n]) == 0)
