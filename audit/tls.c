@@ -686,12 +686,14 @@ key_free(struct tls_key *k)
 	free(k);
 }
 
-/* Every step-th chain and key from first (chains cost more than keys:
- * each thread takes its share of both). */
+/* The chains and keys of the loading threads first, first + step, ...:
+ * what one loading thread allocated is freed by one thread, so two threads
+ * never free into the same malloc arena at once (they took turns on its
+ * lock). */
 struct free_slice {
 	struct tls_files *f;
-	size_t first;
-	size_t step;
+	unsigned first;
+	unsigned step;
 };
 
 static void *
@@ -700,10 +702,12 @@ free_slice_run(void *arg)
 	struct free_slice *sl = arg;
 	size_t i;
 
-	for (i = sl->first; i < sl->f->nchain; i += sl->step)
-		chain_free(sl->f->chains[i]);
-	for (i = sl->first; i < sl->f->nkey; i += sl->step)
-		key_free(sl->f->keys[i]);
+	for (i = 0; i < sl->f->nchain; i++)
+		if (sl->f->chains[i]->loader % sl->step == sl->first)
+			chain_free(sl->f->chains[i]);
+	for (i = 0; i < sl->f->nkey; i++)
+		if (sl->f->keys[i]->loader % sl->step == sl->first)
+			key_free(sl->f->keys[i]);
 	return NULL;
 }
 
@@ -724,6 +728,8 @@ free_all(struct tls_files *f)
 
 	if (n > CAP_THREADS)
 		n = CAP_THREADS;
+	if (n > f->nlibctx)
+		n = f->nlibctx ? f->nlibctx : 1;
 	for (t = 0; t < n; t++) {
 		sl[t].f = f;
 		sl[t].first = t;
@@ -848,6 +854,7 @@ read_path(const char *path, char **data, size_t *len, char **err)
  * costs more than loading a chain). */
 struct worker {
 	struct tls_files *f;
+	unsigned idx;         /* which loading thread */
 	atomic_size_t *next;
 	OSSL_LIB_CTX *libctx; /* where its certificates are parsed */
 	SSL_CTX *ctx;
@@ -1008,6 +1015,7 @@ load_chain(struct worker *w, struct tls_chain *c)
 	int i;
 	bool capped = false;
 
+	c->loader = w->idx;
 	c->status = read_path(c->path, &data, &len, &err);
 	if (c->status != TL_OK) {
 		c->error = err;
@@ -1102,6 +1110,7 @@ load_key(struct worker *w, struct tls_key *k)
 	long dlen = 0;
 	size_t n;
 
+	k->loader = w->idx;
 	k->status = read_path(k->path, &data, &len, &err);
 	if (k->status != TL_OK) {
 		k->error = err;
@@ -1244,6 +1253,7 @@ tls_files_load(struct tls_files *f, unsigned threads)
 			f->libctx[f->nlibctx++] = worker_libctx();
 		w[n].libctx = f->libctx[n];
 		w[n].f = f;
+		w[n].idx = n;
 		w[n].next = &next;
 		w[n].ctx = new_server_ctx();
 		w[n].pkey = NULL;

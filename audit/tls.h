@@ -101,6 +101,7 @@ struct tls_chain {
 	size_t nverr;
 	struct tls_verr *verr;
 	void *priv;       /* OpenSSL's objects */
+	unsigned loader;  /* the loading thread that parsed them */
 };
 
 struct tls_key {
@@ -110,6 +111,7 @@ struct tls_key {
 	enum tls_key_type type;
 	int bits;
 	void *priv;
+	unsigned loader;  /* the loading thread that decoded it */
 };
 
 /* ---- the trust store Cloudflare verifies with ---- */
