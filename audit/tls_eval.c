@@ -123,10 +123,32 @@ smap_free(struct smap *m, bool free_vals)
 	memset(m, 0, sizeof(*m));
 }
 
+/* p in hex at out, followed by sep; where the next goes. Keys are made
+ * for every certificate, virtual host and hostname, and snprintf's "%p"
+ * costs ten times this. */
+static char *
+put_ptr(char *out, const void *p, char sep)
+{
+	static const char digit[] = "0123456789abcdef";
+	uintptr_t v = (uintptr_t)p;
+	int shift;
+
+	for (shift = (int)sizeof(v) * 8 - 4; shift >= 0; shift -= 4)
+		*out++ = digit[(v >> shift) & 15];
+	*out++ = sep;
+	return out;
+}
+
+#define PTR_KEY_MAX (2 * (2 * sizeof(uintptr_t) + 1) + 12)
+
 static char *
 ptr_key(const void *a, const void *b, int c)
 {
-	return xasprintf("%p|%p|%d", a, b, c);
+	char key[PTR_KEY_MAX];
+	char *end = put_ptr(put_ptr(key, a, '|'), b, '|');
+
+	snprintf(end, sizeof(key) - (size_t)(end - key), "%d", c);
+	return xstrdup(key);
 }
 
 /* The CA whose certificates Authenticated Origin Pulls presents:
@@ -1005,6 +1027,25 @@ decide(struct audit *a, struct tls_eval *e, struct tls_outcome *o, bool fails)
 		o->status = TS_OK;
 }
 
+/* What makes two outcomes the same: "host|port|vhost|certv|policyv|h2". */
+static char *
+outcome_key(const struct tls_outcome *o)
+{
+	size_t n = strlen(o->host);
+	char *key = xmalloc(n + 3 * (2 * sizeof(uintptr_t) + 1) + 16);
+	char *p = key;
+
+	memcpy(p, o->host, n);
+	p += n;
+	p += snprintf(p, 8, "|%u|", (unsigned)o->port);
+	p = put_ptr(p, o->vhost, '|');
+	p = put_ptr(p, o->certv, '|');
+	p = put_ptr(p, o->policyv, '|');
+	*p++ = o->h2 ? '1' : '0';
+	*p = '\0';
+	return key;
+}
+
 static void
 add_outcome(struct audit *a, struct tls_eval *e, size_t si, const struct group *g,
 	    uint16_t port, const struct hostname *h, struct smap *seen)
@@ -1041,8 +1082,7 @@ add_outcome(struct audit *a, struct tls_eval *e, size_t si, const struct group *
 	if (s->rules == WEB_RULES_APACHE && o.certv)
 		o.policyv = o.certv;
 	o.h2 = l->http2 || (v->http2.set && v->http2.v);
-	key = xasprintf("%s|%u|%p|%p|%p|%d", o.host, port, (const void *)o.vhost,
-			(const void *)o.certv, (const void *)o.policyv, o.h2);
+	key = outcome_key(&o);
 	if (smap_get(seen, key)) {
 		free(key);
 		free(o.host);
