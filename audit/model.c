@@ -226,10 +226,161 @@ origin_add_set(struct origin *o, const char *name, struct loc loc)
 	return s;
 }
 
+bool
+set_elem_compact(const struct ipset *s, const struct set_elem *e)
+{
+	bool v4 = s->mem.v6 == NULL && (s->mem.v4 != NULL || s->fam == FAM_V4);
+
+	return s->ndim == 1 && s->dim[0] == DIM_ADDR && e->proto == 0 && e->plo == 0 &&
+	       e->phi == 0 && e->iface == NULL && e->member == NULL && e->lo2 == 0 &&
+	       e->hi2 == 0 && (!v4 || e->hi <= UINT32_MAX);
+}
+
+/* Room for one more member: the parallel arrays grow together. */
+static void
+members_grow(struct addr_members *m, bool v4)
+{
+	size_t cap;
+
+	if (m->n < m->cap)
+		return;
+	cap = m->cap ? m->cap * 2 : 16;
+	if (v4)
+		m->v4 = xreallocarray(m->v4, cap, sizeof(*m->v4));
+	else
+		m->v6 = xreallocarray(m->v6, cap, sizeof(*m->v6));
+	m->line = xreallocarray(m->line, cap, sizeof(*m->line));
+	if (m->nomatch)
+		m->nomatch = xreallocarray(m->nomatch, cap, sizeof(*m->nomatch));
+	m->cap = cap;
+}
+
+static void
+members_push(struct ipset *s, const struct set_elem *e)
+{
+	struct addr_members *m = &s->mem;
+	bool v4 = m->v6 == NULL && (m->v4 != NULL || s->fam == FAM_V4);
+
+	members_grow(m, v4);
+	if (v4) {
+		m->v4[m->n].lo = (uint32_t)e->lo;
+		m->v4[m->n].hi = (uint32_t)e->hi;
+	} else {
+		m->v6[m->n].lo = e->lo;
+		m->v6[m->n].hi = e->hi;
+	}
+	m->line[m->n] = e->line;
+	if (e->nomatch && m->nomatch == NULL)
+		m->nomatch = xcalloc(m->cap, sizeof(*m->nomatch));
+	if (m->nomatch)
+		m->nomatch[m->n] = e->nomatch;
+	m->n++;
+}
+
 void
 set_add_elem(struct ipset *s, const struct set_elem *e)
 {
+	if (set_elem_compact(s, e)) {
+		members_push(s, e);
+		return;
+	}
 	VEC_PUSH(s->elem, s->nelem, s->cap, *e);
+}
+
+size_t
+set_size(const struct ipset *s)
+{
+	return s->nelem + s->mem.n;
+}
+
+struct member
+set_member(const struct ipset *s, size_t i)
+{
+	struct member m;
+
+	if (s->mem.v4) {
+		m.lo = s->mem.v4[i].lo;
+		m.hi = s->mem.v4[i].hi;
+	} else {
+		m.lo = s->mem.v6[i].lo;
+		m.hi = s->mem.v6[i].hi;
+	}
+	m.line = s->mem.line[i];
+	m.nomatch = s->mem.nomatch && s->mem.nomatch[i];
+	return m;
+}
+
+size_t
+set_find_member(const struct ipset *s, u128 lo, u128 hi, bool last)
+{
+	size_t i;
+
+	for (i = 0; i < s->mem.n; i++) {
+		size_t k = last ? s->mem.n - 1 - i : i;
+		struct member m = set_member(s, k);
+
+		if (m.lo == lo && m.hi == hi)
+			return k;
+	}
+	return SIZE_MAX;
+}
+
+/* Remove element i of the array v of n elements of size bytes. */
+static void
+array_remove(void *v, size_t n, size_t size, size_t i, bool keep_order)
+{
+	char *p = v;
+
+	if (p == NULL)
+		return;
+	if (keep_order)
+		memmove(p + i * size, p + (i + 1) * size, (n - i - 1) * size);
+	else
+		memcpy(p + i * size, p + (n - 1) * size, size);
+}
+
+void
+set_remove_member(struct ipset *s, size_t i, bool keep_order)
+{
+	struct addr_members *m = &s->mem;
+
+	array_remove(m->v4, m->n, sizeof(*m->v4), i, keep_order);
+	array_remove(m->v6, m->n, sizeof(*m->v6), i, keep_order);
+	array_remove(m->line, m->n, sizeof(*m->line), i, keep_order);
+	array_remove(m->nomatch, m->n, sizeof(*m->nomatch), i, keep_order);
+	m->n--;
+}
+
+void
+set_clear(struct ipset *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nelem; i++) {
+		free(s->elem[i].iface);
+		free(s->elem[i].member);
+	}
+	free(s->elem);
+	s->elem = NULL;
+	s->nelem = s->cap = 0;
+	free(s->mem.v4);
+	free(s->mem.v6);
+	free(s->mem.line);
+	free(s->mem.nomatch);
+	memset(&s->mem, 0, sizeof(s->mem));
+	addrset_free(&s->addrs);
+	s->addrs_ready = false;
+}
+
+/* A big IPv4 list without nomatch members (the usual deny list): sorted and
+ * merged in 32 bits, with no ivset in between. */
+static void
+set_build_v4(struct ipset *s)
+{
+	struct iv4 *v = xreallocarray(NULL, s->mem.n, sizeof(*v));
+
+	memcpy(v, s->mem.v4, s->mem.n * sizeof(*v));
+	addrset_take_v4(&s->addrs, v, s->mem.n);
 }
 
 /* One-dimensional address sets become one interval list: members minus the
@@ -239,35 +390,29 @@ set_build_addrs(struct ipset *s)
 {
 	struct ivset yes;
 	struct ivset no;
+	struct ivset diff;
 	size_t i;
 
 	if (s->ndim != 1 || s->dim[0] != DIM_ADDR)
 		return;
 	s->addrs_ready = true;
-	for (i = 0; i < s->nelem && !s->elem[i].nomatch; i++)
-		;
-	if (i == s->nelem) {
-		/* no nomatch members (the usual case): no subtraction, one copy */
-		ivset_init(&s->addrs, s->fam);
-		s->addrs.v = xreallocarray(NULL, s->nelem, sizeof(*s->addrs.v));
-		s->addrs.cap = s->nelem;
-		for (i = 0; i < s->nelem; i++) {
-			s->addrs.v[i].lo = s->elem[i].lo;
-			s->addrs.v[i].hi = s->elem[i].hi;
-		}
-		s->addrs.n = s->nelem;
-		s->addrs.sorted = s->nelem <= 1;
-		ivset_normalize(&s->addrs);
+	if (s->nelem == 0 && s->mem.nomatch == NULL && s->mem.v4 != NULL) {
+		set_build_v4(s);
 		return;
 	}
 	ivset_init(&yes, s->fam);
 	ivset_init(&no, s->fam);
+	for (i = 0; i < s->mem.n; i++) {
+		struct member m = set_member(s, i);
+
+		ivset_add(m.nomatch ? &no : &yes, m.lo, m.hi);
+	}
 	for (i = 0; i < s->nelem; i++)
 		ivset_add(s->elem[i].nomatch ? &no : &yes, s->elem[i].lo, s->elem[i].hi);
 	ivset_normalize(&yes);
 	ivset_normalize(&no);
-	ivset_subtract(&s->addrs, &yes, &no);
-	ivset_normalize(&s->addrs);
+	ivset_subtract(&diff, &yes, &no);
+	addrset_take(&s->addrs, &diff);
 	ivset_free(&yes);
 	ivset_free(&no);
 }
@@ -407,14 +552,7 @@ chain_free(struct chain *c)
 static void
 set_free(struct ipset *s)
 {
-	size_t i;
-
-	for (i = 0; i < s->nelem; i++) {
-		free(s->elem[i].iface);
-		free(s->elem[i].member);
-	}
-	free(s->elem);
-	ivset_free(&s->addrs);
+	set_clear(s);
 	free(s->name);
 	free(s->type);
 	free(s);

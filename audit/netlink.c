@@ -4243,16 +4243,13 @@ ipset_read(struct live *lv)
 		set = origin_find_set(lv->o, d.v[i].name);
 		if (set == NULL)
 			continue; /* its create line was refused: reported */
-		if (set->nelem + d.v[i].ndirect > CAP_SET_ELEMS) {
+		if (set_size(set) + d.v[i].ndirect > CAP_SET_ELEMS) {
 			input_error(in, 0, "set \"%s\": more than %u members", set->name,
 			            CAP_SET_ELEMS);
 			continue;
 		}
-		set->elem =
-		    xreallocarray(set->elem, set->nelem + d.v[i].ndirect, sizeof(*set->elem));
-		set->cap = set->nelem + d.v[i].ndirect;
 		for (k = 0; k < d.v[i].ndirect; k++)
-			set->elem[set->nelem++] = d.v[i].members[k];
+			set_add_elem(set, &d.v[i].members[k]);
 	}
 	if (d.bad)
 		input_error(in, 0, "%u ipset members could not be decoded", d.bad);

@@ -2063,13 +2063,8 @@ set_flush(struct nset *s)
 	for (i = 0; i < s->ne; i++)
 		nelem_release(&s->ev[i]);
 	s->ne = 0;
-	if (s->model) {
-		for (i = 0; i < s->model->nelem; i++) {
-			free(s->model->elem[i].iface);
-			free(s->model->elem[i].member);
-		}
-		s->model->nelem = 0;
-	}
+	if (s->model)
+		set_clear(s->model);
 	s->nmodel = 0;
 }
 
@@ -4002,10 +3997,17 @@ elem_remove(struct nset *s, const struct nelem *e)
 	size_t i;
 	unsigned k;
 
+	if (s->model && s->model->mem.n > 0 && e->nk == 1 &&
+	    (s->key[0].dt == DT_IPV4 || s->key[0].dt == DT_IPV6)) {
+		/* the first equal member; the last one takes its place */
+		i = set_find_member(s->model, e->k[0].lo, e->k[0].hi, false);
+		if (i != SIZE_MAX) {
+			set_remove_member(s->model, i, false);
+			s->nmodel--;
+		}
+		return;
+	}
 	if (s->model) {
-		struct nelem tmp;
-
-		memset(&tmp, 0, sizeof(tmp));
 		for (i = 0; i < s->model->nelem; i++) {
 			struct set_elem *m = &s->model->elem[i];
 			bool same = true;
