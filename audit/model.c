@@ -226,10 +226,17 @@ origin_add_set(struct origin *o, const char *name, struct loc loc)
 	return s;
 }
 
+/* Whether s->mem holds 32-bit bounds (or will, being empty). */
+static bool
+members_v4(const struct ipset *s)
+{
+	return s->mem.v6 == NULL && (s->mem.v4 != NULL || s->fam == FAM_V4);
+}
+
 bool
 set_elem_compact(const struct ipset *s, const struct set_elem *e)
 {
-	bool v4 = s->mem.v6 == NULL && (s->mem.v4 != NULL || s->fam == FAM_V4);
+	bool v4 = members_v4(s);
 
 	return s->ndim == 1 && s->dim[0] == DIM_ADDR && e->proto == 0 && e->plo == 0 &&
 	       e->phi == 0 && e->iface == NULL && e->member == NULL && e->lo2 == 0 &&
@@ -256,24 +263,24 @@ members_grow(struct addr_members *m, bool v4)
 }
 
 static void
-members_push(struct ipset *s, const struct set_elem *e)
+members_push(struct ipset *s, u128 lo, u128 hi, unsigned line, bool nomatch)
 {
 	struct addr_members *m = &s->mem;
-	bool v4 = m->v6 == NULL && (m->v4 != NULL || s->fam == FAM_V4);
+	bool v4 = members_v4(s);
 
 	members_grow(m, v4);
 	if (v4) {
-		m->v4[m->n].lo = (uint32_t)e->lo;
-		m->v4[m->n].hi = (uint32_t)e->hi;
+		m->v4[m->n].lo = (uint32_t)lo;
+		m->v4[m->n].hi = (uint32_t)hi;
 	} else {
-		m->v6[m->n].lo = e->lo;
-		m->v6[m->n].hi = e->hi;
+		m->v6[m->n].lo = lo;
+		m->v6[m->n].hi = hi;
 	}
-	m->line[m->n] = e->line;
-	if (e->nomatch && m->nomatch == NULL)
+	m->line[m->n] = line;
+	if (nomatch && m->nomatch == NULL)
 		m->nomatch = xcalloc(m->cap, sizeof(*m->nomatch));
 	if (m->nomatch)
-		m->nomatch[m->n] = e->nomatch;
+		m->nomatch[m->n] = nomatch;
 	m->n++;
 }
 
@@ -281,10 +288,26 @@ void
 set_add_elem(struct ipset *s, const struct set_elem *e)
 {
 	if (set_elem_compact(s, e)) {
-		members_push(s, e);
+		members_push(s, e->lo, e->hi, e->line, e->nomatch);
 		return;
 	}
 	VEC_PUSH(s->elem, s->nelem, s->cap, *e);
+}
+
+void
+set_add_addr(struct ipset *s, u128 lo, u128 hi, unsigned line)
+{
+	struct set_elem e;
+
+	if (s->ndim == 1 && s->dim[0] == DIM_ADDR && (!members_v4(s) || hi <= UINT32_MAX)) {
+		members_push(s, lo, hi, line, false);
+		return;
+	}
+	memset(&e, 0, sizeof(e));
+	e.lo = lo;
+	e.hi = hi;
+	e.line = line;
+	set_add_elem(s, &e);
 }
 
 size_t

@@ -514,6 +514,9 @@ void rule_release(struct rule *r);
 struct ipset *origin_find_set(struct origin *o, const char *name);
 struct ipset *origin_add_set(struct origin *o, const char *name, struct loc loc);
 void set_add_elem(struct ipset *s, const struct set_elem *e);
+/* set_add_elem of a member that is an address interval and nothing else,
+ * without building a struct set_elem (a million-element list). */
+void set_add_addr(struct ipset *s, u128 lo, u128 hi, unsigned line);
 /* Whether set_add_elem keeps e in s->mem: an address (nothing else) for a
  * one-dimensional address set, in 32 bits when the members are IPv4. */
 bool set_elem_compact(const struct ipset *s, const struct set_elem *e);

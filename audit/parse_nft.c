@@ -4559,7 +4559,6 @@ fast_addr_elems(struct P *p, struct nset *s)
 		u128 hi = 0;
 		bool ranged = false;
 		int part;
-		struct set_elem e;
 		size_t ls = lx->line_start;
 
 		/* blanks and newlines before the element */
@@ -4649,11 +4648,7 @@ fast_addr_elems(struct P *p, struct nset *s)
 			return;
 		if (s->ne + s->nmodel >= CAP_SET_ELEMS)
 			return; /* the token path reports the cap */
-		memset(&e, 0, sizeof(e));
-		e.lo = lo;
-		e.hi = hi;
-		e.line = lx->line;
-		set_add_elem(s->model, &e);
+		set_add_addr(s->model, lo, hi, lx->line);
 		s->nmodel++;
 		if (d[pos] == ',')
 			pos++;
