@@ -310,6 +310,34 @@ set_add_addr(struct ipset *s, u128 lo, u128 hi, unsigned line)
 	set_add_elem(s, &e);
 }
 
+void
+set_take_members(struct ipset *dst, struct ipset *src)
+{
+	size_t i;
+
+	if (set_size(dst) == 0 && dst->ndim == 1 && dst->dim[0] == DIM_ADDR &&
+	    members_v4(dst) == (src->mem.v4 != NULL)) {
+		/* the usual case, a set filled from one source: no copy */
+		dst->mem = src->mem;
+		memset(&src->mem, 0, sizeof(src->mem));
+	}
+	for (i = 0; i < src->mem.n; i++) {
+		struct member m = set_member(src, i);
+		struct set_elem e;
+
+		memset(&e, 0, sizeof(e));
+		e.lo = m.lo;
+		e.hi = m.hi;
+		e.line = m.line;
+		e.nomatch = m.nomatch;
+		set_add_elem(dst, &e);
+	}
+	for (i = 0; i < src->nelem; i++)
+		set_add_elem(dst, &src->elem[i]);
+	src->nelem = 0; /* what the members own went to dst */
+	set_clear(src);
+}
+
 size_t
 set_size(const struct ipset *s)
 {

@@ -520,6 +520,8 @@ void set_add_addr(struct ipset *s, u128 lo, u128 hi, unsigned line);
 /* Whether set_add_elem keeps e in s->mem: an address (nothing else) for a
  * one-dimensional address set, in 32 bits when the members are IPv4. */
 bool set_elem_compact(const struct ipset *s, const struct set_elem *e);
+/* Move src's members to the end of dst's (src is left empty). */
+void set_take_members(struct ipset *dst, struct ipset *src);
 /* How many members s holds (in elem and in mem). */
 size_t set_size(const struct ipset *s);
 /* Member i of s->mem (i < s->mem.n). */
