@@ -9554,7 +9554,9 @@ emit(struct low *l, struct parts *ps, struct part *pt, const struct action *a, c
 	}
 	r = chain_add_rule(l->c->model, l->loc);
 	r->nmatch = pt->r.nmatch;
-	r->m = pt->r.m;
+	/* the rule keeps its matches for the whole audit: no room to grow
+	 * (grow starts at 8; a rule has two or three) */
+	r->m = pt->r.nmatch ? xreallocarray(pt->r.m, pt->r.nmatch, sizeof(*pt->r.m)) : pt->r.m;
 	r->npre = pt->r.npre;
 	r->pre = pt->r.pre;
 	r->act = act;
