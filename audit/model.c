@@ -236,23 +236,20 @@ members_v4(const struct ipset *s)
 bool
 set_elem_compact(const struct ipset *s, const struct set_elem *e)
 {
-	bool v4 = members_v4(s);
-
 	return s->ndim == 1 && s->dim[0] == DIM_ADDR && e->proto == 0 && e->plo == 0 &&
 	       e->phi == 0 && e->iface == NULL && e->member == NULL && e->lo2 == 0 &&
-	       e->hi2 == 0 && (!v4 || e->hi <= UINT32_MAX);
+	       e->hi2 == 0 && (e->hi <= UINT32_MAX || !members_v4(s));
 }
 
-/* Room for one more member: the parallel arrays grow together. */
+/* Room for one more member: the parallel arrays grow together; the first
+ * growth picks 32- or 128-bit bounds. */
 static void
-members_grow(struct addr_members *m, bool v4)
+members_grow(struct ipset *s)
 {
-	size_t cap;
+	struct addr_members *m = &s->mem;
+	size_t cap = m->cap ? m->cap * 2 : 16;
 
-	if (m->n < m->cap)
-		return;
-	cap = m->cap ? m->cap * 2 : 16;
-	if (v4)
+	if (members_v4(s))
 		m->v4 = xreallocarray(m->v4, cap, sizeof(*m->v4));
 	else
 		m->v6 = xreallocarray(m->v6, cap, sizeof(*m->v6));
@@ -262,14 +259,23 @@ members_grow(struct addr_members *m, bool v4)
 	m->cap = cap;
 }
 
+/* Member i's nomatch flag; the flags are made for the first nomatch one. */
+static void
+member_set_nomatch(struct addr_members *m, size_t i, bool nomatch)
+{
+	if (m->nomatch == NULL)
+		m->nomatch = xcalloc(m->cap, sizeof(*m->nomatch));
+	m->nomatch[i] = nomatch;
+}
+
 static void
 members_push(struct ipset *s, u128 lo, u128 hi, unsigned line, bool nomatch)
 {
 	struct addr_members *m = &s->mem;
-	bool v4 = members_v4(s);
 
-	members_grow(m, v4);
-	if (v4) {
+	if (m->n == m->cap)
+		members_grow(s);
+	if (m->v4) {
 		m->v4[m->n].lo = (uint32_t)lo;
 		m->v4[m->n].hi = (uint32_t)hi;
 	} else {
@@ -277,10 +283,8 @@ members_push(struct ipset *s, u128 lo, u128 hi, unsigned line, bool nomatch)
 		m->v6[m->n].hi = hi;
 	}
 	m->line[m->n] = line;
-	if (nomatch && m->nomatch == NULL)
-		m->nomatch = xcalloc(m->cap, sizeof(*m->nomatch));
-	if (m->nomatch)
-		m->nomatch[m->n] = nomatch;
+	if (nomatch || m->nomatch)
+		member_set_nomatch(m, m->n, nomatch);
 	m->n++;
 }
 
@@ -299,7 +303,7 @@ set_add_addr(struct ipset *s, u128 lo, u128 hi, unsigned line)
 {
 	struct set_elem e;
 
-	if (s->ndim == 1 && s->dim[0] == DIM_ADDR && (!members_v4(s) || hi <= UINT32_MAX)) {
+	if (s->ndim == 1 && s->dim[0] == DIM_ADDR && (hi <= UINT32_MAX || !members_v4(s))) {
 		members_push(s, lo, hi, line, false);
 		return;
 	}
