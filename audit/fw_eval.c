@@ -428,7 +428,7 @@ match_elem(const struct pkt *p, const struct ipset *s,
 }
 
 /* One member of a one-dimensional address set, as match_elem looks at one
- * (the set's interval list answers instead once model_finish built it). */
+ * (the set's interval list answers instead once origin_finish built it). */
 static enum tri
 match_member(const struct pkt *p, const struct ipset *s, size_t i, const enum set_dir *dir,
 	     unsigned ndir)

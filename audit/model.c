@@ -237,8 +237,8 @@ bool
 set_elem_compact(const struct ipset *s, const struct set_elem *e)
 {
 	return s->ndim == 1 && s->dim[0] == DIM_ADDR && e->proto == 0 && e->plo == 0 &&
-	       e->phi == 0 && e->iface == NULL && e->member == NULL && e->lo2 == 0 &&
-	       e->hi2 == 0 && (e->hi <= UINT32_MAX || !members_v4(s));
+	       e->phi == 0 && e->iface == NULL && e->member == NULL && e->lo2 == 0 && e->hi2 == 0 &&
+	       (e->hi <= UINT32_MAX || !members_v4(s));
 }
 
 /* Room for one more member: the parallel arrays grow together; the first

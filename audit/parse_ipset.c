@@ -792,8 +792,8 @@ cmd_add(struct ips *p)
 	set_add_elem(si->s, &e);
 }
 
-/* Remove the last member equal to e, as the kernel would find it; false
- * when there is none. */
+/* Remove the member equal to e added last (the others keep their order);
+ * false when there is none. */
 static bool
 del_member(struct ipset *s, const struct set_elem *e)
 {
