@@ -335,22 +335,29 @@ ivset_copy(struct ivset *dst, const struct ivset *src)
 	dst->sorted = src->sorted;
 }
 
-/* Index of the first interval whose hi >= a (s->n when none). */
+/* Index of the first of the n sorted intervals at v whose hi >= a (n when
+ * none). */
 static size_t
-first_ending_at_or_after(const struct ivset *s, u128 a)
+first_iv_ending_at_or_after(const struct iv *v, size_t n, u128 a)
 {
 	size_t lo = 0;
-	size_t hi = s->n;
+	size_t hi = n;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (s->v[mid].hi < a)
+		if (v[mid].hi < a)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
 	return lo;
+}
+
+static size_t
+first_ending_at_or_after(const struct ivset *s, u128 a)
+{
+	return first_iv_ending_at_or_after(s->v, s->n, a);
 }
 
 bool
@@ -422,6 +429,195 @@ ivset_cuts(const struct ivset *s, u128 lo, u128 hi, void (*cut)(void *, u128), v
 			cut(arg, s->v[i].lo);
 		if (s->v[i].hi < hi)
 			cut(arg, s->v[i].hi + 1);
+	}
+}
+
+struct addrset
+addrset_view(const struct ivset *s)
+{
+	struct addrset v = {s->fam, s->n, NULL, s->v};
+
+	return v;
+}
+
+static int
+iv4_cmp(const void *a, const void *b)
+{
+	const struct iv4 *x = a;
+	const struct iv4 *y = b;
+
+	if (x->lo != y->lo)
+		return x->lo < y->lo ? -1 : 1;
+	if (x->hi != y->hi)
+		return x->hi < y->hi ? -1 : 1;
+	return 0;
+}
+
+/* radix_sort_v4 on 32-bit intervals. */
+static void
+radix_sort_iv4(struct iv4 *v, size_t n)
+{
+	struct iv4 *tmp = xreallocarray(NULL, n, sizeof(*tmp));
+	size_t *count = xcalloc(65536 + 1, sizeof(*count));
+	int pass;
+	size_t i;
+
+	for (pass = 0; pass < 2; pass++) {
+		unsigned shift = pass * 16u;
+		struct iv4 *from = pass == 0 ? v : tmp;
+		struct iv4 *to = pass == 0 ? tmp : v;
+
+		memset(count, 0, (65536 + 1) * sizeof(*count));
+		for (i = 0; i < n; i++)
+			count[((from[i].lo >> shift) & 0xffff) + 1]++;
+		for (i = 1; i <= 65536; i++)
+			count[i] += count[i - 1];
+		for (i = 0; i < n; i++)
+			to[count[(from[i].lo >> shift) & 0xffff]++] = from[i];
+	}
+	free(count);
+	free(tmp);
+}
+
+void
+addrset_take_v4(struct addrset *dst, struct iv4 *v, size_t n)
+{
+	size_t i;
+	size_t out = 0;
+
+	if (n > 4096)
+		radix_sort_iv4(v, n);
+	else if (n > 1)
+		qsort(v, n, sizeof(*v), iv4_cmp);
+	for (i = 0; i < n; i++) {
+		/* as ivset_normalize: overlapping and adjacent ones merge */
+		if (out > 0 && (v[out - 1].hi == UINT32_MAX || v[i].lo <= v[out - 1].hi + 1)) {
+			if (v[i].hi > v[out - 1].hi)
+				v[out - 1].hi = v[i].hi;
+			continue;
+		}
+		v[out++] = v[i];
+	}
+	memset(dst, 0, sizeof(*dst));
+	dst->fam = FAM_V4;
+	dst->n = out;
+	if (out == 0) {
+		free(v);
+		return;
+	}
+	dst->v4 = xreallocarray(v, out, sizeof(*v));
+}
+
+void
+addrset_take(struct addrset *dst, struct ivset *src)
+{
+	size_t i;
+
+	ivset_normalize(src);
+	memset(dst, 0, sizeof(*dst));
+	dst->fam = src->fam;
+	dst->n = src->n;
+	if (src->n == 0) {
+		free(src->v);
+	} else if (src->fam == FAM_V4) {
+		/* IPv4 addrsets are always compact */
+		dst->v4 = xreallocarray(NULL, src->n, sizeof(*dst->v4));
+		for (i = 0; i < src->n; i++) {
+			dst->v4[i].lo = (uint32_t)src->v[i].lo;
+			dst->v4[i].hi = (uint32_t)src->v[i].hi;
+		}
+		free(src->v);
+	} else {
+		dst->v = xreallocarray(src->v, src->n, sizeof(*src->v));
+	}
+	src->v = NULL;
+	src->n = src->cap = 0;
+}
+
+void
+addrset_free(struct addrset *s)
+{
+	free(s->v4);
+	free(s->v);
+	memset(s, 0, sizeof(*s));
+}
+
+struct iv
+addrset_at(const struct addrset *s, size_t i)
+{
+	struct iv iv;
+
+	if (s->v4 == NULL)
+		return s->v[i];
+	iv.lo = s->v4[i].lo;
+	iv.hi = s->v4[i].hi;
+	return iv;
+}
+
+/* first_ending_at_or_after for an addrset. */
+static size_t
+addrset_first_ending(const struct addrset *s, u128 a)
+{
+	size_t lo = 0;
+	size_t hi = s->n;
+
+	if (s->v4 == NULL)
+		return first_iv_ending_at_or_after(s->v, s->n, a);
+	if (a > UINT32_MAX)
+		return s->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (s->v4[mid].hi < (uint32_t)a)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+bool
+addrset_contains(const struct addrset *s, u128 a)
+{
+	size_t i = addrset_first_ending(s, a);
+
+	return i < s->n && addrset_at(s, i).lo <= a;
+}
+
+bool
+addrset_covers(const struct addrset *s, u128 lo, u128 hi)
+{
+	size_t i = addrset_first_ending(s, lo);
+	struct iv iv;
+
+	if (i == s->n)
+		return false;
+	iv = addrset_at(s, i);
+	return iv.lo <= lo && iv.hi >= hi;
+}
+
+bool
+addrset_overlaps(const struct addrset *s, u128 lo, u128 hi)
+{
+	size_t i = addrset_first_ending(s, lo);
+
+	return i < s->n && addrset_at(s, i).lo <= hi;
+}
+
+void
+addrset_cuts(const struct addrset *s, u128 lo, u128 hi, void (*cut)(void *, u128), void *arg)
+{
+	size_t i = addrset_first_ending(s, lo);
+
+	for (; i < s->n; i++) {
+		struct iv iv = addrset_at(s, i);
+
+		if (iv.lo > hi)
+			break;
+		if (iv.lo > lo)
+			cut(arg, iv.lo);
+		if (iv.hi < hi)
+			cut(arg, iv.hi + 1);
 	}
 }
 

@@ -79,6 +79,40 @@ void ivset_subtract(struct ivset *dst, const struct ivset *a, const struct ivset
  * is handed to cut(). */
 void ivset_cuts(const struct ivset *s, u128 lo, u128 hi, void (*cut)(void *, u128), void *arg);
 
+/* An IPv4 interval in 32 bits: a quarter of a struct iv. */
+struct iv4 {
+	uint32_t lo;
+	uint32_t hi;
+};
+
+/* A normalised address set frozen for lookups. What an ipset's members
+ * become (a million of them in a big deny list), so IPv4 intervals are kept
+ * in 32-bit pairs (v4); otherwise v holds them, which is also how an ivset
+ * is looked at as an addrset (addrset_view) so one set of questions serves
+ * both. */
+struct addrset {
+	enum family fam;
+	size_t n;
+	struct iv4 *v4; /* the intervals when not NULL */
+	struct iv *v;   /* the intervals when v4 is NULL */
+};
+
+/* A normalised ivset seen as an addrset (nothing copied: s must outlive it). */
+struct addrset addrset_view(const struct ivset *s);
+/* dst owns the n IPv4 intervals at v, given in any order, overlapping or
+ * not: v is sorted and merged in place (and shrunk). */
+void addrset_take_v4(struct addrset *dst, struct iv4 *v, size_t n);
+/* dst owns src's intervals (src is normalised first, then left empty). */
+void addrset_take(struct addrset *dst, struct ivset *src);
+void addrset_free(struct addrset *s);
+/* Interval i (i < n). */
+struct iv addrset_at(const struct addrset *s, size_t i);
+bool addrset_contains(const struct addrset *s, u128 a);
+bool addrset_covers(const struct addrset *s, u128 lo, u128 hi);
+bool addrset_overlaps(const struct addrset *s, u128 lo, u128 hi);
+/* As ivset_cuts. */
+void addrset_cuts(const struct addrset *s, u128 lo, u128 hi, void (*cut)(void *, u128), void *arg);
+
 /* Loopback, as the rule "a rule on lo never matches" needs. */
 bool addr_is_loopback(enum family fam, u128 a);
 

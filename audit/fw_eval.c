@@ -181,7 +181,7 @@ host_is_local(const struct origin *o, enum family fam, u128 a)
 /* An address set against the packet's destination, which may be unknown: any
  * address the origin could be reached at. */
 static enum tri
-match_dst_set(const struct ctx *c, const struct pkt *p, const struct ivset *s)
+match_dst_set(const struct ctx *c, const struct pkt *p, const struct addrset *s)
 {
 	const struct ivset *pd = &c->possible_dst[p->fam];
 	size_t i;
@@ -189,24 +189,33 @@ match_dst_set(const struct ctx *c, const struct pkt *p, const struct ivset *s)
 	bool none = true;
 
 	if (p->dst_known)
-		return ivset_contains(s, p->dst) ? T_YES : T_NO;
+		return addrset_contains(s, p->dst) ? T_YES : T_NO;
 	for (i = 0; i < pd->n; i++) {
-		if (!ivset_covers(s, pd->v[i].lo, pd->v[i].hi))
+		if (!addrset_covers(s, pd->v[i].lo, pd->v[i].hi))
 			all = false;
-		if (ivset_overlaps(s, pd->v[i].lo, pd->v[i].hi))
+		if (addrset_overlaps(s, pd->v[i].lo, pd->v[i].hi))
 			none = false;
 	}
 	return all ? T_YES : none ? T_NO : T_MAYBE;
 }
 
 static enum tri
-match_addr(const struct ctx *c, const struct pkt *p, const struct ivset *s, bool src)
+match_addr(const struct ctx *c, const struct pkt *p, const struct addrset *s, bool src)
 {
 	if (s->fam != p->fam)
 		return T_NO;
 	if (src)
-		return ivset_contains(s, p->src) ? T_YES : T_NO;
+		return addrset_contains(s, p->src) ? T_YES : T_NO;
 	return match_dst_set(c, p, s);
+}
+
+/* A rule's own address list (-s, ip saddr { }). */
+static enum tri
+match_rule_addr(const struct ctx *c, const struct pkt *p, const struct ivset *s, bool src)
+{
+	struct addrset v = addrset_view(s);
+
+	return match_addr(c, p, &v, src);
 }
 
 /* A port that may be any ephemeral port. */
@@ -418,6 +427,24 @@ match_elem(const struct pkt *p, const struct ipset *s,
 	return t;
 }
 
+/* One member of a one-dimensional address set, as match_elem looks at one
+ * (the set's interval list answers instead once origin_finish built it). */
+static enum tri
+match_member(const struct pkt *p, const struct ipset *s, size_t i, const enum set_dir *dir,
+	     unsigned ndir)
+{
+	struct member m = set_member(s, i);
+	enum tri t = T_YES;
+
+	if (ndir >= 1 && dir[0] == SD_SRC)
+		t = m.lo <= p->src && p->src <= m.hi ? T_YES : T_NO;
+	else if (ndir >= 1)
+		t = !p->dst_known ? T_MAYBE : m.lo <= p->dst && p->dst <= m.hi ? T_YES : T_NO;
+	if (t != T_NO && m.nomatch)
+		return T_MAYBE;
+	return t;
+}
+
 static enum tri
 match_set(const struct ctx *c, const struct pkt *p, const struct ipset *s, const enum set_dir *dir,
 	  unsigned ndir, unsigned depth)
@@ -441,6 +468,8 @@ match_set(const struct ctx *c, const struct pkt *p, const struct ipset *s, const
 		return T_NO;
 	if (s->addrs_ready && ndir >= 1)
 		return match_addr(c, p, &s->addrs, dir[0] == SD_SRC);
+	for (i = 0; i < s->mem.n && t != T_YES; i++)
+		t = tri_or(t, match_member(p, s, i, dir, ndir));
 	for (i = 0; i < s->nelem && t != T_YES; i++)
 		t = tri_or(t, match_elem(p, s, &s->elem[i], dir, ndir));
 	return t;
@@ -464,10 +493,10 @@ match_eval(const struct ctx *c, const struct pkt *p, const struct match *m, stru
 
 	switch (m->kind) {
 	case M_SADDR:
-		t = match_addr(c, p, &m->u.addrs, true);
+		t = match_rule_addr(c, p, &m->u.addrs, true);
 		break;
 	case M_DADDR:
-		t = match_addr(c, p, &m->u.addrs, false);
+		t = match_rule_addr(c, p, &m->u.addrs, false);
 		break;
 	case M_PROTO:
 		t = p->proto == m->u.proto ? T_YES : T_NO;
@@ -1558,21 +1587,31 @@ cut_at(const struct ivset *cf_all, struct cuts *cu, u128 a)
 }
 
 static void
-cut_by_set(const struct ivset *s, const struct cf_ranges *cf, struct cuts *cu)
+cut_by_set(const struct addrset *s, const struct cf_ranges *cf, struct cuts *cu)
 {
 	enum family fam = s->fam;
 	size_t i;
 
 	if (s->n > 16) {
 		for (i = 0; i < cf->n[fam]; i++)
-			ivset_cuts(s, cf->v[fam][i].lo, cf->v[fam][i].hi, add_cut, cu);
+			addrset_cuts(s, cf->v[fam][i].lo, cf->v[fam][i].hi, add_cut, cu);
 		return;
 	}
 	for (i = 0; i < s->n; i++) {
-		cut_at(&cf->all[fam], cu, s->v[i].lo);
-		if (s->v[i].hi != fam_max(fam))
-			cut_at(&cf->all[fam], cu, s->v[i].hi + 1);
+		struct iv iv = addrset_at(s, i);
+
+		cut_at(&cf->all[fam], cu, iv.lo);
+		if (iv.hi != fam_max(fam))
+			cut_at(&cf->all[fam], cu, iv.hi + 1);
 	}
+}
+
+static void
+cut_by_rule_addrs(const struct ivset *s, const struct cf_ranges *cf, struct cuts *cu)
+{
+	struct addrset v = addrset_view(s);
+
+	cut_by_set(&v, cf, cu);
 }
 
 static void
@@ -1586,6 +1625,13 @@ cut_by_ipset(const struct ipset *s, const struct cf_ranges *cf, struct cuts *cu)
 	}
 	if (s->ndim == 0 || s->dim[0] != DIM_ADDR)
 		return;
+	for (i = 0; i < s->mem.n; i++) {
+		struct member m = set_member(s, i);
+
+		cut_at(&cf->all[s->fam], cu, m.lo);
+		if (m.hi != fam_max(s->fam))
+			cut_at(&cf->all[s->fam], cu, m.hi + 1);
+	}
 	for (i = 0; i < s->nelem; i++) {
 		cut_at(&cf->all[s->fam], cu, s->elem[i].lo);
 		if (s->elem[i].hi != fam_max(s->fam))
@@ -1610,7 +1656,7 @@ collect_cuts(const struct origin *o, const struct cf_ranges *cf, enum family fam
 				const struct match *m = &ru->m[k];
 
 				if ((m->kind == M_SADDR || m->kind == M_DADDR) && m->u.addrs.fam == fam)
-					cut_by_set(&m->u.addrs, cf, cu);
+					cut_by_rule_addrs(&m->u.addrs, cf, cu);
 			}
 		}
 	}

@@ -226,10 +226,216 @@ origin_add_set(struct origin *o, const char *name, struct loc loc)
 	return s;
 }
 
+/* Whether s->mem holds 32-bit bounds (or will, being empty). */
+static bool
+members_v4(const struct ipset *s)
+{
+	return s->mem.v6 == NULL && (s->mem.v4 != NULL || s->fam == FAM_V4);
+}
+
+bool
+set_elem_compact(const struct ipset *s, const struct set_elem *e)
+{
+	return s->ndim == 1 && s->dim[0] == DIM_ADDR && e->proto == 0 && e->plo == 0 &&
+	       e->phi == 0 && e->iface == NULL && e->member == NULL && e->lo2 == 0 && e->hi2 == 0 &&
+	       (e->hi <= UINT32_MAX || !members_v4(s));
+}
+
+/* Room for one more member: the parallel arrays grow together; the first
+ * growth picks 32- or 128-bit bounds. */
+static void
+members_grow(struct ipset *s)
+{
+	struct addr_members *m = &s->mem;
+	size_t cap = m->cap ? m->cap * 2 : 16;
+
+	if (members_v4(s))
+		m->v4 = xreallocarray(m->v4, cap, sizeof(*m->v4));
+	else
+		m->v6 = xreallocarray(m->v6, cap, sizeof(*m->v6));
+	m->line = xreallocarray(m->line, cap, sizeof(*m->line));
+	if (m->nomatch)
+		m->nomatch = xreallocarray(m->nomatch, cap, sizeof(*m->nomatch));
+	m->cap = cap;
+}
+
+/* Member i's nomatch flag; the flags are made for the first nomatch one. */
+static void
+member_set_nomatch(struct addr_members *m, size_t i, bool nomatch)
+{
+	if (m->nomatch == NULL)
+		m->nomatch = xcalloc(m->cap, sizeof(*m->nomatch));
+	m->nomatch[i] = nomatch;
+}
+
+static void
+members_push(struct ipset *s, u128 lo, u128 hi, unsigned line, bool nomatch)
+{
+	struct addr_members *m = &s->mem;
+
+	if (m->n == m->cap)
+		members_grow(s);
+	if (m->v4) {
+		m->v4[m->n].lo = (uint32_t)lo;
+		m->v4[m->n].hi = (uint32_t)hi;
+	} else {
+		m->v6[m->n].lo = lo;
+		m->v6[m->n].hi = hi;
+	}
+	m->line[m->n] = line;
+	if (nomatch || m->nomatch)
+		member_set_nomatch(m, m->n, nomatch);
+	m->n++;
+}
+
 void
 set_add_elem(struct ipset *s, const struct set_elem *e)
 {
+	if (set_elem_compact(s, e)) {
+		members_push(s, e->lo, e->hi, e->line, e->nomatch);
+		return;
+	}
 	VEC_PUSH(s->elem, s->nelem, s->cap, *e);
+}
+
+void
+set_add_addr(struct ipset *s, u128 lo, u128 hi, unsigned line)
+{
+	struct set_elem e;
+
+	if (s->ndim == 1 && s->dim[0] == DIM_ADDR && (hi <= UINT32_MAX || !members_v4(s))) {
+		members_push(s, lo, hi, line, false);
+		return;
+	}
+	memset(&e, 0, sizeof(e));
+	e.lo = lo;
+	e.hi = hi;
+	e.line = line;
+	set_add_elem(s, &e);
+}
+
+void
+set_take_members(struct ipset *dst, struct ipset *src)
+{
+	size_t i;
+
+	if (set_size(dst) == 0 && dst->ndim == 1 && dst->dim[0] == DIM_ADDR &&
+	    members_v4(dst) == (src->mem.v4 != NULL)) {
+		/* the usual case, a set filled from one source: no copy */
+		dst->mem = src->mem;
+		memset(&src->mem, 0, sizeof(src->mem));
+	}
+	for (i = 0; i < src->mem.n; i++) {
+		struct member m = set_member(src, i);
+		struct set_elem e;
+
+		memset(&e, 0, sizeof(e));
+		e.lo = m.lo;
+		e.hi = m.hi;
+		e.line = m.line;
+		e.nomatch = m.nomatch;
+		set_add_elem(dst, &e);
+	}
+	for (i = 0; i < src->nelem; i++)
+		set_add_elem(dst, &src->elem[i]);
+	src->nelem = 0; /* what the members own went to dst */
+	set_clear(src);
+}
+
+size_t
+set_size(const struct ipset *s)
+{
+	return s->nelem + s->mem.n;
+}
+
+struct member
+set_member(const struct ipset *s, size_t i)
+{
+	struct member m;
+
+	if (s->mem.v4) {
+		m.lo = s->mem.v4[i].lo;
+		m.hi = s->mem.v4[i].hi;
+	} else {
+		m.lo = s->mem.v6[i].lo;
+		m.hi = s->mem.v6[i].hi;
+	}
+	m.line = s->mem.line[i];
+	m.nomatch = s->mem.nomatch && s->mem.nomatch[i];
+	return m;
+}
+
+size_t
+set_find_member(const struct ipset *s, u128 lo, u128 hi, bool last)
+{
+	size_t i;
+
+	for (i = 0; i < s->mem.n; i++) {
+		size_t k = last ? s->mem.n - 1 - i : i;
+		struct member m = set_member(s, k);
+
+		if (m.lo == lo && m.hi == hi)
+			return k;
+	}
+	return SIZE_MAX;
+}
+
+/* Remove element i of the array v of n elements of size bytes. */
+static void
+array_remove(void *v, size_t n, size_t size, size_t i, bool keep_order)
+{
+	char *p = v;
+
+	if (p == NULL)
+		return;
+	if (keep_order)
+		memmove(p + i * size, p + (i + 1) * size, (n - i - 1) * size);
+	else
+		memcpy(p + i * size, p + (n - 1) * size, size);
+}
+
+void
+set_remove_member(struct ipset *s, size_t i, bool keep_order)
+{
+	struct addr_members *m = &s->mem;
+
+	array_remove(m->v4, m->n, sizeof(*m->v4), i, keep_order);
+	array_remove(m->v6, m->n, sizeof(*m->v6), i, keep_order);
+	array_remove(m->line, m->n, sizeof(*m->line), i, keep_order);
+	array_remove(m->nomatch, m->n, sizeof(*m->nomatch), i, keep_order);
+	m->n--;
+}
+
+void
+set_clear(struct ipset *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nelem; i++) {
+		free(s->elem[i].iface);
+		free(s->elem[i].member);
+	}
+	free(s->elem);
+	s->elem = NULL;
+	s->nelem = s->cap = 0;
+	free(s->mem.v4);
+	free(s->mem.v6);
+	free(s->mem.line);
+	free(s->mem.nomatch);
+	memset(&s->mem, 0, sizeof(s->mem));
+	addrset_free(&s->addrs);
+	s->addrs_ready = false;
+}
+
+/* A big IPv4 list without nomatch members (the usual deny list): sorted and
+ * merged in 32 bits, with no ivset in between. */
+static void
+set_build_v4(struct ipset *s)
+{
+	struct iv4 *v = xreallocarray(NULL, s->mem.n, sizeof(*v));
+
+	memcpy(v, s->mem.v4, s->mem.n * sizeof(*v));
+	addrset_take_v4(&s->addrs, v, s->mem.n);
 }
 
 /* One-dimensional address sets become one interval list: members minus the
@@ -239,35 +445,29 @@ set_build_addrs(struct ipset *s)
 {
 	struct ivset yes;
 	struct ivset no;
+	struct ivset diff;
 	size_t i;
 
 	if (s->ndim != 1 || s->dim[0] != DIM_ADDR)
 		return;
 	s->addrs_ready = true;
-	for (i = 0; i < s->nelem && !s->elem[i].nomatch; i++)
-		;
-	if (i == s->nelem) {
-		/* no nomatch members (the usual case): no subtraction, one copy */
-		ivset_init(&s->addrs, s->fam);
-		s->addrs.v = xreallocarray(NULL, s->nelem, sizeof(*s->addrs.v));
-		s->addrs.cap = s->nelem;
-		for (i = 0; i < s->nelem; i++) {
-			s->addrs.v[i].lo = s->elem[i].lo;
-			s->addrs.v[i].hi = s->elem[i].hi;
-		}
-		s->addrs.n = s->nelem;
-		s->addrs.sorted = s->nelem <= 1;
-		ivset_normalize(&s->addrs);
+	if (s->nelem == 0 && s->mem.nomatch == NULL && s->mem.v4 != NULL) {
+		set_build_v4(s);
 		return;
 	}
 	ivset_init(&yes, s->fam);
 	ivset_init(&no, s->fam);
+	for (i = 0; i < s->mem.n; i++) {
+		struct member m = set_member(s, i);
+
+		ivset_add(m.nomatch ? &no : &yes, m.lo, m.hi);
+	}
 	for (i = 0; i < s->nelem; i++)
 		ivset_add(s->elem[i].nomatch ? &no : &yes, s->elem[i].lo, s->elem[i].hi);
 	ivset_normalize(&yes);
 	ivset_normalize(&no);
-	ivset_subtract(&s->addrs, &yes, &no);
-	ivset_normalize(&s->addrs);
+	ivset_subtract(&diff, &yes, &no);
+	addrset_take(&s->addrs, &diff);
 	ivset_free(&yes);
 	ivset_free(&no);
 }
@@ -407,14 +607,7 @@ chain_free(struct chain *c)
 static void
 set_free(struct ipset *s)
 {
-	size_t i;
-
-	for (i = 0; i < s->nelem; i++) {
-		free(s->elem[i].iface);
-		free(s->elem[i].member);
-	}
-	free(s->elem);
-	ivset_free(&s->addrs);
+	set_clear(s);
 	free(s->name);
 	free(s->type);
 	free(s);

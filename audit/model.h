@@ -316,6 +316,29 @@ struct set_elem {
 	u128 hi2;
 };
 
+/* The members of a one-dimensional address set (hash:ip, hash:net, an
+ * nftables set of addresses), in the order added. A deny list of a million
+ * entries is the common case, so they are kept compactly: the bounds in
+ * 32-bit pairs for IPv4 (v4) or 128-bit pairs for IPv6 (v6), the line each
+ * came from (a check names it), and nomatch flags only once a nomatch member
+ * is added: 12 bytes per IPv4 member instead of a struct set_elem. */
+struct addr_members {
+	size_t n;
+	size_t cap;
+	struct iv4 *v4;
+	struct iv *v6;
+	unsigned *line;
+	bool *nomatch; /* NULL: none is */
+};
+
+/* One of those members, unpacked. */
+struct member {
+	u128 lo;
+	u128 hi;
+	unsigned line;
+	bool nomatch;
+};
+
 struct ipset {
 	struct loc loc;
 	char *name;
@@ -324,12 +347,16 @@ struct ipset {
 	unsigned ndim; /* 0: a dimension no probe can be looked up in (a MAC, a mark:
 			 hash:mac, hash:ip,mac, hash:ip,mark...): undecided */
 	enum set_dim dim[3];
+	/* The members of a one-dimensional address set are in mem; those of
+	 * every other set in elem (set_add_elem decides, by the set's
+	 * dimensions, which the parsers set before adding members). */
 	size_t nelem;
 	size_t cap;
 	struct set_elem *elem;
+	struct addr_members mem;
 	/* Derived by model_finish for one-dimensional address sets: the
 	 * addresses that match (members minus nomatch members). */
-	struct ivset addrs;
+	struct addrset addrs;
 	bool addrs_ready;
 };
 
@@ -487,6 +514,26 @@ void rule_release(struct rule *r);
 struct ipset *origin_find_set(struct origin *o, const char *name);
 struct ipset *origin_add_set(struct origin *o, const char *name, struct loc loc);
 void set_add_elem(struct ipset *s, const struct set_elem *e);
+/* set_add_elem of a member that is an address interval and nothing else,
+ * without building a struct set_elem (a million-element list). */
+void set_add_addr(struct ipset *s, u128 lo, u128 hi, unsigned line);
+/* Whether set_add_elem keeps e in s->mem: an address (nothing else) for a
+ * one-dimensional address set, in 32 bits when the members are IPv4. */
+bool set_elem_compact(const struct ipset *s, const struct set_elem *e);
+/* Move src's members to the end of dst's (src is left empty). */
+void set_take_members(struct ipset *dst, struct ipset *src);
+/* How many members s holds (in elem and in mem). */
+size_t set_size(const struct ipset *s);
+/* Member i of s->mem (i < s->mem.n). */
+struct member set_member(const struct ipset *s, size_t i);
+/* The index in s->mem of a member [lo, hi]: the first such, or the last one
+ * when last; SIZE_MAX when there is none. */
+size_t set_find_member(const struct ipset *s, u128 lo, u128 hi, bool last);
+/* Remove s->mem's member i: the members after it move up one (keep_order),
+ * or the last one takes its place. */
+void set_remove_member(struct ipset *s, size_t i, bool keep_order);
+/* Remove every member, and what was derived from them. */
+void set_clear(struct ipset *s);
 
 /* Resolve set references, build derived set addresses; input errors for
  * references to sets that do not exist go to the input of the rule's file. */

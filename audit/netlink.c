@@ -3870,9 +3870,7 @@ struct ips_set {
 	 * straight into the model, as parse_ipset would store "a.b.c.d/len" */
 	bool direct;
 	enum family fam;
-	size_t ndirect;
-	size_t direct_cap;
-	struct set_elem *members;
+	struct ipset members; /* kept compactly, as the model keeps them */
 };
 
 struct ips_dump {
@@ -4097,7 +4095,7 @@ ipset_member(struct ips_set *is, const struct nlattr **tb)
 	e.hi = e.lo | host;
 	e.nomatch = tb[IPSET_ATTR_CADT_FLAGS] &&
 	            (ntohl(mnl_attr_get_u32(tb[IPSET_ATTR_CADT_FLAGS])) & IPSET_FLAG_NOMATCH);
-	VEC_PUSH(is->members, is->ndirect, is->direct_cap, e);
+	set_add_elem(&is->members, &e);
 	return true;
 }
 
@@ -4143,6 +4141,9 @@ ipset_cb(const struct nlmsghdr *nlh, void *arg)
 		n.direct = famknown &&
 		           (strcmp(n.type, "hash:ip") == 0 || strcmp(n.type, "hash:net") == 0) &&
 		           strstr(n.create.p, " netmask ") == NULL;
+		n.members.fam = fam;
+		n.members.ndim = 1;
+		n.members.dim[0] = DIM_ADDR;
 		VEC_PUSH(d->v, d->n, d->cap, n);
 		is = &d->v[d->last = d->n - 1];
 		if (tb[IPSET_ATTR_INDEX]) {
@@ -4236,23 +4237,18 @@ ipset_read(struct live *lv)
 		parse_ipset(lv->o, in, text.p, text.len);
 	for (i = 0; i < d.n; i++) {
 		struct ipset *set;
-		size_t k;
 
-		if (!d.v[i].direct || d.v[i].ndirect == 0)
+		if (!d.v[i].direct || set_size(&d.v[i].members) == 0)
 			continue;
 		set = origin_find_set(lv->o, d.v[i].name);
 		if (set == NULL)
 			continue; /* its create line was refused: reported */
-		if (set->nelem + d.v[i].ndirect > CAP_SET_ELEMS) {
+		if (set_size(set) + set_size(&d.v[i].members) > CAP_SET_ELEMS) {
 			input_error(in, 0, "set \"%s\": more than %u members", set->name,
 			            CAP_SET_ELEMS);
 			continue;
 		}
-		set->elem =
-		    xreallocarray(set->elem, set->nelem + d.v[i].ndirect, sizeof(*set->elem));
-		set->cap = set->nelem + d.v[i].ndirect;
-		for (k = 0; k < d.v[i].ndirect; k++)
-			set->elem[set->nelem++] = d.v[i].members[k];
+		set_take_members(set, &d.v[i].members);
 	}
 	if (d.bad)
 		input_error(in, 0, "%u ipset members could not be decoded", d.bad);
@@ -4262,7 +4258,7 @@ out:
 		free(d.v[i].type);
 		buf_free(&d.v[i].create);
 		buf_free(&d.v[i].adds);
-		free(d.v[i].members);
+		set_clear(&d.v[i].members);
 	}
 	free(d.v);
 	buf_free(&text);

@@ -262,22 +262,6 @@ is_broken(struct ips *p, const char *name)
 }
 
 static void
-set_release(struct ipset *s)
-{
-	size_t i;
-
-	for (i = 0; i < s->nelem; i++) {
-		free(s->elem[i].iface);
-		free(s->elem[i].member);
-	}
-	free(s->elem);
-	s->elem = NULL;
-	s->nelem = s->cap = 0;
-	ivset_free(&s->addrs);
-	s->addrs_ready = false;
-}
-
-static void
 destroy_set(struct ips *p, struct sinfo *si)
 {
 	struct ipset *s = si->s;
@@ -294,7 +278,7 @@ destroy_set(struct ips *p, struct sinfo *si)
 	memmove(&p->si[i], &p->si[i + 1], (p->nsi - i - 1) * sizeof(*p->si));
 	p->nsi--;
 	p->last = SIZE_MAX;
-	set_release(s);
+	set_clear(s);
 	free(s->name);
 	free(s->type);
 	free(s);
@@ -797,7 +781,7 @@ cmd_add(struct ips *p)
 		elem_release(&e);
 		return;
 	}
-	if (si->s->nelem >= CAP_SET_ELEMS) {
+	if (set_size(si->s) >= CAP_SET_ELEMS) {
 		elem_release(&e);
 		if (!si->capped)
 			fail(p, "set \"%s\" has more than %u members: the rest are not read",
@@ -808,12 +792,32 @@ cmd_add(struct ips *p)
 	set_add_elem(si->s, &e);
 }
 
+/* Remove the member equal to e added last (the others keep their order);
+ * false when there is none. */
+static bool
+del_member(struct ipset *s, const struct set_elem *e)
+{
+	size_t i;
+
+	if (set_elem_compact(s, e) && (i = set_find_member(s, e->lo, e->hi, true)) != SIZE_MAX) {
+		set_remove_member(s, i, true);
+		return true;
+	}
+	for (i = s->nelem; i-- > 0;)
+		if (elem_equal(&s->elem[i], e)) {
+			elem_release(&s->elem[i]);
+			memmove(&s->elem[i], &s->elem[i + 1], (s->nelem - i - 1) * sizeof(*e));
+			s->nelem--;
+			return true;
+		}
+	return false;
+}
+
 static void
 cmd_del(struct ips *p)
 {
 	struct sinfo *si = named_set(p, "del");
 	struct set_elem e;
-	size_t i;
 
 	if (si == NULL)
 		return;
@@ -822,15 +826,7 @@ cmd_del(struct ips *p)
 		elem_release(&e);
 		return;
 	}
-	for (i = si->s->nelem; i-- > 0;)
-		if (elem_equal(&si->s->elem[i], &e)) {
-			elem_release(&si->s->elem[i]);
-			memmove(&si->s->elem[i], &si->s->elem[i + 1],
-			        (si->s->nelem - i - 1) * sizeof(e));
-			si->s->nelem--;
-			break;
-		}
-	if (i == SIZE_MAX && !(p->exist || p->exist_all))
+	if (!del_member(si->s, &e) && !(p->exist || p->exist_all))
 		fail(p, "del: \"%s\" is not in set \"%s\"", p->w[2], si->s->name);
 	elem_release(&e);
 }
@@ -870,7 +866,7 @@ static void
 flush_set(struct ips *p, struct sinfo *si)
 {
 	(void)p;
-	set_release(si->s);
+	set_clear(si->s);
 	si->capped = false;
 }
 

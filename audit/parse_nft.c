@@ -2063,13 +2063,8 @@ set_flush(struct nset *s)
 	for (i = 0; i < s->ne; i++)
 		nelem_release(&s->ev[i]);
 	s->ne = 0;
-	if (s->model) {
-		for (i = 0; i < s->model->nelem; i++) {
-			free(s->model->elem[i].iface);
-			free(s->model->elem[i].member);
-		}
-		s->model->nelem = 0;
-	}
+	if (s->model)
+		set_clear(s->model);
 	s->nmodel = 0;
 }
 
@@ -4002,10 +3997,17 @@ elem_remove(struct nset *s, const struct nelem *e)
 	size_t i;
 	unsigned k;
 
+	if (s->model && s->model->mem.n > 0 && e->nk == 1 &&
+	    (s->key[0].dt == DT_IPV4 || s->key[0].dt == DT_IPV6)) {
+		/* the first equal member; the last one takes its place */
+		i = set_find_member(s->model, e->k[0].lo, e->k[0].hi, false);
+		if (i != SIZE_MAX) {
+			set_remove_member(s->model, i, false);
+			s->nmodel--;
+		}
+		return;
+	}
 	if (s->model) {
-		struct nelem tmp;
-
-		memset(&tmp, 0, sizeof(tmp));
 		for (i = 0; i < s->model->nelem; i++) {
 			struct set_elem *m = &s->model->elem[i];
 			bool same = true;
@@ -4557,7 +4559,6 @@ fast_addr_elems(struct P *p, struct nset *s)
 		u128 hi = 0;
 		bool ranged = false;
 		int part;
-		struct set_elem e;
 		size_t ls = lx->line_start;
 
 		/* blanks and newlines before the element */
@@ -4647,11 +4648,7 @@ fast_addr_elems(struct P *p, struct nset *s)
 			return;
 		if (s->ne + s->nmodel >= CAP_SET_ELEMS)
 			return; /* the token path reports the cap */
-		memset(&e, 0, sizeof(e));
-		e.lo = lo;
-		e.hi = hi;
-		e.line = lx->line;
-		set_add_elem(s->model, &e);
+		set_add_addr(s->model, lo, hi, lx->line);
 		s->nmodel++;
 		if (d[pos] == ',')
 			pos++;
@@ -9557,7 +9554,9 @@ emit(struct low *l, struct parts *ps, struct part *pt, const struct action *a, c
 	}
 	r = chain_add_rule(l->c->model, l->loc);
 	r->nmatch = pt->r.nmatch;
-	r->m = pt->r.m;
+	/* the rule keeps its matches for the whole audit: no room to grow
+	 * (grow starts at 8; a rule has two or three) */
+	r->m = pt->r.nmatch ? xreallocarray(pt->r.m, pt->r.nmatch, sizeof(*pt->r.m)) : pt->r.m;
 	r->npre = pt->r.npre;
 	r->pre = pt->r.pre;
 	r->act = act;

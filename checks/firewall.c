@@ -437,6 +437,20 @@ set_trusted(const struct origin *o, const struct ipset *s)
 	return false;
 }
 
+/* A member [lo, hi] (on line) of a trusted set s. */
+static void
+retired_member(struct audit *a, const struct ipset *s, u128 lo, u128 hi, unsigned line)
+{
+	const struct retired_range *rr = retired_trust(a, s->fam, lo, hi);
+	char *where;
+
+	if (rr == NULL)
+		return;
+	where = xasprintf("set %s", s->name);
+	report_retired(a, (struct loc){s->loc.file, line}, s->fam, lo, hi, rr, where);
+	free(where);
+}
+
 void
 check_fw_retired(struct audit *a)
 {
@@ -476,17 +490,17 @@ check_fw_retired(struct audit *a)
 
 		if (s->ndim == 0 || s->dim[0] != DIM_ADDR || !set_trusted(o, s))
 			continue;
+		for (e = 0; e < s->mem.n; e++) {
+			struct member m = set_member(s, e);
+
+			if (!m.nomatch)
+				retired_member(a, s, m.lo, m.hi, m.line);
+		}
 		for (e = 0; e < s->nelem; e++) {
 			const struct set_elem *el = &s->elem[e];
-			const struct retired_range *rr;
-			char *where;
 
-			if (el->nomatch || !(rr = retired_trust(a, s->fam, el->lo, el->hi)))
-				continue;
-			where = xasprintf("set %s", s->name);
-			report_retired(a, (struct loc){s->loc.file, el->line}, s->fam, el->lo,
-				       el->hi, rr, where);
-			free(where);
+			if (!el->nomatch)
+				retired_member(a, s, el->lo, el->hi, el->line);
 		}
 	}
 }
@@ -501,7 +515,7 @@ cloudflare_like(const struct audit *a, enum family fam, u128 lo, u128 hi)
 /* An allowlist (the addresses it accepts, all Cloudflare-like) that misses
  * current ranges gets one finding listing them. */
 static void
-report_partial(struct audit *a, struct loc loc, const struct ivset *list, const char *what)
+report_partial(struct audit *a, struct loc loc, const struct addrset *list, const char *what)
 {
 	enum family fam = list->fam;
 	struct finding *f;
@@ -511,15 +525,18 @@ report_partial(struct audit *a, struct loc loc, const struct ivset *list, const 
 	bool any = false;
 	char buf[2 * ADDR_STRLEN + 8];
 
-	for (i = 0; i < list->n; i++)
-		if (!cloudflare_like(a, fam, list->v[i].lo, list->v[i].hi))
+	for (i = 0; i < list->n; i++) {
+		struct iv iv = addrset_at(list, i);
+
+		if (!cloudflare_like(a, fam, iv.lo, iv.hi))
 			return;
+	}
 	for (i = 0; i < a->cf.n[fam]; i++) {
 		const struct cidr *c = &a->cf.v[fam][i];
 
-		if (ivset_overlaps(list, c->lo, c->hi))
+		if (addrset_overlaps(list, c->lo, c->hi))
 			any = true;
-		if (!ivset_covers(list, c->lo, c->hi))
+		if (!addrset_covers(list, c->lo, c->hi))
 			nmiss++;
 	}
 	if (!any || nmiss == 0)
@@ -527,7 +544,7 @@ report_partial(struct audit *a, struct loc loc, const struct ivset *list, const 
 	for (i = 0; i < a->cf.n[fam]; i++) {
 		const struct cidr *c = &a->cf.v[fam][i];
 
-		if (ivset_covers(list, c->lo, c->hi))
+		if (addrset_covers(list, c->lo, c->hi))
 			continue;
 		interval_format(fam, c->lo, c->hi, buf, sizeof(buf));
 		buf_addf(&missing, "%s%s", missing.len ? ", " : "", buf);
@@ -540,7 +557,7 @@ report_partial(struct audit *a, struct loc loc, const struct ivset *list, const 
 	for (i = 0; i < a->cf.n[fam]; i++) {
 		const struct cidr *c = &a->cf.v[fam][i];
 
-		if (ivset_covers(list, c->lo, c->hi))
+		if (addrset_covers(list, c->lo, c->hi))
 			continue;
 		interval_format(fam, c->lo, c->hi, buf, sizeof(buf));
 		finding_add_range(f, buf);
@@ -590,9 +607,11 @@ partial_in_chain(struct audit *a, const struct chain *ch, enum family fam)
 	}
 	if (first.file && ncf >= nother) {
 		char *what = xasprintf("chain %s", ch->name);
+		struct addrset view;
 
 		ivset_normalize(&list);
-		report_partial(a, first, &list, what);
+		view = addrset_view(&list);
+		report_partial(a, first, &view, what);
 		free(what);
 	}
 	ivset_free(&list);

@@ -174,6 +174,112 @@ ip4_parse_as_inet_pton(void)
 	}
 }
 
+static uint64_t
+xorshift(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+struct cutlog {
+	size_t n;
+	u128 v[4096];
+};
+
+static void
+log_cut(void *arg, u128 a)
+{
+	struct cutlog *l = arg;
+
+	if (l->n < ARRAY_LEN(l->v))
+		l->v[l->n++] = a;
+}
+
+/* An addrset answers as the ivset it was made from: compact IPv4 ones built
+ * by addrset_take_v4 (qsort and radix sizes) and by addrset_take, IPv6 ones
+ * by addrset_take, and views. */
+static void
+addrset_as_ivset(void)
+{
+	static const size_t sizes[] = {0, 1, 2, 17, 300, 5000, 70000};
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+	size_t z;
+	size_t i;
+	int f;
+
+	for (z = 0; z < ARRAY_LEN(sizes); z++) {
+		for (f = 0; f < FAM_COUNT; f++) {
+			size_t n = sizes[z];
+			/* a narrow space for small sets, so intervals touch and overlap */
+			uint32_t span = n < 100 ? 4096 : UINT32_MAX;
+			struct ivset iv;
+			struct ivset copy;
+			struct addrset a;
+			struct addrset b;
+			struct addrset view;
+			struct iv4 *v4 = xreallocarray(NULL, n ? n : 1, sizeof(*v4));
+			struct cutlog *l1 = xcalloc(1, sizeof(*l1));
+			struct cutlog *l2 = xcalloc(1, sizeof(*l2));
+
+			ivset_init(&iv, (enum family)f);
+			for (i = 0; i < n; i++) {
+				uint32_t lo = (uint32_t)(xorshift(&x) % span);
+				uint32_t len = (uint32_t)(xorshift(&x) % (i % 7 == 0 ? 4096 : 4));
+				uint32_t hi = lo + len < lo ? UINT32_MAX : lo + len;
+
+				if (i == 3)
+					hi = UINT32_MAX;
+				v4[i].lo = lo;
+				v4[i].hi = hi;
+				ivset_add(&iv, lo, hi);
+			}
+			ivset_normalize(&iv);
+			ivset_copy(&copy, &iv);
+			if (f == FAM_V4)
+				addrset_take_v4(&a, v4, n);
+			else
+				free(v4);
+			addrset_take(&b, &copy);
+			view = addrset_view(&iv);
+			if (f == FAM_V6)
+				a = view;
+			CHECK(a.n == iv.n && b.n == iv.n && view.n == iv.n);
+			CHECK(iv.n == 0 || (f == FAM_V4) == (b.v4 != NULL));
+			for (i = 0; i < iv.n; i++) {
+				CHECK(addrset_at(&a, i).lo == iv.v[i].lo &&
+				      addrset_at(&a, i).hi == iv.v[i].hi);
+				CHECK(addrset_at(&b, i).lo == iv.v[i].lo &&
+				      addrset_at(&b, i).hi == iv.v[i].hi);
+			}
+			for (i = 0; i < 20000; i++) {
+				u128 p = xorshift(&x) % ((u128)span + 2);
+				u128 q = p + xorshift(&x) % 64;
+
+				if (i % 5 == 0 && iv.n)
+					p = iv.v[i % iv.n].lo - (i % 2);
+				if (i % 1000 == 0)
+					p = (u128)1 << 40; /* beyond IPv4 */
+				CHECK(addrset_contains(&a, p) == ivset_contains(&iv, p));
+				CHECK(addrset_contains(&b, p) == ivset_contains(&iv, p));
+				CHECK(addrset_covers(&a, p, q) == ivset_covers(&iv, p, q));
+				CHECK(addrset_overlaps(&b, p, q) == ivset_overlaps(&iv, p, q));
+			}
+			l1->n = l2->n = 0;
+			ivset_cuts(&iv, 1000, 3000000, log_cut, l1);
+			addrset_cuts(&b, 1000, 3000000, log_cut, l2);
+			CHECK(l1->n == l2->n && memcmp(l1->v, l2->v, l1->n * sizeof(u128)) == 0);
+			if (f == FAM_V4)
+				addrset_free(&a);
+			addrset_free(&b);
+			ivset_free(&iv);
+			free(l1);
+			free(l2);
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -182,5 +288,6 @@ main(void)
 	RUN(ivset_merge);
 	RUN(ivset_subtraction);
 	RUN(ivset_cutting);
+	RUN(addrset_as_ivset);
 	return 0;
 }

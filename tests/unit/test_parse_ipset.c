@@ -66,12 +66,13 @@ test_hash_net(void)
 	CHECK(O.ndiag == 0);
 	s = set("cf");
 	CHECK(s && strcmp(s->type, "hash:net") == 0 && s->fam == FAM_V4 && s->loc.line == 1);
-	CHECK(s->ndim == 1 && s->dim[0] == DIM_ADDR && s->nelem == 4);
-	CHECK(s->elem[0].lo == 0xadf53000u && s->elem[0].hi == 0xadf53fffu &&
-	      s->elem[0].line == 2 && !s->elem[0].nomatch);
-	CHECK(s->elem[1].lo == 0x0a000001u && s->elem[1].hi == 0x0a000001u);
-	CHECK(s->elem[2].lo == 0xc0a80000u && s->elem[2].hi == 0xc0a800ffu);
-	CHECK(s->elem[3].nomatch && s->elem[3].lo == 0x0a000000u && s->elem[3].hi == 0x0a000003u);
+	CHECK(s->ndim == 1 && s->dim[0] == DIM_ADDR && set_size(s) == 4);
+	CHECK(set_member(s, 0).lo == 0xadf53000u && set_member(s, 0).hi == 0xadf53fffu &&
+	      set_member(s, 0).line == 2 && !set_member(s, 0).nomatch);
+	CHECK(set_member(s, 1).lo == 0x0a000001u && set_member(s, 1).hi == 0x0a000001u);
+	CHECK(set_member(s, 2).lo == 0xc0a80000u && set_member(s, 2).hi == 0xc0a800ffu);
+	CHECK(set_member(s, 3).nomatch && set_member(s, 3).lo == 0x0a000000u &&
+	      set_member(s, 3).hi == 0x0a000003u);
 	origin_finish(&O);
 	CHECK(s->addrs_ready && s->addrs.n == 2); /* 10.0.0.1 is inside the nomatch /30 */
 }
@@ -88,10 +89,10 @@ test_hash_ip_v6(void)
 	      "add m 1.2.3.4\n");
 	CHECK(O.ndiag == 0);
 	s = set("v6");
-	CHECK(s && s->fam == FAM_V6 && s->nelem == 2);
-	CHECK(s->elem[0].lo == (((u128)0x2400cb00u << 96) | 1));
+	CHECK(s && s->fam == FAM_V6 && set_size(s) == 2);
+	CHECK(set_member(s, 0).lo == (((u128)0x2400cb00u << 96) | 1));
 	s = set("m");
-	CHECK(s && s->elem[0].lo == 0x01020300u && s->elem[0].hi == 0x010203ffu);
+	CHECK(s && set_member(s, 0).lo == 0x01020300u && set_member(s, 0).hi == 0x010203ffu);
 }
 
 static void
@@ -169,11 +170,12 @@ test_other_types(void)
 	CHECK(set("mac")->ndim == 0 && set("mac")->nelem == 1);
 	CHECK(set("ipmac")->ndim == 0 && set("ipmac")->nelem == 2);
 	s = set("bip");
-	CHECK(s && s->ndim == 1 && s->elem[0].lo == 0xc0a80004u && s->elem[0].hi == 0xc0a80007u);
+	CHECK(s && s->ndim == 1 && set_member(s, 0).lo == 0xc0a80004u &&
+	      set_member(s, 0).hi == 0xc0a80007u);
 	s = set("nn");
 	CHECK(s && s->elem[0].hi == 0x0affffffu && s->elem[0].lo2 == 0xac100000u);
 	s = set("old");
-	CHECK(s && strcmp(s->type, "hash:ip") == 0 && s->nelem == 1);
+	CHECK(s && strcmp(s->type, "hash:ip") == 0 && set_size(s) == 1);
 	s = set("lst");
 	CHECK(s && s->ndim == 1 && s->dim[0] == DIM_SETNAME && s->nelem == 2);
 	CHECK_STR(s->elem[0].member, "ifs");
@@ -185,16 +187,16 @@ test_exist(void)
 	parse("create a hash:ip\ncreate a hash:ip\n");
 	CHECK_STR(only_error(2), "set \"a\" already exists (/etc/iptables/ipsets:1)");
 	parse("create a hash:ip\ncreate a hash:ip -exist\nadd a 1.1.1.1\n-! create a hash:ip\n");
-	CHECK(O.ndiag == 0 && set("a")->nelem == 1);
+	CHECK(O.ndiag == 0 && set_size(set("a")) == 1);
 	parse("-exist\ncreate a hash:ip\ncreate a hash:ip\ncreate a hash:net\n");
 	CHECK_STR(only_error(4), "set \"a\" already exists (/etc/iptables/ipsets:2)");
 	/* duplicate members are fine */
 	parse("create a hash:ip\nadd a 1.1.1.1\nadd a 1.1.1.1\n");
-	CHECK(O.ndiag == 0 && set("a")->nelem == 2);
+	CHECK(O.ndiag == 0 && set_size(set("a")) == 2);
 	/* a set from an earlier input */
 	parse("create a hash:ip\n");
 	parse_more("add a 2.2.2.2\ncreate a hash:ip\n");
-	CHECK(O.ndiag == 1 && set("a")->nelem == 1);
+	CHECK(O.ndiag == 1 && set_size(set("a")) == 1);
 }
 
 static void
@@ -251,7 +253,7 @@ test_nul(void)
 	IN = origin_add_input(&O, IN_IPSET, "/etc/iptables/ipsets");
 	parse_ipset(&O, IN, text, sizeof(text) - 1);
 	CHECK_STR(only_error(2), "NUL byte in the line");
-	CHECK(set("a")->nelem == 1 && set("a")->elem[0].lo == 0x01010102u);
+	CHECK(set_size(set("a")) == 1 && set_member(set("a"), 0).lo == 0x01010102u);
 }
 
 static void
@@ -260,9 +262,9 @@ test_commands(void)
 	parse("create a hash:ip\ncreate b hash:ip\nadd a 1.1.1.1\nadd b 2.2.2.2\nadd b 3.3.3.3\n"
 	      "swap a b\ndel a 2.2.2.2\nrename b c\nflush a\ncreate d hash:net\ndestroy d\n");
 	CHECK(O.ndiag == 0);
-	CHECK(set("a") && set("a")->nelem == 0);
-	CHECK(set("b") == NULL && set("c") && set("c")->nelem == 1);
-	CHECK(set("c")->elem[0].lo == 0x01010101u);
+	CHECK(set("a") && set_size(set("a")) == 0);
+	CHECK(set("b") == NULL && set("c") && set_size(set("c")) == 1);
+	CHECK(set_member(set("c"), 0).lo == 0x01010101u);
 	CHECK(set("d") == NULL && O.nset == 2);
 	parse("create a hash:ip\ndel a 1.1.1.1\n-exist\ndel a 1.1.1.1\ndestroy\n");
 	CHECK_STR(only_error(2), "del: \"1.1.1.1\" is not in set \"a\"");
@@ -287,8 +289,8 @@ test_million(void)
 	secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
 	buf_free(&b);
 	printf("# 1,000,000 add lines: %.2f s\n", secs);
-	CHECK(O.ndiag == 0 && set("big")->nelem == 1000000);
-	CHECK(set("big")->elem[999999].line == 1000001);
+	CHECK(O.ndiag == 0 && set_size(set("big")) == 1000000);
+	CHECK(set_member(set("big"), 999999).line == 1000001);
 	CHECK(secs < 5.0);
 }
 
