@@ -45,7 +45,7 @@ bool root_exists(const char *path);
  * READ_OK with *n possibly 0; READ_FAILED (*err) past CAP_GLOB_MATCHES or
  * when a directory cannot be listed. Free with root_glob_free. */
 #ifndef CAP_GLOB_MATCHES
-#define CAP_GLOB_MATCHES 10000u
+#define CAP_GLOB_MATCHES 50000u
 #endif
 enum read_result root_glob(const char *pattern, char ***out, size_t *n, char **err);
 void root_glob_free(char **v, size_t n);
