@@ -673,7 +673,8 @@ include_plain(struct incl *I, const char *path, int dir)
 		return;
 	}
 	free(err);
-	if (I->optional && !root_exists(path))
+	/* a file just listed exists: no second look */
+	if (I->optional && dir != 0 && !root_exists(path))
 		return;
 	/* httpd has no such cap; a glob bomb must not cost unbounded time */
 	if (++I->files > CAP_GLOB_MATCHES) {

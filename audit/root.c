@@ -216,20 +216,21 @@ openat2_in_root(const char *path, int flags)
  * second open must find the same file. O_NONBLOCK: a FIFO swapped in
  * between must not block the open either. */
 static int
-open_in_root(const char *path)
+open_in_root(const char *path, struct stat *st)
 {
 	struct stat before;
-	struct stat after;
 	int fd = openat2_in_root(path, O_PATH | O_CLOEXEC);
 
 	if (fd < 0)
 		return -1;
-	if (fstat(fd, &before) < 0 || !(S_ISREG(before.st_mode) || S_ISDIR(before.st_mode)))
-		return fd; /* read_fd says what it is */
+	if (fstat(fd, &before) < 0 || !(S_ISREG(before.st_mode) || S_ISDIR(before.st_mode))) {
+		*st = before; /* read_fd says what it is (O_PATH: never opened for reading) */
+		return fd;
+	}
 	close(fd);
 	fd = openat2_in_root(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-	if (fd >= 0 && (fstat(fd, &after) < 0 || after.st_dev != before.st_dev ||
-			after.st_ino != before.st_ino)) {
+	if (fd >= 0 && (fstat(fd, st) < 0 || st->st_dev != before.st_dev ||
+			st->st_ino != before.st_ino)) {
 		close(fd);
 		errno = ESTALE;
 		return -1;
@@ -238,13 +239,15 @@ open_in_root(const char *path)
 }
 
 static enum read_result
-read_fd(int fd, char **data, size_t *len, char **err)
+read_fd(int fd, const struct stat *known, char **data, size_t *len, char **err)
 {
 	struct stat st;
 	char *p;
 	size_t got = 0;
 
-	if (fstat(fd, &st) < 0) {
+	if (known)
+		st = *known;
+	else if (fstat(fd, &st) < 0) {
 		*err = xasprintf("cannot stat: %s", strerror(errno));
 		return READ_FAILED;
 	}
@@ -259,6 +262,7 @@ read_fd(int fd, char **data, size_t *len, char **err)
 	}
 	p = xmalloc((size_t)st.st_size + 1);
 	for (;;) {
+		size_t want;
 		ssize_t n;
 
 		/* Read one byte past the size seen: a file growing under us
@@ -268,7 +272,8 @@ read_fd(int fd, char **data, size_t *len, char **err)
 			*err = xstrdup("file changed size while being read");
 			return READ_FAILED;
 		}
-		n = read(fd, p + got, (size_t)st.st_size + 1 - got);
+		want = (size_t)st.st_size + 1 - got;
+		n = read(fd, p + got, want);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -276,9 +281,12 @@ read_fd(int fd, char **data, size_t *len, char **err)
 			*err = xasprintf("read error: %s", strerror(errno));
 			return READ_FAILED;
 		}
-		if (n == 0)
-			break;
 		got += (size_t)n;
+		/* a regular file reads short only at its end (0 bytes, or
+		 * fewer than asked, below Linux's 2 GiB cap on one read): no
+		 * read more is needed to see it */
+		if ((size_t)n < want && (n == 0 || want <= 0x7ffff000u))
+			break;
 	}
 	p[got] = '\0';
 	*data = p;
@@ -287,7 +295,7 @@ read_fd(int fd, char **data, size_t *len, char **err)
 }
 
 static enum read_result
-read_opened(int fd, char **data, size_t *len, char **err)
+read_opened(int fd, const struct stat *known, char **data, size_t *len, char **err)
 {
 	enum read_result r;
 
@@ -303,7 +311,7 @@ read_opened(int fd, char **data, size_t *len, char **err)
 			*err = xasprintf("cannot open: %s", strerror(errno));
 		return READ_FAILED;
 	}
-	r = read_fd(fd, data, len, err);
+	r = read_fd(fd, known, data, len, err);
 	close(fd);
 	return r;
 }
@@ -311,20 +319,22 @@ read_opened(int fd, char **data, size_t *len, char **err)
 enum read_result
 root_read(const char *path, char **data, size_t *len, char **err)
 {
+	struct stat st; /* open_in_root's look at the file, read_fd's too */
+
 	*err = NULL;
 	if (root_fd < 0 && !root_open("/")) {
 		*err = xasprintf("cannot open the root: %s", strerror(errno));
 		return READ_FAILED;
 	}
-	return read_opened(open_in_root(path), data, len, err);
+	return read_opened(open_in_root(path, &st), &st, data, len, err);
 }
 
 enum read_result
 host_read(const char *path, char **data, size_t *len, char **err)
 {
 	*err = NULL;
-	return read_opened(open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY), data, len,
-			   err);
+	return read_opened(open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY), NULL, data,
+			   len, err);
 }
 
 bool
