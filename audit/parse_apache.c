@@ -5133,9 +5133,12 @@ pp_lists_add(struct pp_entry *lists[2], size_t n[2], const struct web_listen *a,
 	struct pp_entry *from = lists[!op->on];
 	size_t i;
 
-	for (i = 0; i < n[!op->on]; i++)
+	for (i = 0; i < n[!op->on];) {
 		if (pp_same_addr(&from[i].a, a))
-			from[i] = from[--n[!op->on]], i--;
+			from[i] = from[--n[!op->on]];
+		else
+			i++;
+	}
 	for (i = 0; i < n[op->on]; i++)
 		if (pp_same_addr(&lists[op->on][i].a, a))
 			return;
@@ -5143,60 +5146,74 @@ pp_lists_add(struct pp_entry *lists[2], size_t n[2], const struct web_listen *a,
 	lists[op->on][n[op->on]++].op = op;
 }
 
-/* The On that makes connections reaching l wait for the header, or NULL. */
-static const struct pp_op *
-pp_enabling(const struct walker *W, const struct web_listen *l)
+/* httpd's two lists, built once from the On and Off directives in order. */
+struct pp_lists {
+	struct pp_entry *v[2]; /* [0]: disabled, [1]: enabled */
+	size_t n[2];
+};
+
+static void
+pp_lists_build(const struct walker *W, struct pp_lists *L)
 {
 	static const struct web_listen any = {.kind = WA_ANY};
-	struct pp_entry *lists[2];
-	size_t n[2] = {0, 0};
 	size_t cap = 0;
-	const struct pp_op *on = NULL;
 	size_t i;
 	size_t j;
 
 	for (i = 0; i < W->npp; i++)
 		cap += W->pp[i].V->is_main ? 1 : W->pp[i].V->naddr;
-	lists[0] = xcalloc(cap ? cap : 1, sizeof(**lists));
-	lists[1] = xcalloc(cap ? cap : 1, sizeof(**lists));
+	L->v[0] = xcalloc(cap ? cap : 1, sizeof(*L->v[0]));
+	L->v[1] = xcalloc(cap ? cap : 1, sizeof(*L->v[1]));
+	L->n[0] = L->n[1] = 0;
 	for (i = 0; i < W->npp; i++) {
 		const struct pp_op *op = &W->pp[i];
 
 		if (op->V->is_main)
-			pp_lists_add(lists, n, &any, op);
+			pp_lists_add(L->v, L->n, &any, op);
 		for (j = 0; !op->V->is_main && j < op->V->naddr; j++)
-			pp_lists_add(lists, n, &op->V->addrs[j], op);
+			pp_lists_add(L->v, L->n, &op->V->addrs[j], op);
 	}
-	for (i = 0; i < n[1] && on == NULL; i++)
-		if (pp_addr_covers(&lists[1][i].a, l))
-			on = lists[1][i].op;
-	for (i = 0; i < n[0] && on; i++)
-		if (pp_addr_covers(&lists[0][i].a, l))
+}
+
+/* The On that makes connections reaching l wait for the header, or NULL. */
+static const struct pp_op *
+pp_enabling(const struct pp_lists *L, const struct web_listen *l)
+{
+	const struct pp_op *on = NULL;
+	size_t i;
+
+	for (i = 0; i < L->n[1] && on == NULL; i++)
+		if (pp_addr_covers(&L->v[1][i].a, l))
+			on = L->v[1][i].op;
+	for (i = 0; i < L->n[0] && on; i++)
+		if (pp_addr_covers(&L->v[0][i].a, l))
 			on = NULL;
-	free(lists[0]);
-	free(lists[1]);
 	return on;
 }
 
 static void
 apply_proxy_protocol(struct walker *W)
 {
+	struct pp_lists L;
 	size_t i;
 	size_t j;
 
 	if (W->npp == 0)
 		return;
+	pp_lists_build(W, &L);
 	for (i = 0; i < W->srv->nvhost; i++) {
 		struct web_vhost *vh = W->srv->vhosts[i];
 
 		for (j = 0; j < vh->nlisten; j++) {
-			const struct pp_op *op = pp_enabling(W, &vh->listen[j]);
+			const struct pp_op *op = pp_enabling(&L, &vh->listen[j]);
 
 			vh->listen[j].proxy_protocol = op != NULL;
 			if (op)
 				vh->listen[j].proxy_loc = op->loc;
 		}
 	}
+	free(L.v[0]);
+	free(L.v[1]);
 	W->srv->npp_exempt = W->npp_exempt;
 	W->srv->pp_exempt = web_alloc(W->w, (W->npp_exempt ? W->npp_exempt : 1) *
 						sizeof(*W->srv->pp_exempt));
