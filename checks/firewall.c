@@ -343,16 +343,21 @@ void
 check_fw_ipv6_nd(struct audit *a)
 {
 	const struct verdict *v = &a->reach.nd[FAM_V6];
+	const struct chain *base;
 	char *who;
 	struct finding *f;
 
 	if (!a->reach.nd_checked[FAM_V6] || (v->kind != V_DROP && v->kind != V_REJECT))
 		return;
 	who = decider_text(v);
+	base = v->npath ? v->path[0] : v->chain;
 	f = audit_finding(a, "CF522-FW-IPV6-ND", v->loc,
-			  "%s %s IPv6 neighbour discovery (ICMPv6 135/136, conntrack UNTRACKED): "
-			  "every IPv6 connection from Cloudflare times out (visitors get 522)",
-			  who, v->kind == V_DROP ? "drops" : "rejects");
+			  "%s %s IPv6 neighbour discovery (ICMPv6 135/136, %s): every IPv6 "
+			  "connection from Cloudflare times out (visitors get 522)",
+			  who, v->kind == V_DROP ? "drops" : "rejects",
+			  base && base->hook == HOOK_INGRESS
+				  ? "no conntrack entry yet at ingress: ct state invalid"
+				  : "conntrack UNTRACKED");
 	f->has_fam = true;
 	f->fam = FAM_V6;
 	free(who);
