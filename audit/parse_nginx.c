@@ -1725,6 +1725,11 @@ d_ssl_text(struct walker *W, struct level *L, const struct nnode *n)
 			return;
 		}
 		set_text(W, &t->verify_client, n, v);
+	} else if (strcmp(name, "reject_handshake") == 0) {
+		long long x;
+
+		if (parse_flag(n, n->args[0], &x))
+			set_text(W, &t->reject_handshake, n, x ? "on" : "off");
 	} else if (strcmp(name, "client_certificate") == 0)
 		set_text(W, &t->client_certificate, n, n->args[0]);
 	else
@@ -1955,6 +1960,7 @@ static const struct directive directives[] = {
 	{"ssl_client_certificate", 0, C_HS, 1, 1, d_ssl_text},
 	{"ssl_prefer_server_ciphers", 0, C_HS, 1, 1, d_ssl_text},
 	{"ssl_protocols", 0, C_HS, 1, -1, d_ssl_text},
+	{"ssl_reject_handshake", 0, C_HS, 1, 1, d_ssl_text},
 	{"ssl_trusted_certificate", 0, C_HS, 1, 1, d_ssl_text},
 	{"ssl_verify_client", 0, C_HS, 1, 1, d_ssl_text},
 	{"stream", CX(X_MAIN), 0, 0, 0, b_opaque},
@@ -2099,6 +2105,7 @@ http_defaults(struct level *L)
 	tls_default(&L->tls_eff.ciphers, "ssl_ciphers", at, "HIGH:!aNULL:!MD5");
 	tls_default(&L->tls_eff.prefer_server_ciphers, "ssl_prefer_server_ciphers", at, "off");
 	tls_default(&L->tls_eff.verify_client, "ssl_verify_client", at, "off");
+	tls_default(&L->tls_eff.reject_handshake, "ssl_reject_handshake", at, "off");
 }
 
 static void
@@ -2121,6 +2128,7 @@ tls_merge(struct web_tls *eff, const struct web_tls *raw, const struct web_tls *
 	merge_text(&eff->client_certificate, &raw->client_certificate, &parent->client_certificate);
 	merge_text(&eff->trusted_certificate, &raw->trusted_certificate,
 		   &parent->trusted_certificate);
+	merge_text(&eff->reject_handshake, &raw->reject_handshake, &parent->reject_handshake);
 }
 
 /* Each module merges its own: one value at a time; allow/deny, realip's

@@ -968,6 +968,16 @@ client_cert(struct tls_eval *e, struct tls_outcome *o)
 	o->cc_handshake = demand_in_handshake(o->server, o->cc_text->text);
 }
 
+/* nginx's SNI callback refuses the handshake when the server it picks
+ * (the default server without SNI) has ssl_reject_handshake on. */
+static const struct web_text *
+rejecting(const struct web_vhost *v)
+{
+	const struct web_text *t = &v->tls.reject_handshake;
+
+	return t->text && strcmp(t->text, "on") == 0 ? t : NULL;
+}
+
 static void
 decide(struct audit *a, struct tls_eval *e, struct tls_outcome *o, bool fails)
 {
@@ -983,7 +993,7 @@ decide(struct audit *a, struct tls_eval *e, struct tls_outcome *o, bool fails)
 		o->status = TS_521;
 		return;
 	}
-	if (o->certv == NULL) {
+	if (o->reject || o->certv == NULL) {
 		o->status = TS_525;
 		return;
 	}
@@ -1081,6 +1091,7 @@ add_outcome(struct audit *a, struct tls_eval *e, size_t si, const struct group *
 	o.policyv = dv ? dv : v;
 	if (s->rules == WEB_RULES_APACHE && o.certv)
 		o.policyv = o.certv;
+	o.reject = rejecting(h ? v : dv ? dv : v);
 	o.h2 = l->http2 || (v->http2.set && v->http2.v);
 	key = outcome_key(&o);
 	if (smap_get(seen, key)) {

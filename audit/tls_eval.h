@@ -73,6 +73,9 @@ struct tls_outcome {
 	const struct web_vhost *certv;
 	const struct web_vhost *policyv; /* its protocol versions apply */
 	const struct web_listen *listen; /* the TLS listener */
+	/* nginx ssl_reject_handshake on in the server the handshake is for:
+	 * every handshake is refused (NULL: not set, or off) */
+	const struct web_text *reject;
 	bool by_default;                 /* no server names host: the default server answers */
 	bool h2;                         /* h2 is offered by ALPN */
 	size_t nuse;

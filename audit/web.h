@@ -259,6 +259,9 @@ struct web_tls {
 	struct web_text verify_client;
 	struct web_text client_certificate;
 	struct web_text trusted_certificate;
+	/* nginx ssl_reject_handshake: "on" refuses every handshake the
+	 * server is chosen for (by SNI; without SNI, the default server) */
+	struct web_text reject_handshake;
 	/* A separate file of intermediates sent after every certificate
 	 * (Apache SSLCertificateChainFile); text NULL: none. */
 	struct web_text chain;

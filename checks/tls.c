@@ -339,6 +339,14 @@ handshake_findings(struct causes *cs, const struct tls_outcome *o)
 	const char *host = host_label(o);
 	char *post = xasprintf(" on port %u (visitors get 525)", o->port);
 
+	if (o->reject) {
+		cause_add(cs, "CF525-TLS-HANDSHAKE-FAILED", o->reject->loc, o->port, host,
+			  xstrdup("the server block nginx picks has ssl_reject_handshake on: "
+				  "it refuses every TLS handshake it is picked for, so "
+				  "Cloudflare's fails for "),
+			  post);
+		return;
+	}
 	if (o->certv == NULL) {
 		cause_add(cs, "CF525-TLS-NO-CERT", o->listen->loc, o->port, host,
 			  xasprintf("port %u is TLS (listen %s ssl) but neither the server "
