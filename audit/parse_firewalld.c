@@ -45,6 +45,8 @@
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
+#include <ctype.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -372,10 +374,54 @@ port_proto_parse(const char *s, uint8_t *out)
 }
 
 /* "80", "8000-8080" (also "8000:8080", as getPortRange takes it). */
+/* The port /etc/services gives a name (getservbyname(name, NULL): the
+ * first line naming it, by name or alias, whatever the protocol), read in
+ * the audited root, where firewalld resolves it. */
+static bool
+service_port(const char *name, unsigned long long *port)
+{
+	char *data = NULL;
+	size_t len = 0;
+	char *err = NULL;
+	char *line;
+	char *save = NULL;
+	bool found = false;
+
+	if (root_read("/etc/services", &data, &len, &err) != READ_OK) {
+		free(err);
+		return false;
+	}
+	for (line = strtok_r(data, "\n", &save); line && !found; line = strtok_r(NULL, "\n", &save)) {
+		char *words = NULL;
+		char *w;
+		char *num;
+
+		line[strcspn(line, "#")] = '\0';
+		if ((w = strtok_r(line, " \t", &words)) == NULL ||
+		    (num = strtok_r(NULL, " \t", &words)) == NULL)
+			continue;
+		num[strcspn(num, "/")] = '\0';
+		for (; w && !found; w = strtok_r(NULL, " \t", &words))
+			found = strcmp(w, name) == 0 && parse_uint(num, 0, 65535, port);
+	}
+	free(data);
+	return found;
+}
+
+/* One end of a port range as firewalld's getPortID reads it: a number, or
+ * a service name. */
+static bool
+port_id(const char *s, unsigned long long *port)
+{
+	if (isdigit((unsigned char)s[0]))
+		return parse_uint(s, 1, 65535, port);
+	return s[0] != '\0' && service_port(s, port) && *port > 0;
+}
+
 static bool
 port_parse(const char *s, uint16_t *lo, uint16_t *hi)
 {
-	char buf[32];
+	char buf[64];
 	char *sep;
 	unsigned long long a;
 	unsigned long long b;
@@ -383,19 +429,40 @@ port_parse(const char *s, uint16_t *lo, uint16_t *hi)
 	if (strlen(s) >= sizeof(buf))
 		return false;
 	memcpy(buf, s, strlen(s) + 1);
+	/* a whole name first: service names may hold a '-' */
+	if (!isdigit((unsigned char)buf[0]) && port_id(buf, &a)) {
+		*lo = *hi = (uint16_t)a;
+		return true;
+	}
 	sep = strpbrk(buf, "-:");
 	if (sep)
 		*sep++ = '\0';
-	if (!parse_uint(buf, 1, 65535, &a))
+	if (!port_id(buf, &a))
 		return false;
 	b = a;
-	if (sep && !parse_uint(sep, 1, 65535, &b))
+	if (sep && !port_id(sep, &b))
 		return false;
-	if (b < a)
-		return false;
-	*lo = (uint16_t)a;
-	*hi = (uint16_t)b;
+	/* firewalld's getPortRange swaps a range written backwards */
+	*lo = (uint16_t)(a < b ? a : b);
+	*hi = (uint16_t)(a < b ? b : a);
 	return true;
+}
+
+/* A mark or mask as firewalld's checkUINT32 reads it (Python's int(x, 0)):
+ * decimal, or hexadecimal after 0x. */
+static bool
+mark_uint(const char *s, unsigned long long *v)
+{
+	char *end;
+
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		if (!isxdigit((unsigned char)s[2]))
+			return false;
+		errno = 0;
+		*v = strtoull(s + 2, &end, 16);
+		return *end == '\0' && errno == 0 && *v <= 0xffffffffu;
+	}
+	return parse_uint(s, 0, 0xffffffffu, v);
 }
 
 static bool
@@ -712,8 +779,11 @@ read_port(struct xr *x, xmlNode *n, struct fport *p)
 
 	p->line = line_of(n);
 	if (!port_parse(port, &p->lo, &p->hi)) {
-		ff_refuse(x->ff, p->line, "<%s port=\"%s\">: not a port or port range",
-			  (const char *)n->name, port);
+		ff_refuse(x->ff, p->line, "<%s port=\"%s\">: not a port or port range%s",
+			  (const char *)n->name, port,
+			  isdigit((unsigned char)port[0])
+				  ? ""
+				  : " (a service name is looked up in the root's /etc/services)");
 		return false;
 	}
 	if (!port_proto_parse(proto, &p->proto)) {
@@ -1001,8 +1071,7 @@ rule_check(struct frich *r)
 			return "bad mark";
 		memcpy(buf, r->mark, len);
 		buf[len] = '\0';
-		if (!parse_uint(buf, 0, 0xffffffffu, &v) ||
-		    (slash && !parse_uint(slash + 1, 0, 0xffffffffu, &v)))
+		if (!mark_uint(buf, &v) || (slash && !mark_uint(slash + 1, &v)))
 			return "bad mark";
 	}
 	if (!limit_ok(&r->log_limit) || !limit_ok(&r->audit_limit) || !limit_ok(&r->act_limit))
@@ -1284,24 +1353,15 @@ service_start(struct xr *x, xmlNode *n, const char *name)
 	/* module, helper: conntrack helpers, no verdict on a SYN */
 }
 
+/* An element's text as firewalld takes it: whole, blanks and newlines
+ * included (an <entry> laid out on lines of its own is no address). */
 static char *
 node_text(xmlNode *n)
 {
 	xmlChar *t = xmlNodeGetContent(n);
-	char *s;
-	char *p;
-	size_t len;
+	char *s = xstrdup(t ? (const char *)t : "");
 
-	s = xstrdup(t ? (const char *)t : "");
 	xmlFree(t);
-	for (p = s; *p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'; p++)
-		;
-	len = strlen(p);
-	while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t' || p[len - 1] == '\n' ||
-			   p[len - 1] == '\r'))
-		len--;
-	memmove(s, p, len);
-	s[len] = '\0';
 	return s;
 }
 
@@ -1471,6 +1531,29 @@ join(const char *dir, const char *sub)
 	while (l > 1 && dir[l - 1] == '/')
 		l--;
 	return xasprintf("%.*s/%s", (int)l, dir, sub);
+}
+
+/* direct.xml: rules firewalld hands to iptables (or nft) as written. They
+ * are not modelled; one that exists must not pass for "nothing there". */
+static void
+note_direct(struct fwd *f)
+{
+	char *path = join(f->d->etc, "direct.xml");
+	char *data = NULL;
+	size_t len = 0;
+	char *err = NULL;
+
+	if (read_file(f, true, path, &data, &len, &err) == READ_OK &&
+	    (strstr(data, "<rule") || strstr(data, "<passthrough"))) {
+		struct ffile *ff = new_file(f, path, true);
+
+		ff_error(ff, 0,
+			 "direct rules (<rule>, <passthrough>) go to the kernel as written: "
+			 "not modelled, so the verdicts do not include them");
+	}
+	free(data);
+	free(err);
+	free(path);
 }
 
 /* Read every *.xml of dir/sub with read_one (firewalld's sorted listdir). */
@@ -2961,12 +3044,15 @@ build_ipsets(struct fwd *f)
 				memset(m->dim, 0, sizeof(m->dim));
 				continue;
 			}
+			/* firewalld warns "INVALID_ENTRY ... ignoring" and loads
+			 * the rest of the set */
 			for (j = 0; j < s->entries.n; j++)
 				if (!set_entry(s, m, s->entries.v[j].name, s->entries.v[j].line))
-					ff_refuse(s->file, s->entries.v[j].line,
-						  "entry \"%s\" does not fit ipset type %s (family %s)",
-						  s->entries.v[j].name, s->type,
-						  s->fam == FAM_V6 ? "inet6" : "inet");
+					ff_error(s->file, s->entries.v[j].line,
+						 "entry \"%s\" does not fit ipset type %s (family "
+						 "%s): firewalld ignores it",
+						 s->entries.v[j].name, s->type,
+						 s->fam == FAM_V6 ? "inet6" : "inet");
 		}
 }
 
@@ -3240,6 +3326,7 @@ firewalld_load(struct origin *o, const struct firewalld_dirs *d)
 	f.o = o;
 	f.d = d;
 	read_conf(&f);
+	note_direct(&f);
 	for (u = 0; u < 2; u++)
 		for (i = 0; i < ARRAY_LEN(order); i++)
 			read_dir(&f, u == 1, order[i].sub, order[i].kind);

@@ -104,11 +104,78 @@ malformed_zone_falls_back(void)
 	CHECK(rc == 0);
 }
 
+/* Write text to root/rel (the directories exist). */
+static void
+put(const char *root, const char *rel, const char *text)
+{
+	char *path = xasprintf("%s/%s", root, rel);
+	FILE *f = fopen(path, "w");
+
+	CHECK(f != NULL);
+	if (f) {
+		fputs(text, f);
+		fclose(f);
+	}
+	free(path);
+}
+
+/* What firewalld 1.3 does with forms the sweep of real files met: a port by
+ * service name (the root's /etc/services) or written backwards, a mark in
+ * hex, an ipset entry laid out on lines of its own or of the other family
+ * (ignored, the rest of the set loaded), direct.xml (said, not modelled). */
+static void
+firewalld_forms(void)
+{
+	char dir[] = "/tmp/cfaudit-fwd-XXXXXX";
+	char *cmd;
+	int rc;
+	size_t i;
+	bool ignored = false;
+	bool direct = false;
+
+	CHECK(mkdtemp(dir) != NULL);
+	cmd = xasprintf("cp -r samples/firewalld-rich-reject/. %s/ && mkdir -p %s/etc/firewalld/ipsets",
+			dir, dir);
+	rc = system(cmd);
+	free(cmd);
+	CHECK(rc == 0);
+	put(dir, "etc/services", "# names\nhttp\t\t80/tcp\t\twww\nhttps\t\t443/tcp\n");
+	put(dir, "etc/firewalld/zones/public.xml",
+	    "<?xml version=\"1.0\"?>\n<zone>\n  <port port=\"https\" protocol=\"tcp\"/>\n"
+	    "  <port port=\"8090-8080\" protocol=\"tcp\"/>\n"
+	    "  <rule family=\"ipv4\"><service name=\"http\"/><mark set=\"0x1/0xff\"/></rule>\n"
+	    "  <source ipset=\"cf\"/>\n</zone>\n");
+	put(dir, "etc/firewalld/ipsets/cf.xml",
+	    "<?xml version=\"1.0\"?>\n<ipset type=\"hash:net\">\n  <entry>\n    173.245.48.0/20\n"
+	    "  </entry>\n  <entry>103.21.244.0/22</entry>\n</ipset>\n");
+	put(dir, "etc/firewalld/direct.xml",
+	    "<?xml version=\"1.0\"?>\n<direct>\n  <rule priority=\"0\" table=\"filter\" "
+	    "ipv=\"ipv4\" chain=\"INPUT\">-j DROP</rule>\n</direct>\n");
+	CHECK(load(dir) == FWD_LIVE);
+	for (i = 0; i < O.ndiag; i++) {
+		ignored |= O.diags[i].loc.line == 3 && strstr(O.diags[i].msg, "firewalld ignores it");
+		direct |= strstr(O.diags[i].loc.file, "direct.xml") != NULL;
+		CHECK(strstr(O.diags[i].msg, "refuses") == NULL);
+	}
+	CHECK(ignored && direct && O.ndiag == 2);
+	CHECK(rule_at("/etc/firewalld/zones/public.xml", 3, A_ACCEPT) != NULL);
+	CHECK(rule_at("/etc/firewalld/zones/public.xml", 4, A_ACCEPT) != NULL);
+	/* the set holds the one entry firewalld keeps */
+	for (i = 0; i < O.nset; i++)
+		if (strcmp(O.sets[i]->name, "cf") == 0)
+			CHECK(O.sets[i]->addrs_ready ? O.sets[i]->addrs.n == 1 : true);
+	cmd = xasprintf("rm -rf %s", dir);
+	rc = system(cmd);
+	free(cmd);
+	CHECK(rc == 0);
+}
+
 int
 main(void)
 {
 	RUN(rich_rule_reject);
 	RUN(malformed_zone_falls_back);
+	RUN(firewalld_forms);
 	origin_free(&O);
 	root_close();
 	return 0;
