@@ -1659,10 +1659,13 @@ read_conf(struct fwd *f)
 	c->rfc3964 = true;
 	rr = read_file(f, true, path, &data, &len, &err);
 	free(path);
+	if (rr == READ_MISSING) {
+		/* firewalld warns and goes on with its defaults: known, not an error */
+		c->file->in->detail = xstrdup("missing: firewalld uses its defaults (DefaultZone=public)");
+		return;
+	}
 	if (rr != READ_OK) {
-		/* firewalld goes on with its defaults */
-		input_error(c->file->in, 0, "%s: firewalld uses its defaults (DefaultZone=public)",
-			    rr == READ_MISSING ? "missing" : err);
+		input_error(c->file->in, 0, "%s: firewalld uses its defaults (DefaultZone=public)", err);
 		free(err);
 		return;
 	}
