@@ -3,7 +3,8 @@
  * reads CONF (as the server sees it) inside ROOT and prints, per HOST, the
  * server block that answers it on ADDR:PORT as "HOST FILE:LINE" ("HOST -"
  * when nothing listens there, "HOST " when the socket waits for a PROXY
- * protocol header: nginx closes the connection without an answer). Input
+ * protocol header or the server refuses TLS handshakes (ssl_reject_handshake):
+ * nginx closes the connection without an answer). Input
  * errors go to stderr; status 1 then. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,25 @@ proxy_socket(const struct web_vhost *v, enum family fam, u128 addr, uint16_t por
 		const struct web_listen *l = &v->listen[i];
 
 		if (l->port == port && l->proxy_protocol &&
+		    (l->kind == WA_ANY || (l->kind == WA_ADDR && l->fam == fam && l->addr == addr)))
+			return true;
+	}
+	return false;
+}
+
+/* Whether v refuses the TLS handshakes on addr:port (ssl_reject_handshake
+ * on, the port TLS). */
+static bool
+rejects_handshake(const struct web_vhost *v, enum family fam, u128 addr, uint16_t port)
+{
+	size_t i;
+
+	if (v->tls.reject_handshake.text == NULL || strcmp(v->tls.reject_handshake.text, "on") != 0)
+		return false;
+	for (i = 0; i < v->nlisten; i++) {
+		const struct web_listen *l = &v->listen[i];
+
+		if (l->port == port && l->ssl &&
 		    (l->kind == WA_ANY || (l->kind == WA_ADDR && l->fam == fam && l->addr == addr)))
 			return true;
 	}
@@ -72,7 +92,8 @@ main(int argc, char **argv)
 		if (o.web && o.web->nserver)
 			v = web_vhost_for(o.web->servers[0], argv[i], fam, true, addr,
 					  (uint16_t)port, &by_default);
-		if (v && proxy_socket(v, fam, addr, (uint16_t)port))
+		if (v && (proxy_socket(v, fam, addr, (uint16_t)port) ||
+			  rejects_handshake(v, fam, addr, (uint16_t)port)))
 			printf("%s \n", argv[i]);
 		else if (v)
 			printf("%s %s:%u\n", argv[i], v->loc.file, v->loc.line);
