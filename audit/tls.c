@@ -1777,6 +1777,29 @@ struct attempt {
 	int cred;
 };
 
+/* Which credential the server presented: the one whose certificate it is;
+ * else (a stand-in was loaded for a key that does not match) the last of
+ * its key type, since each certificate loaded replaces the one of its type
+ * before it, as in nginx and Apache. */
+static int
+cred_used(X509 *used, const struct tls_cred *cred, size_t ncred)
+{
+	int last = -1;
+	size_t i;
+
+	for (i = 0; i < ncred; i++) {
+		const STACK_OF(X509) *sk = cred[i].chain->priv;
+
+		if (sk == NULL || sk_X509_num(sk) == 0)
+			continue;
+		if (X509_cmp(used, sk_X509_value(sk, 0)) == 0)
+			return (int)i;
+		if (pkey_type(X509_get0_pubkey(used)) == cred[i].chain->certs[0].key_type)
+			last = (int)i;
+	}
+	return last;
+}
+
 /* One handshake: the client offers the suites left (names[], TLS 1.3 ones
  * as ciphersuites), with ALPN h2 and http/1.1. */
 static void
@@ -1866,17 +1889,8 @@ attempt(SSL_CTX *sctx, const char *const *names, const bool *tls13, size_t n, co
 					    SSL_CIPHER_is_aead(ci));
 		SSL_get0_alpn_selected(c, &proto, &plen);
 		a->alpn_h2 = plen == 2 && memcmp(proto, "h2", 2) == 0;
-		for (i = 0; used && i < ncred; i++) {
-			const STACK_OF(X509) *sk = cred[i].chain->priv;
-
-			if (sk && sk_X509_num(sk) > 0 &&
-			    (X509_cmp(used, sk_X509_value(sk, 0)) == 0 ||
-			     pkey_type(X509_get0_pubkey(used)) ==
-				     cred[i].chain->certs[0].key_type)) {
-				a->cred = (int)i;
-				break;
-			}
-		}
+		if (used)
+			a->cred = cred_used(used, cred, ncred);
 	}
 out:
 	ERR_clear_error();
