@@ -1730,6 +1730,10 @@ d_ssl_text(struct walker *W, struct level *L, const struct nnode *n)
 
 		if (parse_flag(n, n->args[0], &x))
 			set_text(W, &t->reject_handshake, n, x ? "on" : "off");
+	} else if (strcmp(name, "crl") == 0) {
+		set_text(W, &t->crl, n, n->args[0]);
+	} else if (strcmp(name, "dhparam") == 0) {
+		set_text(W, &t->dhparam, n, n->args[0]);
 	} else if (strcmp(name, "client_certificate") == 0)
 		set_text(W, &t->client_certificate, n, n->args[0]);
 	else
@@ -1958,6 +1962,8 @@ static const struct directive directives[] = {
 	{"ssl_certificate_key", 0, C_HS, 1, 1, d_ssl_file},
 	{"ssl_ciphers", 0, C_HS, 1, 1, d_ssl_text},
 	{"ssl_client_certificate", 0, C_HS, 1, 1, d_ssl_text},
+	{"ssl_crl", 0, C_HS, 1, 1, d_ssl_text},
+	{"ssl_dhparam", 0, C_HS, 1, 1, d_ssl_text},
 	{"ssl_prefer_server_ciphers", 0, C_HS, 1, 1, d_ssl_text},
 	{"ssl_protocols", 0, C_HS, 1, -1, d_ssl_text},
 	{"ssl_reject_handshake", 0, C_HS, 1, 1, d_ssl_text},
@@ -2129,6 +2135,8 @@ tls_merge(struct web_tls *eff, const struct web_tls *raw, const struct web_tls *
 	merge_text(&eff->trusted_certificate, &raw->trusted_certificate,
 		   &parent->trusted_certificate);
 	merge_text(&eff->reject_handshake, &raw->reject_handshake, &parent->reject_handshake);
+	merge_text(&eff->dhparam, &raw->dhparam, &parent->dhparam);
+	merge_text(&eff->crl, &raw->crl, &parent->crl);
 }
 
 /* Each module merges its own: one value at a time; allow/deny, realip's

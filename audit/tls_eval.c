@@ -634,6 +634,68 @@ pair_errors(struct tls_eval *e)
 	free(which);
 }
 
+static void
+start_error(struct tls_eval *e, const struct web_server *s, const struct web_text *at, char *why)
+{
+	struct tls_start_error x = {s, at, why};
+
+	VEC_PUSH(e->start_errors, e->nstart, e->start_cap, x);
+}
+
+/* One more file nginx loads when a TLS server starts (ssl_dhparam, ssl_crl,
+ * ssl_trusted_certificate, ssl_client_certificate): missing, it stops
+ * nginx ("BIO_new_file() failed"). Looked up once per path. */
+static bool
+start_file_ok(struct tls_eval *e, struct smap *seen, const struct web_server *s,
+	      const struct web_text *t)
+{
+	char *path;
+	void *known;
+
+	if (t->text == NULL || t->dflt || t->text[0] == '\0')
+		return true;
+	path = resolve_path(s, t->text);
+	if (dynamic_path(path)) {
+		free(path);
+		return true;
+	}
+	if ((known = smap_get(seen, path)) == NULL) {
+		known = root_exists(path) ? (void *)1 : (void *)2;
+		smap_put(seen, path, known);
+		if (known == (void *)2)
+			start_error(e, s, t, xasprintf("%s %s: no such file", t->name, path));
+	}
+	free(path);
+	return known == (void *)1;
+}
+
+/* nginx's own checks of a TLS server's other files when it starts. */
+static bool
+nginx_start_files(struct tls_eval *e, struct smap *seen, const struct web_server *s,
+		  const struct web_vhost *v)
+{
+	const char *vc = v->tls.verify_client.text;
+	bool verify = vc && strcmp(vc, "off") != 0;
+	bool ok = true;
+
+	ok &= start_file_ok(e, seen, s, &v->tls.dhparam);
+	ok &= start_file_ok(e, seen, s, &v->tls.crl);
+	ok &= start_file_ok(e, seen, s, &v->tls.trusted_certificate);
+	if (verify)
+		ok &= start_file_ok(e, seen, s, &v->tls.client_certificate);
+	if (verify && strcmp(vc, "optional_no_ca") != 0 &&
+	    (v->tls.client_certificate.text == NULL || v->tls.client_certificate.text[0] == '\0')) {
+		if (smap_get(seen, "\1verify") == NULL) {
+			smap_put(seen, "\1verify", (void *)1);
+			start_error(e, s, &v->tls.verify_client,
+				    xstrdup("ssl_verify_client without ssl_client_certificate: "
+					    "\"no ssl_client_certificate for ssl_verify_client\""));
+		}
+		ok = false;
+	}
+	return ok;
+}
+
 /* Whether the server can start: every certificate it names loads with its
  * key, and every TLS context it makes accepts its settings. */
 static void
@@ -645,7 +707,10 @@ startup(struct audit *a, struct tls_eval *e)
 
 	e->fails = xcalloc(w->nserver ? w->nserver : 1, sizeof(*e->fails));
 	pair_errors(e);
-	for (i = 0; i < w->nserver; i++)
+	for (i = 0; i < w->nserver; i++) {
+		struct smap seen;
+
+		memset(&seen, 0, sizeof(seen));
 		for (j = 0; j < w->servers[i]->nvhost; j++) {
 			const struct web_vhost *v = w->servers[i]->vhosts[j];
 			size_t k;
@@ -653,6 +718,9 @@ startup(struct audit *a, struct tls_eval *e)
 			if (v->tls.ncert == 0)
 				continue;
 			if (policy_check(e, v)->result != HS_OK)
+				e->fails[i] = true;
+			if (w->servers[i]->rules == WEB_RULES_NGINX &&
+			    !nginx_start_files(e, &seen, w->servers[i], v))
 				e->fails[i] = true;
 			for (k = 0; k < v->tls.ncert; k++) {
 				const struct tls_use *u = tls_eval_use(e, v, k);
@@ -663,6 +731,8 @@ startup(struct audit *a, struct tls_eval *e)
 					e->fails[i] = true;
 			}
 		}
+		smap_free(&seen, false);
+	}
 }
 
 /* ---- hostnames ---- */
@@ -1242,6 +1312,9 @@ tls_eval_free(struct tls_eval *e)
 		free(e->outs[i].host);
 	free(e->outs);
 	free(e->fails);
+	for (i = 0; i < e->nstart; i++)
+		free(e->start_errors[i].why);
+	free(e->start_errors);
 	if (e->priv) {
 		smap_free(&e->priv->use_by_text, false);
 		smap_free(&e->priv->uses_by_vhost, true);

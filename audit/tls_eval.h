@@ -104,6 +104,15 @@ struct tls_eval {
 	/* Per web server (a->origin.web->servers order): its TLS files or
 	 * settings keep it from starting. */
 	bool *fails;
+	/* nginx: the other files a TLS server loads at start that are not
+	 * there, and a client certificate demand without a CA file */
+	size_t nstart;
+	size_t start_cap;
+	struct tls_start_error {
+		const struct web_server *server;
+		const struct web_text *at;
+		char *why;
+	} *start_errors;
 	struct tls_eval_priv *priv;
 };
 

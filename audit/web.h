@@ -262,6 +262,9 @@ struct web_tls {
 	/* nginx ssl_reject_handshake: "on" refuses every handshake the
 	 * server is chosen for (by SNI; without SNI, the default server) */
 	struct web_text reject_handshake;
+	/* nginx ssl_dhparam and ssl_crl: files loaded when the server starts */
+	struct web_text dhparam;
+	struct web_text crl;
 	/* A separate file of intermediates sent after every certificate
 	 * (Apache SSLCertificateChainFile); text NULL: none. */
 	struct web_text chain;

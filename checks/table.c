@@ -347,6 +347,17 @@ const struct check check_table[] = {
 	 "Fix: use names from openssl ciphers -v (e.g. ssl_ciphers HIGH:!aNULL:!MD5;) and\n"
 	 "TLSv1.2 TLSv1.3.",
 	 check_tls_none},
+	{"CF521-TLS-FILE-LOAD", 521, SEV_ERROR,
+	 "a TLS file the web server loads at start is missing",
+	 "Cause: nginx loads ssl_dhparam, ssl_crl, ssl_trusted_certificate and (with\n"
+	 "ssl_verify_client) ssl_client_certificate when a TLS server starts; a file that is not\n"
+	 "there (a placeholder path copied from a generator, a CA bundle never installed) stops\n"
+	 "it, and so does ssl_verify_client on or optional without ssl_client_certificate:\n"
+	 "nginx does not start (or reload): 521.\n"
+	 "Evidence: the directives in effect for each server with a certificate, the files\n"
+	 "looked up inside the root (variables in a path are not resolved: not checked).\n"
+	 "Fix: create the file (openssl dhparam -out FILE 2048) or remove the directive.",
+	 check_tls_none},
 	{"CF521-TLS-KEY-LOAD", 521, SEV_ERROR,
 	 "the web server cannot load a private key and does not start",
 	 "Cause: no private key is named for a certificate, or the key file does not exist or\n"

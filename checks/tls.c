@@ -636,6 +636,18 @@ outcome_findings(struct audit *a, struct causes *cs, const struct tls_outcome *o
 	request_findings(cs, o);
 }
 
+/* The other TLS files nginx loads at start, and its other start checks. */
+static void
+start_findings(struct audit *a, const struct tls_eval *e)
+{
+	size_t i;
+
+	for (i = 0; i < e->nstart; i++)
+		audit_finding(a, "CF521-TLS-FILE-LOAD", e->start_errors[i].at->loc,
+			      "%s: %s refuses to start (visitors get 521)", e->start_errors[i].why,
+			      start_text(e->start_errors[i].server));
+}
+
 void
 check_tls(struct audit *a)
 {
@@ -648,6 +660,7 @@ check_tls(struct audit *a)
 	memset(&cs, 0, sizeof(cs));
 	for (i = 0; i < e->nuse; i++)
 		use_findings(a, e->uses[i]);
+	start_findings(a, e);
 	policy_findings(a, &cs);
 	for (i = 0; i < e->nout; i++)
 		outcome_findings(a, &cs, &e->outs[i]);

@@ -57,9 +57,10 @@ rewrite() {
 	/^[ \t]*ssl_certificate[ \t]/ { print "\tssl_certificate " tmp "/cert.pem;"; next }
 	/^[ \t]*ssl_certificate_key[ \t]/ { print "\tssl_certificate_key " tmp "/key.pem;"; next }
 	/^[ \t]*ssl_(client|trusted)_certificate[ \t]/ { print "\t" $1 " " tmp "/cert.pem;"; next }
-	# TLS settings that would keep curl out (client certificates, SSLv3
-	# only...): the TLS oracle judges them; this one asks which server answers
-	/^[ \t]*ssl_(verify_client|protocols|ciphers|prefer_server_ciphers)[ \t]/ { print "\t# " $1 " dropped for the oracle"; next }
+	# TLS settings that would keep curl out or nginx from starting (client
+	# certificates, SSLv3 only, a missing dhparam file...): the TLS oracle
+	# judges them; this one asks which server answers
+	/^[ \t]*ssl_(verify_client|protocols|ciphers|prefer_server_ciphers|dhparam|crl|trusted_certificate|client_certificate)[ \t]/ { print "\t# " $1 " dropped for the oracle"; next }
 	{ gsub(/include \/etc\/nginx\//, "include ") }
 	/^[ \t]*server[ \t]*\{[ \t]*$/ {
 		print $0 " return 200 \"" file ":" FNR "\";"
