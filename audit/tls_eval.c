@@ -634,10 +634,21 @@ pair_errors(struct tls_eval *e)
 	free(which);
 }
 
-static void
-start_error(struct tls_eval *e, const struct web_server *s, const struct web_text *at, char *why)
+/* nginx's SNI callback refuses the handshake when the server it picks
+ * (the default server without SNI) has ssl_reject_handshake on. */
+static const struct web_text *
+rejecting(const struct web_vhost *v)
 {
-	struct tls_start_error x = {s, at, why};
+	const struct web_text *t = &v->tls.reject_handshake;
+
+	return t->text && strcmp(t->text, "on") == 0 ? t : NULL;
+}
+
+static void
+start_error(struct tls_eval *e, const char *id, const struct web_server *s, struct loc loc,
+	    char *why)
+{
+	struct tls_start_error x = {id, s, loc, why};
 
 	VEC_PUSH(e->start_errors, e->nstart, e->start_cap, x);
 }
@@ -663,7 +674,8 @@ start_file_ok(struct tls_eval *e, struct smap *seen, const struct web_server *s,
 		known = root_exists(path) ? (void *)1 : (void *)2;
 		smap_put(seen, path, known);
 		if (known == (void *)2)
-			start_error(e, s, t, xasprintf("%s %s: no such file", t->name, path));
+			start_error(e, "CF521-TLS-FILE-LOAD", s, t->loc,
+				    xasprintf("%s %s: no such file", t->name, path));
 	}
 	free(path);
 	return known == (void *)1;
@@ -687,10 +699,37 @@ nginx_start_files(struct tls_eval *e, struct smap *seen, const struct web_server
 	    (v->tls.client_certificate.text == NULL || v->tls.client_certificate.text[0] == '\0')) {
 		if (smap_get(seen, "\1verify") == NULL) {
 			smap_put(seen, "\1verify", (void *)1);
-			start_error(e, s, &v->tls.verify_client,
+			start_error(e, "CF521-TLS-FILE-LOAD", s, v->tls.verify_client.loc,
 				    xstrdup("ssl_verify_client without ssl_client_certificate: "
 					    "\"no ssl_client_certificate for ssl_verify_client\""));
 		}
+		ok = false;
+	}
+	return ok;
+}
+
+/* nginx checks the default server of every TLS address:port for a
+ * certificate when it starts, unless it rejects every handshake; ssl is the
+ * socket's, so a server whose own listen says no ssl can be that server. */
+static bool
+nginx_default_has_cert(struct tls_eval *e, const struct web_server *s,
+		       const struct web_vhost *v)
+{
+	bool ok = true;
+	size_t k;
+
+	if (v->tls.ncert > 0 || rejecting(v))
+		return true;
+	for (k = 0; k < v->nlisten; k++) {
+		const struct web_listen *l = &v->listen[k];
+
+		if (!l->ssl || web_default_vhost(s, l) != v)
+			continue;
+		start_error(e, "CF521-TLS-CERT-LOAD", s, l->loc,
+			    xasprintf("listen %s: the default server of this TLS port has no "
+				      "certificate (\"no ssl_certificate is defined for the listen "
+				      "... ssl directive\")",
+				      l->text ? l->text : "443"));
 		ok = false;
 	}
 	return ok;
@@ -715,6 +754,9 @@ startup(struct audit *a, struct tls_eval *e)
 			const struct web_vhost *v = w->servers[i]->vhosts[j];
 			size_t k;
 
+			if (w->servers[i]->rules == WEB_RULES_NGINX &&
+			    !nginx_default_has_cert(e, w->servers[i], v))
+				e->fails[i] = true;
 			if (v->tls.ncert == 0)
 				continue;
 			if (policy_check(e, v)->result != HS_OK)
@@ -1036,16 +1078,6 @@ client_cert(struct tls_eval *e, struct tls_outcome *o)
 	else
 		o->cc = CC_400;
 	o->cc_handshake = demand_in_handshake(o->server, o->cc_text->text);
-}
-
-/* nginx's SNI callback refuses the handshake when the server it picks
- * (the default server without SNI) has ssl_reject_handshake on. */
-static const struct web_text *
-rejecting(const struct web_vhost *v)
-{
-	const struct web_text *t = &v->tls.reject_handshake;
-
-	return t->text && strcmp(t->text, "on") == 0 ? t : NULL;
 }
 
 static void

@@ -109,8 +109,9 @@ struct tls_eval {
 	size_t nstart;
 	size_t start_cap;
 	struct tls_start_error {
+		const char *id; /* the check */
 		const struct web_server *server;
-		const struct web_text *at;
+		struct loc loc;
 		char *why;
 	} *start_errors;
 	struct tls_eval_priv *priv;

@@ -643,7 +643,7 @@ start_findings(struct audit *a, const struct tls_eval *e)
 	size_t i;
 
 	for (i = 0; i < e->nstart; i++)
-		audit_finding(a, "CF521-TLS-FILE-LOAD", e->start_errors[i].at->loc,
+		audit_finding(a, e->start_errors[i].id, e->start_errors[i].loc,
 			      "%s: %s refuses to start (visitors get 521)", e->start_errors[i].why,
 			      start_text(e->start_errors[i].server));
 }

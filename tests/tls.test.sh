@@ -131,7 +131,8 @@ expect var "a certificate with variables is not checked" "CF000-TLS-UNCHECKED.*f
 tree nossl tls-self-signed
 sed -i '/ssl_certificate/d' "$tmp/nossl/etc/nginx/sites-enabled/www"
 run nossl --root "$tmp/nossl"
-expect nossl "a TLS port without a certificate" "CF525-TLS-NO-CERT"
+# nginx checks the default server of a TLS port for a certificate at start
+expect nossl "a TLS port whose default server has no certificate stops nginx" "CF521-TLS-CERT-LOAD.*no ssl_certificate is defined"
 tree badciphers tls-self-signed
 sed -i 's#^http {#http {\n\tssl_ciphers NOTHING-AT-ALL;#' "$tmp/badciphers/etc/nginx/nginx.conf"
 run badciphers --root "$tmp/badciphers"
