@@ -458,25 +458,6 @@ firewall_stage(struct audit *a, struct host_view *h)
 	return false;
 }
 
-/* The listener of v that takes the connection. */
-static const struct web_listen *
-listener_for(const struct web_vhost *v, enum family fam, u128 addr, bool ours, uint16_t port)
-{
-	size_t i;
-
-	for (i = 0; i < v->nlisten; i++) {
-		const struct web_listen *l = &v->listen[i];
-
-		if (l->port == port && l->kind == WA_ADDR && ours && l->fam == fam && l->addr == addr)
-			return l;
-	}
-	for (i = 0; i < v->nlisten; i++)
-		if (v->listen[i].port == port && v->listen[i].kind == WA_ANY &&
-		    web_listen_public(&v->listen[i], fam))
-			return &v->listen[i];
-	return NULL;
-}
-
 /* Stage 3: which web server and virtual host take the connection. */
 static bool
 listener_stage(struct audit *a, struct host_view *h)
@@ -498,7 +479,7 @@ listener_stage(struct audit *a, struct host_view *h)
 		       h->served_port);
 		return true;
 	}
-	h->listen = listener_for(h->vhost, h->fam, h->addr, h->ours, h->served_port);
+	h->listen = web_listener_at(h->vhost, h->fam, h->ours, h->addr, h->served_port);
 	if (h->listen && h->listen->proxy_protocol &&
 	    !web_proxy_exempt(h->server, &a->cf.all[h->fam])) {
 		decide(h, h->tls ? 525 : 520, h->listen->proxy_loc,

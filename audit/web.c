@@ -222,6 +222,25 @@ web_proxy_exempt(const struct web_server *s, const struct ivset *cf)
 	return all;
 }
 
+const struct web_listen *
+web_listener_at(const struct web_vhost *v, enum family fam, bool addr_known, u128 addr,
+		uint16_t port)
+{
+	size_t i;
+
+	for (i = 0; addr_known && i < v->nlisten; i++) {
+		const struct web_listen *l = &v->listen[i];
+
+		if (l->port == port && l->kind == WA_ADDR && l->fam == fam && l->addr == addr)
+			return l;
+	}
+	for (i = 0; i < v->nlisten; i++)
+		if (v->listen[i].port == port && v->listen[i].kind == WA_ANY &&
+		    web_listen_public(&v->listen[i], fam))
+			return &v->listen[i];
+	return NULL;
+}
+
 bool
 web_listen_public(const struct web_listen *l, enum family fam)
 {

@@ -67,6 +67,14 @@ struct web_listen {
  * fam (the wildcard, or a specific address that is not loopback). */
 bool web_listen_public(const struct web_listen *l, enum family fam);
 
+struct web_vhost;
+
+/* The listener of v that takes a connection to addr:port (addr_known
+ * false: some public address of fam): the one on that very address, else
+ * a public wildcard one; NULL when v does not listen there. */
+const struct web_listen *web_listener_at(const struct web_vhost *v, enum family fam,
+					 bool addr_known, u128 addr, uint16_t port);
+
 struct web_server;
 
 /* Whether every client address in cf (one family's Cloudflare ranges) may

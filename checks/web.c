@@ -315,20 +315,16 @@ proxy_protocol_finding(struct audit *a, const struct port_need *need,
 					   : "";
 	struct finding *f;
 
-	if (need->https)
-		f = audit_finding(a, "CF525-TLS-PROXY-PROTOCOL", l->proxy_loc,
-				  "port %u takes the PROXY protocol (listen %s, %s): the server "
-				  "waits for a PROXY header, which Cloudflare does not send%s, and "
-				  "closes the connection on Cloudflare's TLS ClientHello: the "
-				  "handshake fails (visitors get 525)",
-				  need->port, l->text, how, exempt);
-	else
-		f = audit_finding(a, "CF520-LISTEN-PROXY-PROTOCOL", l->proxy_loc,
-				  "port %u takes the PROXY protocol (listen %s, %s): the server "
-				  "waits for a PROXY header, which Cloudflare does not send%s, and "
-				  "closes the connection on Cloudflare's request without a response "
-				  "(visitors get 520)",
-				  need->port, l->text, how, exempt);
+	/* what the server takes for a broken PROXY header, and what follows */
+	f = audit_finding(a, need->https ? "CF525-TLS-PROXY-PROTOCOL" : "CF520-LISTEN-PROXY-PROTOCOL",
+			  l->proxy_loc,
+			  "port %u takes the PROXY protocol (listen %s, %s): the server waits for a "
+			  "PROXY header, which Cloudflare does not send%s, and closes the connection "
+			  "on %s (visitors get %d)",
+			  need->port, l->text, how, exempt,
+			  need->https ? "Cloudflare's TLS ClientHello: the handshake fails"
+				      : "Cloudflare's request without a response",
+			  need->https ? 525 : 520);
 	finding_add_port(f, need->port);
 }
 

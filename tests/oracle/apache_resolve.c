@@ -197,23 +197,6 @@ access_mode(int argc, char **argv)
 	return status;
 }
 
-/* Whether v's listener on addr:port waits for a PROXY protocol header
- * (Apache closes the connection on a request without one). */
-static bool
-proxy_socket(const struct web_vhost *v, enum family fam, u128 addr, uint16_t port)
-{
-	size_t i;
-
-	for (i = 0; i < v->nlisten; i++) {
-		const struct web_listen *l = &v->listen[i];
-
-		if (l->port == port && l->proxy_protocol &&
-		    (l->kind == WA_ANY || (l->kind == WA_ADDR && l->fam == fam && l->addr == addr)))
-			return true;
-	}
-	return false;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -243,11 +226,13 @@ main(int argc, char **argv)
 	for (i = 5; i < (size_t)argc; i++) {
 		bool by_default;
 		const struct web_vhost *v = NULL;
+		const struct web_listen *l;
 		const struct web_server *s = o.web && o.web->nserver ? o.web->servers[0] : NULL;
 
 		if (s)
 			v = web_vhost_for(s, argv[i], fam, true, addr, (uint16_t)port, &by_default);
-		if (v && proxy_socket(v, fam, addr, (uint16_t)port))
+		if (v && (l = web_listener_at(v, fam, true, addr, (uint16_t)port)) &&
+		    l->proxy_protocol)
 			printf("%s -\n", argv[i]); /* closed without an answer */
 		else if (v && v == s->main_vhost)
 			printf("%s main\n", argv[i]);

@@ -16,39 +16,16 @@
 #include "util.h"
 #include "web.h"
 
-/* Whether v's listener on addr:port waits for a PROXY protocol header. */
+/* Whether nginx closes connections to v on addr:port without an answer:
+ * the socket waits for a PROXY protocol header, or it is TLS and v refuses
+ * every handshake (ssl_reject_handshake on). */
 static bool
-proxy_socket(const struct web_vhost *v, enum family fam, u128 addr, uint16_t port)
+answers_nothing(const struct web_vhost *v, enum family fam, u128 addr, uint16_t port)
 {
-	size_t i;
+	const struct web_listen *l = web_listener_at(v, fam, true, addr, port);
+	const char *rh = v->tls.reject_handshake.text;
 
-	for (i = 0; i < v->nlisten; i++) {
-		const struct web_listen *l = &v->listen[i];
-
-		if (l->port == port && l->proxy_protocol &&
-		    (l->kind == WA_ANY || (l->kind == WA_ADDR && l->fam == fam && l->addr == addr)))
-			return true;
-	}
-	return false;
-}
-
-/* Whether v refuses the TLS handshakes on addr:port (ssl_reject_handshake
- * on, the port TLS). */
-static bool
-rejects_handshake(const struct web_vhost *v, enum family fam, u128 addr, uint16_t port)
-{
-	size_t i;
-
-	if (v->tls.reject_handshake.text == NULL || strcmp(v->tls.reject_handshake.text, "on") != 0)
-		return false;
-	for (i = 0; i < v->nlisten; i++) {
-		const struct web_listen *l = &v->listen[i];
-
-		if (l->port == port && l->ssl &&
-		    (l->kind == WA_ANY || (l->kind == WA_ADDR && l->fam == fam && l->addr == addr)))
-			return true;
-	}
-	return false;
+	return l && (l->proxy_protocol || (l->ssl && rh && strcmp(rh, "on") == 0));
 }
 
 int
@@ -92,8 +69,7 @@ main(int argc, char **argv)
 		if (o.web && o.web->nserver)
 			v = web_vhost_for(o.web->servers[0], argv[i], fam, true, addr,
 					  (uint16_t)port, &by_default);
-		if (v && (proxy_socket(v, fam, addr, (uint16_t)port) ||
-			  rejects_handshake(v, fam, addr, (uint16_t)port)))
+		if (v && answers_nothing(v, fam, addr, (uint16_t)port))
 			printf("%s \n", argv[i]);
 		else if (v)
 			printf("%s %s:%u\n", argv[i], v->loc.file, v->loc.line);
