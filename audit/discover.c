@@ -275,7 +275,8 @@ nft_discover(struct origin *o)
 			continue;
 		path = xasprintf("/etc/nftables/%s", names[i]);
 		for (k = 0; k < o->ninput && !seen; k++)
-			seen = strcmp(o->inputs[k]->file, path) == 0;
+			seen = o->inputs[k]->kind == IN_NFTABLES &&
+			       strcmp(o->inputs[k]->file, path) == 0;
 		if (seen || main_file == NULL) {
 			if (!seen)
 				read_input_into(o, false, IN_NFTABLES, path, false);
@@ -381,12 +382,13 @@ struct web_lane {
 static const enum input_kind fw_order[] = {IN_IPSET, IN_IPTABLES, IN_IP6TABLES, IN_NFTABLES};
 static const enum input_kind web_order[] = {IN_NGINX, IN_APACHE};
 
-/* Without any file named on the command line, the nftables files are read
- * on a third thread: they come after every other firewall file, so their
- * chains, sets, inputs and errors are appended after the firewall lane's,
- * where one thread would have put them; and nothing read before them can
- * be one of them (the files of /etc/nftables already read are looked up
- * among the inputs: here only nftables' own). */
+/* Without any firewall or web file named on the command line (zone
+ * exports may be), the nftables files are read on a third thread: they
+ * come after every other firewall file, so their chains, sets, inputs and
+ * errors are appended after the firewall lane's, where one thread would
+ * have put them; and nothing read before them can be one of them (the
+ * files of /etc/nftables already read are looked up among the nftables
+ * inputs: here only the lane's own). */
 struct nft_lane {
 	struct origin o;
 };
@@ -400,13 +402,15 @@ nft_lane_run(void *arg)
 	return NULL;
 }
 
+/* No file named on the command line but zone exports (--dns), which are
+ * no firewall's and no nftables include. */
 static bool
-nothing_explicit(const struct options *opt)
+no_explicit_rules(const struct options *opt)
 {
 	size_t k;
 
 	for (k = 0; k < IN_KIND_COUNT; k++)
-		if (opt->nfile[k] > 0)
+		if (k != IN_DNS && opt->nfile[k] > 0)
 			return false;
 	return true;
 }
@@ -535,7 +539,7 @@ discover_and_parse(struct audit *a)
 	/* no second thread: the lane runs here, after the firewall */
 	threaded = pthread_create(&tid, NULL, web_lane_run, &lane) == 0;
 	memset(&nlane, 0, sizeof(nlane));
-	nft_apart = lane.discover && !a->opt.live && nothing_explicit(&a->opt);
+	nft_apart = lane.discover && !a->opt.live && no_explicit_rules(&a->opt);
 	if (nft_apart)
 		nft_threaded = pthread_create(&ntid, NULL, nft_lane_run, &nlane) == 0;
 	for (k = 0; k < ARRAY_LEN(fw_order); k++)

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "jsonout.h"
+#include "jsonw.h"
 #include "report.h"
 #include "root.h"
 #include "util.h"
@@ -152,6 +153,42 @@ report_list(const struct root_files *rf)
 	return arr;
 }
 
+/* The child's line for the aggregate (compact JSON, newline-ended), or
+ * NULL when it could not be made. */
+static char *
+child_line(const struct audit *a, const char *root, const char *name, int status,
+	       const struct root_files *rf)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&text, &len);
+	struct jw *w;
+	bool ok;
+
+	if (mem == NULL)
+		return NULL;
+	w = jw_new(mem, 0);
+	jw_object(w);
+	jw_key_text(w, "root", root);
+	jw_key_text(w, "name", name);
+	jw_key_int(w, "exit_status", status);
+	jw_key(w, "complete");
+	jw_bool(w, audit_complete(a));
+	jw_key(w, "summary");
+	jw_json(w, json_summary(a));
+	jw_key(w, "hosts");
+	write_hosts(w, a);
+	jw_key(w, "reports");
+	jw_json(w, report_list(rf));
+	jw_end(w);
+	ok = jw_finish(w);
+	if (fclose(mem) != 0 || !ok) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
 static void
 write_all(int fd, const char *text)
 {
@@ -223,13 +260,9 @@ child(struct audit *a, size_t k, int fd, int (*run)(struct audit *a))
 	a->opt.diag_prefix = root;
 	a->opt.color = false; /* reports go to files */
 	status = run(a);
-	line = json_pack("{s:o, s:s, s:i, s:b, s:o, s:o, s:o}", "root", json_text(root), "name",
-			 name, "exit_status", status, "complete", audit_complete(a), "summary",
-			 json_summary(a), "hosts", json_hosts(a), "reports", report_list(&rf));
-	text = line ? json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	text = child_line(a, root, name, status, &rf);
 	write_all(fd, text);
 	free(text);
-	json_decref(line);
 	close(fd);
 	root_files_free(&rf);
 	free(name);

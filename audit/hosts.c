@@ -3,6 +3,7 @@
  * and the first stage that fails decides the status. */
 #include "hosts.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,16 +46,32 @@ static const struct {
 	{"ff00::/8", "multicast (ff00::/8)"},
 };
 
+/* The table's prefixes, parsed once (every record and hostname asks). */
+static struct cidr special_cidr[ARRAY_LEN(special_space)];
+static pthread_once_t special_once = PTHREAD_ONCE_INIT;
+
+static void
+special_parse(void)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(special_space); i++)
+		if (!cidr_parse(special_space[i].cidr, &special_cidr[i]))
+			abort(); /* the table above is wrong */
+}
+
 const char *
 addr_special(enum family fam, u128 addr)
 {
 	size_t i;
-	struct cidr c;
 
-	for (i = 0; i < ARRAY_LEN(special_space); i++)
-		if (cidr_parse(special_space[i].cidr, &c) && c.fam == fam && addr >= c.lo &&
-		    addr <= c.hi)
+	pthread_once(&special_once, special_parse);
+	for (i = 0; i < ARRAY_LEN(special_space); i++) {
+		const struct cidr *c = &special_cidr[i];
+
+		if (c->fam == fam && addr >= c->lo && addr <= c->hi)
 			return special_space[i].what;
+	}
 	return NULL;
 }
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonw.h"
 #include "util.h"
 
 /* A JSON string from bytes that may not be UTF-8: invalid bytes become
@@ -63,54 +64,14 @@ json_summary(const struct audit *a)
 			 "exit_status", audit_exit_status(a));
 }
 
-/* jansson hands the dump over in pieces of a few bytes (a key, a colon,
- * the indentation); json_dumpf calls fwrite for each, which costs more
- * than making them (20,000 inputs: a tenth of an Apache audit). They are
- * gathered here and written a buffer at a time. */
-struct dump_out {
-	FILE *out;
-	size_t len;
-	char data[64 * 1024];
-};
-
-static bool
-dump_flush(struct dump_out *d)
-{
-	size_t n = d->len;
-
-	d->len = 0;
-	return fwrite(d->data, 1, n, d->out) == n;
-}
-
-static int
-dump_piece(const char *piece, size_t size, void *arg)
-{
-	struct dump_out *d = arg;
-
-	if (size > sizeof(d->data) - d->len) {
-		if (!dump_flush(d))
-			return -1;
-		if (size > sizeof(d->data))
-			return fwrite(piece, 1, size, d->out) == size ? 0 : -1;
-	}
-	memcpy(d->data + d->len, piece, size);
-	d->len += size;
-	return 0;
-}
-
 bool
 json_write(FILE *out, json_t *j)
 {
-	struct dump_out *d;
-	bool ok;
+	struct jw *w;
 
 	if (j == NULL)
 		return false;
-	d = xmalloc(sizeof(*d));
-	d->out = out;
-	d->len = 0;
-	ok = json_dump_callback(j, dump_piece, d, JSON_INDENT(2) | JSON_PRESERVE_ORDER) == 0 &&
-	     dump_flush(d);
-	free(d);
-	return ok && fputc('\n', out) != EOF;
+	w = jw_new(out, 2);
+	jw_json(w, json_incref(j));
+	return jw_finish(w);
 }

@@ -15,8 +15,9 @@ json_t *json_text(const char *s);
 json_t *json_summary(const struct audit *a);
 
 /* The hosts array of DESIGN.md (one entry per proxied hostname and scheme,
- * with --dns). */
-json_t *json_hosts(const struct audit *a);
+ * with --dns), written to w (report_json.c). */
+struct jw;
+void write_hosts(struct jw *w, const struct audit *a);
 
 /* Write j to out, pretty-printed, with a final newline; false on error. */
 bool json_write(FILE *out, json_t *j);

@@ -1,7 +1,7 @@
-/* JSON output (DESIGN.md), written with jansson so it is always valid: any
- * byte sequence from a hostile config is escaped by the library (invalid
- * UTF-8 is first replaced, since jansson refuses it). */
-#include <jansson.h>
+/* JSON output (DESIGN.md), streamed with the writer of jsonw.h: jansson's
+ * bytes, always valid (any byte sequence from a hostile config is escaped;
+ * invalid UTF-8 is replaced), without building the whole report first. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -9,153 +9,246 @@
 #include "checks.h"
 #include "hosts.h"
 #include "jsonout.h"
+#include "jsonw.h"
 #include "report.h"
 #include "suppress.h"
 #include "tls_eval.h"
 #include "util.h"
 
-static json_t *
-jaddr(enum family fam, u128 a)
+static void
+write_addr(struct jw *w, enum family fam, u128 a)
 {
 	char buf[ADDR_STRLEN];
 
 	addr_format(fam, a, buf, sizeof(buf));
-	return json_string(buf);
+	jw_text(w, buf);
 }
 
-static json_t *
-json_file(struct loc loc)
+static void
+write_file(struct jw *w, struct loc loc)
 {
-	return loc.file ? json_text(loc.file) : json_null();
+	jw_key_text(w, "file", loc.file);
 }
 
-static json_t *
-json_tool(void)
+/* "line": the number, or null for 0 (no line). */
+static void
+write_line(struct jw *w, unsigned line)
 {
-	return json_pack("{s:s, s:s}", "name", "cfaudit", "version", CFAUDIT_VERSION);
+	jw_key(w, "line");
+	if (line)
+		jw_int(w, line);
+	else
+		jw_null(w);
 }
 
-static json_t *
-json_ranges(const struct audit *a)
+static void
+write_tool(struct jw *w)
 {
-	return json_pack("{s:o, s:o, s:I, s:I}", "source", json_text(a->cf.source), "date",
-			 *a->cf.date ? json_text(a->cf.date) : json_null(), "ipv4",
-			 (json_int_t)a->cf.n[FAM_V4], "ipv6", (json_int_t)a->cf.n[FAM_V6]);
+	jw_object(w);
+	jw_key_text(w, "name", "cfaudit");
+	jw_key_text(w, "version", CFAUDIT_VERSION);
+	jw_end(w);
 }
 
-static json_t *
-json_settings(const struct audit *a)
+static void
+write_ranges(struct jw *w, const struct audit *a)
 {
-	json_t *limits = json_object();
-	json_t *ports = json_array();
-	json_t *sevs = json_object();
-	json_t *o;
+	jw_object(w);
+	jw_key_text(w, "source", a->cf.source);
+	jw_key_text(w, "date", *a->cf.date ? a->cf.date : NULL);
+	jw_key_int(w, "ipv4", (long long)a->cf.n[FAM_V4]);
+	jw_key_int(w, "ipv6", (long long)a->cf.n[FAM_V6]);
+	jw_end(w);
+}
+
+static void
+write_settings(struct jw *w, const struct audit *a)
+{
 	size_t i;
 
+	jw_object(w);
+	jw_key_text(w, "ssl_mode", ssl_mode_name(a->opt.ssl_mode));
+	jw_key_text(w, "at", a->opt.at_text);
+	jw_key(w, "limits");
+	jw_object(w);
 	for (i = 0; i < LIM_COUNT; i++)
-		json_object_set_new(limits, limit_name((enum limit_id)i),
-				    json_integer(a->cf.limit[i]));
+		jw_key_int(w, limit_name((enum limit_id)i), a->cf.limit[i]);
+	jw_end(w);
+	jw_key(w, "ports");
+	jw_array(w);
 	for (i = 0; i < a->opt.nport; i++)
-		json_array_append_new(ports, json_integer(a->opt.ports[i]));
-	for (i = 0; i < a->opt.nsev; i++)
-		json_object_set_new(sevs, a->opt.sevs[i].check->id,
-				    json_string(severity_name(a->opt.sevs[i].sev)));
-	o = json_pack("{s:s, s:s, s:o, s:o, s:o, s:s}", "ssl_mode", ssl_mode_name(a->opt.ssl_mode),
-		      "at", a->opt.at_text, "limits", limits, "ports", ports, "public_iface",
-		      a->opt.public_iface ? json_text(a->opt.public_iface) : json_null(), "fail_on",
-		      severity_name(a->opt.fail_on));
+		jw_int(w, a->opt.ports[i]);
+	jw_end(w);
+	jw_key_text(w, "public_iface", a->opt.public_iface);
+	jw_key_text(w, "fail_on", severity_name(a->opt.fail_on));
 	/* what changes which findings count (--severity, --baseline) */
-	json_object_set_new(o, "severity", sevs);
-	json_object_set_new(o, "baseline", json_text(a->opt.baseline));
-	return o;
+	jw_key(w, "severity");
+	jw_object(w);
+	for (i = 0; i < a->opt.nsev; i++)
+		jw_key_text(w, a->opt.sevs[i].check->id, severity_name(a->opt.sevs[i].sev));
+	jw_end(w);
+	jw_key_text(w, "baseline", a->opt.baseline);
+	jw_end(w);
 }
 
-static json_t *
-json_inputs(const struct audit *a)
+/* The input errors in the order read, grouped by file: idx lists the
+ * diagnostics' indexes sorted by file, then by index (qsort is not stable,
+ * so the index is the second key). */
+static const struct diag *diag_base;
+
+static int
+by_file_then_index(const void *x, const void *y)
 {
-	json_t *arr = json_array();
+	size_t i = *(const size_t *)x;
+	size_t j = *(const size_t *)y;
+	uintptr_t fi = (uintptr_t)diag_base[i].loc.file;
+	uintptr_t fj = (uintptr_t)diag_base[j].loc.file;
+
+	if (fi != fj)
+		return fi < fj ? -1 : 1;
+	return i < j ? -1 : i > j;
+}
+
+static size_t *
+diags_by_file(const struct origin *o)
+{
+	size_t *idx = xreallocarray(NULL, o->ndiag ? o->ndiag : 1, sizeof(*idx));
 	size_t i;
-	size_t j;
 
-	for (i = 0; i < a->origin.ninput; i++) {
-		const struct input *in = a->origin.inputs[i];
-		json_t *errs = json_array();
+	for (i = 0; i < o->ndiag; i++)
+		idx[i] = i;
+	diag_base = o->diags;
+	qsort(idx, o->ndiag, sizeof(*idx), by_file_then_index);
+	return idx;
+}
 
-		for (j = 0; j < a->origin.ndiag; j++) {
-			const struct diag *d = &a->origin.diags[j];
+/* The first position in idx whose diagnostic is about file. */
+static size_t
+first_of_file(const struct origin *o, const size_t *idx, const char *file)
+{
+	size_t lo = 0;
+	size_t hi = o->ndiag;
 
-			if (d->loc.file == in->file)
-				json_array_append_new(errs, json_pack("{s:I, s:o}", "line",
-								      (json_int_t)d->loc.line,
-								      "message", json_text(d->msg)));
-		}
-		json_array_append_new(arr, json_pack("{s:s, s:o, s:s, s:o}", "kind",
-						     input_kind_name(in->kind), "file",
-						     json_text(in->file), "status",
-						     input_status_name(in->status), "errors", errs));
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if ((uintptr_t)o->diags[idx[mid]].loc.file < (uintptr_t)file)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	return arr;
+	return lo;
 }
 
-static json_t *
-json_finding(const struct finding *f)
+static void
+write_inputs(struct jw *w, const struct audit *a)
 {
-	json_t *o = json_object();
-	json_t *ranges = json_array();
-	json_t *ports = json_array();
+	const struct origin *o = &a->origin;
+	size_t *idx = diags_by_file(o);
+	size_t i;
+	size_t k;
+
+	jw_array(w);
+	for (i = 0; i < o->ninput; i++) {
+		const struct input *in = o->inputs[i];
+
+		jw_object(w);
+		jw_key_text(w, "kind", input_kind_name(in->kind));
+		jw_key_text(w, "file", in->file);
+		jw_key_text(w, "status", input_status_name(in->status));
+		jw_key(w, "errors");
+		jw_array(w);
+		for (k = first_of_file(o, idx, in->file);
+		     k < o->ndiag && o->diags[idx[k]].loc.file == in->file; k++) {
+			const struct diag *d = &o->diags[idx[k]];
+
+			jw_object(w);
+			jw_key_int(w, "line", (long long)d->loc.line);
+			jw_key_text(w, "message", d->msg);
+			jw_end(w);
+		}
+		jw_end(w);
+		jw_end(w);
+	}
+	jw_end(w);
+	free(idx);
+}
+
+static void
+write_finding(struct jw *w, const struct finding *f)
+{
 	size_t i;
 
-	json_object_set_new(o, "id", json_string(f->check->id));
-	json_object_set_new(o, "code", f->check->code ? json_integer(f->check->code) : json_null());
-	json_object_set_new(o, "severity", json_string(severity_name(f->sev)));
-	json_object_set_new(o, "file", json_file(f->loc));
-	json_object_set_new(o, "line", f->loc.line ? json_integer(f->loc.line) : json_null());
-	json_object_set_new(o, "message", json_text(f->message));
-	json_object_set_new(o, "title", json_string(f->check->title));
-	json_object_set_new(o, "host", json_text(f->host));
-	json_object_set_new(o, "port", f->port ? json_integer(f->port) : json_null());
-	json_object_set_new(o, "family", f->has_fam ? json_string(fam_name(f->fam)) : json_null());
+	jw_object(w);
+	jw_key_text(w, "id", f->check->id);
+	jw_key(w, "code");
+	if (f->check->code)
+		jw_int(w, f->check->code);
+	else
+		jw_null(w);
+	jw_key_text(w, "severity", severity_name(f->sev));
+	write_file(w, f->loc);
+	write_line(w, f->loc.line);
+	jw_key_text(w, "message", f->message);
+	jw_key_text(w, "title", f->check->title);
+	jw_key_text(w, "host", f->host);
+	jw_key(w, "port");
+	if (f->port)
+		jw_int(w, f->port);
+	else
+		jw_null(w);
+	jw_key_text(w, "family", f->has_fam ? fam_name(f->fam) : NULL);
+	jw_key(w, "ranges");
+	jw_array(w);
 	for (i = 0; i < f->nrange; i++)
-		json_array_append_new(ranges, json_text(f->ranges[i]));
+		jw_text(w, f->ranges[i]);
+	jw_end(w);
+	jw_key(w, "ports");
+	jw_array(w);
 	for (i = 0; i < f->nport; i++)
-		json_array_append_new(ports, json_integer(f->ports[i]));
-	json_object_set_new(o, "ranges", ranges);
-	json_object_set_new(o, "ports", ports);
-	json_object_set_new(o, "suppressed", json_boolean(f->suppressed != NULL));
-	if (f->suppressed)
-		json_object_set_new(o, "suppression",
-				    json_pack("{s:o, s:I, s:o, s:o}", "file",
-					      json_file(f->suppressed->loc), "line",
-					      (json_int_t)f->suppressed->loc.line, "reason",
-					      json_text(f->suppressed->reason), "until",
-					      f->suppressed->has_until
-						      ? json_string(f->suppressed->until_text)
-						      : json_null()));
-	json_object_set_new(o, "baselined", json_boolean(f->baselined));
-	json_object_set_new(o, "fingerprint", json_string(f->fingerprint));
-	return o;
+		jw_int(w, f->ports[i]);
+	jw_end(w);
+	jw_key(w, "suppressed");
+	jw_bool(w, f->suppressed != NULL);
+	if (f->suppressed) {
+		jw_key(w, "suppression");
+		jw_object(w);
+		write_file(w, f->suppressed->loc);
+		jw_key_int(w, "line", (long long)f->suppressed->loc.line);
+		jw_key_text(w, "reason", f->suppressed->reason);
+		jw_key_text(w, "until",
+			    f->suppressed->has_until ? f->suppressed->until_text : NULL);
+		jw_end(w);
+	}
+	jw_key(w, "baselined");
+	jw_bool(w, f->baselined);
+	jw_key_text(w, "fingerprint", f->fingerprint);
+	jw_end(w);
 }
 
 /* Every inline suppression read, with how many findings it hid: an
  * exception nobody needs any more shows as used 0. */
-static json_t *
-json_suppressions(const struct audit *a)
+static void
+write_suppressions(struct jw *w, const struct audit *a)
 {
-	json_t *arr = json_array();
 	size_t i;
 
+	jw_array(w);
 	for (i = 0; i < a->origin.nsupp; i++) {
 		const struct suppression *s = &a->origin.supps[i];
 
-		json_array_append_new(
-			arr, json_pack("{s:s, s:o, s:I, s:o, s:o, s:b, s:I}", "id", s->id, "file",
-				       json_file(s->loc), "line", (json_int_t)s->loc.line, "reason",
-				       json_text(s->reason), "until",
-				       s->has_until ? json_string(s->until_text) : json_null(),
-				       "expired", suppression_expired(s, a->opt.at), "used",
-				       (json_int_t)s->used));
+		jw_object(w);
+		jw_key_text(w, "id", s->id);
+		write_file(w, s->loc);
+		jw_key_int(w, "line", (long long)s->loc.line);
+		jw_key_text(w, "reason", s->reason);
+		jw_key_text(w, "until", s->has_until ? s->until_text : NULL);
+		jw_key(w, "expired");
+		jw_bool(w, suppression_expired(s, a->opt.at));
+		jw_key_int(w, "used", (long long)s->used);
+		jw_end(w);
 	}
-	return arr;
+	jw_end(w);
 }
 
 static const char *
@@ -172,160 +265,210 @@ stage_name(enum probe_stage s)
 	abort();
 }
 
-static json_t *
-json_reach(const struct audit *a, const struct reach *r)
+static void
+write_reach(struct jw *w, const struct audit *a, const struct reach *r)
 {
 	const struct cidr *c = &a->cf.v[r->fam][r->range];
 	char range[2 * ADDR_STRLEN + 8];
-	json_t *o = json_object();
-	json_t *path = json_array();
 	unsigned i;
 
 	interval_format(r->fam, c->lo, c->hi, range, sizeof(range));
+	jw_object(w);
+	jw_key_text(w, "family", fam_name(r->fam));
+	jw_key_text(w, "range", range);
+	jw_key(w, "first");
+	write_addr(w, r->fam, r->first);
+	jw_key(w, "last");
+	write_addr(w, r->fam, r->last);
+	jw_key(w, "address");
+	if (r->has_dst)
+		write_addr(w, r->fam, r->dst);
+	else
+		jw_null(w);
+	jw_key_int(w, "port", r->port);
+	jw_key_text(w, "verdict", verdict_name(r->v.kind));
+	jw_key_text(w, "stage", stage_name(r->v.stage));
+	write_file(w, r->v.loc);
+	write_line(w, r->v.loc.line);
+	jw_key(w, "path");
+	jw_array(w);
 	for (i = 0; i < r->v.npath; i++)
-		json_array_append_new(path, json_text(r->v.path[i]->name));
-	json_object_set_new(o, "family", json_string(fam_name(r->fam)));
-	json_object_set_new(o, "range", json_string(range));
-	json_object_set_new(o, "first", jaddr(r->fam, r->first));
-	json_object_set_new(o, "last", jaddr(r->fam, r->last));
-	json_object_set_new(o, "address", r->has_dst ? jaddr(r->fam, r->dst) : json_null());
-	json_object_set_new(o, "port", json_integer(r->port));
-	json_object_set_new(o, "verdict", json_string(verdict_name(r->v.kind)));
-	json_object_set_new(o, "stage", json_string(stage_name(r->v.stage)));
-	json_object_set_new(o, "file", json_file(r->v.loc));
-	json_object_set_new(o, "line", r->v.loc.line ? json_integer(r->v.loc.line) : json_null());
-	json_object_set_new(o, "path", path);
-	json_object_set_new(o, "why", json_text(r->v.why));
-	if (r->v.forwarded)
-		json_object_set_new(o, "forwarded", json_true());
-	return o;
+		jw_text(w, r->v.path[i]->name);
+	jw_end(w);
+	jw_key_text(w, "why", r->v.why);
+	if (r->v.forwarded) {
+		jw_key(w, "forwarded");
+		jw_bool(w, true);
+	}
+	jw_end(w);
 }
 
-static json_t *
-json_loc(struct loc loc)
+/* {"file", "line"}, or null without a file. */
+static void
+write_loc(struct jw *w, struct loc loc)
 {
-	if (loc.file == NULL)
-		return json_null();
-	return json_pack("{s:o, s:o}", "file", json_text(loc.file), "line",
-			 loc.line ? json_integer(loc.line) : json_null());
+	if (loc.file == NULL) {
+		jw_null(w);
+		return;
+	}
+	jw_object(w);
+	write_file(w, loc);
+	write_line(w, loc.line);
+	jw_end(w);
 }
 
 /* "OK", "UNKNOWN" or the HTTP status as a number. */
-static json_t *
-json_status(int status)
+static void
+write_status(struct jw *w, int status)
 {
 	if (status == HOST_OK)
-		return json_string("OK");
-	if (status == HOST_UNKNOWN)
-		return json_string("UNKNOWN");
-	return json_integer(status);
+		jw_text(w, "OK");
+	else if (status == HOST_UNKNOWN)
+		jw_text(w, "UNKNOWN");
+	else
+		jw_int(w, status);
 }
 
 /* The certificate presented to Cloudflare for the host, when a TLS
  * handshake was evaluated. */
-static json_t *
-json_presented(const struct host_view *h)
+static void
+write_presented(struct jw *w, const struct host_view *h)
 {
 	const struct tls_outcome *o = h->tls_out;
 
 	if (o == NULL || o->presented < 0)
-		return json_null();
-	return json_loc(o->uses[o->presented]->cert->loc);
+		jw_null(w);
+	else
+		write_loc(w, o->uses[o->presented]->cert->loc);
 }
 
-static json_t *
-json_host(const struct host_view *h)
+static void
+write_host(struct jw *w, const struct host_view *h)
 {
-	json_t *o = json_object();
-	json_t *ids = json_array();
 	size_t i;
 
+	jw_object(w);
+	jw_key_text(w, "name", h->name);
+	jw_key_text(w, "scheme", host_scheme_name(h->scheme));
+	jw_key_text(w, "family", h->res == RES_OK ? fam_name(h->fam) : NULL);
+	jw_key(w, "address");
+	if (h->end)
+		write_addr(w, h->fam, h->addr);
+	else
+		jw_null(w);
+	jw_key_int(w, "port", h->port);
+	jw_key(w, "record");
+	write_loc(w, h->rec->loc);
+	jw_key(w, "vhost");
+	if (h->vhost)
+		write_loc(w, h->vhost->loc);
+	else
+		jw_null(w);
+	jw_key(w, "certificate");
+	write_presented(w, h);
+	jw_key(w, "status");
+	write_status(w, h->status);
+	jw_key_text(w, "stage", host_stage_name(h->stage));
+	jw_key_text(w, "why", h->why);
+	write_file(w, h->loc);
+	write_line(w, h->loc.line);
+	jw_key(w, "findings");
+	jw_array(w);
 	for (i = 0; i < h->nfinding; i++)
-		json_array_append_new(ids, json_string(h->findings[i]));
-	json_object_set_new(o, "name", json_text(h->name));
-	json_object_set_new(o, "scheme", json_string(host_scheme_name(h->scheme)));
-	json_object_set_new(o, "family", h->res == RES_OK ? json_string(fam_name(h->fam))
-							 : json_null());
-	json_object_set_new(o, "address", h->end ? jaddr(h->fam, h->addr) : json_null());
-	json_object_set_new(o, "port", json_integer(h->port));
-	json_object_set_new(o, "record", json_loc(h->rec->loc));
-	json_object_set_new(o, "vhost", h->vhost ? json_loc(h->vhost->loc) : json_null());
-	json_object_set_new(o, "certificate", json_presented(h));
-	json_object_set_new(o, "status", json_status(h->status));
-	json_object_set_new(o, "stage", json_string(host_stage_name(h->stage)));
-	json_object_set_new(o, "why", json_text(h->why));
-	json_object_set_new(o, "file", json_file(h->loc));
-	json_object_set_new(o, "line", h->loc.line ? json_integer(h->loc.line) : json_null());
-	json_object_set_new(o, "findings", ids);
-	if (h->v6_why)
-		json_object_set_new(o, "ipv6",
-				    json_pack("{s:o, s:o}", "status", json_status(h->v6_status),
-					      "why", json_text(h->v6_why)));
-	return o;
+		jw_text(w, h->findings[i]);
+	jw_end(w);
+	if (h->v6_why) {
+		jw_key(w, "ipv6");
+		jw_object(w);
+		jw_key(w, "status");
+		write_status(w, h->v6_status);
+		jw_key_text(w, "why", h->v6_why);
+		jw_end(w);
+	}
+	jw_end(w);
 }
 
-static json_t *
-json_record(const struct dns_record *r)
+static void
+write_record(struct jw *w, const struct dns_record *r)
 {
 	static const char *const types[] = {"A", "AAAA", "CNAME"};
-	json_t *proxied = r->proxy == DNS_PROXY_UNKNOWN ? json_null()
-							: json_boolean(r->proxy == DNS_PROXIED);
 
-	return json_pack("{s:o, s:s, s:o, s:o, s:o, s:i}", "name", json_text(r->name), "type",
-			 types[r->type], "value",
-			 r->type == DNS_CNAME ? json_text(r->target) : jaddr(r->fam, r->addr),
-			 "proxied", proxied, "file", json_file(r->loc), "line", (json_int_t)r->loc.line);
+	jw_object(w);
+	jw_key_text(w, "name", r->name);
+	jw_key_text(w, "type", types[r->type]);
+	jw_key(w, "value");
+	if (r->type == DNS_CNAME)
+		jw_text(w, r->target);
+	else
+		write_addr(w, r->fam, r->addr);
+	jw_key(w, "proxied");
+	if (r->proxy == DNS_PROXY_UNKNOWN)
+		jw_null(w);
+	else
+		jw_bool(w, r->proxy == DNS_PROXIED);
+	write_file(w, r->loc);
+	jw_key_int(w, "line", (long long)r->loc.line);
+	jw_end(w);
 }
 
 /* The A, AAAA and CNAME records read (--dns), in file order; proxied null
  * when the file does not say. */
-static json_t *
-json_records(const struct audit *a)
+static void
+write_records(struct jw *w, const struct audit *a)
 {
-	json_t *v = json_array();
 	size_t i;
 
+	jw_array(w);
 	for (i = 0; i < a->origin.ndns; i++)
-		json_array_append_new(v, json_record(&a->origin.dns[i]));
-	return v;
+		write_record(w, &a->origin.dns[i]);
+	jw_end(w);
 }
 
 /* One entry per proxied hostname and scheme (--dns; empty without). */
-json_t *
-json_hosts(const struct audit *a)
+void
+write_hosts(struct jw *w, const struct audit *a)
 {
-	json_t *v = json_array();
 	size_t i;
 
+	jw_array(w);
 	for (i = 0; a->hosts && i < a->hosts->n; i++)
-		json_array_append_new(v, json_host(&a->hosts->v[i]));
-	return v;
+		write_host(w, &a->hosts->v[i]);
+	jw_end(w);
 }
 
 bool
 report_json(FILE *out, const struct audit *a)
 {
-	json_t *root = json_object();
-	json_t *findings = json_array();
-	json_t *reach = json_array();
+	struct jw *w = jw_new(out, 2);
 	size_t i;
-	bool ok;
 
+	jw_object(w);
+	jw_key(w, "tool");
+	write_tool(w);
+	jw_key(w, "ranges");
+	write_ranges(w, a);
+	jw_key(w, "settings");
+	write_settings(w, a);
+	jw_key(w, "inputs");
+	write_inputs(w, a);
+	jw_key(w, "findings");
+	jw_array(w);
 	for (i = 0; i < a->nfinding; i++)
-		json_array_append_new(findings, json_finding(&a->findings[i]));
+		write_finding(w, &a->findings[i]);
+	jw_end(w);
+	jw_key(w, "reachability");
+	jw_array(w);
 	for (i = 0; i < a->reach.n; i++)
-		json_array_append_new(reach, json_reach(a, &a->reach.v[i]));
-	json_object_set_new(root, "tool", json_tool());
-	json_object_set_new(root, "ranges", json_ranges(a));
-	json_object_set_new(root, "settings", json_settings(a));
-	json_object_set_new(root, "inputs", json_inputs(a));
-	json_object_set_new(root, "findings", findings);
-	json_object_set_new(root, "reachability", reach);
-	json_object_set_new(root, "hosts", json_hosts(a));
-	json_object_set_new(root, "dns", json_records(a));
-	json_object_set_new(root, "suppressions", json_suppressions(a));
-	json_object_set_new(root, "summary", json_summary(a));
-	ok = json_write(out, root);
-	json_decref(root);
-	return ok;
+		write_reach(w, a, &a->reach.v[i]);
+	jw_end(w);
+	jw_key(w, "hosts");
+	write_hosts(w, a);
+	jw_key(w, "dns");
+	write_records(w, a);
+	jw_key(w, "suppressions");
+	write_suppressions(w, a);
+	jw_key(w, "summary");
+	jw_json(w, json_summary(a));
+	jw_end(w);
+	return jw_finish(w);
 }

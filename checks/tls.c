@@ -531,6 +531,17 @@ cert_warnings(struct audit *a, struct causes *cs, const struct tls_outcome *o,
 			  xasprintf(" on port %u", o->port));
 }
 
+/* Whether the i-th certificate of o names its host: the evaluator asked
+ * already for the one presented (X509_check_host decodes the names again
+ * every time: a tenth of a big audit's TLS work). */
+static bool
+use_covers(const struct tls_outcome *o, size_t i)
+{
+	if (o->presented >= 0 && (size_t)o->presented == i && o->host[0] != '\0')
+		return o->covered;
+	return tls_chain_covers(o->uses[i]->c, o->host);
+}
+
 static void
 strict_findings(struct audit *a, struct causes *cs, const struct tls_outcome *o)
 {
@@ -546,7 +557,7 @@ strict_findings(struct audit *a, struct causes *cs, const struct tls_outcome *o)
 		for (j = 0; j < u->c->nverr; j++)
 			verr_finding(a, cs, o, u, &u->c->verr[j]);
 		cert_warnings(a, cs, o, u);
-		if (!tls_chain_covers(u->c, o->host)) {
+		if (!use_covers(o, i)) {
 			char *why = NULL;
 
 			if (o->by_default)
