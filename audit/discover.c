@@ -377,28 +377,49 @@ struct web_lane {
 	size_t ninput;
 	size_t ndiag;
 	size_t nsupp;
+	bool apache_apart; /* the Apache files are the Apache lane's */
 };
 
 static const enum input_kind fw_order[] = {IN_IPSET, IN_IPTABLES, IN_IP6TABLES, IN_NFTABLES};
 static const enum input_kind web_order[] = {IN_NGINX, IN_APACHE};
 
-/* Without any firewall or web file named on the command line (zone
- * exports may be), the nftables files are read on a third thread: they
- * come after every other firewall file, so their chains, sets, inputs and
- * errors are appended after the firewall lane's, where one thread would
- * have put them; and nothing read before them can be one of them (the
- * files of /etc/nftables already read are looked up among the nftables
- * inputs: here only the lane's own). */
-struct nft_lane {
+/* A side lane reads on a thread of its own into an origin of its own,
+ * whose pieces are appended to the main one's when it is done (append_lane).
+ *
+ * The nftables lane, without any firewall or web file named on the command
+ * line (zone exports may be): the nftables files come after every other
+ * firewall file, so their chains, sets, inputs and errors are appended after
+ * the firewall lane's, where one thread would have put them; and nothing read
+ * before them can be one of them (the files of /etc/nftables already read are
+ * looked up among the nftables inputs: here only the lane's own).
+ *
+ * The Apache lane, without an Apache file named on the command line: the
+ * Apache files are the web lane's last, so they are appended after its own;
+ * Apache looks for files it read already among the Apache inputs only. */
+struct side_lane {
+	const struct audit *a;
 	struct origin o;
 };
 
 static void *
 nft_lane_run(void *arg)
 {
-	struct nft_lane *l = arg;
+	struct side_lane *l = arg;
 
 	nft_discover(&l->o);
+	return NULL;
+}
+
+static void *
+apache_lane_run(void *arg)
+{
+	struct side_lane *l = arg;
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(web_places); i++)
+		if (web_places[i].kind == IN_APACHE)
+			read_input_into(&l->o, l->a->opt.live, IN_APACHE, web_places[i].path,
+					false);
 	return NULL;
 }
 
@@ -431,7 +452,9 @@ web_lane_run(void *arg)
 	l->ndiag = l->o.ndiag;
 	l->nsupp = l->o.nsupp;
 	for (i = 0; l->discover && i < ARRAY_LEN(web_places); i++)
-		read_input_into(&l->o, opt->live, web_places[i].kind, web_places[i].path, false);
+		if (!(l->apache_apart && web_places[i].kind == IN_APACHE))
+			read_input_into(&l->o, opt->live, web_places[i].kind, web_places[i].path,
+					false);
 	return NULL;
 }
 
@@ -472,9 +495,9 @@ splice(void **dst, size_t *n, size_t *cap, size_t mark, void *src, size_t sn, si
 	*cap = *n;
 }
 
-/* The nftables lane's pieces after the firewall lane's. */
+/* The side lane's pieces after o's own. */
 static void
-merge_nft(struct origin *o, struct nft_lane *l)
+append_lane(struct origin *o, struct side_lane *l)
 {
 	size_t i;
 	int f;
@@ -493,7 +516,27 @@ merge_nft(struct origin *o, struct nft_lane *l)
 	       sizeof(*o->sets));
 	for (f = 0; f < FAM_COUNT; f++)
 		o->fw_seen[f] |= l->o.fw_seen[f];
+	if (l->o.web)
+		web_append(origin_web(o), l->o.web);
 	memset(&l->o, 0, sizeof(l->o));
+}
+
+/* Start l's reading on a thread; false: it runs in lane_join. */
+static bool
+lane_start(struct side_lane *l, const struct audit *a, void *(*run)(void *), pthread_t *tid)
+{
+	memset(l, 0, sizeof(*l));
+	l->a = a;
+	return pthread_create(tid, NULL, run, l) == 0;
+}
+
+static void
+lane_join(struct side_lane *l, void *(*run)(void *), bool threaded, pthread_t tid)
+{
+	if (threaded)
+		pthread_join(tid, NULL);
+	else
+		run(l);
 }
 
 /* The firewall lane read into o, and had read in, ndiag, nsupp when the
@@ -519,11 +562,14 @@ void
 discover_and_parse(struct audit *a)
 {
 	struct web_lane lane;
-	struct nft_lane nlane;
+	struct side_lane nft;
+	struct side_lane apache;
 	pthread_t tid;
-	pthread_t ntid;
+	pthread_t nft_tid;
+	pthread_t apache_tid;
 	bool threaded;
 	bool nft_threaded = false;
+	bool apache_threaded = false;
 	bool nft_apart;
 	size_t ninput;
 	size_t ndiag;
@@ -536,12 +582,14 @@ discover_and_parse(struct audit *a)
 	memset(&lane, 0, sizeof(lane));
 	lane.a = a;
 	lane.discover = a->opt.root || !any_explicit(&a->opt);
+	lane.apache_apart = lane.discover && a->opt.nfile[IN_APACHE] == 0;
+	nft_apart = lane.discover && !a->opt.live && no_explicit_rules(&a->opt);
 	/* no second thread: the lane runs here, after the firewall */
 	threaded = pthread_create(&tid, NULL, web_lane_run, &lane) == 0;
-	memset(&nlane, 0, sizeof(nlane));
-	nft_apart = lane.discover && !a->opt.live && no_explicit_rules(&a->opt);
+	if (lane.apache_apart)
+		apache_threaded = lane_start(&apache, a, apache_lane_run, &apache_tid);
 	if (nft_apart)
-		nft_threaded = pthread_create(&ntid, NULL, nft_lane_run, &nlane) == 0;
+		nft_threaded = lane_start(&nft, a, nft_lane_run, &nft_tid);
 	for (k = 0; k < ARRAY_LEN(fw_order); k++)
 		for (i = 0; i < a->opt.nfile[fw_order[k]]; i++)
 			read_input(a, fw_order[k], a->opt.file[fw_order[k]][i], true);
@@ -574,16 +622,18 @@ discover_and_parse(struct audit *a)
 		if (!nft_apart)
 			nft_discover(&a->origin);
 	}
-	if (nft_threaded)
-		pthread_join(ntid, NULL);
-	else if (nft_apart)
-		nft_lane_run(&nlane);
-	if (nft_apart)
-		merge_nft(&a->origin, &nlane);
+	if (nft_apart) {
+		lane_join(&nft, nft_lane_run, nft_threaded, nft_tid);
+		append_lane(&a->origin, &nft);
+	}
 	if (threaded)
 		pthread_join(tid, NULL);
 	else
 		web_lane_run(&lane);
+	if (lane.apache_apart) {
+		lane_join(&apache, apache_lane_run, apache_threaded, apache_tid);
+		append_lane(&lane.o, &apache);
+	}
 	merge_lanes(&a->origin, &lane, ninput, ndiag, nsupp);
 	suppress_scan_rules(&a->origin);
 	origin_finish(&a->origin);

@@ -147,6 +147,41 @@ origin_web(struct origin *o)
 	return o->web;
 }
 
+/* Appends vec[0..n) of src to *dst (elements of size bytes). */
+static void
+append_vec(void **dst, size_t *n, size_t *cap, void *src, size_t sn, size_t size)
+{
+	if (sn == 0)
+		return;
+	if (*n + sn > *cap) {
+		*cap = *n + sn;
+		*dst = xreallocarray(*dst, *cap, size);
+	}
+	memcpy((char *)*dst + *n * size, src, sn * size);
+	*n += sn;
+}
+
+void
+web_append(struct web *w, struct web *from)
+{
+	struct web_arena **tail = &w->arena;
+
+	append_vec((void **)&w->servers, &w->nserver, &w->server_cap, from->servers,
+		   from->nserver, sizeof(*w->servers));
+	append_vec((void **)&w->regexes, &w->nregex, &w->regex_cap, from->regexes, from->nregex,
+		   sizeof(*w->regexes));
+	append_vec((void **)&w->trusts, &w->ntrust, &w->trust_cap, from->trusts, from->ntrust,
+		   sizeof(*w->trusts));
+	/* after w's chunks: the first is the one w allocates from */
+	while (*tail)
+		tail = &(*tail)->next;
+	*tail = from->arena;
+	free(from->servers);
+	free(from->regexes);
+	free(from->trusts);
+	free(from);
+}
+
 void
 web_free(struct web *w)
 {

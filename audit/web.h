@@ -354,6 +354,9 @@ struct web {
 /* The origin's web model, created on first use. */
 struct web *origin_web(struct origin *o);
 void web_free(struct web *w);
+/* Move everything of from (servers, in order, after w's) into w; from is
+ * freed. */
+void web_append(struct web *w, struct web *from);
 
 /* Allocation that lives as long as the model. */
 void *web_alloc(struct web *w, size_t n);
