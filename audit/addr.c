@@ -180,6 +180,35 @@ range_parse(const char *s, struct cidr *out)
 	return true;
 }
 
+/* "a.b.c.d", as inet_ntop writes it; glibc's formats each byte with
+ * sprintf, which was a third of writing a big JSON report. */
+static void
+ip4_format(uint32_t a, char *buf, size_t len)
+{
+	char text[INET_ADDRSTRLEN];
+	char *p = text;
+	int shift;
+
+	for (shift = 24; shift >= 0; shift -= 8) {
+		unsigned v = (a >> shift) & 0xff;
+
+		if (v >= 100)
+			*p++ = (char)('0' + v / 100);
+		if (v >= 10)
+			*p++ = (char)('0' + v / 10 % 10);
+		*p++ = (char)('0' + v % 10);
+		*p++ = shift ? '.' : '\0';
+	}
+	if (len > 0) {
+		size_t n = (size_t)(p - text);
+
+		if (n > len)
+			n = len;
+		memcpy(buf, text, n);
+		buf[n - 1] = '\0';
+	}
+}
+
 void
 addr_format(enum family fam, u128 a, char *buf, size_t len)
 {
@@ -187,9 +216,7 @@ addr_format(enum family fam, u128 a, char *buf, size_t len)
 	int i;
 
 	if (fam == FAM_V4) {
-		for (i = 3; i >= 0; i--, a >>= 8)
-			b[i] = (unsigned char)(a & 0xff);
-		inet_ntop(AF_INET, b, buf, (socklen_t)len);
+		ip4_format((uint32_t)a, buf, len);
 	} else {
 		for (i = 15; i >= 0; i--, a >>= 8)
 			b[i] = (unsigned char)(a & 0xff);

@@ -154,6 +154,14 @@ put_escape(struct jw *w, unsigned char c)
 	}
 }
 
+/* The bytes put_string copies as they are without a look: printable
+ * ASCII but the quote and the backslash. */
+static bool
+plain_byte(unsigned char c)
+{
+	return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+}
+
 static void
 put_string(struct jw *w, const char *s)
 {
@@ -163,10 +171,14 @@ put_string(struct jw *w, const char *s)
 
 	putc1(w, '"');
 	while (*p) {
-		if (*p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\') {
+		while (plain_byte(p[0]) && plain_byte(p[1]) && plain_byte(p[2]) && plain_byte(p[3]))
+			p += 4;
+		if (plain_byte(*p)) {
 			p++;
 			continue;
 		}
+		if (*p == '\0')
+			break;
 		if (*p >= 0x80 && (n = utf8_len(p)) > 0) {
 			p += n;
 			continue;

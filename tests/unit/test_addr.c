@@ -280,11 +280,34 @@ addrset_as_ivset(void)
 	}
 }
 
+/* IPv4 addresses are formatted without inet_ntop: the same text, on edge
+ * values and a spread of others. */
+static void
+ip4_format_as_inet_ntop(void)
+{
+	static const uint32_t edges[] = {0, 1, 9, 10, 99, 100, 255, 256, 0x0a000001, 0x7f000001,
+					 0xc0a80001, 0xffffffff, 0x01020304, 0x64646464};
+	uint32_t x = 0x12345678;
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(edges) + 100000; i++) {
+		uint32_t a = i < ARRAY_LEN(edges) ? edges[i] : (x = x * 1103515245u + 12345u);
+		unsigned char b[4] = {a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff};
+		char want[INET_ADDRSTRLEN];
+		char got[ADDR_STRLEN];
+
+		inet_ntop(AF_INET, b, want, sizeof(want));
+		addr_format(FAM_V4, a, got, sizeof(got));
+		CHECK_STR(got, want);
+	}
+}
+
 int
 main(void)
 {
 	RUN(ip4_parse_as_inet_pton);
 	RUN(cidr_parsing);
+	RUN(ip4_format_as_inet_ntop);
 	RUN(ivset_merge);
 	RUN(ivset_subtraction);
 	RUN(ivset_cutting);
