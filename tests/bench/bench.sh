@@ -17,8 +17,9 @@
 #    in a network namespace, openssl verify over the chains; and the floor, reading every
 #    byte of the root. A peer that fails on the 1x root is a generator bug: the script
 #    fails.
-# 3. The certificates alone (BUILD_DIR/tests/tlsload: loaded and verified as the TLS
-#    evaluator does) on one thread and on every CPU.
+# 3. The certificates (issue #6): build/bench/tls-5000, 5,000 server blocks with a chain
+#    each, loaded and verified as the TLS evaluator does (BUILD_DIR/tests/tlsload) on one
+#    thread and on every CPU, and cfaudit's full audit of that server.
 # 4. Scaling: cfaudit at 0.5x, 1x, 2x.
 # Nothing here passes or fails on time: the script fails only when cfaudit crashes
 # (exit status > 3), a peer refuses the inputs, or the inputs cannot be generated. Exit 1
@@ -95,6 +96,18 @@ gen_root() {
 gen_root 1x 1 1
 gen_root 0.5x 1 2
 gen_root 2x 2 1
+
+# build/bench/tls-5000: issue #6's certificate benchmark, 5,000 server blocks with a
+# chain each (leaf + the shared intermediate) and their zone export
+TLSN=5000
+T=$B/tls-$TLSN
+if [ "$(cat "$T.stamp" 2>/dev/null)" != "$sum" ] || [ ! -f "$T/test-ca.pem" ]; then
+	echo "generating $T ..."
+	rm -rf "$T" "$T.tmp" "$T.stamp"
+	"$gen" "$V4" "$V6" tls $TLSN "$T.tmp" || die "generator failed for $T"
+	mv "$T.tmp" "$T" || die "cannot move $T.tmp"
+	echo "$sum" >"$T.stamp"
+fi
 
 # ---------------------------------------------------------------- timing
 now() { date +%s%N; }
@@ -290,14 +303,16 @@ row "floor: reading every byte (find | xargs cat)" "$floor_med" "$floor_peak" 0
 
 # The certificate work alone, as the TLS evaluator does it, on one thread and on every CPU
 if [ -x "$O/tests/tlsload" ]; then
-	nc=$(ls "$R"/etc/nginx/certs/c*.pem | wc -l)
 	echo
-	echo "== certificates: load and verify the $nc chains and keys (tests/bench/tlsload)"
+	echo "== certificates: load and verify $TLSN chains and keys (tests/bench/tlsload; $T)"
 	for threads in 1 0; do
-		series tls tls "$RUNS" "$O/tests/tlsload" "$R" "$nc" "$threads"
+		series tls tls "$RUNS" "$O/tests/tlsload" "$T" "$TLSN" "$threads"
 		[ "$threads" = 0 ] && threads="every CPU"
 		echo "threads $threads: median $med s (exit $status)"
 	done
+	# shellcheck disable=SC2046
+	series cft cfaudit "$RUNS" "$bin" $(cf_args "$T") --output /dev/null
+	echo "cfaudit, full audit of the $TLSN-chain server: median $med s, peak $peak MB (exit $status)"
 fi
 
 # shellcheck disable=SC2046

@@ -2,6 +2,7 @@
  * one big shared-hosting server under OUTDIR.
  *
  *   gen RANGES_V4 RANGES_V6 SCALE_NUM SCALE_DEN OUTDIR
+ *   gen RANGES_V4 RANGES_V6 tls NCHAINS OUTDIR   (the TLS server alone: see gen_tls_only)
  *
  * writes, at scale NUM/DEN:
  *   etc/iptables/rules.v4   100,000 rules, iptables-save format
@@ -630,10 +631,27 @@ static void gen_web(const char *out, unsigned long num, unsigned long den, FILE 
 		nfiles * NGINX_PER_FILE, nfiles, ncert, nvhost, nvhost, nfiles * NGINX_PER_FILE);
 }
 
+/* The TLS server alone (gen RANGES_V4 RANGES_V6 tls NCHAINS OUTDIR): nginx with NCHAINS
+ * server blocks, each with a chain of its own, and their zone export. */
+static int gen_tls_only(const char *out, const char *count)
+{
+	unsigned long n = strtoul(count, NULL, 10);
+
+	if (n == 0 || n % NGINX_PER_FILE) {
+		fprintf(stderr, "gen: tls NCHAINS: a multiple of %lu\n", NGINX_PER_FILE);
+		return 2;
+	}
+	gen_certs(out, n);
+	gen_nginx(out, n / NGINX_PER_FILE, n);
+	gen_zone(out, n, n);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 6) {
-		fprintf(stderr, "usage: gen RANGES_V4 RANGES_V6 SCALE_NUM SCALE_DEN OUTDIR\n");
+		fprintf(stderr, "usage: gen RANGES_V4 RANGES_V6 SCALE_NUM SCALE_DEN OUTDIR\n"
+				"       gen RANGES_V4 RANGES_V6 tls NCHAINS OUTDIR\n");
 		return 2;
 	}
 	FILE *r6 = fopen(argv[2], "r");
@@ -656,7 +674,7 @@ int main(int argc, char **argv)
 	argv[2] = argv[1]; /* the rest as before: RANGES_V4 NUM DEN OUTDIR */
 	argv++;
 	unsigned long num = strtoul(argv[2], NULL, 10), den = strtoul(argv[3], NULL, 10);
-	if (!num || !den) {
+	if ((!num || !den) && strcmp(argv[2], "tls") != 0) {
 		fprintf(stderr, "gen: bad scale\n");
 		return 2;
 	}
@@ -683,6 +701,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "gen: no ranges in %s\n", argv[1]);
 		return 1;
 	}
+	if (strcmp(argv[2], "tls") == 0)
+		return gen_tls_only(out, argv[3]);
 	for (size_t i = 0; i < sizeof reserved / sizeof reserved[0]; i++)
 		parse_cidr(reserved[i], &rsv[i]);
 
