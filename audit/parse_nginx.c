@@ -215,6 +215,38 @@ resync(struct src *s)
 		s->p++;
 }
 
+/* Fast paths of read_token over the bytes its loop would pass over one at
+ * a time (most of a configuration): the rest of a comment up to the newline
+ * or a NUL (which the loop still sees), and the ordinary bytes inside an
+ * unquoted word. */
+static void
+skip_comment(struct src *s)
+{
+	while (s->p < s->end && *s->p != '\n' && *s->p != '\0')
+		s->p++;
+}
+
+static bool
+plain_in_word(unsigned char c)
+{
+	return c > ' ' && c != ';' && c != '{' && c != '\\' && c != '$';
+}
+
+/* In an unquoted word: past the bytes that only extend it; whether the
+ * last byte seen was a "$" still (none passed: as before). */
+static bool
+skip_plain(struct src *s, bool variable)
+{
+	const char *p = s->p;
+
+	while (p < s->end && plain_in_word((unsigned char)*p))
+		p++;
+	if (p != s->p)
+		variable = false;
+	s->p = p;
+	return variable;
+}
+
 static enum tok
 read_token(struct src *s, struct words *w)
 {
@@ -247,6 +279,12 @@ read_token(struct src *s, struct words *w)
 			}
 			return TK_EOF;
 		}
+		if (sharp)
+			skip_comment(s);
+		else if (!last_space && !need_space && !quoted && !dq && !sq)
+			variable = skip_plain(s, variable);
+		if (s->p >= s->end)
+			continue;
 		ch = (unsigned char)*s->p++;
 		if (ch == '\0') {
 			src_error(s, s->line, "a NUL byte: not an nginx configuration file");
