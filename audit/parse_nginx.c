@@ -126,10 +126,16 @@ enum tok {
 	TK_FATAL        /* reported; the rest of the file cannot be read */
 };
 
+/* The words of one directive: unescaped one after the other into buf
+ * (NUL-ended), v pointing at them once the token is read (read_token). */
 struct words {
 	size_t n;
 	size_t cap;
 	char **v;
+	size_t *off; /* where each word starts in buf */
+	char *buf;
+	size_t len;
+	size_t buf_cap;
 	unsigned first_line;
 	unsigned last_line;
 };
@@ -137,19 +143,23 @@ struct words {
 static void
 words_clear(struct words *w)
 {
-	size_t i;
-
-	for (i = 0; i < w->n; i++)
-		free(w->v[i]);
 	w->n = 0;
+	w->len = 0;
 }
 
-/* nginx unescapes \" \' \\ \t \r \n in every word, quoted or not. */
-static char *
-unescape_word(const char *s, size_t len)
+static void
+words_free(struct words *w)
 {
-	char *out = xmalloc(len + 1);
-	char *d = out;
+	free(w->v);
+	free(w->off);
+	free(w->buf);
+}
+
+/* nginx unescapes \" \' \\ \t \r \n in every word, quoted or not: the
+ * word's bytes go to d (room for len bytes), its end is returned. */
+static char *
+unescape_word(char *d, const char *s, size_t len)
+{
 	const char *end = s + len;
 
 	while (s < end) {
@@ -178,8 +188,7 @@ unescape_word(const char *s, size_t len)
 		}
 		*d++ = *s++;
 	}
-	*d = '\0';
-	return out;
+	return d;
 }
 
 static bool
@@ -195,8 +204,29 @@ add_word(struct src *s, struct words *w, const char *start, const char *end, uns
 	}
 	if (w->n == 0)
 		w->first_line = line;
-	VEC_PUSH(w->v, w->n, w->cap, unescape_word(start, (size_t)(end - start)));
+	if (w->n == w->cap) {
+		w->cap = w->cap ? 2 * w->cap : 16;
+		w->v = xreallocarray(w->v, w->cap, sizeof(*w->v));
+		w->off = xreallocarray(w->off, w->cap, sizeof(*w->off));
+	}
+	while (w->buf_cap - w->len < (size_t)(end - start) + 1) {
+		w->buf_cap = w->buf_cap ? 2 * w->buf_cap : 1024;
+		w->buf = xrealloc(w->buf, w->buf_cap);
+	}
+	w->off[w->n++] = w->len;
+	w->len = (size_t)(unescape_word(w->buf + w->len, start, (size_t)(end - start)) - w->buf);
+	w->buf[w->len++] = '\0';
 	return true;
+}
+
+/* The words of the token just read, now that buf holds them all. */
+static void
+words_point(struct words *w)
+{
+	size_t i;
+
+	for (i = 0; i < w->n; i++)
+		w->v[i] = w->buf + w->off[i];
 }
 
 static bool
@@ -248,7 +278,7 @@ skip_plain(struct src *s, bool variable)
 }
 
 static enum tok
-read_token(struct src *s, struct words *w)
+read_token_raw(struct src *s, struct words *w)
 {
 	bool last_space = true;
 	bool need_space = false;
@@ -415,6 +445,15 @@ read_token(struct src *s, struct words *w)
 			}
 		}
 	}
+}
+
+static enum tok
+read_token(struct src *s, struct words *w)
+{
+	enum tok t = read_token_raw(s, w);
+
+	words_point(w);
+	return t;
 }
 
 /* ---- Lua bodies (the lua module reads them with a Lua lexer) ---- */
@@ -634,8 +673,7 @@ parse_list(struct nparser *P, struct src *s, struct nlist *out, unsigned depth, 
 			}
 		}
 	}
-	words_clear(&w);
-	free(w.v);
+	words_free(&w);
 	return be;
 }
 
@@ -2567,7 +2605,6 @@ nginx_tokens(struct origin *o, struct input *in, const char *data, size_t len)
 			buf_addf(&b, "%s|", w.v[i]);
 		buf_adds(&b, t == TK_DIRECTIVE ? ";|" : t == TK_BLOCK_START ? "{|" : "}|");
 	}
-	words_clear(&w);
-	free(w.v);
+	words_free(&w);
 	return buf_take(&b);
 }
