@@ -2,6 +2,7 @@
  * (tests/unit/test_jsonw.c compares the two on generated values). */
 #include "jsonw.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,12 +58,18 @@ putc1(struct jw *w, char c)
 static void
 newline(struct jw *w, int depth)
 {
-	int n;
+	static const char line[] = "\n                                                               ";
+	size_t n;
 
 	if (w->indent == 0)
 		return;
+	n = (size_t)(w->indent * depth);
+	if (n < sizeof(line) - 1) {
+		put(w, line, n + 1);
+		return;
+	}
 	putc1(w, '\n');
-	for (n = w->indent * depth; n > 0; n--)
+	for (; n > 0; n--)
 		putc1(w, ' ');
 }
 
@@ -119,41 +126,6 @@ utf8_len(const unsigned char *p)
 	return n;
 }
 
-/* jansson's escapes: the quote, the backslash, and the control
- * characters (\b \f \n \r \t, else \u00XX in capitals). */
-static void
-put_escape(struct jw *w, unsigned char c)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	char seq[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-
-	switch (c) {
-	case '"':
-		put(w, "\\\"", 2);
-		break;
-	case '\\':
-		put(w, "\\\\", 2);
-		break;
-	case '\b':
-		put(w, "\\b", 2);
-		break;
-	case '\f':
-		put(w, "\\f", 2);
-		break;
-	case '\n':
-		put(w, "\\n", 2);
-		break;
-	case '\r':
-		put(w, "\\r", 2);
-		break;
-	case '\t':
-		put(w, "\\t", 2);
-		break;
-	default:
-		put(w, seq, sizeof(seq));
-	}
-}
-
 /* The bytes put_string copies as they are without a look: printable
  * ASCII but the quote and the backslash. */
 static bool
@@ -162,36 +134,121 @@ plain_byte(unsigned char c)
 	return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
 }
 
-static void
-put_string(struct jw *w, const char *s)
+/* s escaped into d, which has room for it (6 bytes a byte at most);
+ * returns the end. */
+/* jansson's escapes: the quote, the backslash, and the control
+ * characters (\b \f \n \r \t, else \u00XX in capitals); bytes that are
+ * not UTF-8 become U+FFFD. */
+/* Whether any of the 8 bytes of x is one plain_byte refuses: 0x80 or over,
+ * under 0x20, '"' or '\\' ("has a byte less than n" and "has a zero
+ * byte", Hacker's Delight 6-1: exact about whether there is one). */
+static bool
+any_special8(uint64_t x)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	const unsigned char *run = p;
+	const uint64_t ones = 0x0101010101010101ull;
+	const uint64_t highs = 0x8080808080808080ull;
+	uint64_t quote = x ^ (ones * '"');
+	uint64_t slash = x ^ (ones * '\\');
+
+	return ((x | ((x - ones * 0x20) & ~x) | ((quote - ones) & ~quote) |
+		 ((slash - ones) & ~slash)) &
+		highs) != 0;
+}
+
+static char *
+escape_into(char *d, const unsigned char *p, size_t len)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *end = p + len;
 	size_t n;
 
-	putc1(w, '"');
 	while (*p) {
-		while (plain_byte(p[0]) && plain_byte(p[1]) && plain_byte(p[2]) && plain_byte(p[3]))
-			p += 4;
-		if (plain_byte(*p)) {
-			p++;
-			continue;
+		while (end - p >= 8) {
+			uint64_t x;
+
+			memcpy(&x, p, 8);
+			if (any_special8(x))
+				break;
+			memcpy(d, p, 8);
+			d += 8;
+			p += 8;
 		}
 		if (*p == '\0')
 			break;
-		if (*p >= 0x80 && (n = utf8_len(p)) > 0) {
-			p += n;
+		if (plain_byte(*p)) {
+			*d++ = (char)*p++;
 			continue;
 		}
-		put(w, (const char *)run, (size_t)(p - run));
-		if (*p < 0x80)
-			put_escape(w, *p);
-		else
-			put(w, "\xef\xbf\xbd", 3); /* U+FFFD for a byte that is not UTF-8 */
-		run = ++p;
+		if (*p >= 0x80) {
+			if ((n = utf8_len(p)) > 0) {
+				memcpy(d, p, n);
+				d += n;
+				p += n;
+			} else {
+				memcpy(d, "\xef\xbf\xbd", 3); /* U+FFFD: not UTF-8 */
+				d += 3;
+				p++;
+			}
+			continue;
+		}
+		*d++ = '\\';
+		switch (*p) {
+		case '"':
+		case '\\':
+			*d++ = (char)*p;
+			break;
+		case '\b':
+			*d++ = 'b';
+			break;
+		case '\f':
+			*d++ = 'f';
+			break;
+		case '\n':
+			*d++ = 'n';
+			break;
+		case '\r':
+			*d++ = 'r';
+			break;
+		case '\t':
+			*d++ = 't';
+			break;
+		default:
+			memcpy(d, "u00", 3);
+			d[3] = hex[*p >> 4];
+			d[4] = hex[*p & 15];
+			d += 5;
+		}
+		p++;
 	}
-	put(w, (const char *)run, (size_t)(p - run));
-	putc1(w, '"');
+	return d;
+}
+
+/* A quoted string, escaped straight into the buffer, which is first made
+ * to hold the worst case (6 bytes a byte); a string too long for it is
+ * escaped into memory of its own. */
+static void
+put_string(struct jw *w, const char *s)
+{
+	size_t worst = 6 * strlen(s) + 2;
+	char *d;
+
+	if (worst > sizeof(w->data)) {
+		char *tmp = xmalloc(worst);
+
+		d = escape_into(tmp + 1, (const unsigned char *)s, worst / 6);
+		tmp[0] = '"';
+		*d++ = '"';
+		put(w, tmp, (size_t)(d - tmp));
+		free(tmp);
+		return;
+	}
+	if (sizeof(w->data) - w->len < worst)
+		flush(w);
+	d = w->data + w->len;
+	*d++ = '"';
+	d = escape_into(d, (const unsigned char *)s, (worst - 2) / 6);
+	*d++ = '"';
+	w->len = (size_t)(d - w->data);
 }
 
 static void
@@ -226,15 +283,38 @@ jw_end(struct jw *w)
 	putc1(w, w->close[w->depth]);
 }
 
+/* The member names are the reports' own words ("name", "line"): quoted
+ * and followed by the separator in one copy when nothing needs escaping. */
+static bool
+plain_key(const char *key, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!plain_byte((unsigned char)key[i]))
+			return false;
+	return true;
+}
+
 void
 jw_key(struct jw *w, const char *key)
 {
+	char quoted[64];
+	size_t n = strlen(key);
+
 	separate(w);
-	put_string(w, key);
-	if (w->indent)
-		put(w, ": ", 2);
-	else
-		putc1(w, ':');
+	if (n + 4 <= sizeof(quoted) && plain_key(key, n)) {
+		quoted[0] = '"';
+		memcpy(quoted + 1, key, n);
+		memcpy(quoted + 1 + n, "\": ", 3);
+		put(w, quoted, w->indent ? n + 4 : n + 3);
+	} else {
+		put_string(w, key);
+		if (w->indent)
+			put(w, ": ", 2);
+		else
+			putc1(w, ':');
+	}
 	w->after_key = true;
 }
 
@@ -253,10 +333,18 @@ void
 jw_int(struct jw *w, long long v)
 {
 	char num[24];
-	int n = snprintf(num, sizeof(num), "%lld", v);
+	char *p = num + sizeof(num);
+	/* the magnitude as unsigned: LLONG_MIN has no positive twin */
+	unsigned long long u = v < 0 ? 0 - (unsigned long long)v : (unsigned long long)v;
 
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		*--p = '-';
 	value_start(w);
-	put(w, num, (size_t)n);
+	put(w, p, (size_t)(num + sizeof(num) - p));
 }
 
 void

@@ -156,6 +156,69 @@ compact_as_jansson(void)
 	same_as_jansson(0);
 }
 
+/* One report far bigger than the writer's buffer: every flush point. */
+static void
+long_report_as_jansson(void)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&text, &len);
+	struct jw *w = jw_new(mem, 2);
+	json_t *j = json_array();
+	char *want;
+	int i;
+
+	CHECK(mem != NULL);
+	jw_array(w);
+	for (i = 0; i < 20000; i++)
+		json_array_append_new(j, gen_value(w, 1));
+	jw_end(w);
+	CHECK(jw_finish(w));
+	fclose(mem);
+	CHECK(len > 4 * 64 * 1024);
+	want = jansson_bytes(j, JSON_INDENT(2));
+	CHECK_STR(text, want);
+	free(want);
+	free(text);
+	json_decref(j);
+}
+
+/* Strings of every length around the writer's 8-byte steps, plain and
+ * with a byte to escape at each place. */
+static void
+lengths_as_jansson(void)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&text, &len);
+	struct jw *w = jw_new(mem, 2);
+	json_t *j = json_array();
+	char s[40];
+	char *want;
+	size_t n;
+	size_t at;
+
+	CHECK(mem != NULL);
+	jw_array(w);
+	for (n = 0; n < sizeof(s); n++)
+		for (at = 0; at <= n; at++) {
+			memset(s, 'a' + (int)(n % 26), n);
+			s[n] = '\0';
+			if (at < n)
+				s[at] = "\"\\\n\x01\x7f\xc3"[at % 6];
+			jw_text(w, s);
+			json_array_append_new(j, json_text(s));
+		}
+	jw_end(w);
+	CHECK(jw_finish(w));
+	fclose(mem);
+	want = jansson_bytes(j, JSON_INDENT(2));
+	CHECK_STR(text, want);
+	free(want);
+	free(text);
+	json_decref(j);
+}
+
 /* Empty containers and a long string that passes the buffer. */
 static void
 edges(void)
@@ -198,6 +261,8 @@ main(void)
 {
 	RUN(indented_as_jansson);
 	RUN(compact_as_jansson);
+	RUN(long_report_as_jansson);
+	RUN(lengths_as_jansson);
 	RUN(edges);
 	return unit_failed;
 }
