@@ -407,6 +407,7 @@ nft_lane_run(void *arg)
 	struct side_lane *l = arg;
 
 	nft_discover(&l->o);
+	origin_prepare(&l->o);
 	return NULL;
 }
 
@@ -622,6 +623,8 @@ discover_and_parse(struct audit *a)
 		if (!nft_apart)
 			nft_discover(&a->origin);
 	}
+	/* the firewall lane's sets and rules, while the others read on */
+	origin_prepare(&a->origin);
 	if (nft_apart) {
 		lane_join(&nft, nft_lane_run, nft_threaded, nft_tid);
 		append_lane(&a->origin, &nft);

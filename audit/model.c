@@ -448,7 +448,7 @@ set_build_addrs(struct ipset *s)
 	struct ivset diff;
 	size_t i;
 
-	if (s->ndim != 1 || s->dim[0] != DIM_ADDR)
+	if (s->ndim != 1 || s->dim[0] != DIM_ADDR || s->addrs_ready)
 		return;
 	s->addrs_ready = true;
 	if (s->nelem == 0 && s->mem.nomatch == NULL && s->mem.v4 != NULL) {
@@ -473,7 +473,7 @@ set_build_addrs(struct ipset *s)
 }
 
 void
-origin_finish(struct origin *o)
+origin_prepare(struct origin *o)
 {
 	size_t i;
 	size_t j;
@@ -487,11 +487,30 @@ origin_finish(struct origin *o)
 		for (j = 0; j < c->nrule; j++) {
 			struct rule *r = c->rules[j];
 
+			for (k = 0; k < r->nmatch; k++)
+				if (r->m[k].kind == M_SADDR || r->m[k].kind == M_DADDR)
+					ivset_normalize(&r->m[k].u.addrs);
+		}
+	}
+}
+
+void
+origin_finish(struct origin *o)
+{
+	size_t i;
+	size_t j;
+	size_t k;
+
+	origin_prepare(o);
+	for (i = 0; i < o->fw.nchain; i++) {
+		struct chain *c = o->fw.chains[i];
+
+		for (j = 0; j < c->nrule; j++) {
+			struct rule *r = c->rules[j];
+
 			for (k = 0; k < r->nmatch; k++) {
 				struct match *m = &r->m[k];
 
-				if (m->kind == M_SADDR || m->kind == M_DADDR)
-					ivset_normalize(&m->u.addrs);
 				if (m->kind == M_SET && m->u.set.set == NULL)
 					m->u.set.set = origin_find_set(o, m->u.set.name);
 			}
