@@ -623,7 +623,7 @@ discover_and_parse(struct audit *a)
 		if (!nft_apart)
 			nft_discover(&a->origin);
 	}
-	/* the firewall lane's sets and rules, while the others read on */
+	/* the firewall lane's rules, while the others read on */
 	origin_prepare(&a->origin);
 	if (nft_apart) {
 		lane_join(&nft, nft_lane_run, nft_threaded, nft_tid);

@@ -479,8 +479,6 @@ origin_prepare(struct origin *o)
 	size_t j;
 	size_t k;
 
-	for (i = 0; i < o->nset; i++)
-		set_build_addrs(o->sets[i]);
 	for (i = 0; i < o->fw.nchain; i++) {
 		struct chain *c = o->fw.chains[i];
 
@@ -501,6 +499,10 @@ origin_finish(struct origin *o)
 	size_t j;
 	size_t k;
 
+	/* the sets here, after the reading: built on a lane, their
+	 * temporaries would add to the other lanes' peak */
+	for (i = 0; i < o->nset; i++)
+		set_build_addrs(o->sets[i]);
 	origin_prepare(o);
 	for (i = 0; i < o->fw.nchain; i++) {
 		struct chain *c = o->fw.chains[i];

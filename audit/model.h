@@ -535,8 +535,8 @@ void set_remove_member(struct ipset *s, size_t i, bool keep_order);
 /* Remove every member, and what was derived from them. */
 void set_clear(struct ipset *s);
 
-/* The lookup lists of o's sets and rules' address lists: they need nothing
- * but o, so each reading lane builds its own on its thread (discover.c). */
+/* The rules' address lists sorted and merged: they need nothing but o, so
+ * each reading lane prepares its own on its thread (discover.c). */
 void origin_prepare(struct origin *o);
 /* Resolve set references, build derived set addresses (what no lane
  * prepared); input errors for references to sets that do not exist go to
