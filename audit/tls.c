@@ -18,6 +18,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -1642,6 +1643,116 @@ alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen, const un
 	return SSL_TLSEXT_ERR_OK;
 }
 
+/* ---- OpenSSL configuration commands ---- */
+
+/* A command context as the servers make one: Apache (mod_ssl) with
+ * SSL_CONF_FLAG_FILE, SERVER, CERTIFICATE and SHOW_ERRORS; nginx adds
+ * CLIENT. ctx NULL: only to look commands up. */
+static SSL_CONF_CTX *
+conf_ctx(SSL_CTX *ctx, bool client)
+{
+	SSL_CONF_CTX *cc = SSL_CONF_CTX_new();
+	unsigned flags = SSL_CONF_FLAG_FILE | SSL_CONF_FLAG_SERVER | SSL_CONF_FLAG_CERTIFICATE |
+			 SSL_CONF_FLAG_SHOW_ERRORS;
+
+	if (cc == NULL) {
+		fputs("cfaudit: cannot create an OpenSSL context\n", stderr);
+		exit(3);
+	}
+	if (client)
+		flags |= SSL_CONF_FLAG_CLIENT;
+	SSL_CONF_CTX_set_flags(cc, flags);
+	if (ctx)
+		SSL_CONF_CTX_set_ssl_ctx(cc, ctx);
+	return cc;
+}
+
+enum tls_conf_type
+tls_conf_type(const char *name, bool client)
+{
+	SSL_CONF_CTX *cc = conf_ctx(NULL, client);
+	int t = SSL_CONF_cmd_value_type(cc, name);
+
+	SSL_CONF_CTX_free(cc);
+	switch (t) {
+	case SSL_CONF_TYPE_STRING:
+	case SSL_CONF_TYPE_NONE:
+		return TCT_STRING;
+	case SSL_CONF_TYPE_FILE:
+		/* the one file command that changes the handshake and can be
+		 * applied from data read inside the root */
+		return strcasecmp(name, "DHParameters") == 0 ? TCT_DH : TCT_FILE;
+	case SSL_CONF_TYPE_DIR:
+		return TCT_DIR;
+	default:
+		return TCT_UNKNOWN;
+	}
+}
+
+/* DHParameters as OpenSSL's own command applies it (PEM parameters, then
+ * SSL_CTX_set0_tmp_dh_pkey, which refuses a group below the security
+ * level: "dh key too small"), from the file's contents. */
+static bool
+conf_dh(SSL_CTX *ctx, const struct tls_conf_cmd *c)
+{
+	BIO *b;
+	EVP_PKEY *dh;
+
+	if (c->data == NULL || c->len > INT_MAX)
+		return false;
+	b = BIO_new_mem_buf(c->data, (int)c->len);
+	dh = b ? PEM_read_bio_Parameters(b, NULL) : NULL;
+	BIO_free(b);
+	if (dh == NULL)
+		return false;
+	if (SSL_CTX_set0_tmp_dh_pkey(ctx, dh) != 1) {
+		EVP_PKEY_free(dh);
+		return false;
+	}
+	return true;
+}
+
+/* Apply p's configuration commands to ctx in order, then finish, as both
+ * servers do; false with out set at the first one OpenSSL refuses. */
+static bool
+apply_conf(SSL_CTX *ctx, const struct tls_policy *p, struct tls_hs *out)
+{
+	SSL_CONF_CTX *cc;
+	size_t i;
+	bool ok = true;
+
+	if (p->nconf == 0)
+		return true;
+	cc = conf_ctx(ctx, p->conf_client);
+	for (i = 0; i < p->nconf && ok; i++) {
+		const struct tls_conf_cmd *c = &p->conf[i];
+
+		ERR_clear_error();
+		if (tls_conf_type(c->name, p->conf_client) == TCT_DH)
+			ok = conf_dh(ctx, c);
+		else
+			ok = SSL_CONF_cmd(cc, c->name, c->value) > 0;
+		if (!ok)
+			out->conf_failed = (int)i;
+	}
+	if (ok && SSL_CONF_CTX_finish(cc) != 1) {
+		ok = false;
+		out->conf_failed = (int)p->nconf - 1;
+	}
+	if (!ok) {
+		out->result = HS_BAD_CONF;
+		ssl_error_text(out->error, sizeof(out->error), "refused");
+	}
+	SSL_CONF_CTX_free(cc);
+	return ok;
+}
+
+bool
+tls_compression_available(void)
+{
+	return sk_SSL_COMP_num(SSL_COMP_get_compression_methods()) > 0;
+}
+
 /* The server as the origin configures it. NULL with out->result set when
  * the settings cannot be applied. */
 static SSL_CTX *
@@ -1674,17 +1785,20 @@ server_ctx(const struct tls_policy *p, const struct tls_cred *cred, size_t ncred
 		const char *c = p->ciphers;
 		int ok;
 
-		/* Apache: "SSLCipherSuite TLSv1.3 ..." sets the TLS 1.3 suites */
-		if (strncasecmp(c, "TLSv1.3 ", 8) == 0)
-			ok = SSL_CTX_set_ciphersuites(ctx, c + 8);
-		else
-			ok = SSL_CTX_set_cipher_list(ctx, strncasecmp(c, "SSL ", 4) == 0 ? c + 4 : c);
+		ok = SSL_CTX_set_cipher_list(ctx, c);
 		if (!ok) {
 			out->result = HS_BAD_CIPHERS;
 			ssl_error_text(out->error, sizeof(out->error), "no cipher match");
 			SSL_CTX_free(ctx);
 			return NULL;
 		}
+	}
+	/* Apache sets the TLS 1.3 suites after the cipher list (AH10127) */
+	if (p->ciphersuites && !SSL_CTX_set_ciphersuites(ctx, p->ciphersuites)) {
+		out->result = HS_BAD_SUITES;
+		ssl_error_text(out->error, sizeof(out->error), "no cipher match");
+		SSL_CTX_free(ctx);
+		return NULL;
 	}
 	if (p->prefer_server)
 		SSL_CTX_set_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE);
@@ -1718,6 +1832,11 @@ server_ctx(const struct tls_policy *p, const struct tls_cred *cred, size_t ncred
 			for (j = 1; j < sk_X509_num(sk); j++)
 				SSL_CTX_add1_chain_cert(ctx, sk_X509_value(sk, j));
 		ERR_clear_error();
+	}
+	/* mod_ssl and nginx apply the commands last, over everything */
+	if (!apply_conf(ctx, p, out)) {
+		SSL_CTX_free(ctx);
+		return NULL;
 	}
 	if (p->h2)
 		SSL_CTX_set_alpn_select_cb(ctx, alpn_select, (void *)1);

@@ -128,9 +128,22 @@ void tls_evaluate(struct audit *a);
 void tls_eval_free(struct tls_eval *e);
 
 /* The handshake's settings: the protocols of policyv, the cipher list and
- * order of certv (NULL: policyv's). */
-void tls_policy_of(const struct web_vhost *policyv, const struct web_vhost *certv, bool h2,
+ * order and the configuration commands of certv (NULL: policyv's). */
+void tls_policy_of(const struct tls_eval *e, const struct web_server *s,
+		   const struct web_vhost *policyv, const struct web_vhost *certv, bool h2,
 		   struct tls_policy *p);
+
+/* The configuration command of v that OpenSSL refused in hs (HS_BAD_CONF),
+ * or NULL. */
+const struct web_conf_cmd *tls_eval_conf_failed(const struct tls_eval *e,
+						const struct web_server *s,
+						const struct web_vhost *v, const struct tls_hs *hs);
+
+/* The first configuration command of v that is not modelled (a file or
+ * directory other than DHParameters given to OpenSSL), or NULL. */
+const struct web_conf_cmd *tls_eval_conf_unmodelled(const struct tls_eval *e,
+						    const struct web_server *s,
+						    const struct web_vhost *v);
 
 /* The use of certificate i of v (NULL when it has none). */
 struct tls_use *tls_eval_use(const struct tls_eval *e, const struct web_vhost *v, size_t i);
