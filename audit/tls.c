@@ -663,6 +663,7 @@ chain_free(struct tls_chain *c)
 
 	free(c->path);
 	free(c->chain_path);
+	free(c->ca_path);
 	free(c->error);
 	free(c->use_error);
 	for (i = 0; i < c->ncert; i++)
@@ -791,13 +792,23 @@ tls_files_free(struct tls_files *f)
 struct tls_chain *
 tls_files_chain(struct tls_files *f, const char *path, const char *chain_path)
 {
-	char *key = xasprintf("%s%c%s", path, 1, chain_path ? chain_path : "");
+	return tls_files_chain_ca(f, path, chain_path, NULL);
+}
+
+struct tls_chain *
+tls_files_chain_ca(struct tls_files *f, const char *path, const char *chain_path,
+		   const char *ca_path)
+{
+	char *key = ca_path ? xasprintf("%s%c%s%c%s", path, 1, chain_path ? chain_path : "", 1,
+					ca_path)
+			    : xasprintf("%s%c%s", path, 1, chain_path ? chain_path : "");
 	struct tls_chain *c = map_get(&f->chain_map, key);
 
 	if (c == NULL) {
 		c = xcalloc(1, sizeof(*c));
 		c->path = xstrdup(path);
 		c->chain_path = chain_path ? xstrdup(chain_path) : NULL;
+		c->ca_path = ca_path ? xstrdup(ca_path) : NULL;
 		c->status = TL_PENDING;
 		map_put(&f->chain_map, key, c);
 		VEC_PUSH(f->chains, f->nchain, f->chain_cap, c);
@@ -1019,6 +1030,51 @@ parse_pem_chain(struct tls_files *f, OSSL_LIB_CTX *libctx, const char *data, siz
 	return ok;
 }
 
+/* OpenSSL's automatic chain (ssl_add_cert_chain): a certificate set up
+ * without chain certificates is sent with the chain X509_verify_cert
+ * builds from the context's verify store, whatever that verification's
+ * result. A CA file that cannot be read adds nothing. */
+static void
+auto_chain(struct tls_chain *c, STACK_OF(X509) *sk)
+{
+	char *data = NULL;
+	size_t len = 0;
+	char *err = NULL;
+	bool der;
+	STACK_OF(X509) *cas;
+	X509_STORE *store;
+	X509_STORE_CTX *ctx;
+	int i;
+
+	if (read_path(c->ca_path, &data, &len, &err) != TL_OK) {
+		free(err);
+		return;
+	}
+	cas = read_certs(data, len, &der);
+	free(data);
+	store = X509_STORE_new();
+	ctx = X509_STORE_CTX_new();
+	for (i = 0; store && i < sk_X509_num(cas); i++)
+		X509_STORE_add_cert(store, sk_X509_value(cas, i));
+	if (store && ctx && X509_STORE_CTX_init(ctx, store, sk_X509_value(sk, 0), NULL)) {
+		STACK_OF(X509) *built;
+
+		X509_verify_cert(ctx);
+		built = X509_STORE_CTX_get0_chain(ctx);
+		for (i = 1; i < sk_X509_num(built) && (size_t)sk_X509_num(sk) < CAP_CHAIN_CERTS; i++) {
+			X509 *x = sk_X509_value(built, i);
+
+			if (X509_up_ref(x))
+				sk_X509_push(sk, x);
+		}
+		c->auto_chained = sk_X509_num(sk) > 1;
+	}
+	ERR_clear_error();
+	X509_STORE_CTX_free(ctx);
+	X509_STORE_free(store);
+	sk_X509_pop_free(cas, X509_free);
+}
+
 static void
 load_chain(struct worker *w, struct tls_chain *c)
 {
@@ -1086,6 +1142,8 @@ load_chain(struct worker *w, struct tls_chain *c)
 			free(data);
 		}
 	}
+	if (c->status == TL_OK && c->ca_path && sk_X509_num(sk) == 1)
+		auto_chain(c, sk);
 	c->ncert = (size_t)sk_X509_num(sk);
 	c->certs = xcalloc(c->ncert ? c->ncert : 1, sizeof(*c->certs));
 	for (i = 0; i < sk_X509_num(sk); i++) {

@@ -84,6 +84,12 @@ struct tls_verr {
 struct tls_chain {
 	char *path;       /* as the server sees it; "data:..." inline */
 	char *chain_path; /* NULL: none */
+	/* Apache: the CA file (SSLCACertificateFile) in the server's verify
+	 * store, from which OpenSSL completes the chain of a certificate sent
+	 * without one (mod_ssl leaves SSL_MODE_NO_AUTO_CHAIN off; nginx sets
+	 * it). NULL: none. */
+	char *ca_path;
+	bool auto_chained; /* the certificates after the leaf came from ca_path */
 	enum tls_load status;
 	char *error;      /* TL_UNREADABLE, TL_INVALID: why */
 	bool chain_failed; /* the status is the chain file's */
@@ -143,6 +149,10 @@ void tls_files_free(struct tls_files *f);
  * paths give the same object. Paths are as the server sees them (read
  * inside the root), or "data:" followed by the PEM text. */
 struct tls_chain *tls_files_chain(struct tls_files *f, const char *path, const char *chain_path);
+/* The same, for a server whose verify store holds the CA file ca_path
+ * (NULL: none), from which a lone leaf's chain is completed. */
+struct tls_chain *tls_files_chain_ca(struct tls_files *f, const char *path, const char *chain_path,
+				     const char *ca_path);
 struct tls_key *tls_files_key(struct tls_files *f, const char *path);
 /* Load and verify everything registered and not loaded yet, on threads
  * threads (0: one per online CPU). */

@@ -257,6 +257,20 @@ chain_text(const struct web_server *s, const struct web_vhost *v)
 	return NULL;
 }
 
+/* The CA file whose certificates complete the chain of a certificate
+ * sent without one: Apache's SSLCACertificateFile, which mod_ssl loads
+ * into the verify store of a host with TLS, while OpenSSL's automatic
+ * chain is on (a chain file turns it off: its certificates are the
+ * context's extra chain). nginx turns it off (SSL_MODE_NO_AUTO_CHAIN). */
+static const struct web_text *
+auto_chain_ca(const struct web_server *s, const struct web_vhost *v, const struct web_text *chain)
+{
+	if (s->rules != WEB_RULES_APACHE || chain || v->tls.engine.text == NULL ||
+	    v->tls.client_certificate.text == NULL)
+		return NULL;
+	return &v->tls.client_certificate;
+}
+
 /* Register the certificates of v (shared when inherited). */
 static void
 collect_vhost(struct tls_eval *e, const struct web_server *s, const struct web_vhost *v)
@@ -276,7 +290,15 @@ collect_vhost(struct tls_eval *e, const struct web_server *s, const struct web_v
 		const struct web_text *chain = chain_text(s, v);
 		struct tls_use *u;
 
+		const struct web_text *ca = auto_chain_ca(s, v, chain);
+
 		key = ptr_key(cert, k, chain ? 1 : 0);
+		if (ca) {
+			char *more = xasprintf("%s|%s", key, ca->text);
+
+			free(key);
+			key = more;
+		}
 		u = smap_get(&P->use_by_text, key);
 		if (u == NULL) {
 			u = xcalloc(1, sizeof(*u));
@@ -295,7 +317,15 @@ collect_vhost(struct tls_eval *e, const struct web_server *s, const struct web_v
 			u->dynamic = dynamic_path(u->cert_path) ||
 				     (u->key_path && dynamic_path(u->key_path));
 			if (!u->dynamic) {
-				u->c = tls_files_chain(e->files, u->cert_path, u->chain_path);
+				char *ca_path = ca ? resolve_path(s, ca->text) : NULL;
+
+				if (ca_path && dynamic_path(ca_path)) {
+					free(ca_path);
+					ca_path = NULL;
+				}
+				u->c = tls_files_chain_ca(e->files, u->cert_path, u->chain_path,
+							  ca_path);
+				free(ca_path);
 				if (u->key_path)
 					u->k = tls_files_key(e->files, u->key_path);
 			}
