@@ -1468,6 +1468,9 @@ struct amap {
 /* The server-level configuration of the main server or a virtual host. */
 struct vconf {
 	bool is_main;
+	/* SSLVerifyClient require in a <Directory>: its path ("/var/www/"),
+	 * whether it covers the DocumentRoot is decided with the host's */
+	const char *vcd_dir;
 	struct loc loc;
 	struct web_vhost *vh;
 	size_t naddr;
@@ -2161,6 +2164,25 @@ d_sslconfcmd(struct walker *W, struct wctx *C, const struct anode *n)
 	free(path);
 }
 
+/* SSLVerifyClient require in a section: mod_ssl demands the certificate
+ * for the request, after the handshake (renegotiation with TLS 1.2, post-
+ * handshake authentication with TLS 1.3). Kept once per host, with the
+ * section's label; whether it covers every URL ("<Location />", a
+ * <Directory> at or above the DocumentRoot) decides the host's verdict. */
+static void
+verify_client_dir(struct walker *W, struct wctx *C, const struct anode *n)
+{
+	struct web_tls *t = &C->V->tls;
+	const struct dsec *d = C->sec;
+
+	if (t->verify_client_dir.text && t->verify_client_dir_root)
+		return;
+	text_set(W, &t->verify_client_dir, n, d->label ? d->label : "a section");
+	t->verify_client_dir.name = "SSLVerifyClient require";
+	t->verify_client_dir_root = d->kind == DS_LOC && d->path && strcmp(d->path, "/") == 0;
+	C->V->vcd_dir = d->kind == DS_DIR ? d->path : NULL;
+}
+
 static void
 d_ssltext(struct walker *W, struct wctx *C, const struct anode *n)
 {
@@ -2201,11 +2223,8 @@ d_ssltext(struct walker *W, struct wctx *C, const struct anode *n)
 		}
 		if (C->sec == NULL)
 			text_set(W, &t->verify_client, n, v);
-		else if (strcmp(v, "require") == 0 && t->verify_client_dir.text == NULL)
-			/* per-directory: demanded for the request, after the
-			 * handshake (renegotiation, or TLS 1.3 post-handshake
-			 * authentication) */
-			text_set(W, &t->verify_client_dir, n, v);
+		else if (strcmp(v, "require") == 0)
+			verify_client_dir(W, C, n);
 	}
 }
 
@@ -4319,7 +4338,11 @@ inherit(struct walker *W, struct vconf *V)
 	inherit_text(&t->stapling, &M->tls.stapling);
 	inherit_text(&t->stapling_cache, &M->tls.stapling_cache);
 	inherit_text(&t->compression, &M->tls.compression);
-	inherit_text(&t->verify_client_dir, &M->tls.verify_client_dir);
+	if (t->verify_client_dir.text == NULL) {
+		t->verify_client_dir = M->tls.verify_client_dir;
+		t->verify_client_dir_root = M->tls.verify_client_dir_root;
+		V->vcd_dir = M->vcd_dir;
+	}
 	inherit_conf(W, t, &M->tls);
 	/* mod_setenvif appends; mod_rewrite's rules stay the virtual
 	 * host's own unless RewriteOptions Inherit, its engine state is
@@ -5170,6 +5193,15 @@ fill_vhost(struct walker *W, struct vconf *V, struct web_vhost *vh)
 			push_listen(W, vh, &l);
 		}
 	vh->tls = V->tls;
+	if (V->vcd_dir && V->docroot && !vh->tls.verify_client_dir_root) {
+		size_t dl = strlen(V->vcd_dir);
+
+		/* "/var/www/" covers the DocumentRoot /var/www/html */
+		vh->tls.verify_client_dir_root =
+			strncmp(V->docroot, V->vcd_dir, dl) == 0 ||
+			(dl > 1 && strncmp(V->docroot, V->vcd_dir, dl - 1) == 0 &&
+			 V->docroot[dl - 1] == '\0');
+	}
 	if (ssl) {
 		vh->tls.engine.text = "on";
 		vh->tls.engine.name = "SSLEngine";

@@ -198,6 +198,8 @@ tls_status_name(enum tls_status s)
 		return "unknown";
 	case TS_520:
 		return "520";
+	case TS_403:
+		return "403";
 	case TS_400:
 		return "400";
 	case TS_526:
@@ -1481,6 +1483,24 @@ client_cert(struct tls_eval *e, struct tls_outcome *o)
 	o->cc_handshake = demand_in_handshake(o->server, o->cc_text->text);
 }
 
+/* Apache's per-directory SSLVerifyClient require, for the host answering
+ * the request: mod_ssl asks for the certificate when the request comes.
+ * Over TLS 1.2 it renegotiates, which Cloudflare refuses: the connection
+ * is dropped without an answer (520). Over TLS 1.3 it needs post-handshake
+ * authentication, which Cloudflare's client does not offer: 403
+ * (AH10158). Only a section covering every URL decides the host. */
+static void
+dir_demand(struct tls_outcome *o)
+{
+	const struct web_tls *t = &o->vhost->tls;
+
+	if (o->server->rules != WEB_RULES_APACHE || t->verify_client_dir.text == NULL ||
+	    !t->verify_client_dir_root || o->cc != CC_NONE)
+		return;
+	o->dir_demand = &t->verify_client_dir;
+	o->renegotiate = strcmp(o->hs->version, "TLSv1.3") != 0;
+}
+
 static void
 decide(struct audit *a, struct tls_eval *e, struct tls_outcome *o, bool fails)
 {
@@ -1533,10 +1553,15 @@ decide(struct audit *a, struct tls_eval *e, struct tls_outcome *o, bool fails)
 		o->verify_code = tls_first_error_with_host(pu->c, o->covered);
 	else
 		o->verify_code = pu->c->verify_code;
+	dir_demand(o);
 	if (strict && o->host[0] != '\0' && (pu->c->nverr > 0 || !o->covered))
 		o->status = TS_526;
 	else if (o->cc == CC_400)
 		o->status = TS_400;
+	else if (o->dir_demand && o->renegotiate)
+		o->status = TS_520;
+	else if (o->dir_demand)
+		o->status = TS_403;
 	else if (o->hs->alpn_h2 && o->hs->h2_forbidden)
 		o->status = TS_520;
 	else if (o->cc == CC_AOP)

@@ -43,7 +43,10 @@ enum tls_status {
 	TS_OK,
 	TS_AOP,     /* fine while Authenticated Origin Pulls is on for the zone */
 	TS_UNKNOWN, /* a certificate loaded per handshake: not decided */
-	TS_520,     /* h2 with a suite HTTP/2 forbids */
+	TS_520,     /* h2 with a suite HTTP/2 forbids; or (renegotiate) a client
+		       certificate demanded by renegotiation, which Cloudflare refuses */
+	TS_403,     /* a client certificate demanded after a TLS 1.3 handshake
+		       (post-handshake authentication, which Cloudflare does not offer) */
 	TS_400,     /* a client certificate is demanded: every request is refused */
 	TS_526,
 	TS_525,
@@ -86,6 +89,10 @@ struct tls_outcome {
 	enum tls_client_cert cc;
 	const struct web_text *cc_text; /* the verify_client setting */
 	bool cc_handshake;              /* the demand is made in the handshake */
+	/* Apache SSLVerifyClient require in a section covering every URL of
+	 * the host answering: demanded per request, after the handshake */
+	const struct web_text *dir_demand;
+	bool renegotiate; /* TS_520 for dir_demand over TLS 1.2 or below */
 	enum tls_status status;
 	/* openssl s_client -verify_hostname HOST -verify_return_error: the
 	 * first error it reports (0: none), for the oracle */

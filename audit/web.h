@@ -298,8 +298,10 @@ struct web_tls {
 	/* Apache SSLCompression "on" */
 	struct web_text compression;
 	/* Apache: SSLVerifyClient require in a <Location> or <Directory>
-	 * (the demand comes after the handshake, for the request) */
+	 * (the demand comes after the handshake, for the request); text: the
+	 * section's label. root: it covers every URL of the host. */
 	struct web_text verify_client_dir;
+	bool verify_client_dir_root;
 	/* OpenSSL configuration commands (Apache SSLOpenSSLConfCmd, nginx
 	 * ssl_conf_command), applied in order after the server's own
 	 * settings, as both servers do */

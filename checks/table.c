@@ -214,6 +214,19 @@ const struct check check_table[] = {
 	 "Evidence: a proxied A/AAAA record whose address lies in Cloudflare's ranges.\n"
 	 "Fix: put the origin's real address in the record.",
 	 check_web_none},
+	{"CF403-TLS-CLIENT-CERT-DIR", 403, SEV_ERROR,
+	 "a client certificate is demanded per directory after a TLS 1.3 handshake: 403",
+	 "Cause: Apache SSLVerifyClient require inside <Location> or <Directory> asks for the\n"
+	 "client certificate when the request comes, after the handshake. Over TLS 1.3 that\n"
+	 "needs post-handshake authentication, which Cloudflare's TLS client does not offer:\n"
+	 "httpd logs \"cannot perform post-handshake authentication\" (AH10158) and answers every\n"
+	 "request there with 403.\n"
+	 "Evidence: a per-directory SSLVerifyClient require covering every URL of the host\n"
+	 "(<Location />, a <Directory> at or above the DocumentRoot) and the version Cloudflare's\n"
+	 "handshake with the host agrees (run in memory).\n"
+	 "Fix: demand the certificate for the whole host (SSLVerifyClient require outside any\n"
+	 "section, with Cloudflare's origin-pull CA and Authenticated Origin Pulls), or remove it.",
+	 check_tls_none},
 	{"CF503-LIMIT-CLIENT-ADDR", 503, SEV_WARNING,
 	 "a per-client rate or connection limit counts Cloudflare's addresses",
 	 "Cause: limit_req/limit_conn (or another per-client limiter) is keyed by the client\n"
@@ -293,6 +306,19 @@ const struct check check_table[] = {
 	 "server's protocols, cipher string and cipher order, with h2 offered by ALPN.\n"
 	 "Fix: put ECDHE-ECDSA/RSA-AES128-GCM-SHA256 first (or ssl_prefer_server_ciphers off),\n"
 	 "enable TLSv1.3, or do not offer http2 on that listener.",
+	 check_tls_none},
+	{"CF520-TLS-RENEGOTIATION", 520, SEV_ERROR,
+	 "a client certificate is demanded by renegotiation, which Cloudflare refuses",
+	 "Cause: Apache SSLVerifyClient require inside <Location> or <Directory> asks for the\n"
+	 "client certificate when the request comes. Over TLS 1.2 httpd renegotiates the\n"
+	 "connection for it; Cloudflare never renegotiates, so the renegotiation fails\n"
+	 "(\"Re-negotiation handshake failed\", AH02261) and the connection ends without an\n"
+	 "answer: 520.\n"
+	 "Evidence: a per-directory SSLVerifyClient require covering every URL of the host\n"
+	 "(<Location />, a <Directory> at or above the DocumentRoot) and the version Cloudflare's\n"
+	 "handshake with the host agrees (run in memory): TLS 1.2 or below.\n"
+	 "Fix: demand the certificate for the whole host (SSLVerifyClient require outside any\n"
+	 "section, with Cloudflare's origin-pull CA and Authenticated Origin Pulls), or remove it.",
 	 check_tls_none},
 	{"CF521-DNS-AAAA-REFUSED", 521, SEV_ERROR,
 	 "an AAAA-only name meets a refused or closed IPv6 port",

@@ -691,6 +691,22 @@ request_findings(struct causes *cs, const struct tls_outcome *o)
 			  xasprintf(" on port %u work only while Authenticated Origin Pulls is on "
 				    "for the zone (otherwise they get %s)",
 				    o->port, o->cc_handshake ? "525" : "400"));
+	if (o->dir_demand && o->renegotiate)
+		cause_add(cs, "CF520-TLS-RENEGOTIATION", o->dir_demand->loc, o->port, host_label(o),
+			  xasprintf("SSLVerifyClient require in %s asks for a client certificate "
+				    "by renegotiating the %s connection, which Cloudflare refuses: "
+				    "every request for ",
+				    o->dir_demand->text, o->hs->version),
+			  xasprintf(" on port %u ends without an answer (visitors get 520)",
+				    o->port));
+	else if (o->dir_demand)
+		cause_add(cs, "CF403-TLS-CLIENT-CERT-DIR", o->dir_demand->loc, o->port,
+			  host_label(o),
+			  xasprintf("SSLVerifyClient require in %s asks for a client certificate "
+				    "after the TLS 1.3 handshake, which needs post-handshake "
+				    "authentication Cloudflare does not offer: every request for ",
+				    o->dir_demand->text),
+			  xasprintf(" on port %u is answered 403 (AH10158)", o->port));
 	if (o->hs && o->hs->result == HS_OK && o->hs->alpn_h2 && o->hs->h2_forbidden)
 		cause_add(cs, "CF520-TLS-H2-CIPHER", text_loc(&p->tls.ciphers, p), o->port,
 			  host_label(o),

@@ -15,7 +15,10 @@
 #        -verify_return_error fails with the predicted first error
 #   400  (and AOP: without Authenticated Origin Pulls) the handshake and
 #        verification succeed, and the request gets 400
-#   520  the handshake agrees h2 with the predicted (HTTP/2-forbidden) suite
+#   520  the handshake agrees h2 with the predicted (HTTP/2-forbidden) suite;
+#        or (Apache's per-directory SSLVerifyClient require over TLS 1.2) the
+#        request of a client that does not renegotiate gets no answer
+#   403  (the same over TLS 1.3) the request gets 403
 #   OK   the handshake and verification succeed and the request is served
 #        (not 400)
 # and wherever a handshake succeeds, the version, suite and ALPN protocol
@@ -501,13 +504,21 @@ for s in samples/tls-*/ "$tmp"/gen/tls-*/; do
 		fi
 		[ "$status" = 526 ] && continue
 		[ "$host" = - ] && continue
-		# C: a request over HTTP/1.1
+		# C: a request over HTTP/1.1 (a client that never renegotiates,
+		# as Cloudflare's)
 		# shellcheck disable=SC2086
-		request "$tmp/c" "$oport" "$host" $auth
+		request "$tmp/c" "$oport" "$host" -no_renegotiation $auth
 		got_http=$(http_status "$tmp/c")
 		served=$([ -n "$got_http" ] && [ "$got_http" != 400 ] && echo yes)
 		case $status in
 		400) ok_http=$([ "$got_http" = 400 ] && echo yes) ;;
+		403) ok_http=$([ "$got_http" = 403 ] && echo yes) ;;
+		520) if [ "$demand" = directory ]; then
+			# renegotiation refused: the connection ends unanswered
+			ok_http=$([ -z "$got_http" ] && echo yes)
+		else
+			ok_http=$served
+		fi ;;
 		AOP) if [ -n "$auth" ]; then
 			ok_http=$served
 		else
