@@ -585,7 +585,10 @@ tls_stage(struct audit *a, struct host_view *h)
 	case TS_AOP:
 		return false;
 	case TS_UNKNOWN:
-		decide(h, HOST_UNKNOWN, cert_loc(o), "the certificate is chosen per handshake");
+		if (o->unknown_why)
+			decide(h, HOST_UNKNOWN, o->unknown_loc, "%s", o->unknown_why);
+		else
+			decide(h, HOST_UNKNOWN, cert_loc(o), "the certificate is chosen per handshake");
 		return true;
 	case TS_520:
 		if (o->renegotiate)

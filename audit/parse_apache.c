@@ -2192,12 +2192,12 @@ d_ssltext(struct walker *W, struct wctx *C, const struct anode *n)
 		text_set(W, &t->protocols, n, n->args);
 	} else if (strcasecmp(n->name, "SSLCipherSuite") == 0) {
 		/* "SSLCipherSuite TLSv1.3 ..." configures TLS 1.3's suites */
-		if (n->argc == 2 && strcasecmp(n->argv[0], "TLSv1.3") == 0) {
+		if (n->argc == 2 && strcmp(n->argv[0], "TLSv1.3") == 0) {
 			if (C->sec == NULL)
 				text_set(W, &t->ciphersuites, n, n->argv[1]);
 			return;
 		}
-		if (n->argc == 2 && strcasecmp(n->argv[0], "SSL") != 0) {
+		if (n->argc == 2 && strcmp(n->argv[0], "SSL") != 0) {
 			node_error(n, "protocol '%s' not supported", n->argv[0]);
 			return;
 		}

@@ -1510,6 +1510,7 @@ decide(struct audit *a, struct tls_eval *e, struct tls_outcome *o, bool fails)
 	size_t i;
 	bool strict = a->opt.ssl_mode == SSL_STRICT;
 	const struct tls_use *pu;
+	const struct web_conf_cmd *cmd;
 
 	o->presented = -1;
 	if (fails) {
@@ -1521,8 +1522,11 @@ decide(struct audit *a, struct tls_eval *e, struct tls_outcome *o, bool fails)
 		return;
 	}
 	/* a certificate, chain or CA given to OpenSSL by a command */
-	if (tls_eval_conf_unmodelled(e, o->server, o->certv)) {
+	if ((cmd = tls_eval_conf_unmodelled(e, o->server, o->certv)) != NULL) {
 		o->status = TS_UNKNOWN;
+		o->unknown_why = "an OpenSSL configuration command names a file or directory "
+				 "that is not modelled";
+		o->unknown_loc = cmd->loc;
 		return;
 	}
 	for (i = 0; i < o->nuse; i++) {

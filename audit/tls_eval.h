@@ -94,6 +94,9 @@ struct tls_outcome {
 	const struct web_text *dir_demand;
 	bool renegotiate; /* TS_520 for dir_demand over TLS 1.2 or below */
 	enum tls_status status;
+	/* TS_UNKNOWN: why, and where (NULL: a certificate chosen per handshake) */
+	const char *unknown_why;
+	struct loc unknown_loc;
 	/* openssl s_client -verify_hostname HOST -verify_return_error: the
 	 * first error it reports (0: none), for the oracle */
 	int verify_code;
