@@ -1501,6 +1501,56 @@ dir_demand(struct tls_outcome *o)
 	o->renegotiate = strcmp(o->hs->version, "TLSv1.3") != 0;
 }
 
+/* Whether the setting a command makes follows the switch of context that
+ * the server makes by SNI (SSL_set_SSL_CTX, and what the server copies
+ * then). The cipher list and the certificate's settings (signature
+ * algorithms, DH parameters) live in the context, the options and the
+ * verify mode both servers copy; Apache also copies the protocol bounds
+ * and takes its host's TLS 1.3 suites (its client hello callback switches
+ * before they are chosen: the TLS oracle checks it), nginx does not
+ * (checked too). The rest (Groups...) is set on the connection when it is
+ * made, from the first context: not modelled. */
+static bool
+conf_follows_switch(const struct web_server *s, const char *name)
+{
+	static const char *const both[] = {"CipherString", "ClientSignatureAlgorithms",
+					   "DHParameters", "Options",
+					   "Protocol", "SignatureAlgorithms",
+					   "VerifyMode"};
+	static const char *const apache[] = {"Ciphersuites", "MaxProtocol", "MinProtocol"};
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(both); i++)
+		if (strcasecmp(name, both[i]) == 0)
+			return true;
+	for (i = 0; s->rules == WEB_RULES_APACHE && i < ARRAY_LEN(apache); i++)
+		if (strcasecmp(name, apache[i]) == 0)
+			return true;
+	return false;
+}
+
+/* The connection starts with the default server's context and SNI
+ * switches it to certv's: the commands of certv are applied over the
+ * switch (the model applies certv's settings) only when each follows it
+ * and the default server's own commands are the same list or none; else
+ * the first command in the way (the verdict is not decided). */
+static const struct web_conf_cmd *
+conf_across_switch(const struct tls_outcome *o)
+{
+	const struct web_vhost *d = o->defaultv;
+	const struct web_vhost *c = o->certv;
+	size_t i;
+
+	if (d == NULL || d == c || (d->tls.nconf == c->tls.nconf && d->tls.conf == c->tls.conf))
+		return NULL;
+	if (d->tls.nconf && has_context(o->server, d))
+		return &d->tls.conf[0];
+	for (i = 0; i < c->tls.nconf; i++)
+		if (!conf_follows_switch(o->server, c->tls.conf[i].name))
+			return &c->tls.conf[i];
+	return NULL;
+}
+
 static void
 decide(struct audit *a, struct tls_eval *e, struct tls_outcome *o, bool fails)
 {
@@ -1526,6 +1576,13 @@ decide(struct audit *a, struct tls_eval *e, struct tls_outcome *o, bool fails)
 		o->status = TS_UNKNOWN;
 		o->unknown_why = "an OpenSSL configuration command names a file or directory "
 				 "that is not modelled";
+		o->unknown_loc = cmd->loc;
+		return;
+	}
+	if ((cmd = conf_across_switch(o)) != NULL) {
+		o->status = TS_UNKNOWN;
+		o->unknown_why = "an OpenSSL configuration command meets the switch of context "
+				 "by SNI, which is not modelled for it";
 		o->unknown_loc = cmd->loc;
 		return;
 	}
@@ -1626,6 +1683,7 @@ add_outcome(struct audit *a, struct tls_eval *e, size_t si, const struct group *
 	else if (dv && has_context(s, dv))
 		o.certv = dv;
 	o.policyv = dv ? dv : v;
+	o.defaultv = dv;
 	if (s->rules == WEB_RULES_APACHE && o.certv)
 		o.policyv = o.certv;
 	o.reject = rejecting(h ? v : dv ? dv : v);

@@ -75,6 +75,9 @@ struct tls_outcome {
 	 * client certificate demand (NULL: no certificate anywhere) */
 	const struct web_vhost *certv;
 	const struct web_vhost *policyv; /* its protocol versions apply */
+	/* the default server of the address:port, whose context the
+	 * connection starts with (NULL: none) */
+	const struct web_vhost *defaultv;
 	const struct web_listen *listen; /* the TLS listener */
 	/* nginx ssl_reject_handshake on in the server the handshake is for:
 	 * every handshake is refused (NULL: not set, or off) */

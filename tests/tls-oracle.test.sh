@@ -418,6 +418,9 @@ for s in samples/tls-*/ "$tmp"/gen/tls-*/; do
 		wait_listening $((port + SHIFT))
 	done
 	while read -r port host status vcode version cipher alpn demand; do
+		# undecided by the model (a certificate chosen per handshake, an
+		# OpenSSL command it does not model): nothing to compare
+		[ "$status" = unknown ] && continue
 		n=$((n + 1))
 		oport=$((port + SHIFT))
 		what="$host on port $port"
