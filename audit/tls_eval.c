@@ -948,11 +948,18 @@ apache_path_ok(struct tls_eval *e, struct smap *seen, const struct web_server *s
 	char *err = NULL;
 	bool ok;
 
+	char *key;
+	void *known;
+
 	if (dynamic_path(path)) {
 		free(path);
 		return true;
 	}
-	if (dir) {
+	/* looked up once per path, however many hosts inherit it */
+	key = xasprintf("\003%c%s", dir ? 'd' : 'f', path);
+	if ((known = smap_get(seen, key)) != NULL) {
+		ok = known == (void *)1;
+	} else if (dir) {
 		ok = root_list(path, &names, &n, &err) == READ_OK;
 		names_free(names, n);
 	} else {
@@ -962,6 +969,9 @@ apache_path_ok(struct tls_eval *e, struct smap *seen, const struct web_server *s
 		ok = r == READ_FAILED ? root_exists(path) : r == READ_OK && len > 0;
 		free(data);
 	}
+	if (known == NULL)
+		smap_put(seen, key, ok ? (void *)1 : (void *)2);
+	free(key);
 	free(err);
 	if (!ok && !loc_seen(seen, loc))
 		start_error(e, "CF521-TLS-FILE-LOAD", s, loc,
@@ -1065,9 +1075,19 @@ apache_ticket_key_ok(struct tls_eval *e, struct smap *seen, const struct web_ser
 	char *data = NULL;
 	size_t len = 0;
 	char *err = NULL;
+	char *key;
+	bool known;
 	bool ok = true;
 
 	if (t->text == NULL)
+		return true;
+	/* read once per directive, however many hosts inherit it */
+	key = xasprintf("\004%s:%u", t->loc.file ? t->loc.file : "", t->loc.line);
+	known = smap_get(seen, key) != NULL;
+	if (!known)
+		smap_put(seen, key, (void *)1);
+	free(key);
+	if (known)
 		return true;
 	path = resolve_path(s, t->text);
 	if (!dynamic_path(path) && root_read(path, &data, &len, &err) == READ_OK && len > 0 &&

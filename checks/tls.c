@@ -300,6 +300,8 @@ static void
 conf_unchecked(struct audit *a)
 {
 	const struct web *w = a->origin.web;
+	const struct web_conf_cmd *done[64];
+	size_t ndone = 0;
 	size_t i;
 	size_t j;
 
@@ -313,10 +315,13 @@ conf_unchecked(struct audit *a)
 
 			if (c == NULL || v->tls.ncert == 0)
 				continue;
-			/* once per command, however many hosts share it */
-			for (k = 0; k < j && first; k++)
-				first = tls_eval_conf_unmodelled(a->tls, w->servers[i],
-								 w->servers[i]->vhosts[k]) != c;
+			/* once per command, however many hosts share it (the
+			 * commands are few: past the table's size, a command may
+			 * be reported again) */
+			for (k = 0; k < ndone && first; k++)
+				first = done[k] != c;
+			if (first && ndone < ARRAY_LEN(done))
+				done[ndone++] = c;
 			if (first)
 				audit_finding(a, "CF000-TLS-UNCHECKED", c->loc,
 					      "%s %s %s gives OpenSSL a file or directory that cfaudit "
