@@ -5232,13 +5232,19 @@ socket_tls(struct web_server *s)
 		for (j = 0; j < v->nlisten; j++) {
 			struct web_listen *l = &v->listen[j];
 			bool known = l->kind == WA_ADDR;
+			const struct web_vhost *g[1];
 			const struct web_vhost *dv;
 			const struct web_listen *dl;
-			bool by_default;
+			bool main_server;
 
 			if (l->kind == WA_UNIX || l->kind == WA_NAME)
 				continue;
-			dv = web_vhost_for(s, "\001", l->fam, known, l->addr, l->port, &by_default);
+			/* the group's first host (an indexed look-up, not a
+			 * question by name, which scans the group's names) */
+			dv = web_apache_group(s, l->fam, known, l->addr, l->port, g, 1, &main_server)
+				     ? g[0]
+			     : main_server ? s->main_vhost
+					   : NULL;
 			if (dv == NULL || dv == v)
 				continue;
 			dl = web_listener_at(dv, l->fam, known, l->addr, l->port);
