@@ -602,10 +602,22 @@ tls_stage(struct audit *a, struct host_view *h)
 	case TS_AOP:
 		return false;
 	case TS_UNKNOWN:
-		decide(h, HOST_UNKNOWN, cert_loc(o), "the certificate is chosen per handshake");
+		if (o->unknown_why)
+			decide(h, HOST_UNKNOWN, o->unknown_loc, "%s", o->unknown_why);
+		else
+			decide(h, HOST_UNKNOWN, cert_loc(o), "the certificate is chosen per handshake");
 		return true;
 	case TS_520:
-		decide(h, 520, cert_loc(o), "HTTP/2 with a cipher HTTP/2 forbids");
+		if (o->renegotiate)
+			decide(h, 520, o->dir_demand->loc,
+			       "a client certificate is demanded by renegotiation, which Cloudflare "
+			       "refuses");
+		else
+			decide(h, 520, cert_loc(o), "HTTP/2 with a cipher HTTP/2 forbids");
+		return true;
+	case TS_403:
+		decide(h, 403, o->dir_demand->loc,
+		       "a client certificate is demanded after the TLS 1.3 handshake");
 		return true;
 	case TS_400:
 		decide(h, 400, o->cc_text ? o->cc_text->loc : cert_loc(o),

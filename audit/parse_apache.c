@@ -1468,6 +1468,9 @@ struct amap {
 /* The server-level configuration of the main server or a virtual host. */
 struct vconf {
 	bool is_main;
+	/* SSLVerifyClient require in a <Directory>: its path ("/var/www/"),
+	 * whether it covers the DocumentRoot is decided with the host's */
+	const char *vcd_dir;
 	struct loc loc;
 	struct web_vhost *vh;
 	size_t naddr;
@@ -2105,10 +2108,79 @@ d_sslfile(struct walker *W, struct wctx *C, const struct anode *n)
 		x = web_push(W->w, (void **)&t->key, &t->nkey, sizeof(*x));
 	else if (strcasecmp(n->name, "SSLCACertificateFile") == 0)
 		x = &t->client_certificate;
+	else if (strcasecmp(n->name, "SSLCACertificatePath") == 0)
+		x = &t->ca_path;
+	else if (strcasecmp(n->name, "SSLCARevocationFile") == 0)
+		x = &t->crl;
+	else if (strcasecmp(n->name, "SSLCARevocationPath") == 0)
+		x = &t->crl_path;
+	else if (strcasecmp(n->name, "SSLSessionTicketKeyFile") == 0)
+		x = &t->ticket_key;
 	else
 		x = &t->chain; /* SSLCertificateChainFile */
 	text_set(W, x, n, path);
 	free(path);
+}
+
+/* SSLUseStapling, SSLCompression: on or off; SSLStaplingCache: its
+ * cache (httpd allows it outside <VirtualHost> only). */
+static void
+d_sslflag(struct walker *W, struct wctx *C, const struct anode *n)
+{
+	struct web_tls *t = &C->V->tls;
+	bool on;
+
+	if (strcasecmp(n->name, "SSLStaplingCache") == 0) {
+		text_set(W, &t->stapling_cache, n, n->argv[0]);
+		return;
+	}
+	if (!flag_arg(n, &on))
+		return;
+	text_set(W, strcasecmp(n->name, "SSLUseStapling") == 0 ? &t->stapling : &t->compression, n,
+		 on ? "on" : "off");
+}
+
+/* SSLOpenSSLConfCmd NAME VALUE: kept in order for OpenSSL to apply
+ * after mod_ssl's own settings. mod_ssl adds ":!aNULL:!eNULL:!EXP" to a
+ * CipherString; a value that names a file is read from ServerRoot. */
+static void
+d_sslconfcmd(struct walker *W, struct wctx *C, const struct anode *n)
+{
+	struct web_tls *t = &C->V->tls;
+	struct web_conf_cmd *c = web_push(W->w, (void **)&t->conf, &t->nconf, sizeof(*c));
+	char *path = root_relative(W->R, n->argv[1]);
+
+	c->name = web_strdup(W->w, n->argv[0]);
+	if (strcasecmp(n->argv[0], "CipherString") == 0) {
+		char *v = xasprintf("%s:!aNULL:!eNULL:!EXP", n->argv[1]);
+
+		c->value = web_strdup(W->w, v);
+		free(v);
+	} else {
+		c->value = web_strdup(W->w, n->argv[1]);
+	}
+	c->path = web_strdup(W->w, path);
+	c->loc = n->loc;
+	free(path);
+}
+
+/* SSLVerifyClient require in a section: mod_ssl demands the certificate
+ * for the request, after the handshake (renegotiation with TLS 1.2, post-
+ * handshake authentication with TLS 1.3). Kept once per host, with the
+ * section's label; whether it covers every URL ("<Location />", a
+ * <Directory> at or above the DocumentRoot) decides the host's verdict. */
+static void
+verify_client_dir(struct walker *W, struct wctx *C, const struct anode *n)
+{
+	struct web_tls *t = &C->V->tls;
+	const struct dsec *d = C->sec;
+
+	if (t->verify_client_dir.text && t->verify_client_dir_root)
+		return;
+	text_set(W, &t->verify_client_dir, n, d->label ? d->label : "a section");
+	t->verify_client_dir.name = "SSLVerifyClient require";
+	t->verify_client_dir_root = d->kind == DS_LOC && d->path && strcmp(d->path, "/") == 0;
+	C->V->vcd_dir = d->kind == DS_DIR ? d->path : NULL;
 }
 
 static void
@@ -2120,9 +2192,12 @@ d_ssltext(struct walker *W, struct wctx *C, const struct anode *n)
 		text_set(W, &t->protocols, n, n->args);
 	} else if (strcasecmp(n->name, "SSLCipherSuite") == 0) {
 		/* "SSLCipherSuite TLSv1.3 ..." configures TLS 1.3's suites */
-		if (n->argc == 2 && strncasecmp(n->argv[0], "TLSv1.3", 7) == 0)
+		if (n->argc == 2 && strcmp(n->argv[0], "TLSv1.3") == 0) {
+			if (C->sec == NULL)
+				text_set(W, &t->ciphersuites, n, n->argv[1]);
 			return;
-		if (n->argc == 2 && strcasecmp(n->argv[0], "SSL") != 0) {
+		}
+		if (n->argc == 2 && strcmp(n->argv[0], "SSL") != 0) {
 			node_error(n, "protocol '%s' not supported", n->argv[0]);
 			return;
 		}
@@ -2148,6 +2223,8 @@ d_ssltext(struct walker *W, struct wctx *C, const struct anode *n)
 		}
 		if (C->sec == NULL)
 			text_set(W, &t->verify_client, n, v);
+		else if (strcmp(v, "require") == 0)
+			verify_client_dir(W, C, n);
 	}
 }
 
@@ -3505,13 +3582,21 @@ static const struct directive directives[] = {
 	{"setenvifnocase", "setenvif_module", PERDIR_SRV, OV_FILEINFO, 2, -1, d_setenvif},
 	{"sethandler", NULL, C_DIRS, OV_FILEINFO, 1, 1, d_sethandler},
 	{"sslcacertificatefile", "ssl_module", C_SRV, 0, 1, 1, d_sslfile},
+	{"sslcacertificatepath", "ssl_module", C_SRV, 0, 1, 1, d_sslfile},
+	{"sslcarevocationfile", "ssl_module", C_SRV, 0, 1, 1, d_sslfile},
+	{"sslcarevocationpath", "ssl_module", C_SRV, 0, 1, 1, d_sslfile},
 	{"sslcertificatechainfile", "ssl_module", C_SRV, 0, 1, 1, d_sslfile},
 	{"sslcertificatefile", "ssl_module", C_SRV, 0, 1, 1, d_sslfile},
 	{"sslcertificatekeyfile", "ssl_module", C_SRV, 0, 1, 1, d_sslfile},
 	{"sslciphersuite", "ssl_module", PERDIR_SRV, OV_AUTHCFG, 1, 2, d_ssltext},
+	{"sslcompression", "ssl_module", C_SRV, 0, 1, 1, d_sslflag},
 	{"sslengine", "ssl_module", C_SRV, 0, 1, 1, d_sslengine},
 	{"sslhonorcipherorder", "ssl_module", C_SRV, 0, 1, 1, d_ssltext},
+	{"sslopensslconfcmd", "ssl_module", C_SRV, 0, 2, 2, d_sslconfcmd},
 	{"sslprotocol", "ssl_module", C_SRV, 0, 1, -1, d_ssltext},
+	{"sslsessionticketkeyfile", "ssl_module", C_SRV, 0, 1, 1, d_sslfile},
+	{"sslstaplingcache", "ssl_module", CX(AX_MAIN), 0, 1, 1, d_sslflag},
+	{"sslusestapling", "ssl_module", C_SRV, 0, 1, 1, d_sslflag},
 	{"sslverifyclient", "ssl_module", PERDIR_SRV, OV_AUTHCFG, 1, 1, d_ssltext},
 	{"timeout", NULL, C_SRV, 0, 1, 1, d_timeout},
 };
@@ -4180,6 +4265,28 @@ inherit_text(struct web_text *t, const struct web_text *m)
 		*t = *m;
 }
 
+/* SSLOpenSSLConfCmd: the main server's commands, then the virtual
+ * host's (mod_ssl appends the arrays); a host with none shares the main
+ * server's list. */
+static void
+inherit_conf(struct walker *W, struct web_tls *t, const struct web_tls *m)
+{
+	struct web_conf_cmd *v;
+
+	if (m->nconf == 0)
+		return;
+	if (t->nconf == 0) {
+		t->nconf = m->nconf;
+		t->conf = m->conf;
+		return;
+	}
+	v = web_alloc(W->w, (m->nconf + t->nconf) * sizeof(*v));
+	memcpy(v, m->conf, m->nconf * sizeof(*v));
+	memcpy(v + m->nconf, t->conf, t->nconf * sizeof(*v));
+	t->conf = v;
+	t->nconf += m->nconf;
+}
+
 /* merge_server_configs: what a virtual host does not set comes from the
  * main server (wherever the main server sets it). */
 static void
@@ -4223,6 +4330,20 @@ inherit(struct walker *W, struct vconf *V)
 	inherit_text(&t->client_certificate, &M->tls.client_certificate);
 	inherit_text(&t->trusted_certificate, &M->tls.trusted_certificate);
 	inherit_text(&t->chain, &M->tls.chain);
+	inherit_text(&t->ciphersuites, &M->tls.ciphersuites);
+	inherit_text(&t->ca_path, &M->tls.ca_path);
+	inherit_text(&t->crl, &M->tls.crl);
+	inherit_text(&t->crl_path, &M->tls.crl_path);
+	inherit_text(&t->ticket_key, &M->tls.ticket_key);
+	inherit_text(&t->stapling, &M->tls.stapling);
+	inherit_text(&t->stapling_cache, &M->tls.stapling_cache);
+	inherit_text(&t->compression, &M->tls.compression);
+	if (t->verify_client_dir.text == NULL) {
+		t->verify_client_dir = M->tls.verify_client_dir;
+		t->verify_client_dir_root = M->tls.verify_client_dir_root;
+		V->vcd_dir = M->vcd_dir;
+	}
+	inherit_conf(W, t, &M->tls);
 	/* mod_setenvif appends; mod_rewrite's rules stay the virtual
 	 * host's own unless RewriteOptions Inherit, its engine state is
 	 * inherited */
@@ -5072,9 +5193,66 @@ fill_vhost(struct walker *W, struct vconf *V, struct web_vhost *vh)
 			push_listen(W, vh, &l);
 		}
 	vh->tls = V->tls;
+	if (V->vcd_dir && V->docroot && !vh->tls.verify_client_dir_root) {
+		size_t dl = strlen(V->vcd_dir);
+
+		/* "/var/www/" covers the DocumentRoot /var/www/html */
+		vh->tls.verify_client_dir_root =
+			strncmp(V->docroot, V->vcd_dir, dl) == 0 ||
+			(dl > 1 && strncmp(V->docroot, V->vcd_dir, dl - 1) == 0 &&
+			 V->docroot[dl - 1] == '\0');
+	}
+	if (ssl) {
+		vh->tls.engine.text = "on";
+		vh->tls.engine.name = "SSLEngine";
+		vh->tls.engine.loc = V->ssl_engine == 1 ? V->ssl_loc : V->loc;
+	}
 	if (V->h2.set) {
 		vh->http2 = V->h2;
 		vh->http2.v = h2;
+	}
+}
+
+/* mod_ssl decides TLS per connection from the host the connection
+ * arrives at (c->base_server: the first host of the address:port group),
+ * before any name is known: every host of a group speaks TLS when its
+ * first host does, with the first host's context unless SNI picks a host
+ * that has a context of its own, and none does when the first host does
+ * not. The model is complete here (every host added), so the group's
+ * default can be asked for. */
+static void
+socket_tls(struct web_server *s)
+{
+	size_t i;
+	size_t j;
+
+	for (i = 0; i < s->nvhost; i++) {
+		struct web_vhost *v = s->vhosts[i];
+
+		for (j = 0; j < v->nlisten; j++) {
+			struct web_listen *l = &v->listen[j];
+			bool known = l->kind == WA_ADDR;
+			const struct web_vhost *g[1];
+			const struct web_vhost *dv;
+			const struct web_listen *dl;
+			bool main_server;
+
+			if (l->kind == WA_UNIX || l->kind == WA_NAME)
+				continue;
+			/* the group's first host (an indexed look-up, not a
+			 * question by name, which scans the group's names) */
+			dv = web_apache_group(s, l->fam, known, l->addr, l->port, g, 1, &main_server)
+				     ? g[0]
+			     : main_server ? s->main_vhost
+					   : NULL;
+			if (dv == NULL || dv == v)
+				continue;
+			dl = web_listener_at(dv, l->fam, known, l->addr, l->port);
+			if (dl == NULL || dl->ssl == l->ssl)
+				continue;
+			l->ssl = dl->ssl;
+			l->http2 = dl->ssl && dl->http2;
+		}
 	}
 }
 
@@ -5260,6 +5438,7 @@ build_model(struct walker *W, struct input *main_in)
 	}
 	for (i = 0; i < W->nvh; i++)
 		fill_vhost(W, W->vhs[i], web_add_vhost(W->w, W->srv, W->vhs[i]->loc));
+	socket_tls(W->srv);
 	apply_proxy_protocol(W);
 	for (i = 0; i < W->nvh + 1; i++) {
 		struct vconf *V = i == 0 ? &W->main : W->vhs[i - 1];

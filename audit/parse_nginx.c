@@ -1816,6 +1816,18 @@ d_ssl_text(struct walker *W, struct level *L, const struct nnode *n)
 		set_text(W, &t->trusted_certificate, n, n->args[0]);
 }
 
+/* ssl_conf_command NAME VALUE: kept in order; nginx applies the list of
+ * the innermost level that has one, after everything else. */
+static void
+d_ssl_conf(struct walker *W, struct level *L, const struct nnode *n)
+{
+	struct web_conf_cmd *c = web_push(W->w, (void **)&L->tls.conf, &L->tls.nconf, sizeof(*c));
+
+	c->name = web_strdup(W->w, n->args[0]);
+	c->value = web_strdup(W->w, n->args[1]);
+	c->loc = n->loc;
+}
+
 static void
 d_ssl(struct walker *W, struct level *L, const struct nnode *n)
 {
@@ -2038,6 +2050,7 @@ static const struct directive directives[] = {
 	{"ssl_certificate_key", 0, C_HS, 1, 1, d_ssl_file},
 	{"ssl_ciphers", 0, C_HS, 1, 1, d_ssl_text},
 	{"ssl_client_certificate", 0, C_HS, 1, 1, d_ssl_text},
+	{"ssl_conf_command", 0, C_HS, 2, 2, d_ssl_conf},
 	{"ssl_crl", 0, C_HS, 1, 1, d_ssl_text},
 	{"ssl_dhparam", 0, C_HS, 1, 1, d_ssl_text},
 	{"ssl_prefer_server_ciphers", 0, C_HS, 1, 1, d_ssl_text},
@@ -2213,6 +2226,10 @@ tls_merge(struct web_tls *eff, const struct web_tls *raw, const struct web_tls *
 	merge_text(&eff->reject_handshake, &raw->reject_handshake, &parent->reject_handshake);
 	merge_text(&eff->dhparam, &raw->dhparam, &parent->dhparam);
 	merge_text(&eff->crl, &raw->crl, &parent->crl);
+	if (raw->nconf) {
+		eff->nconf = raw->nconf;
+		eff->conf = raw->conf;
+	}
 }
 
 /* Each module merges its own: one value at a time; allow/deny, realip's

@@ -18,6 +18,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -662,6 +663,7 @@ chain_free(struct tls_chain *c)
 
 	free(c->path);
 	free(c->chain_path);
+	free(c->ca_path);
 	free(c->error);
 	free(c->use_error);
 	for (i = 0; i < c->ncert; i++)
@@ -790,13 +792,23 @@ tls_files_free(struct tls_files *f)
 struct tls_chain *
 tls_files_chain(struct tls_files *f, const char *path, const char *chain_path)
 {
-	char *key = xasprintf("%s%c%s", path, 1, chain_path ? chain_path : "");
+	return tls_files_chain_ca(f, path, chain_path, NULL);
+}
+
+struct tls_chain *
+tls_files_chain_ca(struct tls_files *f, const char *path, const char *chain_path,
+		   const char *ca_path)
+{
+	char *key = ca_path ? xasprintf("%s%c%s%c%s", path, 1, chain_path ? chain_path : "", 1,
+					ca_path)
+			    : xasprintf("%s%c%s", path, 1, chain_path ? chain_path : "");
 	struct tls_chain *c = map_get(&f->chain_map, key);
 
 	if (c == NULL) {
 		c = xcalloc(1, sizeof(*c));
 		c->path = xstrdup(path);
 		c->chain_path = chain_path ? xstrdup(chain_path) : NULL;
+		c->ca_path = ca_path ? xstrdup(ca_path) : NULL;
 		c->status = TL_PENDING;
 		map_put(&f->chain_map, key, c);
 		VEC_PUSH(f->chains, f->nchain, f->chain_cap, c);
@@ -1018,6 +1030,51 @@ parse_pem_chain(struct tls_files *f, OSSL_LIB_CTX *libctx, const char *data, siz
 	return ok;
 }
 
+/* OpenSSL's automatic chain (ssl_add_cert_chain): a certificate set up
+ * without chain certificates is sent with the chain X509_verify_cert
+ * builds from the context's verify store, whatever that verification's
+ * result. A CA file that cannot be read adds nothing. */
+static void
+auto_chain(struct tls_chain *c, STACK_OF(X509) *sk)
+{
+	char *data = NULL;
+	size_t len = 0;
+	char *err = NULL;
+	bool der;
+	STACK_OF(X509) *cas;
+	X509_STORE *store;
+	X509_STORE_CTX *ctx;
+	int i;
+
+	if (read_path(c->ca_path, &data, &len, &err) != TL_OK) {
+		free(err);
+		return;
+	}
+	cas = read_certs(data, len, &der);
+	free(data);
+	store = X509_STORE_new();
+	ctx = X509_STORE_CTX_new();
+	for (i = 0; store && i < sk_X509_num(cas); i++)
+		X509_STORE_add_cert(store, sk_X509_value(cas, i));
+	if (store && ctx && X509_STORE_CTX_init(ctx, store, sk_X509_value(sk, 0), NULL)) {
+		STACK_OF(X509) *built;
+
+		X509_verify_cert(ctx);
+		built = X509_STORE_CTX_get0_chain(ctx);
+		for (i = 1; i < sk_X509_num(built) && (size_t)sk_X509_num(sk) < CAP_CHAIN_CERTS; i++) {
+			X509 *x = sk_X509_value(built, i);
+
+			if (X509_up_ref(x))
+				sk_X509_push(sk, x);
+		}
+		c->auto_chained = sk_X509_num(sk) > 1;
+	}
+	ERR_clear_error();
+	X509_STORE_CTX_free(ctx);
+	X509_STORE_free(store);
+	sk_X509_pop_free(cas, X509_free);
+}
+
 static void
 load_chain(struct worker *w, struct tls_chain *c)
 {
@@ -1085,6 +1142,8 @@ load_chain(struct worker *w, struct tls_chain *c)
 			free(data);
 		}
 	}
+	if (c->status == TL_OK && c->ca_path && sk_X509_num(sk) == 1)
+		auto_chain(c, sk);
 	c->ncert = (size_t)sk_X509_num(sk);
 	c->certs = xcalloc(c->ncert ? c->ncert : 1, sizeof(*c->certs));
 	for (i = 0; i < sk_X509_num(sk); i++) {
@@ -1642,6 +1701,116 @@ alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen, const un
 	return SSL_TLSEXT_ERR_OK;
 }
 
+/* ---- OpenSSL configuration commands ---- */
+
+/* A command context as the servers make one: Apache (mod_ssl) with
+ * SSL_CONF_FLAG_FILE, SERVER, CERTIFICATE and SHOW_ERRORS; nginx adds
+ * CLIENT. ctx NULL: only to look commands up. */
+static SSL_CONF_CTX *
+conf_ctx(SSL_CTX *ctx, bool client)
+{
+	SSL_CONF_CTX *cc = SSL_CONF_CTX_new();
+	unsigned flags = SSL_CONF_FLAG_FILE | SSL_CONF_FLAG_SERVER | SSL_CONF_FLAG_CERTIFICATE |
+			 SSL_CONF_FLAG_SHOW_ERRORS;
+
+	if (cc == NULL) {
+		fputs("cfaudit: cannot create an OpenSSL context\n", stderr);
+		exit(3);
+	}
+	if (client)
+		flags |= SSL_CONF_FLAG_CLIENT;
+	SSL_CONF_CTX_set_flags(cc, flags);
+	if (ctx)
+		SSL_CONF_CTX_set_ssl_ctx(cc, ctx);
+	return cc;
+}
+
+enum tls_conf_type
+tls_conf_type(const char *name, bool client)
+{
+	SSL_CONF_CTX *cc = conf_ctx(NULL, client);
+	int t = SSL_CONF_cmd_value_type(cc, name);
+
+	SSL_CONF_CTX_free(cc);
+	switch (t) {
+	case SSL_CONF_TYPE_STRING:
+	case SSL_CONF_TYPE_NONE:
+		return TCT_STRING;
+	case SSL_CONF_TYPE_FILE:
+		/* the one file command that changes the handshake and can be
+		 * applied from data read inside the root */
+		return strcasecmp(name, "DHParameters") == 0 ? TCT_DH : TCT_FILE;
+	case SSL_CONF_TYPE_DIR:
+		return TCT_DIR;
+	default:
+		return TCT_UNKNOWN;
+	}
+}
+
+/* DHParameters as OpenSSL's own command applies it (PEM parameters, then
+ * SSL_CTX_set0_tmp_dh_pkey, which refuses a group below the security
+ * level: "dh key too small"), from the file's contents. */
+static bool
+conf_dh(SSL_CTX *ctx, const struct tls_conf_cmd *c)
+{
+	BIO *b;
+	EVP_PKEY *dh;
+
+	if (c->data == NULL || c->len > INT_MAX)
+		return false;
+	b = BIO_new_mem_buf(c->data, (int)c->len);
+	dh = b ? PEM_read_bio_Parameters(b, NULL) : NULL;
+	BIO_free(b);
+	if (dh == NULL)
+		return false;
+	if (SSL_CTX_set0_tmp_dh_pkey(ctx, dh) != 1) {
+		EVP_PKEY_free(dh);
+		return false;
+	}
+	return true;
+}
+
+/* Apply p's configuration commands to ctx in order, then finish, as both
+ * servers do; false with out set at the first one OpenSSL refuses. */
+static bool
+apply_conf(SSL_CTX *ctx, const struct tls_policy *p, struct tls_hs *out)
+{
+	SSL_CONF_CTX *cc;
+	size_t i;
+	bool ok = true;
+
+	if (p->nconf == 0)
+		return true;
+	cc = conf_ctx(ctx, p->conf_client);
+	for (i = 0; i < p->nconf && ok; i++) {
+		const struct tls_conf_cmd *c = &p->conf[i];
+
+		ERR_clear_error();
+		if (tls_conf_type(c->name, p->conf_client) == TCT_DH)
+			ok = conf_dh(ctx, c);
+		else
+			ok = SSL_CONF_cmd(cc, c->name, c->value) > 0;
+		if (!ok)
+			out->conf_failed = (int)i;
+	}
+	if (ok && SSL_CONF_CTX_finish(cc) != 1) {
+		ok = false;
+		out->conf_failed = (int)p->nconf - 1;
+	}
+	if (!ok) {
+		out->result = HS_BAD_CONF;
+		ssl_error_text(out->error, sizeof(out->error), "refused");
+	}
+	SSL_CONF_CTX_free(cc);
+	return ok;
+}
+
+bool
+tls_compression_available(void)
+{
+	return sk_SSL_COMP_num(SSL_COMP_get_compression_methods()) > 0;
+}
+
 /* The server as the origin configures it. NULL with out->result set when
  * the settings cannot be applied. */
 static SSL_CTX *
@@ -1674,17 +1843,20 @@ server_ctx(const struct tls_policy *p, const struct tls_cred *cred, size_t ncred
 		const char *c = p->ciphers;
 		int ok;
 
-		/* Apache: "SSLCipherSuite TLSv1.3 ..." sets the TLS 1.3 suites */
-		if (strncasecmp(c, "TLSv1.3 ", 8) == 0)
-			ok = SSL_CTX_set_ciphersuites(ctx, c + 8);
-		else
-			ok = SSL_CTX_set_cipher_list(ctx, strncasecmp(c, "SSL ", 4) == 0 ? c + 4 : c);
+		ok = SSL_CTX_set_cipher_list(ctx, c);
 		if (!ok) {
 			out->result = HS_BAD_CIPHERS;
 			ssl_error_text(out->error, sizeof(out->error), "no cipher match");
 			SSL_CTX_free(ctx);
 			return NULL;
 		}
+	}
+	/* Apache sets the TLS 1.3 suites after the cipher list (AH10127) */
+	if (p->ciphersuites && !SSL_CTX_set_ciphersuites(ctx, p->ciphersuites)) {
+		out->result = HS_BAD_SUITES;
+		ssl_error_text(out->error, sizeof(out->error), "no cipher match");
+		SSL_CTX_free(ctx);
+		return NULL;
 	}
 	if (p->prefer_server)
 		SSL_CTX_set_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE);
@@ -1718,6 +1890,11 @@ server_ctx(const struct tls_policy *p, const struct tls_cred *cred, size_t ncred
 			for (j = 1; j < sk_X509_num(sk); j++)
 				SSL_CTX_add1_chain_cert(ctx, sk_X509_value(sk, j));
 		ERR_clear_error();
+	}
+	/* mod_ssl and nginx apply the commands last, over everything */
+	if (!apply_conf(ctx, p, out)) {
+		SSL_CTX_free(ctx);
+		return NULL;
 	}
 	if (p->h2)
 		SSL_CTX_set_alpn_select_cb(ctx, alpn_select, (void *)1);

@@ -84,6 +84,12 @@ struct tls_verr {
 struct tls_chain {
 	char *path;       /* as the server sees it; "data:..." inline */
 	char *chain_path; /* NULL: none */
+	/* Apache: the CA file (SSLCACertificateFile) in the server's verify
+	 * store, from which OpenSSL completes the chain of a certificate sent
+	 * without one (mod_ssl leaves SSL_MODE_NO_AUTO_CHAIN off; nginx sets
+	 * it). NULL: none. */
+	char *ca_path;
+	bool auto_chained; /* the certificates after the leaf came from ca_path */
 	enum tls_load status;
 	char *error;      /* TL_UNREADABLE, TL_INVALID: why */
 	bool chain_failed; /* the status is the chain file's */
@@ -143,6 +149,10 @@ void tls_files_free(struct tls_files *f);
  * paths give the same object. Paths are as the server sees them (read
  * inside the root), or "data:" followed by the PEM text. */
 struct tls_chain *tls_files_chain(struct tls_files *f, const char *path, const char *chain_path);
+/* The same, for a server whose verify store holds the CA file ca_path
+ * (NULL: none), from which a lone leaf's chain is completed. */
+struct tls_chain *tls_files_chain_ca(struct tls_files *f, const char *path, const char *chain_path,
+				     const char *ca_path);
 struct tls_key *tls_files_key(struct tls_files *f, const char *path);
 /* Load and verify everything registered and not loaded yet, on threads
  * threads (0: one per online CPU). */
@@ -170,14 +180,46 @@ void tls_pair_errors(const struct tls_chain *const *c, const struct tls_key *con
 
 /* ---- Cloudflare's handshake with the origin ---- */
 
+/* One OpenSSL configuration command (SSL_CONF_cmd), as Apache's
+ * SSLOpenSSLConfCmd and nginx's ssl_conf_command pass it. A command that
+ * names a file is applied from data (the file as read inside the root,
+ * never from the host's filesystem): data NULL means the file is not there. */
+struct tls_conf_cmd {
+	const char *name;
+	const char *value;
+	const char *data; /* TCT_DH: the file's contents */
+	size_t len;
+};
+
+/* What kind of value a configuration command takes (SSL_CONF_cmd_value_type). */
+enum tls_conf_type {
+	TCT_UNKNOWN,  /* OpenSSL has no such command: the server refuses it */
+	TCT_STRING,   /* applied here as the server applies it */
+	TCT_DH,       /* DHParameters: applied from the file's contents */
+	TCT_FILE,     /* another file (Certificate, ChainCAFile...): not modelled */
+	TCT_DIR       /* a directory (ChainCAPath...): not modelled */
+};
+
+/* The type of command name for a server (client: nginx also sets
+ * SSL_CONF_FLAG_CLIENT). */
+enum tls_conf_type tls_conf_type(const char *name, bool client);
+
 /* The origin's settings for one handshake. */
 struct tls_policy {
 	const char *protocols; /* nginx ("TLSv1.2 TLSv1.3") or Apache ("all -TLSv1") syntax;
 				  NULL: OpenSSL's defaults */
-	const char *ciphers;   /* an OpenSSL cipher string ("TLSv1.3 ..." for Apache's
-				  TLS 1.3 form); NULL: OpenSSL's default */
+	const char *ciphers;   /* an OpenSSL cipher string (TLS 1.2 and below); NULL:
+				  OpenSSL's default */
+	const char *ciphersuites; /* the TLS 1.3 suites (Apache "SSLCipherSuite TLSv1.3
+				     ..."); NULL: OpenSSL's default */
 	bool prefer_server;    /* the server's order decides */
 	bool h2;               /* h2 offered by ALPN */
+	/* configuration commands applied after the settings above and the
+	 * certificates, in order (TCT_STRING and TCT_DH ones, and unknown ones,
+	 * which fail; the files and directories are left out by the caller) */
+	size_t nconf;
+	const struct tls_conf_cmd *conf;
+	bool conf_client; /* nginx's SSL_CONF_FLAG_CLIENT */
 };
 
 /* A certificate the server holds, with its key (NULL, or a key that cannot
@@ -192,6 +234,9 @@ enum tls_hs_result {
 	HS_OK,
 	HS_BAD_PROTOCOLS, /* a protocol name the server does not know */
 	HS_BAD_CIPHERS,   /* the cipher string selects nothing: the server cannot start */
+	HS_BAD_SUITES,    /* the TLS 1.3 suites cannot be set: the server cannot start */
+	HS_BAD_CONF,      /* OpenSSL refuses configuration command conf_failed: the
+			     server cannot start */
 	HS_NO_PROTOCOL,   /* no protocol version in common */
 	HS_NO_CIPHER,     /* no cipher suite in common */
 	HS_FAILED         /* another failure: error says which */
@@ -202,6 +247,7 @@ enum tls_hs_result {
 struct tls_hs {
 	enum tls_hs_result result;
 	char error[256];   /* OpenSSL's reason for a failure */
+	int conf_failed;   /* HS_BAD_CONF: the index of the command refused */
 	char version[16];  /* negotiated: "TLSv1.3" */
 	char cipher[64];   /* negotiated, OpenSSL's name */
 	int cred;          /* the credential the server presented (index) */
@@ -237,6 +283,10 @@ int tls_first_error_with_host(const struct tls_chain *c, bool covered);
 /* Whether the protocols text names only protocol versions the server
  * knows: NULL, or the first unknown word (allocated). */
 char *tls_protocols_error(const char *protocols);
+
+/* Whether this OpenSSL has a compression method (Apache's SSLCompression
+ * on is refused without one). */
+bool tls_compression_available(void);
 
 /* The date of t as "2026-06-30". */
 void tls_date(time_t t, char *buf, size_t n);

@@ -176,7 +176,8 @@ struct tls_eval_priv {
 	struct smap use_by_text;   /* "cert|key|chain" pointers -> use */
 	struct smap uses_by_vhost; /* vhost -> struct vuses */
 	struct smap hs;            /* handshakes: "policyv|certv|h2" -> tls_hs */
-	struct smap policy;        /* "protocols\1ciphers" -> tls_hs (policy check) */
+	struct smap policy;        /* policy_key -> tls_hs (policy check) */
+	struct smap confs;         /* a vhost's configuration commands -> struct conf_set */
 	size_t nvuse;
 	size_t vuse_cap;
 	struct tls_use **vuse;     /* per-vhost lists, flat */
@@ -197,6 +198,8 @@ tls_status_name(enum tls_status s)
 		return "unknown";
 	case TS_520:
 		return "520";
+	case TS_403:
+		return "403";
 	case TS_400:
 		return "400";
 	case TS_526:
@@ -256,6 +259,20 @@ chain_text(const struct web_server *s, const struct web_vhost *v)
 	return NULL;
 }
 
+/* The CA file whose certificates complete the chain of a certificate
+ * sent without one: Apache's SSLCACertificateFile, which mod_ssl loads
+ * into the verify store of a host with TLS, while OpenSSL's automatic
+ * chain is on (a chain file turns it off: its certificates are the
+ * context's extra chain). nginx turns it off (SSL_MODE_NO_AUTO_CHAIN). */
+static const struct web_text *
+auto_chain_ca(const struct web_server *s, const struct web_vhost *v, const struct web_text *chain)
+{
+	if (s->rules != WEB_RULES_APACHE || chain || v->tls.engine.text == NULL ||
+	    v->tls.client_certificate.text == NULL)
+		return NULL;
+	return &v->tls.client_certificate;
+}
+
 /* Register the certificates of v (shared when inherited). */
 static void
 collect_vhost(struct tls_eval *e, const struct web_server *s, const struct web_vhost *v)
@@ -275,7 +292,15 @@ collect_vhost(struct tls_eval *e, const struct web_server *s, const struct web_v
 		const struct web_text *chain = chain_text(s, v);
 		struct tls_use *u;
 
+		const struct web_text *ca = auto_chain_ca(s, v, chain);
+
 		key = ptr_key(cert, k, chain ? 1 : 0);
+		if (ca) {
+			char *more = xasprintf("%s|%s", key, ca->text);
+
+			free(key);
+			key = more;
+		}
 		u = smap_get(&P->use_by_text, key);
 		if (u == NULL) {
 			u = xcalloc(1, sizeof(*u));
@@ -294,7 +319,15 @@ collect_vhost(struct tls_eval *e, const struct web_server *s, const struct web_v
 			u->dynamic = dynamic_path(u->cert_path) ||
 				     (u->key_path && dynamic_path(u->key_path));
 			if (!u->dynamic) {
-				u->c = tls_files_chain(e->files, u->cert_path, u->chain_path);
+				char *ca_path = ca ? resolve_path(s, ca->text) : NULL;
+
+				if (ca_path && dynamic_path(ca_path)) {
+					free(ca_path);
+					ca_path = NULL;
+				}
+				u->c = tls_files_chain_ca(e->files, u->cert_path, u->chain_path,
+							  ca_path);
+				free(ca_path);
 				if (u->key_path)
 					u->k = tls_files_key(e->files, u->key_path);
 			}
@@ -557,31 +590,180 @@ text_on(const struct web_text *t)
 	return t->text && (strcasecmp(t->text, "on") == 0 || strcasecmp(t->text, "yes") == 0);
 }
 
+static bool has_context(const struct web_server *s, const struct web_vhost *v);
+
+/* A virtual host's configuration commands as OpenSSL takes them: the
+ * ones it can apply here (a DHParameters file read inside the root), in
+ * order, and the first it cannot (a certificate, chain or CA file or
+ * directory given to OpenSSL: not modelled). */
+struct conf_set {
+	size_t n;
+	struct tls_conf_cmd *v;
+	char **data; /* per command: the file read for it (NULL: none) */
+	const struct web_conf_cmd *other;
+};
+
+static bool
+conf_client(const struct web_server *s)
+{
+	return s->rules == WEB_RULES_NGINX;
+}
+
+static void
+conf_file(const struct web_server *s, const struct web_conf_cmd *w, struct tls_conf_cmd *c,
+	  char **keep)
+{
+	char *path = w->path ? xstrdup(w->path) : resolve_path(s, w->value);
+	char *err = NULL;
+	size_t len = 0;
+
+	if (root_read(path, keep, &len, &err) == READ_OK) {
+		c->data = *keep;
+		c->len = len;
+	}
+	free(err);
+	free(path);
+}
+
+static const struct conf_set *
+conf_set_of(const struct tls_eval *e, const struct web_server *s, const struct web_vhost *v)
+{
+	struct tls_eval_priv *P = e->priv;
+	struct conf_set *cs;
+	char *key;
+	size_t i;
+
+	if (v->tls.nconf == 0)
+		return NULL;
+	key = ptr_key(v->tls.conf, NULL, 0);
+	if ((cs = smap_get(&P->confs, key)) != NULL) {
+		free(key);
+		return cs;
+	}
+	cs = xcalloc(1, sizeof(*cs));
+	cs->v = xcalloc(v->tls.nconf, sizeof(*cs->v));
+	cs->data = xcalloc(v->tls.nconf, sizeof(*cs->data));
+	for (i = 0; i < v->tls.nconf; i++) {
+		const struct web_conf_cmd *w = &v->tls.conf[i];
+		struct tls_conf_cmd *c = &cs->v[cs->n];
+
+		switch (tls_conf_type(w->name, conf_client(s))) {
+		case TCT_FILE:
+		case TCT_DIR:
+			if (cs->other == NULL)
+				cs->other = w;
+			continue;
+		case TCT_DH:
+			conf_file(s, w, c, &cs->data[cs->n]);
+			break;
+		case TCT_UNKNOWN:
+			/* httpd refuses it when it reads the configuration
+			 * (apache_start_checks); nginx when it applies it */
+			if (s->rules == WEB_RULES_APACHE)
+				continue;
+			break;
+		case TCT_STRING:
+			break;
+		}
+		c->name = w->name;
+		c->value = w->value;
+		cs->n++;
+	}
+	smap_put(&P->confs, key, cs);
+	free(key);
+	return cs;
+}
+
+static void
+conf_set_free(void *p)
+{
+	struct conf_set *cs = p;
+	size_t i;
+
+	for (i = 0; i < cs->n; i++)
+		free(cs->data[i]);
+	free(cs->data);
+	free(cs->v);
+	free(cs);
+}
+
+/* The command of v that the commands' index i of its conf_set stands for. */
+static const struct web_conf_cmd *
+conf_cmd_at(const struct tls_eval *e, const struct web_server *s, const struct web_vhost *v,
+	    int i)
+{
+	const struct conf_set *cs = conf_set_of(e, s, v);
+	size_t k;
+
+	if (cs == NULL || i < 0 || (size_t)i >= cs->n)
+		return NULL;
+	for (k = 0; k < v->tls.nconf; k++)
+		if (v->tls.conf[k].name == cs->v[i].name && v->tls.conf[k].value == cs->v[i].value)
+			return &v->tls.conf[k];
+	return NULL;
+}
+
+const struct web_conf_cmd *
+tls_eval_conf_failed(const struct tls_eval *e, const struct web_server *s,
+		     const struct web_vhost *v, const struct tls_hs *hs)
+{
+	return hs->result == HS_BAD_CONF ? conf_cmd_at(e, s, v, hs->conf_failed) : NULL;
+}
+
+const struct web_conf_cmd *
+tls_eval_conf_unmodelled(const struct tls_eval *e, const struct web_server *s,
+			 const struct web_vhost *v)
+{
+	const struct conf_set *cs = conf_set_of(e, s, v);
+
+	return cs ? cs->other : NULL;
+}
+
 void
-tls_policy_of(const struct web_vhost *policyv, const struct web_vhost *certv, bool h2,
+tls_policy_of(const struct tls_eval *e, const struct web_server *s,
+	      const struct web_vhost *policyv, const struct web_vhost *certv, bool h2,
 	      struct tls_policy *p)
 {
 	const struct web_vhost *c = certv ? certv : policyv;
+	const struct conf_set *cs = conf_set_of(e, s, c);
 
 	memset(p, 0, sizeof(*p));
 	p->protocols = policyv->tls.protocols.text;
 	p->ciphers = c->tls.ciphers.text;
+	p->ciphersuites = c->tls.ciphersuites.text;
 	p->prefer_server = text_on(&c->tls.prefer_server_ciphers);
 	p->h2 = h2;
+	if (cs) {
+		p->nconf = cs->n;
+		p->conf = cs->v;
+	}
+	p->conf_client = conf_client(s);
+}
+
+/* What makes two virtual hosts' settings the same for the policy check. */
+static char *
+policy_key(const struct web_vhost *v)
+{
+	char ptr[2 * sizeof(uintptr_t) + 2];
+
+	put_ptr(ptr, v->tls.nconf ? (const void *)v->tls.conf : NULL, '\0');
+	return xasprintf("%s\001%s\001%s\001%s",
+			 v->tls.protocols.text ? v->tls.protocols.text : "\002",
+			 v->tls.ciphers.text ? v->tls.ciphers.text : "\002",
+			 v->tls.ciphersuites.text ? v->tls.ciphersuites.text : "\002", ptr);
 }
 
 static const struct tls_hs *
-policy_check(struct tls_eval *e, const struct web_vhost *v)
+policy_check(struct tls_eval *e, const struct web_server *s, const struct web_vhost *v)
 {
 	struct tls_eval_priv *P = e->priv;
 	struct tls_policy p;
-	char *key = xasprintf("%s\001%s", v->tls.protocols.text ? v->tls.protocols.text : "\002",
-			      v->tls.ciphers.text ? v->tls.ciphers.text : "\002");
+	char *key = policy_key(v);
 	struct tls_hs *hs = smap_get(&P->policy, key);
 
 	if (hs == NULL) {
 		hs = xmalloc(sizeof(*hs));
-		tls_policy_of(v, v, false, &p);
+		tls_policy_of(e, s, v, v, false, &p);
 		tls_policy_check(&p, hs);
 		smap_put(&P->policy, key, hs);
 	}
@@ -595,10 +777,9 @@ tls_eval_policy_error(const struct tls_eval *e, const struct web_vhost *v)
 	char *key;
 	const struct tls_hs *hs;
 
-	if (v->tls.ncert == 0)
+	if (!has_context(v->server, v))
 		return NULL;
-	key = xasprintf("%s\001%s", v->tls.protocols.text ? v->tls.protocols.text : "\002",
-			v->tls.ciphers.text ? v->tls.ciphers.text : "\002");
+	key = policy_key(v);
 	hs = smap_get(&e->priv->policy, key);
 	free(key);
 	return hs && hs->result != HS_OK ? hs : NULL;
@@ -735,6 +916,243 @@ nginx_default_has_cert(struct tls_eval *e, const struct web_server *s,
 	return ok;
 }
 
+/* ---- Apache's refusals at start ---- */
+
+/* Whether a start error at loc was reported already (a directive the
+ * virtual hosts inherit from the main server is one error). */
+static bool
+loc_seen(struct smap *seen, struct loc loc)
+{
+	char *key = xasprintf("\002%s:%u", loc.file ? loc.file : "", loc.line);
+	bool known = smap_get(seen, key) != NULL;
+
+	if (!known)
+		smap_put(seen, key, (void *)1);
+	free(key);
+	return known;
+}
+
+/* mod_ssl's check of a file (ssl_cmd_check_file: there and not empty) or
+ * a directory (ssl_cmd_check_dir) when it reads the directive: else a
+ * syntax error, and httpd does not start. */
+static bool
+apache_path_ok(struct tls_eval *e, struct smap *seen, const struct web_server *s,
+	       const char *name, const char *value, const char *resolved, struct loc loc,
+	       bool dir)
+{
+	char *path = resolved ? xstrdup(resolved) : resolve_path(s, value);
+	char **names = NULL;
+	size_t n = 0;
+	char *data = NULL;
+	size_t len = 0;
+	char *err = NULL;
+	bool ok;
+
+	char *key;
+	void *known;
+
+	if (dynamic_path(path)) {
+		free(path);
+		return true;
+	}
+	/* looked up once per path, however many hosts inherit it */
+	key = xasprintf("\003%c%s", dir ? 'd' : 'f', path);
+	if ((known = smap_get(seen, key)) != NULL) {
+		ok = known == (void *)1;
+	} else if (dir) {
+		ok = root_list(path, &names, &n, &err) == READ_OK;
+		names_free(names, n);
+	} else {
+		enum read_result r = root_read(path, &data, &len, &err);
+
+		/* unreadable here is an input error, not the server's */
+		ok = r == READ_FAILED ? root_exists(path) : r == READ_OK && len > 0;
+		free(data);
+	}
+	if (known == NULL)
+		smap_put(seen, key, ok ? (void *)1 : (void *)2);
+	free(key);
+	free(err);
+	if (!ok && !loc_seen(seen, loc))
+		start_error(e, "CF521-TLS-FILE-LOAD", s, loc,
+			    dir ? xasprintf("%s: directory '%s' does not exist", name, path)
+				: xasprintf("%s: file '%s' does not exist or is empty", name, path));
+	free(path);
+	return ok;
+}
+
+static bool
+apache_text_path_ok(struct tls_eval *e, struct smap *seen, const struct web_server *s,
+		    const struct web_text *t, bool dir)
+{
+	if (t->text == NULL || t->dflt)
+		return true;
+	return apache_path_ok(e, seen, s, t->name, t->text, NULL, t->loc, dir);
+}
+
+/* A setting httpd refuses when it reads it (a syntax error). */
+static bool
+apache_refused(struct tls_eval *e, struct smap *seen, const struct web_server *s,
+	       const char *id, struct loc loc, char *why)
+{
+	if (!loc_seen(seen, loc))
+		start_error(e, id, s, loc, why);
+	else
+		free(why);
+	return false;
+}
+
+/* SSLProtocol: httpd has no SSLv2, and this OpenSSL no SSLv3 (Debian's is
+ * built without it): naming either without "-" is a syntax error. */
+static bool
+apache_protocols_ok(struct tls_eval *e, struct smap *seen, const struct web_server *s,
+		    const struct web_text *t)
+{
+	char *copy;
+	char *save = NULL;
+	char *tok;
+	bool ok = true;
+
+	if (t->text == NULL || t->dflt)
+		return true;
+	copy = xstrdup(t->text);
+	for (tok = strtok_r(copy, " \t", &save); tok && ok; tok = strtok_r(NULL, " \t", &save)) {
+		const char *w = *tok == '+' || *tok == '-' ? tok + 1 : tok;
+
+		if (*tok == '-' || (strcasecmp(w, "SSLv2") != 0 && strcasecmp(w, "SSLv3") != 0))
+			continue;
+		ok = apache_refused(e, seen, s, "CF521-TLS-CONFIG-INVALID", t->loc,
+				    strcasecmp(w, "SSLv2") == 0
+					    ? xstrdup("SSLProtocol names SSLv2: \"SSLProtocol: SSLv2 "
+						      "is no longer supported\"")
+					    : xstrdup("SSLProtocol names SSLv3: \"SSLv3 not supported "
+						      "by this version of OpenSSL\""));
+	}
+	free(copy);
+	return ok;
+}
+
+/* SSLOpenSSLConfCmd: httpd looks each command up when it reads it (an
+ * unknown one is a syntax error) and checks the file or directory it
+ * names. */
+static bool
+apache_conf_ok(struct tls_eval *e, struct smap *seen, const struct web_server *s,
+	       const struct web_vhost *v)
+{
+	bool ok = true;
+	size_t i;
+
+	for (i = 0; i < v->tls.nconf; i++) {
+		const struct web_conf_cmd *c = &v->tls.conf[i];
+
+		switch (tls_conf_type(c->name, false)) {
+		case TCT_UNKNOWN:
+			ok = apache_refused(e, seen, s, "CF521-TLS-CONF-CMD", c->loc,
+					    xasprintf("SSLOpenSSLConfCmd %s: \"'%s': invalid OpenSSL "
+						      "configuration command\"",
+						      c->name, c->name)) &&
+			     ok;
+			break;
+		case TCT_DH:
+		case TCT_FILE:
+		case TCT_DIR:
+			ok &= apache_path_ok(e, seen, s, "SSLOpenSSLConfCmd", c->value, c->path,
+					     c->loc, tls_conf_type(c->name, false) == TCT_DIR);
+			break;
+		case TCT_STRING:
+			break;
+		}
+	}
+	return ok;
+}
+
+/* SSLSessionTicketKeyFile: httpd reads 48 bytes from it at start (AH02287). */
+static bool
+apache_ticket_key_ok(struct tls_eval *e, struct smap *seen, const struct web_server *s,
+		     const struct web_text *t)
+{
+	char *path;
+	char *data = NULL;
+	size_t len = 0;
+	char *err = NULL;
+	char *key;
+	bool known;
+	bool ok = true;
+
+	if (t->text == NULL)
+		return true;
+	/* read once per directive, however many hosts inherit it */
+	key = xasprintf("\004%s:%u", t->loc.file ? t->loc.file : "", t->loc.line);
+	known = smap_get(seen, key) != NULL;
+	if (!known)
+		smap_put(seen, key, (void *)1);
+	free(key);
+	if (known)
+		return true;
+	path = resolve_path(s, t->text);
+	if (!dynamic_path(path) && root_read(path, &data, &len, &err) == READ_OK && len > 0 &&
+	    len < 48)
+		ok = apache_refused(e, seen, s, "CF521-TLS-FILE-LOAD", t->loc,
+				    xasprintf("SSLSessionTicketKeyFile %s holds %zu bytes: \"Failed "
+					      "to read 48 bytes\" (AH02287)",
+					      path, len));
+	free(data);
+	free(err);
+	free(path);
+	return ok;
+}
+
+/* What keeps httpd from starting in a virtual host's TLS directives: the
+ * syntax errors of any host (the directives are read whether or not the
+ * host has TLS), and the failures of a host with TLS on when mod_ssl sets
+ * its context up. */
+static bool
+apache_start(struct tls_eval *e, struct smap *seen, const struct web_server *s,
+	     const struct web_vhost *v)
+{
+	const struct web_tls *t = &v->tls;
+	bool ok = true;
+
+	ok &= apache_text_path_ok(e, seen, s, &t->client_certificate, false);
+	ok &= apache_text_path_ok(e, seen, s, &t->ca_path, true);
+	ok &= apache_text_path_ok(e, seen, s, &t->crl, false);
+	ok &= apache_text_path_ok(e, seen, s, &t->crl_path, true);
+	ok &= apache_text_path_ok(e, seen, s, &t->ticket_key, false);
+	ok &= apache_protocols_ok(e, seen, s, &t->protocols);
+	ok &= apache_conf_ok(e, seen, s, v);
+	if (text_on(&t->compression) && !tls_compression_available())
+		ok = apache_refused(e, seen, s, "CF521-TLS-CONFIG-INVALID", t->compression.loc,
+				    xstrdup("SSLCompression on: \"This version of OpenSSL does not "
+					    "have any compression methods available, cannot "
+					    "enable SSLCompression.\"")) &&
+		     ok;
+	if (t->engine.text == NULL)
+		return ok;
+	if (t->ncert == 0)
+		ok = apache_refused(e, seen, s, "CF521-TLS-CERT-LOAD", t->engine.loc,
+				    xasprintf("%s has TLS on and no SSLCertificateFile: \"Failed to "
+					      "configure at least one certificate and key\" "
+					      "(AH02572)",
+					      web_vhost_label(v))) &&
+		     ok;
+	if (text_on(&t->stapling) && t->stapling_cache.text == NULL)
+		ok = apache_refused(e, seen, s, "CF521-TLS-CONFIG-INVALID", t->stapling.loc,
+				    xstrdup("SSLUseStapling on without SSLStaplingCache: "
+					    "\"SSLStapling: no stapling cache available\" "
+					    "(AH01958)")) &&
+		     ok;
+	ok &= apache_ticket_key_ok(e, seen, s, &t->ticket_key);
+	return ok;
+}
+
+/* Whether mod_ssl sets v's settings up when it starts (nginx: every
+ * server with certificates). */
+static bool
+has_context(const struct web_server *s, const struct web_vhost *v)
+{
+	return v->tls.ncert > 0 && (s->rules != WEB_RULES_APACHE || v->tls.engine.text != NULL);
+}
+
 /* Whether the server can start: every certificate it names loads with its
  * key, and every TLS context it makes accepts its settings. */
 static void
@@ -757,9 +1175,13 @@ startup(struct audit *a, struct tls_eval *e)
 			if (w->servers[i]->rules == WEB_RULES_NGINX &&
 			    !nginx_default_has_cert(e, w->servers[i], v))
 				e->fails[i] = true;
+			if (w->servers[i]->rules == WEB_RULES_APACHE &&
+			    !apache_start(e, &seen, w->servers[i], v))
+				e->fails[i] = true;
 			if (v->tls.ncert == 0)
 				continue;
-			if (policy_check(e, v)->result != HS_OK)
+			if (has_context(w->servers[i], v) &&
+			    policy_check(e, w->servers[i], v)->result != HS_OK)
 				e->fails[i] = true;
 			if (w->servers[i]->rules == WEB_RULES_NGINX &&
 			    !nginx_start_files(e, &seen, w->servers[i], v))
@@ -1010,9 +1432,10 @@ handshake(struct tls_eval *e, const struct tls_outcome *o, const struct tls_cred
 	char *k;
 	size_t i;
 
-	tls_policy_of(o->policyv, o->certv, o->h2, &p);
-	buf_addf(&key, "%s\001%s\001%d%d", p.protocols ? p.protocols : "\002",
-		 p.ciphers ? p.ciphers : "\002", p.prefer_server, p.h2);
+	tls_policy_of(e, o->server, o->policyv, o->certv, o->h2, &p);
+	buf_addf(&key, "%s\001%s\001%s\001%p\001%d%d", p.protocols ? p.protocols : "\002",
+		 p.ciphers ? p.ciphers : "\002", p.ciphersuites ? p.ciphersuites : "\002",
+		 (const void *)p.conf, p.prefer_server, p.h2);
 	for (i = 0; i < ncred; i++) {
 		const struct tls_chain *c = cred[i].chain;
 
@@ -1080,6 +1503,74 @@ client_cert(struct tls_eval *e, struct tls_outcome *o)
 	o->cc_handshake = demand_in_handshake(o->server, o->cc_text->text);
 }
 
+/* Apache's per-directory SSLVerifyClient require, for the host answering
+ * the request: mod_ssl asks for the certificate when the request comes.
+ * Over TLS 1.2 it renegotiates, which Cloudflare refuses: the connection
+ * is dropped without an answer (520). Over TLS 1.3 it needs post-handshake
+ * authentication, which Cloudflare's client does not offer: 403
+ * (AH10158). Only a section covering every URL decides the host. */
+static void
+dir_demand(struct tls_outcome *o)
+{
+	const struct web_tls *t = &o->vhost->tls;
+
+	if (o->server->rules != WEB_RULES_APACHE || t->verify_client_dir.text == NULL ||
+	    !t->verify_client_dir_root || o->cc != CC_NONE)
+		return;
+	o->dir_demand = &t->verify_client_dir;
+	o->renegotiate = strcmp(o->hs->version, "TLSv1.3") != 0;
+}
+
+/* Whether the setting a command makes follows the switch of context that
+ * the server makes by SNI (SSL_set_SSL_CTX, and what the server copies
+ * then). The cipher list and the certificate's settings (signature
+ * algorithms, DH parameters) live in the context, the options and the
+ * verify mode both servers copy; Apache also copies the protocol bounds
+ * and takes its host's TLS 1.3 suites (its client hello callback switches
+ * before they are chosen: the TLS oracle checks it), nginx does not
+ * (checked too). The rest (Groups...) is set on the connection when it is
+ * made, from the first context: not modelled. */
+static bool
+conf_follows_switch(const struct web_server *s, const char *name)
+{
+	static const char *const both[] = {"CipherString", "ClientSignatureAlgorithms",
+					   "DHParameters", "Options",
+					   "Protocol", "SignatureAlgorithms",
+					   "VerifyMode"};
+	static const char *const apache[] = {"Ciphersuites", "MaxProtocol", "MinProtocol"};
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(both); i++)
+		if (strcasecmp(name, both[i]) == 0)
+			return true;
+	for (i = 0; s->rules == WEB_RULES_APACHE && i < ARRAY_LEN(apache); i++)
+		if (strcasecmp(name, apache[i]) == 0)
+			return true;
+	return false;
+}
+
+/* The connection starts with the default server's context and SNI
+ * switches it to certv's: the commands of certv are applied over the
+ * switch (the model applies certv's settings) only when each follows it
+ * and the default server's own commands are the same list or none; else
+ * the first command in the way (the verdict is not decided). */
+static const struct web_conf_cmd *
+conf_across_switch(const struct tls_outcome *o)
+{
+	const struct web_vhost *d = o->defaultv;
+	const struct web_vhost *c = o->certv;
+	size_t i;
+
+	if (d == NULL || d == c || (d->tls.nconf == c->tls.nconf && d->tls.conf == c->tls.conf))
+		return NULL;
+	if (d->tls.nconf && has_context(o->server, d))
+		return &d->tls.conf[0];
+	for (i = 0; i < c->tls.nconf; i++)
+		if (!conf_follows_switch(o->server, c->tls.conf[i].name))
+			return &c->tls.conf[i];
+	return NULL;
+}
+
 static void
 decide(struct audit *a, struct tls_eval *e, struct tls_outcome *o, bool fails)
 {
@@ -1089,6 +1580,7 @@ decide(struct audit *a, struct tls_eval *e, struct tls_outcome *o, bool fails)
 	size_t i;
 	bool strict = a->opt.ssl_mode == SSL_STRICT;
 	const struct tls_use *pu;
+	const struct web_conf_cmd *cmd;
 
 	o->presented = -1;
 	if (fails) {
@@ -1097,6 +1589,21 @@ decide(struct audit *a, struct tls_eval *e, struct tls_outcome *o, bool fails)
 	}
 	if (o->reject || o->certv == NULL) {
 		o->status = TS_525;
+		return;
+	}
+	/* a certificate, chain or CA given to OpenSSL by a command */
+	if ((cmd = tls_eval_conf_unmodelled(e, o->server, o->certv)) != NULL) {
+		o->status = TS_UNKNOWN;
+		o->unknown_why = "an OpenSSL configuration command names a file or directory "
+				 "that is not modelled";
+		o->unknown_loc = cmd->loc;
+		return;
+	}
+	if ((cmd = conf_across_switch(o)) != NULL) {
+		o->status = TS_UNKNOWN;
+		o->unknown_why = "an OpenSSL configuration command meets the switch of context "
+				 "by SNI, which is not modelled for it";
+		o->unknown_loc = cmd->loc;
 		return;
 	}
 	for (i = 0; i < o->nuse; i++) {
@@ -1127,10 +1634,15 @@ decide(struct audit *a, struct tls_eval *e, struct tls_outcome *o, bool fails)
 		o->verify_code = tls_first_error_with_host(pu->c, o->covered);
 	else
 		o->verify_code = pu->c->verify_code;
+	dir_demand(o);
 	if (strict && o->host[0] != '\0' && (pu->c->nverr > 0 || !o->covered))
 		o->status = TS_526;
 	else if (o->cc == CC_400)
 		o->status = TS_400;
+	else if (o->dir_demand && o->renegotiate)
+		o->status = TS_520;
+	else if (o->dir_demand)
+		o->status = TS_403;
 	else if (o->hs->alpn_h2 && o->hs->h2_forbidden)
 		o->status = TS_520;
 	else if (o->cc == CC_AOP)
@@ -1186,11 +1698,12 @@ add_outcome(struct audit *a, struct tls_eval *e, size_t si, const struct group *
 	o.vhost = v;
 	o.listen = l;
 	o.by_default = h && by_default;
-	if (h && v->tls.ncert > 0)
+	if (h && has_context(s, v))
 		o.certv = v;
-	else if (dv && dv->tls.ncert > 0)
+	else if (dv && has_context(s, dv))
 		o.certv = dv;
 	o.policyv = dv ? dv : v;
+	o.defaultv = dv;
 	if (s->rules == WEB_RULES_APACHE && o.certv)
 		o.policyv = o.certv;
 	o.reject = rejecting(h ? v : dv ? dv : v);
@@ -1352,6 +1865,10 @@ tls_eval_free(struct tls_eval *e)
 		smap_free(&e->priv->uses_by_vhost, true);
 		smap_free(&e->priv->hs, false);
 		smap_free(&e->priv->policy, true);
+		for (i = 0; i < e->priv->confs.cap; i++)
+			if (e->priv->confs.v[i].val)
+				conf_set_free(e->priv->confs.v[i].val);
+		smap_free(&e->priv->confs, false);
 		for (i = 0; i < e->priv->nhs; i++)
 			free(e->priv->hss[i]);
 		free(e->priv->hss);

@@ -43,7 +43,10 @@ enum tls_status {
 	TS_OK,
 	TS_AOP,     /* fine while Authenticated Origin Pulls is on for the zone */
 	TS_UNKNOWN, /* a certificate loaded per handshake: not decided */
-	TS_520,     /* h2 with a suite HTTP/2 forbids */
+	TS_520,     /* h2 with a suite HTTP/2 forbids; or (renegotiate) a client
+		       certificate demanded by renegotiation, which Cloudflare refuses */
+	TS_403,     /* a client certificate demanded after a TLS 1.3 handshake
+		       (post-handshake authentication, which Cloudflare does not offer) */
 	TS_400,     /* a client certificate is demanded: every request is refused */
 	TS_526,
 	TS_525,
@@ -72,6 +75,9 @@ struct tls_outcome {
 	 * client certificate demand (NULL: no certificate anywhere) */
 	const struct web_vhost *certv;
 	const struct web_vhost *policyv; /* its protocol versions apply */
+	/* the default server of the address:port, whose context the
+	 * connection starts with (NULL: none) */
+	const struct web_vhost *defaultv;
 	const struct web_listen *listen; /* the TLS listener */
 	/* nginx ssl_reject_handshake on in the server the handshake is for:
 	 * every handshake is refused (NULL: not set, or off) */
@@ -86,7 +92,14 @@ struct tls_outcome {
 	enum tls_client_cert cc;
 	const struct web_text *cc_text; /* the verify_client setting */
 	bool cc_handshake;              /* the demand is made in the handshake */
+	/* Apache SSLVerifyClient require in a section covering every URL of
+	 * the host answering: demanded per request, after the handshake */
+	const struct web_text *dir_demand;
+	bool renegotiate; /* TS_520 for dir_demand over TLS 1.2 or below */
 	enum tls_status status;
+	/* TS_UNKNOWN: why, and where (NULL: a certificate chosen per handshake) */
+	const char *unknown_why;
+	struct loc unknown_loc;
 	/* openssl s_client -verify_hostname HOST -verify_return_error: the
 	 * first error it reports (0: none), for the oracle */
 	int verify_code;
@@ -128,9 +141,22 @@ void tls_evaluate(struct audit *a);
 void tls_eval_free(struct tls_eval *e);
 
 /* The handshake's settings: the protocols of policyv, the cipher list and
- * order of certv (NULL: policyv's). */
-void tls_policy_of(const struct web_vhost *policyv, const struct web_vhost *certv, bool h2,
+ * order and the configuration commands of certv (NULL: policyv's). */
+void tls_policy_of(const struct tls_eval *e, const struct web_server *s,
+		   const struct web_vhost *policyv, const struct web_vhost *certv, bool h2,
 		   struct tls_policy *p);
+
+/* The configuration command of v that OpenSSL refused in hs (HS_BAD_CONF),
+ * or NULL. */
+const struct web_conf_cmd *tls_eval_conf_failed(const struct tls_eval *e,
+						const struct web_server *s,
+						const struct web_vhost *v, const struct tls_hs *hs);
+
+/* The first configuration command of v that is not modelled (a file or
+ * directory other than DHParameters given to OpenSSL), or NULL. */
+const struct web_conf_cmd *tls_eval_conf_unmodelled(const struct tls_eval *e,
+						    const struct web_server *s,
+						    const struct web_vhost *v);
 
 /* The use of certificate i of v (NULL when it has none). */
 struct tls_use *tls_eval_use(const struct tls_eval *e, const struct web_vhost *v, size_t i);

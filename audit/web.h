@@ -276,6 +276,43 @@ struct web_tls {
 	/* A separate file of intermediates sent after every certificate
 	 * (Apache SSLCertificateChainFile); text NULL: none. */
 	struct web_text chain;
+	/* The TLS 1.3 suites (Apache "SSLCipherSuite TLSv1.3 ..."), an
+	 * OpenSSL ciphersuites list; text NULL: OpenSSL's default. */
+	struct web_text ciphersuites;
+	/* Apache: where the virtual host's TLS is turned on (SSLEngine on,
+	 * or a certificate on an https address); text NULL: httpd makes no
+	 * TLS context for it, and a connection that reaches it through
+	 * another host's TLS socket keeps that host's context. */
+	struct web_text engine;
+	/* Apache: a directory of CA certificates (SSLCACertificatePath) and
+	 * the CRL file and directory (the file is in crl): checked when
+	 * httpd reads the configuration */
+	struct web_text ca_path;
+	struct web_text crl_path;
+	/* Apache SSLSessionTicketKeyFile: 48 bytes read at start */
+	struct web_text ticket_key;
+	/* OCSP stapling "on" (Apache SSLUseStapling), and the cache it
+	 * needs (SSLStaplingCache, one for the whole server) */
+	struct web_text stapling;
+	struct web_text stapling_cache;
+	/* Apache SSLCompression "on" */
+	struct web_text compression;
+	/* Apache: SSLVerifyClient require in a <Location> or <Directory>
+	 * (the demand comes after the handshake, for the request); text: the
+	 * section's label. root: it covers every URL of the host. */
+	struct web_text verify_client_dir;
+	bool verify_client_dir_root;
+	/* OpenSSL configuration commands (Apache SSLOpenSSLConfCmd, nginx
+	 * ssl_conf_command), applied in order after the server's own
+	 * settings, as both servers do */
+	size_t nconf;
+	struct web_conf_cmd {
+		const char *name;
+		const char *value;
+		const char *path; /* the value as a file's path, resolved (Apache:
+				     against ServerRoot); NULL: resolve_path's */
+		struct loc loc;
+	} *conf;
 };
 
 struct web_server;

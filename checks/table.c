@@ -214,6 +214,19 @@ const struct check check_table[] = {
 	 "Evidence: a proxied A/AAAA record whose address lies in Cloudflare's ranges.\n"
 	 "Fix: put the origin's real address in the record.",
 	 check_web_none},
+	{"CF403-TLS-CLIENT-CERT-DIR", 403, SEV_ERROR,
+	 "a client certificate is demanded per directory after a TLS 1.3 handshake: 403",
+	 "Cause: Apache SSLVerifyClient require inside <Location> or <Directory> asks for the\n"
+	 "client certificate when the request comes, after the handshake. Over TLS 1.3 that\n"
+	 "needs post-handshake authentication, which Cloudflare's TLS client does not offer:\n"
+	 "httpd logs \"cannot perform post-handshake authentication\" (AH10158) and answers every\n"
+	 "request there with 403.\n"
+	 "Evidence: a per-directory SSLVerifyClient require covering every URL of the host\n"
+	 "(<Location />, a <Directory> at or above the DocumentRoot) and the version Cloudflare's\n"
+	 "handshake with the host agrees (run in memory).\n"
+	 "Fix: demand the certificate for the whole host (SSLVerifyClient require outside any\n"
+	 "section, with Cloudflare's origin-pull CA and Authenticated Origin Pulls), or remove it.",
+	 check_tls_none},
 	{"CF503-LIMIT-CLIENT-ADDR", 503, SEV_WARNING,
 	 "a per-client rate or connection limit counts Cloudflare's addresses",
 	 "Cause: limit_req/limit_conn (or another per-client limiter) is keyed by the client\n"
@@ -294,6 +307,19 @@ const struct check check_table[] = {
 	 "Fix: put ECDHE-ECDSA/RSA-AES128-GCM-SHA256 first (or ssl_prefer_server_ciphers off),\n"
 	 "enable TLSv1.3, or do not offer http2 on that listener.",
 	 check_tls_none},
+	{"CF520-TLS-RENEGOTIATION", 520, SEV_ERROR,
+	 "a client certificate is demanded by renegotiation, which Cloudflare refuses",
+	 "Cause: Apache SSLVerifyClient require inside <Location> or <Directory> asks for the\n"
+	 "client certificate when the request comes. Over TLS 1.2 httpd renegotiates the\n"
+	 "connection for it; Cloudflare never renegotiates, so the renegotiation fails\n"
+	 "(\"Re-negotiation handshake failed\", AH02261) and the connection ends without an\n"
+	 "answer: 520.\n"
+	 "Evidence: a per-directory SSLVerifyClient require covering every URL of the host\n"
+	 "(<Location />, a <Directory> at or above the DocumentRoot) and the version Cloudflare's\n"
+	 "handshake with the host agrees (run in memory): TLS 1.2 or below.\n"
+	 "Fix: demand the certificate for the whole host (SSLVerifyClient require outside any\n"
+	 "section, with Cloudflare's origin-pull CA and Authenticated Origin Pulls), or remove it.",
+	 check_tls_none},
 	{"CF521-DNS-AAAA-REFUSED", 521, SEV_ERROR,
 	 "an AAAA-only name meets a refused or closed IPv6 port",
 	 "Cause: Cloudflare connects over IPv6 to a proxied name that has AAAA records and no\n"
@@ -332,18 +358,36 @@ const struct check check_table[] = {
 	 "in a server context (a key or signature below its security level: \"ee key too small\",\n"
 	 "\"ca md too weak\"), or, in nginx, the default server of a TLS address:port has no\n"
 	 "certificate at all (\"no ssl_certificate is defined for the listen ... ssl directive\";\n"
-	 "ssl belongs to the socket, so a server whose own listen has no ssl can be it). nginx\n"
-	 "and Apache then refuse to start (or to reload), and nothing answers Cloudflare: 521.\n"
+	 "ssl belongs to the socket, so a server whose own listen has no ssl can be it), or, in\n"
+	 "Apache, a virtual host with SSLEngine on has no certificate (AH02572). nginx and\n"
+	 "Apache then refuse to start (or to reload), and nothing answers Cloudflare: 521.\n"
 	 "Evidence: every certificate named by a virtual host (inherited ones once), read inside\n"
 	 "the root and set up in an OpenSSL server context as the server does.\n"
 	 "Fix: point the directive at the PEM certificate with its chain (fullchain.pem), or\n"
 	 "reissue the certificate with a 2048-bit (or larger) RSA or an ECDSA key and SHA-256.",
 	 check_tls_none},
+	{"CF521-TLS-CONF-CMD", 521, SEV_ERROR,
+	 "an OpenSSL configuration command that the server cannot apply",
+	 "Cause: Apache's SSLOpenSSLConfCmd and nginx's ssl_conf_command hand a command to\n"
+	 "OpenSSL (SSL_CONF_cmd) after the server's own TLS settings. A command OpenSSL does not\n"
+	 "know, or a value it refuses (Groups bogus, a DHParameters file below the security\n"
+	 "level: \"dh key too small\"), stops the server: Apache \"SSLOpenSSLConfCmd ... failed\"\n"
+	 "(AH02407) or \"invalid OpenSSL configuration command\", nginx \"SSL_CONF_cmd() failed\".\n"
+	 "Nothing answers Cloudflare: 521.\n"
+	 "Evidence: every command in effect for a virtual host with TLS, applied in order with\n"
+	 "this host's OpenSSL to a server context set up as the server sets it up (a file named\n"
+	 "by DHParameters read inside the root; commands naming other files or directories are\n"
+	 "not applied and leave the hosts' verdict undecided, CF000-TLS-UNCHECKED).\n"
+	 "Fix: correct the command (openssl list -groups, -signature-algorithms) or remove it.",
+	 check_tls_none},
 	{"CF521-TLS-CONFIG-INVALID", 521, SEV_ERROR,
 	 "TLS protocols or ciphers that the server cannot apply",
 	 "Cause: the protocol list names a version the server does not know, or the cipher string\n"
-	 "selects no cipher this OpenSSL has (\"no cipher match\"). The server refuses to start (or\n"
-	 "to reload) and nothing answers Cloudflare: 521.\n"
+	 "selects no cipher this OpenSSL has (\"no cipher match\"), or, in Apache, SSLProtocol\n"
+	 "names SSLv3 or SSLv2 (\"SSLv3 not supported by this version of OpenSSL\"),\n"
+	 "SSLCompression on finds no compression method in OpenSSL, or SSLUseStapling on has no\n"
+	 "SSLStaplingCache (AH01958). The server refuses to start (or to reload) and nothing\n"
+	 "answers Cloudflare: 521.\n"
 	 "Evidence: the protocols and cipher string in effect for each virtual host with\n"
 	 "certificates, applied to an OpenSSL context as the server does.\n"
 	 "Fix: use names from openssl ciphers -v (e.g. ssl_ciphers HIGH:!aNULL:!MD5;) and\n"
@@ -355,7 +399,10 @@ const struct check check_table[] = {
 	 "ssl_verify_client) ssl_client_certificate when a TLS server starts; a file that is not\n"
 	 "there (a placeholder path copied from a generator, a CA bundle never installed) stops\n"
 	 "it, and so does ssl_verify_client on or optional without ssl_client_certificate:\n"
-	 "nginx does not start (or reload): 521.\n"
+	 "nginx does not start (or reload): 521. Apache checks SSLCACertificateFile/Path,\n"
+	 "SSLCARevocationFile/Path, SSLSessionTicketKeyFile and the files SSLOpenSSLConfCmd\n"
+	 "names when it reads them (missing or empty: a syntax error) and reads 48 bytes of the\n"
+	 "ticket key file at start (AH02287).\n"
 	 "Evidence: the directives in effect for each server with a certificate, the files\n"
 	 "looked up inside the root (variables in a path are not resolved: not checked).\n"
 	 "Fix: create the file (openssl dhparam -out FILE 2048) or remove the directive.",
@@ -500,8 +547,9 @@ const struct check check_table[] = {
 	 "a TLS port has no certificate",
 	 "Cause: a listener is TLS (listen 443 ssl) but neither the server answering nor the\n"
 	 "default server of its address and port has a certificate: the TLS handshake cannot\n"
-	 "succeed (525). nginx refuses to start like this (\"no ssl_certificate is defined for the\n"
-	 "listen ... ssl directive\"), unless the default server rejects handshakes.\n"
+	 "succeed (525). nginx starts like this only when the default server rejects handshakes\n"
+	 "(ssl_reject_handshake on; otherwise \"no ssl_certificate is defined for the listen ...\n"
+	 "ssl directive\": CF521-TLS-CERT-LOAD); Apache never does (AH02572: CF521-TLS-CERT-LOAD).\n"
 	 "Evidence: the certificate in effect (inherited ones included) in the virtual host\n"
 	 "answering each hostname on the port, and in the port's default server.\n"
 	 "Fix: ssl_certificate and ssl_certificate_key in the server (or at http level).",

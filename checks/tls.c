@@ -276,6 +276,64 @@ use_findings(struct audit *a, const struct tls_use *u)
 			      path_text(u->cert_path), u->pair_error, sw);
 }
 
+/* A configuration command OpenSSL refuses (Apache AH02407, nginx
+ * "SSL_CONF_cmd() failed"), applied after the server's own settings. */
+static void
+conf_finding(struct audit *a, struct causes *cs, const struct web_server *s,
+	     const struct web_vhost *v, const struct tls_hs *hs)
+{
+	const struct web_conf_cmd *c = tls_eval_conf_failed(a->tls, s, v, hs);
+	const char *how = s->rules == WEB_RULES_APACHE ? "SSLOpenSSLConfCmd" : "ssl_conf_command";
+
+	if (c == NULL)
+		return;
+	cause_add(cs, "CF521-TLS-CONF-CMD", c->loc, 0, NULL,
+		  xasprintf("%s %s %s: OpenSSL refuses it (%s): %s refuses to start (visitors "
+			    "get 521)",
+			    how, c->name, c->value, hs->error, start_text(s)),
+		  xstrdup(""));
+}
+
+/* A configuration command that gives OpenSSL a certificate, chain or CA
+ * file or directory: what the server presents is then not known. */
+static void
+conf_unchecked(struct audit *a)
+{
+	const struct web *w = a->origin.web;
+	const struct web_conf_cmd *done[64];
+	size_t ndone = 0;
+	size_t i;
+	size_t j;
+
+	for (i = 0; i < w->nserver; i++)
+		for (j = 0; j < w->servers[i]->nvhost; j++) {
+			const struct web_vhost *v = w->servers[i]->vhosts[j];
+			const struct web_conf_cmd *c =
+				tls_eval_conf_unmodelled(a->tls, w->servers[i], v);
+			size_t k;
+			bool first = true;
+
+			if (c == NULL || v->tls.ncert == 0)
+				continue;
+			/* once per command, however many hosts share it (the
+			 * commands are few: past the table's size, a command may
+			 * be reported again) */
+			for (k = 0; k < ndone && first; k++)
+				first = done[k] != c;
+			if (first && ndone < ARRAY_LEN(done))
+				done[ndone++] = c;
+			if (first)
+				audit_finding(a, "CF000-TLS-UNCHECKED", c->loc,
+					      "%s %s %s gives OpenSSL a file or directory that cfaudit "
+					      "does not model: the handshake with Cloudflare is not "
+					      "decided for the hosts it applies to",
+					      w->servers[i]->rules == WEB_RULES_APACHE
+						      ? "SSLOpenSSLConfCmd"
+						      : "ssl_conf_command",
+					      c->name, c->value);
+		}
+}
+
 static void
 policy_findings(struct audit *a, struct causes *cs)
 {
@@ -291,7 +349,13 @@ policy_findings(struct audit *a, struct causes *cs)
 
 			if (hs == NULL)
 				continue;
-			t = hs->result == HS_BAD_PROTOCOLS ? &v->tls.protocols : &v->tls.ciphers;
+			if (hs->result == HS_BAD_CONF) {
+				conf_finding(a, cs, w->servers[i], v, hs);
+				continue;
+			}
+			t = hs->result == HS_BAD_PROTOCOLS ? &v->tls.protocols
+			    : hs->result == HS_BAD_SUITES  ? &v->tls.ciphersuites
+							   : &v->tls.ciphers;
 			cause_add(cs, "CF521-TLS-CONFIG-INVALID", text_loc(t, v), 0, NULL,
 				  xasprintf("%s %s cannot be applied (%s): %s refuses to start "
 					    "(visitors get 521)",
@@ -331,11 +395,46 @@ ciphers_text(const struct web_vhost *v)
 	return setting_text(&v->tls.ciphers);
 }
 
+/* The cipher setting a failed handshake points at: the TLS 1.3 suites
+ * when only TLS 1.3 is on and they are set (Apache "SSLCipherSuite
+ * TLSv1.3 ..."), the cipher list otherwise. */
+static const struct web_text *
+cipher_setting(const struct tls_outcome *o)
+{
+	const struct web_vhost *c = o->certv;
+
+	if (c->tls.ciphersuites.text && strcmp(o->hs->protocols_enabled, "TLSv1.3") == 0)
+		return &c->tls.ciphersuites;
+	return &c->tls.ciphers;
+}
+
+/* OpenSSL configuration commands apply over the settings: a failure with
+ * them is theirs as much as the settings' (the first names the place). */
+static struct loc
+conf_loc(const struct web_vhost *c, const struct web_text *t, const struct web_vhost *v)
+{
+	return c->tls.nconf ? c->tls.conf[0].loc : text_loc(t, v);
+}
+
+static const char *
+conf_text(const struct web_server *s, const struct web_vhost *c)
+{
+	static char buf[512];
+
+	if (c->tls.nconf == 0)
+		return "";
+	snprintf(buf, sizeof(buf), " with %s %s %s%s applied after it",
+		 s->rules == WEB_RULES_APACHE ? "SSLOpenSSLConfCmd" : "ssl_conf_command",
+		 c->tls.conf[0].name, c->tls.conf[0].value, c->tls.nconf > 1 ? " (and more)" : "");
+	return buf;
+}
+
 static void
 handshake_findings(struct causes *cs, const struct tls_outcome *o)
 {
 	const struct web_vhost *p = o->policyv;
 	const struct web_vhost *c = o->certv;
+	const struct web_text *t;
 	const char *host = host_label(o);
 	char *post = xasprintf(" on port %u (visitors get 525)", o->port);
 
@@ -348,33 +447,34 @@ handshake_findings(struct causes *cs, const struct tls_outcome *o)
 		return;
 	}
 	if (o->certv == NULL) {
+		/* nginx starts like this only when the default server rejects
+		 * handshakes; Apache never does (AH02572) */
 		cause_add(cs, "CF525-TLS-NO-CERT", o->listen->loc, o->port, host,
 			  xasprintf("port %u is TLS (listen %s ssl) but neither the server "
-				    "answering nor the default server has a certificate (%s also "
-				    "refuses to start like this): the handshake fails for ",
-				    o->port, o->listen->text ? o->listen->text : "listen",
-				    start_text(o->server)),
+				    "answering nor the default server has a certificate: the "
+				    "handshake fails for ",
+				    o->port, o->listen->text ? o->listen->text : "listen"),
 			  post);
 		return;
 	}
 	switch (o->hs->result) {
 	case HS_NO_PROTOCOL:
-		cause_add(cs, "CF525-TLS-NO-COMMON-PROTOCOL", text_loc(&p->tls.protocols, p),
+		cause_add(cs, "CF525-TLS-NO-COMMON-PROTOCOL", conf_loc(c, &p->tls.protocols, p),
 			  o->port, host,
-			  xasprintf("%s %s leaves no protocol version in common with Cloudflare's "
+			  xasprintf("%s %s%s leaves no protocol version in common with Cloudflare's "
 				    "TLSv1 to TLSv1.3 with this host's OpenSSL (%s): the handshake "
 				    "fails for ",
 				    text_name(&p->tls.protocols, "protocols"), protocols_text(p),
-				    o->hs->error),
+				    conf_text(o->server, c), o->hs->error),
 			  post);
 		return;
 	case HS_NO_CIPHER:
-		cause_add(cs, "CF525-TLS-NO-COMMON-CIPHER", text_loc(&c->tls.ciphers, c), o->port,
-			  host,
-			  xasprintf("%s %s, with protocols %s and the certificates' key types, has "
-				    "no cipher suite in common with what Cloudflare offers "
+		t = cipher_setting(o);
+		cause_add(cs, "CF525-TLS-NO-COMMON-CIPHER", conf_loc(c, t, c), o->port, host,
+			  xasprintf("%s %s%s, with protocols %s and the certificates' key types, "
+				    "has no cipher suite in common with what Cloudflare offers "
 				    "(ipranges/origin-ciphers.txt): the handshake fails for ",
-				    text_name(&c->tls.ciphers, "ciphers"), ciphers_text(c),
+				    text_name(t, "ciphers"), setting_text(t), conf_text(o->server, c),
 				    o->hs->protocols_enabled),
 			  post);
 		return;
@@ -607,6 +707,22 @@ request_findings(struct causes *cs, const struct tls_outcome *o)
 			  xasprintf(" on port %u work only while Authenticated Origin Pulls is on "
 				    "for the zone (otherwise they get %s)",
 				    o->port, o->cc_handshake ? "525" : "400"));
+	if (o->dir_demand && o->renegotiate)
+		cause_add(cs, "CF520-TLS-RENEGOTIATION", o->dir_demand->loc, o->port, host_label(o),
+			  xasprintf("SSLVerifyClient require in %s asks for a client certificate "
+				    "by renegotiating the %s connection, which Cloudflare refuses: "
+				    "every request for ",
+				    o->dir_demand->text, o->hs->version),
+			  xasprintf(" on port %u ends without an answer (visitors get 520)",
+				    o->port));
+	else if (o->dir_demand)
+		cause_add(cs, "CF403-TLS-CLIENT-CERT-DIR", o->dir_demand->loc, o->port,
+			  host_label(o),
+			  xasprintf("SSLVerifyClient require in %s asks for a client certificate "
+				    "after the TLS 1.3 handshake, which needs post-handshake "
+				    "authentication Cloudflare does not offer: every request for ",
+				    o->dir_demand->text),
+			  xasprintf(" on port %u is answered 403 (AH10158)", o->port));
 	if (o->hs && o->hs->result == HS_OK && o->hs->alpn_h2 && o->hs->h2_forbidden)
 		cause_add(cs, "CF520-TLS-H2-CIPHER", text_loc(&p->tls.ciphers, p), o->port,
 			  host_label(o),
@@ -672,6 +788,7 @@ check_tls(struct audit *a)
 	for (i = 0; i < e->nuse; i++)
 		use_findings(a, e->uses[i]);
 	start_findings(a, e);
+	conf_unchecked(a);
 	policy_findings(a, &cs);
 	for (i = 0; i < e->nout; i++)
 		outcome_findings(a, &cs, &e->outs[i]);

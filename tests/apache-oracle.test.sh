@@ -13,7 +13,10 @@
 # gets -d), User/Group become www-data, logs, pid file, mutexes and the TLS
 # session cache go to the temporary directory, modules load from Debian's
 # /usr/lib/apache2/modules (a LoadModule of a module not installed is
-# dropped), every certificate is one self-signed pair made here, and
+# dropped), every certificate is one self-signed pair made here (and every
+# host with SSLEngine on gets it), the TLS settings that keep curl out or
+# httpd from starting are dropped (client certificates, suites, OpenSSL
+# commands, stapling: the TLS oracle judges them), and
 # "Header always set X-Cfaudit-Vhost FILE:LINE" follows each <VirtualHost>
 # line (the host's own place, as the model names it; "main" for the main
 # server) so that the answer identifies the host. The model reads the same
@@ -84,8 +87,13 @@ rewrite() {
 	tolower($1) == "sslcertificatefile" { out("SSLCertificateFile " tmp "/cert.pem"); next }
 	tolower($1) == "sslcertificatekeyfile" { out("SSLCertificateKeyFile " tmp "/key.pem"); next }
 	tolower($1) == "sslcertificatechainfile" { out("# chain dropped for the oracle"); next }
-	# client certificates keep curl out: the TLS oracle judges them
+	# client certificates keep curl out, and so can suites, OpenSSL
+	# commands and stapling that httpd refuses: the TLS oracle judges them
 	tolower($1) == "sslcacertificatefile" || tolower($1) == "sslverifyclient" { out("# " $1 " dropped for the oracle"); next }
+	tolower($1) == "sslciphersuite" || tolower($1) == "sslopensslconfcmd" || tolower($1) == "sslusestapling" { out("# " $1 " dropped for the oracle"); next }
+	# a host with TLS on and no certificate stops httpd (judged by the TLS oracle):
+	# every such host gets the certificate made here
+	tolower($1) == "sslengine" && tolower($2) == "on" { out(line); out("SSLCertificateFile " tmp "/cert.pem"); out("SSLCertificateKeyFile " tmp "/key.pem"); next }
 	tolower($1) == "mutex" { out("Mutex file:" tmp " default"); next }
 	tolower($1) == "sslpassphrasedialog" || tolower($1) == "sslcryptodevice" { out("# dropped for the oracle"); next }
 	tolower($1) ~ /^<virtualhost/ {

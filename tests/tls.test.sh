@@ -3,7 +3,9 @@
 # (--ssl-mode, --expiry-warn, --at, without --ca), and on trees made here
 # from them (a system CA bundle in the root, a locally added anchor, a
 # missing or DER certificate, an encrypted key, no certificate at all, a
-# path with variables). Key material never reaches a report. Environment:
+# path with variables; what stops httpd: missing CA, CRL and ticket key
+# files, SSLCompression, SSLv3, OpenSSL commands). Key material never
+# reaches a report. Environment:
 # BIN (cfaudit).
 : "${BIN:=./cfaudit}"
 AT=2026-11-01T00:00:00Z
@@ -151,6 +153,56 @@ expect apnokey "Apache: no key anywhere" "CF521-TLS-KEY-LOAD.*SSLCertificateFile
 # Full mode: the handshake still counts (a client certificate demand)
 run apfull --ca $S/tls-apache/test-ca.pem --ssl-mode full --root $S/tls-apache
 expect apfull "Apache: SSLVerifyClient require fails the handshake in Full too" "CF525-TLS-CLIENT-CERT"
+
+# ---- what stops httpd (syntax errors, and TLS contexts set up at start) ----
+# apache_case NAME LINE WHAT PATTERN: tls-apache with LINE added to the main
+# server (the hosts inherit it) must report PATTERN
+apache_case() {
+	tree "$1" tls-apache
+	printf '%s\n' "$2" >"$tmp/$1/etc/httpd/conf.d/zz-case.conf"
+	run "$1" $CA "$tmp/$1/test-ca.pem" --root "$tmp/$1"
+	expect "$1" "$3" "$4"
+}
+apache_case a-cafile "SSLCACertificateFile /etc/pki/tls/certs/nope.pem" \
+	"a missing SSLCACertificateFile is a syntax error" \
+	"CF521-TLS-FILE-LOAD: SSLCACertificateFile: file '/etc/pki/tls/certs/nope.pem' does not exist or is empty"
+apache_case a-capath "SSLCACertificatePath /etc/pki/tls/nope" \
+	"a missing SSLCACertificatePath is a syntax error" \
+	"CF521-TLS-FILE-LOAD: SSLCACertificatePath: directory '/etc/pki/tls/nope' does not exist"
+tree a-crl tls-apache
+: >"$tmp/a-crl/etc/pki/tls/certs/empty.crl"
+printf 'SSLCARevocationFile /etc/pki/tls/certs/empty.crl\n' >"$tmp/a-crl/etc/httpd/conf.d/zz-case.conf"
+run a-crl $CA "$tmp/a-crl/test-ca.pem" --root "$tmp/a-crl"
+expect a-crl "an empty SSLCARevocationFile is a syntax error" "CF521-TLS-FILE-LOAD: SSLCARevocationFile: file '/etc/pki/tls/certs/empty.crl' does not exist or is empty"
+expect_status a-crl 1
+for len in 47 48; do
+	tree a-ticket$len tls-apache
+	head -c $len /dev/zero >"$tmp/a-ticket$len/etc/pki/tls/private/ticket.key"
+	printf 'SSLSessionTicketKeyFile /etc/pki/tls/private/ticket.key\n' >"$tmp/a-ticket$len/etc/httpd/conf.d/zz-case.conf"
+	run a-ticket$len $CA "$tmp/a-ticket$len/test-ca.pem" --root "$tmp/a-ticket$len"
+done
+expect a-ticket47 "a ticket key file under 48 bytes stops httpd (AH02287)" "CF521-TLS-FILE-LOAD: SSLSessionTicketKeyFile /etc/pki/tls/private/ticket.key holds 47 bytes"
+expect_not a-ticket48 "48 bytes of ticket key are what httpd reads" "CF521"
+apache_case a-compression "SSLCompression on" "SSLCompression on is refused without a compression method" \
+	"CF521-TLS-CONFIG-INVALID: SSLCompression on"
+apache_case a-sslv3 "SSLProtocol +SSLv3 +TLSv1.2" "SSLProtocol naming SSLv3 is a syntax error" \
+	"CF521-TLS-CONFIG-INVALID: SSLProtocol names SSLv3"
+apache_case a-minus-sslv3 "SSLProtocol all -SSLv3" "SSLProtocol -SSLv3 is accepted" "summary: 1 error"
+expect_not a-minus-sslv3 "SSLProtocol -SSLv3 starts" "CF521"
+apache_case a-conf-unknown "SSLOpenSSLConfCmd NoSuchCommand on" "an unknown OpenSSL command is a syntax error" \
+	"CF521-TLS-CONF-CMD: SSLOpenSSLConfCmd NoSuchCommand: \"'NoSuchCommand': invalid OpenSSL configuration command\""
+apache_case a-conf-chain "SSLOpenSSLConfCmd ChainCAFile /etc/pki/tls/certs/intermediate.pem" \
+	"a command naming a certificate file is not modelled: not checked, never OK" \
+	"CF000-TLS-UNCHECKED: SSLOpenSSLConfCmd ChainCAFile"
+if openssl dhparam -dsaparam -out "$tmp/dh1024.pem" 1024 >/dev/null 2>&1; then
+	tree a-dh tls-apache
+	cp "$tmp/dh1024.pem" "$tmp/a-dh/etc/pki/tls/certs/dh1024.pem"
+	printf 'SSLOpenSSLConfCmd DHParameters /etc/pki/tls/certs/dh1024.pem\n' >"$tmp/a-dh/etc/httpd/conf.d/zz-case.conf"
+	run a-dh $CA "$tmp/a-dh/test-ca.pem" --root "$tmp/a-dh"
+	expect a-dh "DHParameters below the security level stops httpd, read inside the root" "CF521-TLS-CONF-CMD: SSLOpenSSLConfCmd DHParameters /etc/pki/tls/certs/dh1024.pem: OpenSSL refuses it (.*dh key too small)"
+else
+	echo "skip tls a-dh: openssl cannot make DH parameters"
+fi
 
 # ---- key material never reaches a report ----
 leak=0

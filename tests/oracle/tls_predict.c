@@ -5,11 +5,13 @@
  * audits the tree at ROOT (as cfaudit --root does) at time EPOCH (seconds)
  * and prints one line per IPv4 outcome:
  *   PORT HOST STATUS VERIFY VERSION CIPHER ALPN DEMAND
- * HOST "-": no SNI; STATUS OK, AOP, 400, 520, 521, 525, 526 or unknown;
+ * HOST "-": no SNI; STATUS OK, AOP, 400, 403, 520, 521, 525, 526 or unknown;
  * VERIFY: the first error openssl s_client -verify_hostname HOST
  * -verify_return_error reports (0: none); VERSION, CIPHER: what the
  * handshake agrees ("-" without one); ALPN: h2 or http/1.1; DEMAND: where a
- * client certificate is demanded: "handshake", "request" or "-" (none).
+ * client certificate is demanded: "handshake", "request", "directory"
+ * (Apache's per-directory SSLVerifyClient require: renegotiation, 520, or
+ * TLS 1.3 post-handshake authentication, 403) or "-" (none).
  * --origin-pull-ca: a test CA stands for Cloudflare's origin-pull CA (the
  * oracle signs the client certificate Cloudflare would present with it). */
 #include <stdio.h>
@@ -78,7 +80,10 @@ main(int argc, char **argv)
 		printf("%u %s %s %d %s %s %s %s\n", o->port, o->host[0] ? o->host : "-",
 		       tls_status_name(o->status), o->verify_code, shook ? h->version : "-",
 		       shook ? h->cipher : "-", shook && h->alpn_h2 ? "h2" : "http/1.1",
-		       o->cc == CC_NONE ? "-" : o->cc_handshake ? "handshake" : "request");
+		       o->dir_demand ? "directory"
+		       : o->cc == CC_NONE ? "-"
+		       : o->cc_handshake  ? "handshake"
+					  : "request");
 	}
 	for (i = 0; i < a.origin.ndiag; i++)
 		fprintf(stderr, "%s:%u: %s\n", a.origin.diags[i].loc.file, a.origin.diags[i].loc.line,

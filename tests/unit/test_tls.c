@@ -493,7 +493,7 @@ hs(const char *protocols, const char *ciphers, bool prefer, bool h2, X509 *cert,
 {
 	struct tls_files *f = tls_files_new(NULL, AT);
 	char kname[80];
-	struct tls_policy p = {protocols, ciphers, prefer, h2};
+	struct tls_policy p = {.protocols = protocols, .ciphers = ciphers, .prefer_server = prefer, .h2 = h2};
 	struct tls_cred cred;
 	char cp[80];
 	char kp[100];
@@ -586,7 +586,7 @@ test_tls_standin(void)
 	X509 *ec = mk_cert("api.example.com", "DNS:api.example.com", ec_a, &inter, AT - DAY,
 			   AT + DAY, false, NULL);
 	struct tls_files *f = tls_files_new(NULL, AT);
-	struct tls_policy p = {"TLSv1.2", NULL, false, false};
+	struct tls_policy p = {.protocols = "TLSv1.2"};
 	struct tls_cred cred;
 	struct tls_hs h;
 
