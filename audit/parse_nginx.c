@@ -1734,10 +1734,31 @@ d_ssl_text(struct walker *W, struct level *L, const struct nnode *n)
 		set_text(W, &t->crl, n, n->args[0]);
 	} else if (strcmp(name, "dhparam") == 0) {
 		set_text(W, &t->dhparam, n, n->args[0]);
+	} else if (strcmp(name, "stapling") == 0) {
+		long long x;
+
+		if (parse_flag(n, n->args[0], &x))
+			set_text(W, &t->stapling, n, x ? "on" : "off");
+	} else if (strcmp(name, "stapling_file") == 0) {
+		set_text(W, &t->stapling_file, n, n->args[0]);
+	} else if (strcmp(name, "password_file") == 0) {
+		set_text(W, &t->password_file, n, n->args[0]);
 	} else if (strcmp(name, "client_certificate") == 0)
 		set_text(W, &t->client_certificate, n, n->args[0]);
 	else
 		set_text(W, &t->trusted_certificate, n, n->args[0]);
+}
+
+/* ssl_session_ticket_key FILE: one more key file (the directive repeats). */
+static void
+d_ssl_ticket_key(struct walker *W, struct level *L, const struct nnode *n)
+{
+	struct web_text *t;
+
+	t = web_push(W->w, (void **)&L->tls.ticket_key, &L->tls.nticket_key, sizeof(*t));
+	t->text = web_strdup(W->w, n->args[0]);
+	t->name = intern(n->name);
+	t->loc = n->loc;
 }
 
 static void
@@ -1964,9 +1985,13 @@ static const struct directive directives[] = {
 	{"ssl_client_certificate", 0, C_HS, 1, 1, d_ssl_text},
 	{"ssl_crl", 0, C_HS, 1, 1, d_ssl_text},
 	{"ssl_dhparam", 0, C_HS, 1, 1, d_ssl_text},
+	{"ssl_password_file", 0, C_HS, 1, 1, d_ssl_text},
 	{"ssl_prefer_server_ciphers", 0, C_HS, 1, 1, d_ssl_text},
 	{"ssl_protocols", 0, C_HS, 1, -1, d_ssl_text},
 	{"ssl_reject_handshake", 0, C_HS, 1, 1, d_ssl_text},
+	{"ssl_session_ticket_key", 0, C_HS, 1, 1, d_ssl_ticket_key},
+	{"ssl_stapling", 0, C_HS, 1, 1, d_ssl_text},
+	{"ssl_stapling_file", 0, C_HS, 1, 1, d_ssl_text},
 	{"ssl_trusted_certificate", 0, C_HS, 1, 1, d_ssl_text},
 	{"ssl_verify_client", 0, C_HS, 1, 1, d_ssl_text},
 	{"stream", CX(X_MAIN), 0, 0, 0, b_opaque},
@@ -2137,6 +2162,13 @@ tls_merge(struct web_tls *eff, const struct web_tls *raw, const struct web_tls *
 	merge_text(&eff->reject_handshake, &raw->reject_handshake, &parent->reject_handshake);
 	merge_text(&eff->dhparam, &raw->dhparam, &parent->dhparam);
 	merge_text(&eff->crl, &raw->crl, &parent->crl);
+	merge_text(&eff->stapling, &raw->stapling, &parent->stapling);
+	merge_text(&eff->stapling_file, &raw->stapling_file, &parent->stapling_file);
+	merge_text(&eff->password_file, &raw->password_file, &parent->password_file);
+	if (raw->nticket_key) {
+		eff->nticket_key = raw->nticket_key;
+		eff->ticket_key = raw->ticket_key;
+	}
 }
 
 /* Each module merges its own: one value at a time; allow/deny, realip's

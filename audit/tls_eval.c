@@ -210,13 +210,22 @@ tls_status_name(enum tls_status s)
 }
 
 bool
+nginx_needs_passphrase(const struct tls_use *u)
+{
+	return u->k && u->k->status == TL_ENCRYPTED && u->password_file == NULL &&
+	       u->server->rules == WEB_RULES_NGINX;
+}
+
+bool
 tls_use_loads(const struct tls_use *u)
 {
 	if (u->dynamic)
 		return true;
-	if (u->c == NULL || u->c->status != TL_OK || u->c->use_error)
+	if (u->c == NULL || u->c->status != TL_OK || tls_chain_use_error(u->c, u->level))
 		return false;
 	if (u->k == NULL || u->k->status == TL_MISSING || u->k->status == TL_INVALID)
+		return false;
+	if (nginx_needs_passphrase(u))
 		return false;
 	return u->pair_error == NULL;
 }
@@ -256,7 +265,34 @@ chain_text(const struct web_server *s, const struct web_vhost *v)
 	return NULL;
 }
 
-/* Register the certificates of v (shared when inherited). */
+static const struct tls_hs *policy_check(struct tls_eval *e, const struct web_vhost *v);
+
+/* nginx's ssl_password_file in effect for v (NULL: none). */
+static const struct web_text *
+password_file(const struct web_vhost *v)
+{
+	const struct web_text *t = &v->tls.password_file;
+
+	return t->text && t->text[0] != '\0' ? t : NULL;
+}
+
+/* What makes a use: the directives (inherited ones are shared), the
+ * security level and the password file it is loaded with. */
+static char *
+use_key(const struct web_text *cert, const struct web_text *k, const struct web_text *chain,
+	int level, const struct web_text *pw)
+{
+	char *a = ptr_key(cert, k, (chain ? 1 : 0) + 2 * level);
+	char *b = ptr_key(pw, NULL, 0);
+	char *key = xasprintf("%s|%s", a, b);
+
+	free(a);
+	free(b);
+	return key;
+}
+
+/* Register the certificates of v (shared when inherited, at one security
+ * level: a server whose cipher string sets another loads them again). */
 static void
 collect_vhost(struct tls_eval *e, const struct web_server *s, const struct web_vhost *v)
 {
@@ -264,9 +300,19 @@ collect_vhost(struct tls_eval *e, const struct web_server *s, const struct web_v
 	struct vuses *vu;
 	size_t i;
 	char *key;
+	int level;
+	const struct web_text *pw;
+	char *pw_path;
 
 	if (v->tls.ncert == 0)
 		return;
+	level = policy_check(e, v)->level;
+	pw = password_file(v);
+	pw_path = pw ? resolve_path(s, pw->text) : NULL;
+	if (pw_path && dynamic_path(pw_path)) {
+		free(pw_path);
+		pw_path = NULL;
+	}
 	vu = xcalloc(1, sizeof(*vu));
 	vu->first = P->nvuse;
 	for (i = 0; i < v->tls.ncert; i++) {
@@ -275,7 +321,7 @@ collect_vhost(struct tls_eval *e, const struct web_server *s, const struct web_v
 		const struct web_text *chain = chain_text(s, v);
 		struct tls_use *u;
 
-		key = ptr_key(cert, k, chain ? 1 : 0);
+		key = use_key(cert, k, chain, level, pw);
 		u = smap_get(&P->use_by_text, key);
 		if (u == NULL) {
 			u = xcalloc(1, sizeof(*u));
@@ -284,6 +330,8 @@ collect_vhost(struct tls_eval *e, const struct web_server *s, const struct web_v
 			u->cert = cert;
 			u->key = k;
 			u->chain = chain;
+			u->level = level;
+			u->password_file = pw;
 			u->cert_path = resolve_path(s, cert->text);
 			u->key_path = k ? resolve_path(s, k->text) : NULL;
 			/* Apache reads the key from the certificate's file when
@@ -295,8 +343,9 @@ collect_vhost(struct tls_eval *e, const struct web_server *s, const struct web_v
 				     (u->key_path && dynamic_path(u->key_path));
 			if (!u->dynamic) {
 				u->c = tls_files_chain(e->files, u->cert_path, u->chain_path);
+				tls_chain_want_level(u->c, level);
 				if (u->key_path)
-					u->k = tls_files_key(e->files, u->key_path);
+					u->k = tls_files_key_pw(e->files, u->key_path, pw_path);
 			}
 			smap_put(&P->use_by_text, key, u);
 			VEC_PUSH(e->uses, e->nuse, e->use_cap, u);
@@ -304,6 +353,7 @@ collect_vhost(struct tls_eval *e, const struct web_server *s, const struct web_v
 		free(key);
 		VEC_PUSH(P->vuse, P->nvuse, P->vuse_cap, u);
 	}
+	free(pw_path);
 	vu->n = P->nvuse - vu->first;
 	key = ptr_key(v, NULL, 0);
 	smap_put(&P->uses_by_vhost, key, vu);
@@ -619,7 +669,7 @@ pair_errors(struct tls_eval *e)
 		const struct tls_use *u = e->uses[i];
 
 		if (u->c && u->k && u->c->status == TL_OK && u->k->status == TL_OK &&
-		    !u->c->use_error) {
+		    !tls_chain_use_error(u->c, u->level)) {
 			c[n] = u->c;
 			k[n] = u->k;
 			which[n++] = i;
@@ -653,15 +703,22 @@ start_error(struct tls_eval *e, const char *id, const struct web_server *s, stru
 	VEC_PUSH(e->start_errors, e->nstart, e->start_cap, x);
 }
 
-/* One more file nginx loads when a TLS server starts (ssl_dhparam, ssl_crl,
- * ssl_trusted_certificate, ssl_client_certificate): missing, it stops
- * nginx ("BIO_new_file() failed"). Looked up once per path. */
+/* A file nginx loads when a TLS server starts (ssl_dhparam, ssl_crl,
+ * ssl_trusted_certificate, ssl_client_certificate, ssl_stapling_file,
+ * ssl_session_ticket_key, ssl_password_file): missing ("BIO_new_file()
+ * failed") or unusable ("PEM_read_bio_DHparams() failed", "dh key too
+ * small", "must be 48 or 80 bytes"...), it stops nginx. One that cannot be
+ * read here is an input error, not a finding (and not a pass). Looked at
+ * once per path, kind and security level. */
 static bool
-start_file_ok(struct tls_eval *e, struct smap *seen, const struct web_server *s,
-	      const struct web_text *t)
+start_file_ok(struct audit *a, struct tls_eval *e, struct smap *seen, const struct web_server *s,
+	      const struct web_text *t, enum tls_aux kind, int level)
 {
 	char *path;
+	char *key;
+	char *err = NULL;
 	void *known;
+	enum tls_load st;
 
 	if (t->text == NULL || t->dflt || t->text[0] == '\0')
 		return true;
@@ -670,31 +727,56 @@ start_file_ok(struct tls_eval *e, struct smap *seen, const struct web_server *s,
 		free(path);
 		return true;
 	}
-	if ((known = smap_get(seen, path)) == NULL) {
-		known = root_exists(path) ? (void *)1 : (void *)2;
-		smap_put(seen, path, known);
-		if (known == (void *)2)
+	key = xasprintf("%d\001%d\001%s", (int)kind, level, path);
+	if ((known = smap_get(seen, key)) == NULL) {
+		st = tls_aux_load(path, kind, level, &err);
+		known = st == TL_OK || st == TL_UNREADABLE ? (void *)1 : (void *)2;
+		smap_put(seen, key, known);
+		if (st == TL_UNREADABLE)
+			input_unreadable(origin_add_input(&a->origin, IN_TLS, path), "%s",
+					 err ? err : "cannot be read");
+		else if (st == TL_MISSING)
 			start_error(e, "CF521-TLS-FILE-LOAD", s, t->loc,
 				    xasprintf("%s %s: no such file", t->name, path));
+		else if (st != TL_OK)
+			start_error(e, "CF521-TLS-FILE-LOAD", s, t->loc,
+				    xasprintf("%s %s: %s", t->name, path, err));
+		free(err);
 	}
+	free(key);
 	free(path);
 	return known == (void *)1;
 }
 
-/* nginx's own checks of a TLS server's other files when it starts. */
+/* nginx reads ssl_password_file when it reads the directive, whether or
+ * not a server uses it. */
 static bool
-nginx_start_files(struct tls_eval *e, struct smap *seen, const struct web_server *s,
-		  const struct web_vhost *v)
+nginx_password_file(struct audit *a, struct tls_eval *e, struct smap *seen,
+		    const struct web_server *s, const struct web_vhost *v)
+{
+	return start_file_ok(a, e, seen, s, &v->tls.password_file, TA_PASSWORDS, 0);
+}
+
+/* nginx's own checks of a TLS server's other files when it starts, in its
+ * context of security level (the cipher string's). */
+static bool
+nginx_start_files(struct audit *a, struct tls_eval *e, struct smap *seen,
+		  const struct web_server *s, const struct web_vhost *v, int level)
 {
 	const char *vc = v->tls.verify_client.text;
 	bool verify = vc && strcmp(vc, "off") != 0;
 	bool ok = true;
+	size_t i;
 
-	ok &= start_file_ok(e, seen, s, &v->tls.dhparam);
-	ok &= start_file_ok(e, seen, s, &v->tls.crl);
-	ok &= start_file_ok(e, seen, s, &v->tls.trusted_certificate);
+	ok &= start_file_ok(a, e, seen, s, &v->tls.dhparam, TA_DHPARAM, level);
+	ok &= start_file_ok(a, e, seen, s, &v->tls.crl, TA_CRL, 0);
+	ok &= start_file_ok(a, e, seen, s, &v->tls.trusted_certificate, TA_CA, 0);
 	if (verify)
-		ok &= start_file_ok(e, seen, s, &v->tls.client_certificate);
+		ok &= start_file_ok(a, e, seen, s, &v->tls.client_certificate, TA_CLIENT_CA, 0);
+	if (text_on(&v->tls.stapling))
+		ok &= start_file_ok(a, e, seen, s, &v->tls.stapling_file, TA_OCSP, 0);
+	for (i = 0; i < v->tls.nticket_key; i++)
+		ok &= start_file_ok(a, e, seen, s, &v->tls.ticket_key[i], TA_TICKET_KEY, 0);
 	if (verify && strcmp(vc, "optional_no_ca") != 0 &&
 	    (v->tls.client_certificate.text == NULL || v->tls.client_certificate.text[0] == '\0')) {
 		if (smap_get(seen, "\1verify") == NULL) {
@@ -747,6 +829,7 @@ startup(struct audit *a, struct tls_eval *e)
 	e->fails = xcalloc(w->nserver ? w->nserver : 1, sizeof(*e->fails));
 	pair_errors(e);
 	for (i = 0; i < w->nserver; i++) {
+		bool nginx = w->servers[i]->rules == WEB_RULES_NGINX;
 		struct smap seen;
 
 		memset(&seen, 0, sizeof(seen));
@@ -754,15 +837,16 @@ startup(struct audit *a, struct tls_eval *e)
 			const struct web_vhost *v = w->servers[i]->vhosts[j];
 			size_t k;
 
-			if (w->servers[i]->rules == WEB_RULES_NGINX &&
-			    !nginx_default_has_cert(e, w->servers[i], v))
+			if (nginx && !nginx_default_has_cert(e, w->servers[i], v))
+				e->fails[i] = true;
+			if (nginx && !nginx_password_file(a, e, &seen, w->servers[i], v))
 				e->fails[i] = true;
 			if (v->tls.ncert == 0)
 				continue;
 			if (policy_check(e, v)->result != HS_OK)
 				e->fails[i] = true;
-			if (w->servers[i]->rules == WEB_RULES_NGINX &&
-			    !nginx_start_files(e, &seen, w->servers[i], v))
+			if (nginx && !nginx_start_files(a, e, &seen, w->servers[i], v,
+							policy_check(e, v)->level))
 				e->fails[i] = true;
 			for (k = 0; k < v->tls.ncert; k++) {
 				const struct tls_use *u = tls_eval_use(e, v, k);
@@ -1016,7 +1100,8 @@ handshake(struct tls_eval *e, const struct tls_outcome *o, const struct tls_cred
 	for (i = 0; i < ncred; i++) {
 		const struct tls_chain *c = cred[i].chain;
 
-		if (c->ncert == 0 || c->use_error)
+		/* every use of certv is at its security level */
+		if (c->ncert == 0 || tls_chain_use_error(c, o->uses[0]->level))
 			buf_adds(&key, "\001-");
 		else
 			buf_addf(&key, "\001%d:%s", (int)c->certs[0].key_type,

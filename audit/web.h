@@ -273,6 +273,17 @@ struct web_tls {
 	/* nginx ssl_dhparam and ssl_crl: files loaded when the server starts */
 	struct web_text dhparam;
 	struct web_text crl;
+	/* nginx ssl_stapling; ssl_stapling_file, the OCSP response (DER) read
+	 * when the server starts with stapling on */
+	struct web_text stapling;
+	struct web_text stapling_file;
+	/* nginx ssl_session_ticket_key: every file named (each 48 or 80
+	 * bytes), read when the server starts; inherited as a whole */
+	size_t nticket_key;
+	struct web_text *ticket_key;
+	/* nginx ssl_password_file: the passphrases of encrypted keys, read
+	 * when the configuration is */
+	struct web_text password_file;
 	/* A separate file of intermediates sent after every certificate
 	 * (Apache SSLCertificateChainFile); text NULL: none. */
 	struct web_text chain;
