@@ -1456,6 +1456,21 @@ d_limit_status(struct walker *W, struct level *L, const struct nnode *n)
 	set_value(v, n, code);
 }
 
+/* One more shared memory zone declared by n, for the evaluator to hold
+ * against the others (a size that does not parse is taken as none). */
+static void
+shm_declare(struct walker *W, const struct nnode *n, const char *name, enum web_shm_use use,
+	    long long size)
+{
+	struct web_shm *z = web_push(W->w, (void **)&W->srv->shm, &W->srv->nshm, sizeof(*z));
+
+	z->name = name;
+	z->use = use;
+	z->size = size > 0 ? size : 0;
+	z->directive = intern(n->name);
+	z->loc = n->loc;
+}
+
 /* limit_req_zone KEY zone=NAME:SIZE rate=R [sync]; limit_conn_zone KEY zone=NAME:SIZE; */
 static void
 d_zone(struct walker *W, struct level *L, const struct nnode *n)
@@ -1482,6 +1497,34 @@ d_zone(struct walker *W, struct level *L, const struct nnode *n)
 		return;
 	}
 	VEC_PUSH(W->zones, W->nzone, W->zone_cap, z);
+	shm_declare(W, n, z.name, z.kind == WLIM_REQ ? WSHM_LIMIT_REQ : WSHM_LIMIT_CONN,
+		    nginx_parse_size(strchr(name, ':') + 1));
+}
+
+/* ssl_session_cache off | none | [builtin[:SIZE]] [shared:NAME:SIZE]: the
+ * shared cache is a zone of its own. */
+static void
+d_ssl_session_cache(struct walker *W, struct level *L, const struct nnode *n)
+{
+	size_t i;
+
+	(void)L;
+	for (i = 0; i < n->nargs; i++) {
+		const char *a = n->args[i];
+		const char *colon;
+		long long size;
+
+		if (strcmp(a, "off") == 0 || strcmp(a, "none") == 0 ||
+		    strncmp(a, "builtin", 7) == 0)
+			continue;
+		if (strncmp(a, "shared:", 7) != 0 || (colon = strchr(a + 7, ':')) == NULL ||
+		    colon == a + 7 || (size = nginx_parse_size(colon + 1)) < 0) {
+			node_error(n, "invalid session cache \"%s\"", a);
+			continue;
+		}
+		shm_declare(W, n, web_strndup(W->w, a + 7, (size_t)(colon - (a + 7))),
+			    WSHM_SSL_SESSION, size);
+	}
 }
 
 static void
@@ -1989,6 +2032,7 @@ static const struct directive directives[] = {
 	{"ssl_prefer_server_ciphers", 0, C_HS, 1, 1, d_ssl_text},
 	{"ssl_protocols", 0, C_HS, 1, -1, d_ssl_text},
 	{"ssl_reject_handshake", 0, C_HS, 1, 1, d_ssl_text},
+	{"ssl_session_cache", 0, C_HS, 1, 2, d_ssl_session_cache},
 	{"ssl_session_ticket_key", 0, C_HS, 1, 1, d_ssl_ticket_key},
 	{"ssl_stapling", 0, C_HS, 1, 1, d_ssl_text},
 	{"ssl_stapling_file", 0, C_HS, 1, 1, d_ssl_text},

@@ -790,6 +790,59 @@ nginx_start_files(struct audit *a, struct tls_eval *e, struct smap *seen,
 	return ok;
 }
 
+static const char *
+shm_use_text(enum web_shm_use u)
+{
+	switch (u) {
+	case WSHM_SSL_SESSION:
+		return "an SSL session cache";
+	case WSHM_LIMIT_REQ:
+		return "a limit_req zone";
+	case WSHM_LIMIT_CONN:
+		return "a limit_conn zone";
+	}
+	abort();
+}
+
+/* nginx's ngx_shared_memory_add: a zone's name is declared once per use,
+ * and every declaration with a size declares the first one's; the second
+ * that disagrees stops nginx where it stands. */
+static bool
+nginx_zones(struct tls_eval *e, const struct web_server *s)
+{
+	struct smap first = {0, 0, NULL};
+	bool ok = true;
+	size_t i;
+
+	for (i = 0; i < s->nshm; i++) {
+		const struct web_shm *z = &s->shm[i];
+		const struct web_shm *f = smap_get(&first, z->name);
+
+		if (f == NULL) {
+			smap_put(&first, z->name, (void *)z);
+		} else if (f->use != z->use) {
+			start_error(e, "CF521-ZONE-CONFLICT", s, z->loc,
+				    xasprintf("%s: the shared memory zone \"%s\" is already declared "
+					      "for a different use (%s, %s at %s:%u)",
+					      z->directive, z->name, shm_use_text(f->use),
+					      f->directive, f->loc.file ? f->loc.file : "?",
+					      f->loc.line));
+			ok = false;
+		} else if (z->size && f->size && z->size != f->size) {
+			start_error(e, "CF521-ZONE-CONFLICT", s, z->loc,
+				    xasprintf("%s: the size %lld of shared memory zone \"%s\" "
+					      "conflicts with already declared size %lld (%s:%u)",
+					      z->directive, z->size, z->name, f->size,
+					      f->loc.file ? f->loc.file : "?", f->loc.line));
+			ok = false;
+		} else if (f->size == 0) {
+			smap_put(&first, z->name, (void *)z);
+		}
+	}
+	smap_free(&first, false);
+	return ok;
+}
+
 /* nginx checks the default server of every TLS address:port for a
  * certificate when it starts, unless it rejects every handshake; ssl is the
  * socket's, so a server whose own listen says no ssl can be that server. */
@@ -833,6 +886,8 @@ startup(struct audit *a, struct tls_eval *e)
 		struct smap seen;
 
 		memset(&seen, 0, sizeof(seen));
+		if (nginx && !nginx_zones(e, w->servers[i]))
+			e->fails[i] = true;
 		for (j = 0; j < w->servers[i]->nvhost; j++) {
 			const struct web_vhost *v = w->servers[i]->vhosts[j];
 			size_t k;
@@ -1408,6 +1463,36 @@ tls_evaluate(struct audit *a)
 	startup(a, e);
 	if (a->opt.ssl_mode >= SSL_FULL)
 		outcomes(a, e);
+}
+
+bool
+tls_eval_fails(const struct tls_eval *e, size_t i)
+{
+	return e && e->fails && e->fails[i];
+}
+
+struct loc
+tls_eval_fail_loc(const struct tls_eval *e, const struct web_server *s)
+{
+	size_t i;
+
+	for (i = 0; i < e->nstart; i++)
+		if (e->start_errors[i].server == s)
+			return e->start_errors[i].loc;
+	for (i = 0; i < e->nuse; i++)
+		if (e->uses[i]->server == s && !tls_use_loads(e->uses[i]))
+			return e->uses[i]->cert->loc;
+	for (i = 0; i < s->nvhost; i++) {
+		const struct web_vhost *v = s->vhosts[i];
+		const struct tls_hs *hs = tls_eval_policy_error(e, v);
+		const struct web_text *t;
+
+		if (hs == NULL)
+			continue;
+		t = hs->result == HS_BAD_PROTOCOLS ? &v->tls.protocols : &v->tls.ciphers;
+		return t->loc.file ? t->loc : v->loc;
+	}
+	return s->loc;
 }
 
 void

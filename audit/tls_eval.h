@@ -143,6 +143,12 @@ void tls_eval_free(struct tls_eval *e);
 void tls_policy_of(const struct web_vhost *policyv, const struct web_vhost *certv, bool h2,
 		   struct tls_policy *p);
 
+/* Whether server i of the web model (a->origin.web->servers order) cannot
+ * start, and where the first cause stands (its server's configuration
+ * when none is known). */
+bool tls_eval_fails(const struct tls_eval *e, size_t i);
+struct loc tls_eval_fail_loc(const struct tls_eval *e, const struct web_server *s);
+
 /* The use of certificate i of v (NULL when it has none). */
 struct tls_use *tls_eval_use(const struct tls_eval *e, const struct web_vhost *v, size_t i);
 

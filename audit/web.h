@@ -324,6 +324,24 @@ enum web_rules {
 };
 
 /* One web server configuration (an nginx or Apache instance). */
+/* A shared memory zone a directive declares (nginx: ssl_session_cache
+ * shared:NAME:SIZE, limit_req_zone, limit_conn_zone): nginx keeps one zone
+ * per name, for one use and of one size, and refuses to start on a second
+ * declaration that disagrees. */
+enum web_shm_use {
+	WSHM_SSL_SESSION,
+	WSHM_LIMIT_REQ,
+	WSHM_LIMIT_CONN
+};
+
+struct web_shm {
+	const char *name;
+	enum web_shm_use use;
+	long long size;        /* bytes */
+	const char *directive; /* "ssl_session_cache" */
+	struct loc loc;
+};
+
 struct web_server {
 	const char *software; /* "nginx", "apache": for reports only */
 	enum web_rules rules;
@@ -341,6 +359,10 @@ struct web_server {
 	 * without the PROXY header to a listener that waits for one. */
 	size_t npp_exempt;
 	struct cidr *pp_exempt;
+	/* nginx: the shared memory zones declared, in the order read (the
+	 * zones of the http block first) */
+	size_t nshm;
+	struct web_shm *shm;
 	/* web_vhost_for's index of the names, made on the first question
 	 * (the model is complete by then: parsers never ask); NULL for a
 	 * server not made by web_add_server: every question scans. */

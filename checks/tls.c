@@ -208,7 +208,7 @@ host_label(const struct tls_outcome *o)
 
 /* ---- what keeps the server from starting ---- */
 
-/* " at security level 3 (@SECLEVEL=3 in ssl_ciphers)" when the cipher
+/* " at security level 3, which ssl_ciphers sets with @SECLEVEL=3" when the cipher
  * string set the level the certificate is loaded at; "" at the default. */
 static const char *
 level_text(const struct tls_use *u, char *buf, size_t n)
@@ -217,8 +217,8 @@ level_text(const struct tls_use *u, char *buf, size_t n)
 
 	if (u->level == tls_default_level())
 		return "";
-	snprintf(buf, n, " at security level %d (@SECLEVEL=%d in %s)", u->level, u->level,
-		 text_name(t, "the cipher string"));
+	snprintf(buf, n, " at security level %d, which %s sets with @SECLEVEL=%d", u->level,
+		 text_name(t, "the cipher string"), u->level);
 	return buf;
 }
 
