@@ -1367,6 +1367,13 @@ new_server_ctx(void)
 	return ctx;
 }
 
+/* OpenSSL takes a level above 5 as 5 (and below 0 as 0). */
+static int
+clamp_level(int level)
+{
+	return level < 0 ? 0 : level >= TLS_LEVELS ? TLS_LEVELS - 1 : level;
+}
+
 static int default_level = -1;
 static pthread_once_t default_level_once = PTHREAD_ONCE_INIT;
 
@@ -1375,10 +1382,8 @@ default_level_init(void)
 {
 	SSL_CTX *ctx = new_server_ctx();
 
-	default_level = SSL_CTX_get_security_level(ctx);
+	default_level = clamp_level(SSL_CTX_get_security_level(ctx));
 	SSL_CTX_free(ctx);
-	if (default_level < 0 || default_level >= TLS_LEVELS)
-		default_level = TLS_LEVELS - 1;
 }
 
 int
@@ -1930,6 +1935,16 @@ alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen, const un
 	return SSL_TLSEXT_ERR_OK;
 }
 
+/* Whether the load found c refused at level; a level it did not check is
+ * left to SSL_CTX_use_certificate below, which checks it the same way. */
+static bool
+refused_at(const struct tls_chain *c, int level)
+{
+	if (level != tls_default_level() && !(c->levels & (1u << level)))
+		return false;
+	return c->use_errors[level] != NULL;
+}
+
 /* The server as the origin configures it. NULL with out->result set when
  * the settings cannot be applied. */
 static SSL_CTX *
@@ -1941,7 +1956,7 @@ server_ctx(const struct tls_policy *p, const struct tls_cred *cred, size_t ncred
 	char *bad;
 	size_t i;
 
-	out->level = SSL_CTX_get_security_level(ctx);
+	out->level = clamp_level(SSL_CTX_get_security_level(ctx));
 	if (p->protocols) {
 		if (!parse_protocols(p->protocols, &mask, &bad)) {
 			out->result = HS_BAD_PROTOCOLS;
@@ -1977,7 +1992,7 @@ server_ctx(const struct tls_policy *p, const struct tls_cred *cred, size_t ncred
 	}
 	/* the cipher string's @SECLEVEL= is the context's level from here on,
 	 * as it is when nginx and Apache load the certificates after it */
-	out->level = SSL_CTX_get_security_level(ctx);
+	out->level = clamp_level(SSL_CTX_get_security_level(ctx));
 	if (p->prefer_server)
 		SSL_CTX_set_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE);
 	for (i = 0; i < ncred; i++) {
@@ -1988,7 +2003,7 @@ server_ctx(const struct tls_policy *p, const struct tls_cred *cred, size_t ncred
 		EVP_PKEY *key = NULL;
 		int j;
 
-		if (sk == NULL || sk_X509_num(sk) == 0 || tls_chain_use_error(c, out->level))
+		if (sk == NULL || sk_X509_num(sk) == 0 || refused_at(c, out->level))
 			continue;
 		x = sk_X509_value(sk, 0);
 		if (k && k->priv && X509_check_private_key(x, k->priv) == 1) {

@@ -254,6 +254,12 @@ echo "crl = test.crl" >>samples/tls-revoked/cfaudit.conf
 leaf weak rsa1024 $OK_START $OK_END DNS:www.example.com DNS:example.com
 install tls-seclevel-low weak www.example.com.pem www.example.com.key
 install tls-seclevel-high www www.example.com.pem www.example.com.key
+# tls-seclevel-apache: the same 1024-bit leaf, with its chain, for Apache (RHEL paths)
+s=samples/tls-seclevel-apache
+mkdir -p "$s/etc/pki/tls/certs" "$s/etc/pki/tls/private"
+cp samples/tls-seclevel-low/etc/ssl/certs/www.example.com.pem "$s/etc/pki/tls/certs/"
+cp samples/tls-seclevel-low/etc/ssl/private/www.example.com.key "$s/etc/pki/tls/private/"
+trust tls-seclevel-apache
 
 # tls-password-file: www's key encrypted; ssl_password_file holds its
 # passphrase (TEST ONLY, like the key) after a wrong one
