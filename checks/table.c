@@ -168,9 +168,10 @@ const struct check check_table[] = {
 	{"CF000-TLS-UNCHECKED", 0, SEV_INFO,
 	 "a certificate or key cannot be checked statically",
 	 "Cause: a certificate or key path holds variables (nginx loads it for each handshake),\n"
-	 "names a key in an engine or token, or the key is encrypted (the server asks for a\n"
-	 "passphrase at start). What the server presents, and whether the key belongs to the\n"
-	 "certificate, is then not known to a static audit.\n"
+	 "names a key in an engine or token, or Apache's key is encrypted (SSLPassPhraseDialog\n"
+	 "gives the passphrase at start; nginx's is opened with ssl_password_file, and without\n"
+	 "one is CF521-TLS-KEY-LOAD). What the server presents, and whether the key belongs to\n"
+	 "the certificate, is then not known to a static audit.\n"
 	 "Evidence: the ssl_certificate / ssl_certificate_key (SSLCertificateFile /\n"
 	 "SSLCertificateKeyFile) directives and the key file's PEM header.\n"
 	 "Fix: nothing, if it is deliberate; check that hostname with openssl s_client.",
