@@ -464,6 +464,7 @@ listener_stage(struct audit *a, struct host_view *h)
 {
 	const struct web *w = a->origin.web;
 	size_t i;
+	size_t at = 0;
 
 	if (w == NULL || w->nserver == 0) {
 		decide(h, HOST_UNKNOWN, no_loc, "no web server configuration was read");
@@ -473,6 +474,7 @@ listener_stage(struct audit *a, struct host_view *h)
 		h->vhost = web_vhost_for(w->servers[i], h->name, h->fam, h->ours, h->addr,
 					 h->served_port, &h->by_default);
 		h->server = h->vhost ? w->servers[i] : NULL;
+		at = i;
 	}
 	if (h->vhost == NULL) {
 		decide(h, 521, no_loc, "nothing listens on %s port %u", fam_name(h->fam),
@@ -482,7 +484,7 @@ listener_stage(struct audit *a, struct host_view *h)
 	h->listen = web_listener_at(h->vhost, h->fam, h->ours, h->addr, h->served_port);
 	/* a server that cannot start answers nothing; a TLS host on its TLS
 	 * listener is the TLS stage's, which says which file */
-	if (tls_eval_fails(a->tls, i - 1) && !(h->tls && h->listen && h->listen->ssl)) {
+	if (tls_eval_fails(a->tls, at) && !(h->tls && h->listen && h->listen->ssl)) {
 		decide(h, 521, tls_eval_fail_loc(a->tls, h->server), "%s cannot start",
 		       h->server->software ? h->server->software : "the web server");
 		return true;

@@ -822,8 +822,8 @@ nginx_zones(struct tls_eval *e, const struct web_server *s)
 			smap_put(&first, z->name, (void *)z);
 		} else if (f->use != z->use) {
 			start_error(e, "CF521-ZONE-CONFLICT", s, z->loc,
-				    xasprintf("%s: the shared memory zone \"%s\" is already declared "
-					      "for a different use (%s, %s at %s:%u)",
+				    xasprintf("%s: the shared memory zone \"%s\" is already "
+					      "declared for a different use (%s, %s at %s:%u)",
 					      z->directive, z->name, shm_use_text(f->use),
 					      f->directive, f->loc.file ? f->loc.file : "?",
 					      f->loc.line));

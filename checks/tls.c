@@ -259,8 +259,8 @@ use_findings(struct audit *a, const struct tls_use *u)
 		audit_finding(a, "CF521-TLS-CERT-LOAD", u->cert->loc,
 			      "%s %s: OpenSSL refuses the certificate%s (%s): %s refuses to start "
 			      "(visitors get 521)",
-			      u->cert->name, path_text(u->cert_path), level_text(u, level, sizeof(level)),
-			      use_error, sw);
+			      u->cert->name, path_text(u->cert_path),
+			      level_text(u, level, sizeof(level)), use_error, sw);
 		return;
 	}
 	if (k == NULL) {
