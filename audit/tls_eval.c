@@ -309,10 +309,6 @@ collect_vhost(struct tls_eval *e, const struct web_server *s, const struct web_v
 	level = policy_check(e, v)->level;
 	pw = password_file(v);
 	pw_path = pw ? resolve_path(s, pw->text) : NULL;
-	if (pw_path && dynamic_path(pw_path)) {
-		free(pw_path);
-		pw_path = NULL;
-	}
 	vu = xcalloc(1, sizeof(*vu));
 	vu->first = P->nvuse;
 	for (i = 0; i < v->tls.ncert; i++) {
@@ -722,11 +718,8 @@ start_file_ok(struct audit *a, struct tls_eval *e, struct smap *seen, const stru
 
 	if (t->text == NULL || t->dflt || t->text[0] == '\0')
 		return true;
+	/* nginx expands no variables in these paths: "$" is a file name's */
 	path = resolve_path(s, t->text);
-	if (dynamic_path(path)) {
-		free(path);
-		return true;
-	}
 	key = xasprintf("%d\001%d\001%s", (int)kind, level, path);
 	if ((known = smap_get(seen, key)) == NULL) {
 		st = tls_aux_load(path, kind, level, &err);

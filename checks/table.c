@@ -365,8 +365,8 @@ const struct check check_table[] = {
 	 "optional without ssl_client_certificate. nginx does not start (or reload): 521.\n"
 	 "Evidence: the directives in effect for each server with a certificate (the password\n"
 	 "file for every server), each file read inside the root and loaded with OpenSSL as\n"
-	 "nginx loads it (variables in a path are not resolved: not checked; a file that cannot\n"
-	 "be read is an input error).\n"
+	 "nginx loads it (nginx expands no variables in these paths; a file that cannot be\n"
+	 "read is an input error).\n"
 	 "Fix: create the file (openssl dhparam -out FILE 2048, openssl rand 80 >FILE) or remove\n"
 	 "the directive.",
 	 check_tls_none},
