@@ -260,6 +260,12 @@ mkdir -p "$s/etc/pki/tls/certs" "$s/etc/pki/tls/private"
 cp samples/tls-seclevel-low/etc/ssl/certs/www.example.com.pem "$s/etc/pki/tls/certs/"
 cp samples/tls-seclevel-low/etc/ssl/private/www.example.com.key "$s/etc/pki/tls/private/"
 trust tls-seclevel-apache
+# tls-seclevel-apache-high: tls-seclevel-high's RSA 2048 leaf, for Apache
+s=samples/tls-seclevel-apache-high
+mkdir -p "$s/etc/pki/tls/certs" "$s/etc/pki/tls/private"
+cp samples/tls-seclevel-high/etc/ssl/certs/www.example.com.pem "$s/etc/pki/tls/certs/"
+cp samples/tls-seclevel-high/etc/ssl/private/www.example.com.key "$s/etc/pki/tls/private/"
+trust tls-seclevel-apache-high
 
 # tls-password-file: www's key encrypted; ssl_password_file holds its
 # passphrase (TEST ONLY, like the key) after a wrong one
