@@ -84,8 +84,9 @@ rewrite() {
 	tolower($1) == "sslcertificatefile" { out("SSLCertificateFile " tmp "/cert.pem"); next }
 	tolower($1) == "sslcertificatekeyfile" { out("SSLCertificateKeyFile " tmp "/key.pem"); next }
 	tolower($1) == "sslcertificatechainfile" { out("# chain dropped for the oracle"); next }
-	# client certificates keep curl out: the TLS oracle judges them
-	tolower($1) == "sslcacertificatefile" || tolower($1) == "sslverifyclient" { out("# " $1 " dropped for the oracle"); next }
+	# client certificates keep curl out, @SECLEVEL= in a cipher string can
+	# refuse the certificate used here: the TLS oracle judges them
+	tolower($1) == "sslcacertificatefile" || tolower($1) == "sslverifyclient" || tolower($1) == "sslciphersuite" { out("# " $1 " dropped for the oracle"); next }
 	tolower($1) == "mutex" { out("Mutex file:" tmp " default"); next }
 	tolower($1) == "sslpassphrasedialog" || tolower($1) == "sslcryptodevice" { out("# dropped for the oracle"); next }
 	tolower($1) ~ /^<virtualhost/ {
