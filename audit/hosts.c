@@ -481,6 +481,7 @@ listener_stage(struct audit *a, struct host_view *h)
 {
 	const struct web *w = a->origin.web;
 	size_t i;
+	size_t at = 0;
 
 	if (w == NULL || w->nserver == 0) {
 		decide(h, HOST_UNKNOWN, no_loc, "no web server configuration was read");
@@ -490,6 +491,7 @@ listener_stage(struct audit *a, struct host_view *h)
 		h->vhost = web_vhost_for(w->servers[i], h->name, h->fam, h->ours, h->addr,
 					 h->served_port, &h->by_default);
 		h->server = h->vhost ? w->servers[i] : NULL;
+		at = i;
 	}
 	if (h->vhost == NULL) {
 		decide(h, 521, no_loc, "nothing listens on %s port %u", fam_name(h->fam),
@@ -497,6 +499,13 @@ listener_stage(struct audit *a, struct host_view *h)
 		return true;
 	}
 	h->listen = web_listener_at(h->vhost, h->fam, h->ours, h->addr, h->served_port);
+	/* a server that cannot start answers nothing; a TLS host on its TLS
+	 * listener is the TLS stage's, which says which file */
+	if (tls_eval_fails(a->tls, at) && !(h->tls && h->listen && h->listen->ssl)) {
+		decide(h, 521, tls_eval_fail_loc(a->tls, h->server), "%s cannot start",
+		       h->server->software ? h->server->software : "the web server");
+		return true;
+	}
 	if (h->listen && h->listen->proxy_protocol &&
 	    !web_proxy_exempt(h->server, &a->cf.all[h->fam])) {
 		decide(h, h->tls ? 525 : 520, h->listen->proxy_loc,
@@ -630,7 +639,8 @@ tls_stage(struct audit *a, struct host_view *h)
 		decide(h, 525, cert_loc(o), "the TLS handshake fails");
 		return true;
 	case TS_521:
-		decide(h, 521, cert_loc(o), "the server cannot start with its TLS files");
+		decide(h, 521, tls_eval_fail_loc(a->tls, o->server), "%s cannot start",
+		       o->server->software ? o->server->software : "the web server");
 		return true;
 	}
 	return false;

@@ -2115,7 +2115,7 @@ d_sslfile(struct walker *W, struct wctx *C, const struct anode *n)
 	else if (strcasecmp(n->name, "SSLCARevocationPath") == 0)
 		x = &t->crl_path;
 	else if (strcasecmp(n->name, "SSLSessionTicketKeyFile") == 0)
-		x = &t->ticket_key;
+		x = &t->ticket_key_file;
 	else
 		x = &t->chain; /* SSLCertificateChainFile */
 	text_set(W, x, n, path);
@@ -4334,7 +4334,7 @@ inherit(struct walker *W, struct vconf *V)
 	inherit_text(&t->ca_path, &M->tls.ca_path);
 	inherit_text(&t->crl, &M->tls.crl);
 	inherit_text(&t->crl_path, &M->tls.crl_path);
-	inherit_text(&t->ticket_key, &M->tls.ticket_key);
+	inherit_text(&t->ticket_key_file, &M->tls.ticket_key_file);
 	inherit_text(&t->stapling, &M->tls.stapling);
 	inherit_text(&t->stapling_cache, &M->tls.stapling_cache);
 	inherit_text(&t->compression, &M->tls.compression);

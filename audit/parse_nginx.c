@@ -1532,6 +1532,21 @@ d_limit_status(struct walker *W, struct level *L, const struct nnode *n)
 	set_value(v, n, code);
 }
 
+/* One more shared memory zone declared by n, for the evaluator to hold
+ * against the others (a size that does not parse is taken as none). */
+static void
+shm_declare(struct walker *W, const struct nnode *n, const char *name, enum web_shm_use use,
+	    long long size)
+{
+	struct web_shm *z = web_push(W->w, (void **)&W->srv->shm, &W->srv->nshm, sizeof(*z));
+
+	z->name = name;
+	z->use = use;
+	z->size = size > 0 ? size : 0;
+	z->directive = intern(n->name);
+	z->loc = n->loc;
+}
+
 /* limit_req_zone KEY zone=NAME:SIZE rate=R [sync]; limit_conn_zone KEY zone=NAME:SIZE; */
 static void
 d_zone(struct walker *W, struct level *L, const struct nnode *n)
@@ -1558,6 +1573,34 @@ d_zone(struct walker *W, struct level *L, const struct nnode *n)
 		return;
 	}
 	VEC_PUSH(W->zones, W->nzone, W->zone_cap, z);
+	shm_declare(W, n, z.name, z.kind == WLIM_REQ ? WSHM_LIMIT_REQ : WSHM_LIMIT_CONN,
+		    nginx_parse_size(strchr(name, ':') + 1));
+}
+
+/* ssl_session_cache off | none | [builtin[:SIZE]] [shared:NAME:SIZE]: the
+ * shared cache is a zone of its own. */
+static void
+d_ssl_session_cache(struct walker *W, struct level *L, const struct nnode *n)
+{
+	size_t i;
+
+	(void)L;
+	for (i = 0; i < n->nargs; i++) {
+		const char *a = n->args[i];
+		const char *colon;
+		long long size;
+
+		if (strcmp(a, "off") == 0 || strcmp(a, "none") == 0 ||
+		    strncmp(a, "builtin", 7) == 0)
+			continue;
+		if (strncmp(a, "shared:", 7) != 0 || (colon = strchr(a + 7, ':')) == NULL ||
+		    colon == a + 7 || (size = nginx_parse_size(colon + 1)) < 0) {
+			node_error(n, "invalid session cache \"%s\"", a);
+			continue;
+		}
+		shm_declare(W, n, web_strndup(W->w, a + 7, (size_t)(colon - (a + 7))),
+			    WSHM_SSL_SESSION, size);
+	}
 }
 
 static void
@@ -1810,6 +1853,15 @@ d_ssl_text(struct walker *W, struct level *L, const struct nnode *n)
 		set_text(W, &t->crl, n, n->args[0]);
 	} else if (strcmp(name, "dhparam") == 0) {
 		set_text(W, &t->dhparam, n, n->args[0]);
+	} else if (strcmp(name, "stapling") == 0) {
+		long long x;
+
+		if (parse_flag(n, n->args[0], &x))
+			set_text(W, &t->stapling, n, x ? "on" : "off");
+	} else if (strcmp(name, "stapling_file") == 0) {
+		set_text(W, &t->stapling_file, n, n->args[0]);
+	} else if (strcmp(name, "password_file") == 0) {
+		set_text(W, &t->password_file, n, n->args[0]);
 	} else if (strcmp(name, "client_certificate") == 0)
 		set_text(W, &t->client_certificate, n, n->args[0]);
 	else
@@ -1826,6 +1878,18 @@ d_ssl_conf(struct walker *W, struct level *L, const struct nnode *n)
 	c->name = web_strdup(W->w, n->args[0]);
 	c->value = web_strdup(W->w, n->args[1]);
 	c->loc = n->loc;
+}
+
+/* ssl_session_ticket_key FILE: one more key file (the directive repeats). */
+static void
+d_ssl_ticket_key(struct walker *W, struct level *L, const struct nnode *n)
+{
+	struct web_text *t;
+
+	t = web_push(W->w, (void **)&L->tls.ticket_key, &L->tls.nticket_key, sizeof(*t));
+	t->text = web_strdup(W->w, n->args[0]);
+	t->name = intern(n->name);
+	t->loc = n->loc;
 }
 
 static void
@@ -2053,9 +2117,14 @@ static const struct directive directives[] = {
 	{"ssl_conf_command", 0, C_HS, 2, 2, d_ssl_conf},
 	{"ssl_crl", 0, C_HS, 1, 1, d_ssl_text},
 	{"ssl_dhparam", 0, C_HS, 1, 1, d_ssl_text},
+	{"ssl_password_file", 0, C_HS, 1, 1, d_ssl_text},
 	{"ssl_prefer_server_ciphers", 0, C_HS, 1, 1, d_ssl_text},
 	{"ssl_protocols", 0, C_HS, 1, -1, d_ssl_text},
 	{"ssl_reject_handshake", 0, C_HS, 1, 1, d_ssl_text},
+	{"ssl_session_cache", 0, C_HS, 1, 2, d_ssl_session_cache},
+	{"ssl_session_ticket_key", 0, C_HS, 1, 1, d_ssl_ticket_key},
+	{"ssl_stapling", 0, C_HS, 1, 1, d_ssl_text},
+	{"ssl_stapling_file", 0, C_HS, 1, 1, d_ssl_text},
 	{"ssl_trusted_certificate", 0, C_HS, 1, 1, d_ssl_text},
 	{"ssl_verify_client", 0, C_HS, 1, 1, d_ssl_text},
 	{"stream", CX(X_MAIN), 0, 0, 0, b_opaque},
@@ -2229,6 +2298,13 @@ tls_merge(struct web_tls *eff, const struct web_tls *raw, const struct web_tls *
 	if (raw->nconf) {
 		eff->nconf = raw->nconf;
 		eff->conf = raw->conf;
+	}
+	merge_text(&eff->stapling, &raw->stapling, &parent->stapling);
+	merge_text(&eff->stapling_file, &raw->stapling_file, &parent->stapling_file);
+	merge_text(&eff->password_file, &raw->password_file, &parent->password_file);
+	if (raw->nticket_key) {
+		eff->nticket_key = raw->nticket_key;
+		eff->ticket_key = raw->ticket_key;
 	}
 }
 

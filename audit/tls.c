@@ -13,6 +13,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
+#include <openssl/ocsp.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -665,7 +666,8 @@ chain_free(struct tls_chain *c)
 	free(c->chain_path);
 	free(c->ca_path);
 	free(c->error);
-	free(c->use_error);
+	for (i = 0; i < TLS_LEVELS; i++)
+		free(c->use_errors[i]);
 	for (i = 0; i < c->ncert; i++)
 		cert_free(&c->certs[i]);
 	free(c->certs);
@@ -683,6 +685,7 @@ static void
 key_free(struct tls_key *k)
 {
 	free(k->path);
+	free(k->password_path);
 	free(k->error);
 	EVP_PKEY_free(k->priv);
 	free(k);
@@ -818,18 +821,47 @@ tls_files_chain_ca(struct tls_files *f, const char *path, const char *chain_path
 }
 
 struct tls_key *
-tls_files_key(struct tls_files *f, const char *path)
+tls_files_key_pw(struct tls_files *f, const char *path, const char *password_path)
 {
-	struct tls_key *k = map_get(&f->key_map, path);
+	char *key = password_path ? xasprintf("%s%c%s", path, 1, password_path) : xstrdup(path);
+	struct tls_key *k = map_get(&f->key_map, key);
 
 	if (k == NULL) {
 		k = xcalloc(1, sizeof(*k));
 		k->path = xstrdup(path);
+		k->password_path = password_path ? xstrdup(password_path) : NULL;
 		k->status = TL_PENDING;
-		map_put(&f->key_map, path, k);
+		map_put(&f->key_map, key, k);
 		VEC_PUSH(f->keys, f->nkey, f->key_cap, k);
 	}
+	free(key);
 	return k;
+}
+
+struct tls_key *
+tls_files_key(struct tls_files *f, const char *path)
+{
+	return tls_files_key_pw(f, path, NULL);
+}
+
+void
+tls_chain_want_level(struct tls_chain *c, int level)
+{
+	if (level < 0 || level >= TLS_LEVELS)
+		abort();
+	c->levels |= 1u << level;
+}
+
+const char *
+tls_chain_use_error(const struct tls_chain *c, int level)
+{
+	if (c->status != TL_OK || c->ncert == 0)
+		return NULL;
+	/* a level the load did not check would be a silent all-clear */
+	if (level < 0 || level >= TLS_LEVELS ||
+	    (level != tls_default_level() && !(c->levels & (1u << level))))
+		abort();
+	return c->use_errors[level];
 }
 
 size_t
@@ -1075,6 +1107,28 @@ auto_chain(struct tls_chain *c, STACK_OF(X509) *sk)
 	sk_X509_pop_free(cas, X509_free);
 }
 
+/* As the server sets the chain up in a context of security level: the
+ * certificate, then its chain. NULL, or OpenSSL's reason for refusing. */
+static char *
+use_error_at(SSL_CTX *ctx, STACK_OF(X509) *sk, int level)
+{
+	char *err = NULL;
+	int i;
+
+	SSL_CTX_set_security_level(ctx, level);
+	if (!SSL_CTX_use_certificate(ctx, sk_X509_value(sk, 0))) {
+		err = ssl_error_dup("the certificate cannot be used");
+	} else {
+		SSL_CTX_clear_chain_certs(ctx);
+		for (i = 1; i < sk_X509_num(sk) && err == NULL; i++)
+			if (!SSL_CTX_add1_chain_cert(ctx, sk_X509_value(sk, i)))
+				err = ssl_error_dup("a chain certificate cannot be used");
+		SSL_CTX_clear_chain_certs(ctx);
+	}
+	ERR_clear_error();
+	return err;
+}
+
 static void
 load_chain(struct worker *w, struct tls_chain *c)
 {
@@ -1153,19 +1207,96 @@ load_chain(struct worker *w, struct tls_chain *c)
 	c->priv = sk;
 	if (c->status != TL_OK || c->ncert == 0)
 		return;
-	/* as the server sets it up: the certificate, then its chain */
-	if (!SSL_CTX_use_certificate(w->ctx, sk_X509_value(sk, 0))) {
-		c->use_error = ssl_error_dup("the certificate cannot be used");
-	} else {
-		SSL_CTX_clear_chain_certs(w->ctx);
-		for (i = 1; i < sk_X509_num(sk) && c->use_error == NULL; i++)
-			if (!SSL_CTX_add1_chain_cert(w->ctx, sk_X509_value(sk, i)))
-				c->use_error = ssl_error_dup("a chain certificate cannot be used");
-		SSL_CTX_clear_chain_certs(w->ctx);
-	}
-	ERR_clear_error();
+	for (i = 0; i < TLS_LEVELS; i++)
+		if (i == tls_default_level() || (c->levels & (1u << i)))
+			c->use_errors[i] = use_error_at(w->ctx, sk, i);
 	if (w->f->trust)
 		verify_chain(c, sk, w->f->trust, w->f->at);
+}
+
+/* nginx's ssl_password_file is read in 4096-byte lines */
+#define PASSWORD_LINE_MAX 4096
+
+struct password {
+	const char *p;
+	size_t len;
+};
+
+static int
+password_cb(char *buf, int size, int rwflag, void *u)
+{
+	const struct password *pw = u;
+	size_t n = pw->len < (size_t)size ? pw->len : (size_t)size;
+
+	(void)rwflag;
+	memcpy(buf, pw->p, n);
+	return (int)n;
+}
+
+/* One passphrase tried on an encrypted key: true when it opens it. */
+static bool
+try_passphrase(struct worker *w, struct tls_key *k, const char *data, size_t len,
+	       struct password pw)
+{
+	BIO *b = mem_bio(data, len);
+	EVP_PKEY *pkey = PEM_read_bio_PrivateKey_ex(b, NULL, password_cb, &pw, w->libctx, NULL);
+
+	BIO_free(b);
+	ERR_clear_error();
+	if (pkey == NULL)
+		return false;
+	k->priv = pkey;
+	k->type = pkey_type(pkey);
+	k->bits = EVP_PKEY_get_bits(pkey);
+	k->status = TL_OK;
+	return true;
+}
+
+/* An encrypted key opened as nginx opens it: PEM_read_bio_PrivateKey with
+ * each line of the password file in turn (LF ends a line, a CR before it
+ * is dropped, empty lines are skipped, a file without one is one empty
+ * passphrase). A password file that cannot be read leaves the key
+ * TL_ENCRYPTED (the file's own finding says why); its bytes are wiped. */
+static void
+open_encrypted(struct worker *w, struct tls_key *k, const char *data, size_t len)
+{
+	char *pws = NULL;
+	size_t pwlen = 0;
+	char *err = NULL;
+	size_t at = 0;
+	size_t tries = 0;
+	bool opened = false;
+
+	if (read_path(k->password_path, &pws, &pwlen, &err) != TL_OK) {
+		free(err);
+		return;
+	}
+	while (!opened && at < pwlen) {
+		const char *nl = memchr(pws + at, '\n', pwlen - at);
+		size_t end = nl ? (size_t)(nl - pws) : pwlen;
+		struct password pw = {pws + at, end - at};
+
+		at = end + 1;
+		if (pw.len && pw.p[pw.len - 1] == '\r')
+			pw.len--;
+		if (pw.len == 0)
+			continue;
+		tries++;
+		opened = try_passphrase(w, k, data, len, pw);
+	}
+	if (!opened && tries == 0) {
+		struct password none = {"", 0};
+
+		opened = try_passphrase(w, k, data, len, none);
+	}
+	OPENSSL_cleanse(pws, pwlen);
+	free(pws);
+	if (!opened) {
+		k->status = TL_INVALID;
+		k->error = xasprintf("encrypted, and no passphrase in %s opens it "
+				     "(PEM_read_bio_PrivateKey() failed)",
+				     k->password_path);
+	}
 }
 
 /* The first private key of a PEM file (what PEM_read_bio_PrivateKey finds),
@@ -1191,6 +1322,8 @@ load_key(struct worker *w, struct tls_key *k)
 	}
 	if (memmem(data, len, "ENCRYPTED", 9) != NULL) {
 		k->status = TL_ENCRYPTED;
+		if (k->password_path)
+			open_encrypted(w, k, data, len);
 		OPENSSL_cleanse(data, len);
 		free(data);
 		return;
@@ -1293,6 +1426,32 @@ new_server_ctx(void)
 	return ctx;
 }
 
+/* OpenSSL takes a level above 5 as 5 (and below 0 as 0). */
+static int
+clamp_level(int level)
+{
+	return level < 0 ? 0 : level >= TLS_LEVELS ? TLS_LEVELS - 1 : level;
+}
+
+static int default_level = -1;
+static pthread_once_t default_level_once = PTHREAD_ONCE_INIT;
+
+static void
+default_level_init(void)
+{
+	SSL_CTX *ctx = new_server_ctx();
+
+	default_level = clamp_level(SSL_CTX_get_security_level(ctx));
+	SSL_CTX_free(ctx);
+}
+
+int
+tls_default_level(void)
+{
+	pthread_once(&default_level_once, default_level_init);
+	return default_level;
+}
+
 void
 tls_files_load(struct tls_files *f, unsigned threads)
 {
@@ -1349,6 +1508,140 @@ tls_files_load(struct tls_files *f, unsigned threads)
 		SSL_CTX_free(w[n].ctx);
 		OSSL_DECODER_CTX_free(w[n].dctx);
 	}
+}
+
+/* ---- the other files a TLS server loads when it starts ---- */
+
+/* ssl_dhparam as nginx sets it: the parameters read from PEM, then set in
+ * a context of the level (SSL_CTX_set_tmp_dh refuses a group below it:
+ * "dh key too small"). */
+static char *
+dhparam_error(const char *data, size_t len, int level)
+{
+	BIO *b = mem_bio(data, len);
+	EVP_PKEY *dh = PEM_read_bio_Parameters(b, NULL);
+	SSL_CTX *ctx;
+	char *err = NULL;
+
+	BIO_free(b);
+	if (dh == NULL || !(EVP_PKEY_is_a(dh, "DH") || EVP_PKEY_is_a(dh, "DHX"))) {
+		EVP_PKEY_free(dh);
+		ERR_clear_error();
+		return xstrdup("no DH parameters in it (PEM_read_bio_DHparams() failed)");
+	}
+	ctx = new_server_ctx();
+	SSL_CTX_set_security_level(ctx, level);
+	if (SSL_CTX_set0_tmp_dh_pkey(ctx, dh) != 1) {
+		EVP_PKEY_free(dh);
+		char *why = ssl_error_dup("the parameters cannot be used");
+
+		err = xasprintf("SSL_CTX_set_tmp_dh() failed (%s)", why);
+		free(why);
+	}
+	SSL_CTX_free(ctx);
+	ERR_clear_error();
+	return err;
+}
+
+/* ssl_trusted_certificate, ssl_client_certificate, ssl_crl as
+ * X509_LOOKUP_load_file reads them: PEM certificates and CRLs, at least one
+ * (a broken block fails it); a client CA file needs a certificate
+ * (SSL_load_client_CA_file). */
+static char *
+verify_file_error(const char *data, size_t len, bool need_cert)
+{
+	BIO *b = mem_bio(data, len);
+	STACK_OF(X509_INFO) *info = PEM_X509_INFO_read_bio(b, NULL, NULL, NULL);
+	int certs = 0;
+	int crls = 0;
+	int i;
+
+	BIO_free(b);
+	ERR_clear_error();
+	if (info == NULL)
+		return xstrdup("not PEM certificates or CRLs (X509_LOOKUP_load_file failed)");
+	for (i = 0; i < sk_X509_INFO_num(info); i++) {
+		certs += sk_X509_INFO_value(info, i)->x509 != NULL;
+		crls += sk_X509_INFO_value(info, i)->crl != NULL;
+	}
+	sk_X509_INFO_pop_free(info, X509_INFO_free);
+	if (certs + crls == 0)
+		return xstrdup("no certificate or CRL in it (X509_LOOKUP_load_file: no "
+			       "certificate or crl found)");
+	if (need_cert && certs == 0)
+		return xstrdup("no certificate in it (SSL_load_client_CA_file() failed)");
+	return NULL;
+}
+
+/* ssl_stapling_file: one DER OCSP response (d2i_OCSP_RESPONSE_bio). */
+static char *
+ocsp_error(const char *data, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)data;
+	OCSP_RESPONSE *r = d2i_OCSP_RESPONSE(NULL, &p, (long)len);
+
+	ERR_clear_error();
+	if (r == NULL)
+		return xstrdup("not a DER OCSP response (d2i_OCSP_RESPONSE_bio() failed)");
+	OCSP_RESPONSE_free(r);
+	return NULL;
+}
+
+/* ssl_password_file: a line of 4096 bytes or more is refused. */
+static char *
+passwords_error(const char *data, size_t len)
+{
+	size_t at = 0;
+
+	while (at < len) {
+		const char *nl = memchr(data + at, '\n', len - at);
+		size_t end = nl ? (size_t)(nl - data) : len;
+
+		if (end - at >= PASSWORD_LINE_MAX)
+			return xstrdup("too long line in it (4096 bytes or more)");
+		at = end + 1;
+	}
+	return NULL;
+}
+
+enum tls_load
+tls_aux_load(const char *path, enum tls_aux kind, int level, char **err)
+{
+	char *data = NULL;
+	size_t len = 0;
+	enum tls_load st = read_path(path, &data, &len, err);
+
+	if (st != TL_OK)
+		return st;
+	switch (kind) {
+	case TA_DHPARAM:
+		*err = dhparam_error(data, len, level);
+		break;
+	case TA_CA:
+	case TA_CRL:
+		*err = verify_file_error(data, len, false);
+		break;
+	case TA_CLIENT_CA:
+		*err = verify_file_error(data, len, true);
+		break;
+	case TA_OCSP:
+		*err = ocsp_error(data, len);
+		break;
+	case TA_TICKET_KEY:
+		*err = len == 48 || len == 80
+			       ? NULL
+			       : xasprintf("%zu bytes: it must be 48 or 80 bytes", len);
+		break;
+	case TA_PASSWORDS:
+		*err = passwords_error(data, len);
+		break;
+	default:
+		abort();
+	}
+	/* a password or ticket key file's bytes go no further */
+	OPENSSL_cleanse(data, len);
+	free(data);
+	return *err ? TL_INVALID : TL_OK;
 }
 
 /* ---- questions about loaded files ---- */
@@ -1811,6 +2104,16 @@ tls_compression_available(void)
 	return sk_SSL_COMP_num(SSL_COMP_get_compression_methods()) > 0;
 }
 
+/* Whether the load found c refused at level; a level it did not check is
+ * left to SSL_CTX_use_certificate below, which checks it the same way. */
+static bool
+refused_at(const struct tls_chain *c, int level)
+{
+	if (level != tls_default_level() && !(c->levels & (1u << level)))
+		return false;
+	return c->use_errors[level] != NULL;
+}
+
 /* The server as the origin configures it. NULL with out->result set when
  * the settings cannot be applied. */
 static SSL_CTX *
@@ -1822,6 +2125,7 @@ server_ctx(const struct tls_policy *p, const struct tls_cred *cred, size_t ncred
 	char *bad;
 	size_t i;
 
+	out->level = clamp_level(SSL_CTX_get_security_level(ctx));
 	if (p->protocols) {
 		if (!parse_protocols(p->protocols, &mask, &bad)) {
 			out->result = HS_BAD_PROTOCOLS;
@@ -1858,6 +2162,9 @@ server_ctx(const struct tls_policy *p, const struct tls_cred *cred, size_t ncred
 		SSL_CTX_free(ctx);
 		return NULL;
 	}
+	/* the cipher string's @SECLEVEL= is the context's level from here on,
+	 * as it is when nginx and Apache load the certificates after it */
+	out->level = clamp_level(SSL_CTX_get_security_level(ctx));
 	if (p->prefer_server)
 		SSL_CTX_set_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE);
 	for (i = 0; i < ncred; i++) {
@@ -1868,7 +2175,7 @@ server_ctx(const struct tls_policy *p, const struct tls_cred *cred, size_t ncred
 		EVP_PKEY *key = NULL;
 		int j;
 
-		if (sk == NULL || sk_X509_num(sk) == 0 || c->use_error)
+		if (sk == NULL || sk_X509_num(sk) == 0 || refused_at(c, out->level))
 			continue;
 		x = sk_X509_value(sk, 0);
 		if (k && k->priv && X509_check_private_key(x, k->priv) == 1) {

@@ -19,6 +19,13 @@
 
 /* ---- what was loaded ---- */
 
+/* OpenSSL's security levels: 0 (anything) to 5. */
+#define TLS_LEVELS 6
+
+/* The level of a server context no cipher string changed: this OpenSSL's
+ * default (its build's, or the system configuration's). */
+int tls_default_level(void);
+
 enum tls_key_type {
 	TK_NONE,
 	TK_RSA,
@@ -36,7 +43,7 @@ enum tls_load {
 	TL_MISSING,     /* no such file (inside the root) */
 	TL_UNREADABLE,  /* exists but cannot be read: error says why (an input error) */
 	TL_INVALID,     /* read, but not what it should be: error says why */
-	TL_ENCRYPTED    /* a private key that needs a passphrase */
+	TL_ENCRYPTED    /* a private key that needs a passphrase, and none was given */
 };
 
 /* One certificate, as messages need it. */
@@ -96,9 +103,15 @@ struct tls_chain {
 	bool der;         /* the file is DER, which web servers do not read */
 	size_t ncert;
 	struct tls_cert *certs; /* certs[0] is the leaf; the file's order */
-	/* OpenSSL refuses the chain in a server context (a key or signature
-	 * below its security level...): the server cannot start with it. */
-	char *use_error;
+	/* The security levels of the server contexts the chain is set up in
+	 * (bit L: level L), besides this OpenSSL's default: a cipher string's
+	 * @SECLEVEL=L sets a context's level before nginx and Apache load its
+	 * certificates (tls_chain_want_level, before the load). */
+	unsigned levels;
+	/* Per security level checked: OpenSSL refuses the chain in a server
+	 * context of that level (a key or signature below it...), and the
+	 * server cannot start with it; NULL: it takes it. */
+	char *use_errors[TLS_LEVELS];
 	/* Verification at the audit time against the trust store, for a TLS
 	 * server (purpose sslserver), without a host name. */
 	bool verified;    /* verification was run */
@@ -112,6 +125,7 @@ struct tls_chain {
 
 struct tls_key {
 	char *path;
+	char *password_path; /* NULL: none */
 	enum tls_load status;
 	char *error;
 	enum tls_key_type type;
@@ -154,6 +168,16 @@ struct tls_chain *tls_files_chain(struct tls_files *f, const char *path, const c
 struct tls_chain *tls_files_chain_ca(struct tls_files *f, const char *path, const char *chain_path,
 				     const char *ca_path);
 struct tls_key *tls_files_key(struct tls_files *f, const char *path);
+/* The same, opened as nginx opens an encrypted key: with each passphrase
+ * of password_path (nginx's ssl_password_file: one a line) in turn; NULL:
+ * none, an encrypted key is TL_ENCRYPTED. Passphrases are never kept. */
+struct tls_key *tls_files_key_pw(struct tls_files *f, const char *path, const char *password_path);
+/* Have the load also set c up in a server context of security level
+ * (0 to 5; the default level is always checked). */
+void tls_chain_want_level(struct tls_chain *c, int level);
+/* Why OpenSSL refuses c in a server context of security level (NULL: it
+ * takes it, or c did not load). The level must have been checked. */
+const char *tls_chain_use_error(const struct tls_chain *c, int level);
 /* Load and verify everything registered and not loaded yet, on threads
  * threads (0: one per online CPU). */
 void tls_files_load(struct tls_files *f, unsigned threads);
@@ -162,6 +186,23 @@ size_t tls_files_nchain(const struct tls_files *f);
 struct tls_chain *tls_files_chain_at(const struct tls_files *f, size_t i);
 size_t tls_files_nkey(const struct tls_files *f);
 struct tls_key *tls_files_key_at(const struct tls_files *f, size_t i);
+
+/* ---- the other files a TLS server loads when it starts (nginx) ---- */
+
+enum tls_aux {
+	TA_DHPARAM,    /* ssl_dhparam: DH parameters (PEM), at the context's level */
+	TA_CA,         /* ssl_trusted_certificate: certificates or CRLs (PEM) */
+	TA_CLIENT_CA,  /* ssl_client_certificate: the same, and a certificate */
+	TA_CRL,        /* ssl_crl: certificates or CRLs (PEM) */
+	TA_OCSP,       /* ssl_stapling_file: an OCSP response (DER) */
+	TA_TICKET_KEY, /* ssl_session_ticket_key: 48 or 80 bytes */
+	TA_PASSWORDS   /* ssl_password_file: lines of under 4096 bytes */
+};
+
+/* How the server fares loading path as kind into a context of security
+ * level: TL_OK, or TL_MISSING, TL_UNREADABLE, TL_INVALID with *err
+ * (allocated; what the server would say). */
+enum tls_load tls_aux_load(const char *path, enum tls_aux kind, int level, char **err);
 
 /* Whether the leaf of c covers host (RFC 6125: DNS names of the SAN, the CN
  * only without DNS names, a wildcard only as the whole left-most label; an
@@ -254,6 +295,7 @@ struct tls_hs {
 	bool alpn_h2;      /* h2 was agreed by ALPN */
 	bool h2_forbidden; /* the suite is one HTTP/2 forbids (RFC 7540 appendix A) */
 	char protocols_enabled[64]; /* the versions the server speaks: "TLSv1.2 TLSv1.3" */
+	int level; /* the server context's security level (the cipher string's @SECLEVEL=) */
 	/* Every suite of Cloudflare's offer the server accepts, in Cloudflare's
 	 * order, with its version ("ECDHE-RSA-AES128-GCM-SHA256 TLSv1.2"). */
 	size_t nsuite;
@@ -272,7 +314,8 @@ void tls_handshake(const struct tls_policy *p, const struct tls_cred *cred, size
 		   const char *sni, struct tls_hs *out);
 
 /* Whether the settings can be applied at all (result HS_OK, or
- * HS_BAD_PROTOCOLS / HS_BAD_CIPHERS with error: the server cannot start). */
+ * HS_BAD_PROTOCOLS / HS_BAD_CIPHERS with error: the server cannot start),
+ * and the security level they give the server's context (out->level). */
 void tls_policy_check(const struct tls_policy *p, struct tls_hs *out);
 
 /* What openssl s_client -verify_hostname HOST -verify_return_error reports

@@ -213,13 +213,22 @@ tls_status_name(enum tls_status s)
 }
 
 bool
+nginx_needs_passphrase(const struct tls_use *u)
+{
+	return u->k && u->k->status == TL_ENCRYPTED && u->password_file == NULL &&
+	       u->server->rules == WEB_RULES_NGINX;
+}
+
+bool
 tls_use_loads(const struct tls_use *u)
 {
 	if (u->dynamic)
 		return true;
-	if (u->c == NULL || u->c->status != TL_OK || u->c->use_error)
+	if (u->c == NULL || u->c->status != TL_OK || tls_chain_use_error(u->c, u->level))
 		return false;
 	if (u->k == NULL || u->k->status == TL_MISSING || u->k->status == TL_INVALID)
+		return false;
+	if (nginx_needs_passphrase(u))
 		return false;
 	return u->pair_error == NULL;
 }
@@ -273,7 +282,35 @@ auto_chain_ca(const struct web_server *s, const struct web_vhost *v, const struc
 	return &v->tls.client_certificate;
 }
 
-/* Register the certificates of v (shared when inherited). */
+static const struct tls_hs *policy_check(struct tls_eval *e, const struct web_server *s,
+					  const struct web_vhost *v);
+
+/* nginx's ssl_password_file in effect for v (NULL: none). */
+static const struct web_text *
+password_file(const struct web_vhost *v)
+{
+	const struct web_text *t = &v->tls.password_file;
+
+	return t->text && t->text[0] != '\0' ? t : NULL;
+}
+
+/* What makes a use: the directives (inherited ones are shared), the
+ * security level and the password file it is loaded with. */
+static char *
+use_key(const struct web_text *cert, const struct web_text *k, const struct web_text *chain,
+	int level, const struct web_text *pw)
+{
+	char *a = ptr_key(cert, k, (chain ? 1 : 0) + 2 * level);
+	char *b = ptr_key(pw, NULL, 0);
+	char *key = xasprintf("%s|%s", a, b);
+
+	free(a);
+	free(b);
+	return key;
+}
+
+/* Register the certificates of v (shared when inherited, at one security
+ * level: a server whose cipher string sets another loads them again). */
 static void
 collect_vhost(struct tls_eval *e, const struct web_server *s, const struct web_vhost *v)
 {
@@ -281,9 +318,15 @@ collect_vhost(struct tls_eval *e, const struct web_server *s, const struct web_v
 	struct vuses *vu;
 	size_t i;
 	char *key;
+	int level;
+	const struct web_text *pw;
+	char *pw_path;
 
 	if (v->tls.ncert == 0)
 		return;
+	level = policy_check(e, s, v)->level;
+	pw = password_file(v);
+	pw_path = pw ? resolve_path(s, pw->text) : NULL;
 	vu = xcalloc(1, sizeof(*vu));
 	vu->first = P->nvuse;
 	for (i = 0; i < v->tls.ncert; i++) {
@@ -294,7 +337,7 @@ collect_vhost(struct tls_eval *e, const struct web_server *s, const struct web_v
 
 		const struct web_text *ca = auto_chain_ca(s, v, chain);
 
-		key = ptr_key(cert, k, chain ? 1 : 0);
+		key = use_key(cert, k, chain, level, pw);
 		if (ca) {
 			char *more = xasprintf("%s|%s", key, ca->text);
 
@@ -309,6 +352,8 @@ collect_vhost(struct tls_eval *e, const struct web_server *s, const struct web_v
 			u->cert = cert;
 			u->key = k;
 			u->chain = chain;
+			u->level = level;
+			u->password_file = pw;
 			u->cert_path = resolve_path(s, cert->text);
 			u->key_path = k ? resolve_path(s, k->text) : NULL;
 			/* Apache reads the key from the certificate's file when
@@ -328,8 +373,9 @@ collect_vhost(struct tls_eval *e, const struct web_server *s, const struct web_v
 				u->c = tls_files_chain_ca(e->files, u->cert_path, u->chain_path,
 							  ca_path);
 				free(ca_path);
+				tls_chain_want_level(u->c, level);
 				if (u->key_path)
-					u->k = tls_files_key(e->files, u->key_path);
+					u->k = tls_files_key_pw(e->files, u->key_path, pw_path);
 			}
 			smap_put(&P->use_by_text, key, u);
 			VEC_PUSH(e->uses, e->nuse, e->use_cap, u);
@@ -337,6 +383,7 @@ collect_vhost(struct tls_eval *e, const struct web_server *s, const struct web_v
 		free(key);
 		VEC_PUSH(P->vuse, P->nvuse, P->vuse_cap, u);
 	}
+	free(pw_path);
 	vu->n = P->nvuse - vu->first;
 	key = ptr_key(v, NULL, 0);
 	smap_put(&P->uses_by_vhost, key, vu);
@@ -800,7 +847,7 @@ pair_errors(struct tls_eval *e)
 		const struct tls_use *u = e->uses[i];
 
 		if (u->c && u->k && u->c->status == TL_OK && u->k->status == TL_OK &&
-		    !u->c->use_error) {
+		    !tls_chain_use_error(u->c, u->level)) {
 			c[n] = u->c;
 			k[n] = u->k;
 			which[n++] = i;
@@ -834,48 +881,77 @@ start_error(struct tls_eval *e, const char *id, const struct web_server *s, stru
 	VEC_PUSH(e->start_errors, e->nstart, e->start_cap, x);
 }
 
-/* One more file nginx loads when a TLS server starts (ssl_dhparam, ssl_crl,
- * ssl_trusted_certificate, ssl_client_certificate): missing, it stops
- * nginx ("BIO_new_file() failed"). Looked up once per path. */
+/* A file nginx loads when a TLS server starts (ssl_dhparam, ssl_crl,
+ * ssl_trusted_certificate, ssl_client_certificate, ssl_stapling_file,
+ * ssl_session_ticket_key, ssl_password_file): missing ("BIO_new_file()
+ * failed") or unusable ("PEM_read_bio_DHparams() failed", "dh key too
+ * small", "must be 48 or 80 bytes"...), it stops nginx. One that cannot be
+ * read here is an input error, not a finding (and not a pass). Looked at
+ * once per path, kind and security level. */
 static bool
-start_file_ok(struct tls_eval *e, struct smap *seen, const struct web_server *s,
-	      const struct web_text *t)
+start_file_ok(struct audit *a, struct tls_eval *e, struct smap *seen, const struct web_server *s,
+	      const struct web_text *t, enum tls_aux kind, int level)
 {
 	char *path;
+	char *key;
+	char *err = NULL;
 	void *known;
+	enum tls_load st;
 
 	if (t->text == NULL || t->dflt || t->text[0] == '\0')
 		return true;
+	/* nginx expands no variables in these paths: "$" is a file name's */
 	path = resolve_path(s, t->text);
-	if (dynamic_path(path)) {
-		free(path);
-		return true;
-	}
-	if ((known = smap_get(seen, path)) == NULL) {
-		known = root_exists(path) ? (void *)1 : (void *)2;
-		smap_put(seen, path, known);
-		if (known == (void *)2)
+	key = xasprintf("%d\001%d\001%s", (int)kind, level, path);
+	if ((known = smap_get(seen, key)) == NULL) {
+		st = tls_aux_load(path, kind, level, &err);
+		known = st == TL_OK || st == TL_UNREADABLE ? (void *)1 : (void *)2;
+		smap_put(seen, key, known);
+		if (st == TL_UNREADABLE)
+			input_unreadable(origin_add_input(&a->origin, IN_TLS, path), "%s",
+					 err ? err : "cannot be read");
+		else if (st == TL_MISSING)
 			start_error(e, "CF521-TLS-FILE-LOAD", s, t->loc,
 				    xasprintf("%s %s: no such file", t->name, path));
+		else if (st != TL_OK)
+			start_error(e, "CF521-TLS-FILE-LOAD", s, t->loc,
+				    xasprintf("%s %s: %s", t->name, path, err));
+		free(err);
 	}
+	free(key);
 	free(path);
 	return known == (void *)1;
 }
 
-/* nginx's own checks of a TLS server's other files when it starts. */
+/* nginx reads ssl_password_file when it reads the directive, whether or
+ * not a server uses it. */
 static bool
-nginx_start_files(struct tls_eval *e, struct smap *seen, const struct web_server *s,
-		  const struct web_vhost *v)
+nginx_password_file(struct audit *a, struct tls_eval *e, struct smap *seen,
+		    const struct web_server *s, const struct web_vhost *v)
+{
+	return start_file_ok(a, e, seen, s, &v->tls.password_file, TA_PASSWORDS, 0);
+}
+
+/* nginx's own checks of a TLS server's other files when it starts, in its
+ * context of security level (the cipher string's). */
+static bool
+nginx_start_files(struct audit *a, struct tls_eval *e, struct smap *seen,
+		  const struct web_server *s, const struct web_vhost *v, int level)
 {
 	const char *vc = v->tls.verify_client.text;
 	bool verify = vc && strcmp(vc, "off") != 0;
 	bool ok = true;
+	size_t i;
 
-	ok &= start_file_ok(e, seen, s, &v->tls.dhparam);
-	ok &= start_file_ok(e, seen, s, &v->tls.crl);
-	ok &= start_file_ok(e, seen, s, &v->tls.trusted_certificate);
+	ok &= start_file_ok(a, e, seen, s, &v->tls.dhparam, TA_DHPARAM, level);
+	ok &= start_file_ok(a, e, seen, s, &v->tls.crl, TA_CRL, 0);
+	ok &= start_file_ok(a, e, seen, s, &v->tls.trusted_certificate, TA_CA, 0);
 	if (verify)
-		ok &= start_file_ok(e, seen, s, &v->tls.client_certificate);
+		ok &= start_file_ok(a, e, seen, s, &v->tls.client_certificate, TA_CLIENT_CA, 0);
+	if (text_on(&v->tls.stapling))
+		ok &= start_file_ok(a, e, seen, s, &v->tls.stapling_file, TA_OCSP, 0);
+	for (i = 0; i < v->tls.nticket_key; i++)
+		ok &= start_file_ok(a, e, seen, s, &v->tls.ticket_key[i], TA_TICKET_KEY, 0);
 	if (verify && strcmp(vc, "optional_no_ca") != 0 &&
 	    (v->tls.client_certificate.text == NULL || v->tls.client_certificate.text[0] == '\0')) {
 		if (smap_get(seen, "\1verify") == NULL) {
@@ -886,6 +962,59 @@ nginx_start_files(struct tls_eval *e, struct smap *seen, const struct web_server
 		}
 		ok = false;
 	}
+	return ok;
+}
+
+static const char *
+shm_use_text(enum web_shm_use u)
+{
+	switch (u) {
+	case WSHM_SSL_SESSION:
+		return "an SSL session cache";
+	case WSHM_LIMIT_REQ:
+		return "a limit_req zone";
+	case WSHM_LIMIT_CONN:
+		return "a limit_conn zone";
+	}
+	abort();
+}
+
+/* nginx's ngx_shared_memory_add: a zone's name is declared once per use,
+ * and every declaration with a size declares the first one's; the second
+ * that disagrees stops nginx where it stands. */
+static bool
+nginx_zones(struct tls_eval *e, const struct web_server *s)
+{
+	struct smap first = {0, 0, NULL};
+	bool ok = true;
+	size_t i;
+
+	for (i = 0; i < s->nshm; i++) {
+		const struct web_shm *z = &s->shm[i];
+		const struct web_shm *f = smap_get(&first, z->name);
+
+		if (f == NULL) {
+			smap_put(&first, z->name, (void *)z);
+		} else if (f->use != z->use) {
+			start_error(e, "CF521-ZONE-CONFLICT", s, z->loc,
+				    xasprintf("%s: the shared memory zone \"%s\" is already "
+					      "declared for a different use (%s, %s at %s:%u)",
+					      z->directive, z->name, shm_use_text(f->use),
+					      f->directive, f->loc.file ? f->loc.file : "?",
+					      f->loc.line));
+			ok = false;
+		} else if (z->size && f->size && z->size != f->size) {
+			start_error(e, "CF521-ZONE-CONFLICT", s, z->loc,
+				    xasprintf("%s: the size %lld of shared memory zone \"%s\" "
+					      "conflicts with already declared size %lld (%s:%u)",
+					      z->directive, z->size, z->name, f->size,
+					      f->loc.file ? f->loc.file : "?", f->loc.line));
+			ok = false;
+		} else if (f->size == 0) {
+			smap_put(&first, z->name, (void *)z);
+		}
+	}
+	smap_free(&first, false);
 	return ok;
 }
 
@@ -1117,7 +1246,7 @@ apache_start(struct tls_eval *e, struct smap *seen, const struct web_server *s,
 	ok &= apache_text_path_ok(e, seen, s, &t->ca_path, true);
 	ok &= apache_text_path_ok(e, seen, s, &t->crl, false);
 	ok &= apache_text_path_ok(e, seen, s, &t->crl_path, true);
-	ok &= apache_text_path_ok(e, seen, s, &t->ticket_key, false);
+	ok &= apache_text_path_ok(e, seen, s, &t->ticket_key_file, false);
 	ok &= apache_protocols_ok(e, seen, s, &t->protocols);
 	ok &= apache_conf_ok(e, seen, s, v);
 	if (text_on(&t->compression) && !tls_compression_available())
@@ -1141,7 +1270,7 @@ apache_start(struct tls_eval *e, struct smap *seen, const struct web_server *s,
 					    "\"SSLStapling: no stapling cache available\" "
 					    "(AH01958)")) &&
 		     ok;
-	ok &= apache_ticket_key_ok(e, seen, s, &t->ticket_key);
+	ok &= apache_ticket_key_ok(e, seen, s, &t->ticket_key_file);
 	return ok;
 }
 
@@ -1165,15 +1294,19 @@ startup(struct audit *a, struct tls_eval *e)
 	e->fails = xcalloc(w->nserver ? w->nserver : 1, sizeof(*e->fails));
 	pair_errors(e);
 	for (i = 0; i < w->nserver; i++) {
+		bool nginx = w->servers[i]->rules == WEB_RULES_NGINX;
 		struct smap seen;
 
 		memset(&seen, 0, sizeof(seen));
+		if (nginx && !nginx_zones(e, w->servers[i]))
+			e->fails[i] = true;
 		for (j = 0; j < w->servers[i]->nvhost; j++) {
 			const struct web_vhost *v = w->servers[i]->vhosts[j];
 			size_t k;
 
-			if (w->servers[i]->rules == WEB_RULES_NGINX &&
-			    !nginx_default_has_cert(e, w->servers[i], v))
+			if (nginx && !nginx_default_has_cert(e, w->servers[i], v))
+				e->fails[i] = true;
+			if (nginx && !nginx_password_file(a, e, &seen, w->servers[i], v))
 				e->fails[i] = true;
 			if (w->servers[i]->rules == WEB_RULES_APACHE &&
 			    !apache_start(e, &seen, w->servers[i], v))
@@ -1183,8 +1316,8 @@ startup(struct audit *a, struct tls_eval *e)
 			if (has_context(w->servers[i], v) &&
 			    policy_check(e, w->servers[i], v)->result != HS_OK)
 				e->fails[i] = true;
-			if (w->servers[i]->rules == WEB_RULES_NGINX &&
-			    !nginx_start_files(e, &seen, w->servers[i], v))
+			if (nginx && !nginx_start_files(a, e, &seen, w->servers[i], v,
+							policy_check(e, w->servers[i], v)->level))
 				e->fails[i] = true;
 			for (k = 0; k < v->tls.ncert; k++) {
 				const struct tls_use *u = tls_eval_use(e, v, k);
@@ -1439,7 +1572,8 @@ handshake(struct tls_eval *e, const struct tls_outcome *o, const struct tls_cred
 	for (i = 0; i < ncred; i++) {
 		const struct tls_chain *c = cred[i].chain;
 
-		if (c->ncert == 0 || c->use_error)
+		/* every use of certv is at its security level */
+		if (c->ncert == 0 || tls_chain_use_error(c, o->uses[0]->level))
 			buf_adds(&key, "\001-");
 		else
 			buf_addf(&key, "\001%d:%s", (int)c->certs[0].key_type,
@@ -1836,6 +1970,36 @@ tls_evaluate(struct audit *a)
 	startup(a, e);
 	if (a->opt.ssl_mode >= SSL_FULL)
 		outcomes(a, e);
+}
+
+bool
+tls_eval_fails(const struct tls_eval *e, size_t i)
+{
+	return e && e->fails && e->fails[i];
+}
+
+struct loc
+tls_eval_fail_loc(const struct tls_eval *e, const struct web_server *s)
+{
+	size_t i;
+
+	for (i = 0; i < e->nstart; i++)
+		if (e->start_errors[i].server == s)
+			return e->start_errors[i].loc;
+	for (i = 0; i < e->nuse; i++)
+		if (e->uses[i]->server == s && !tls_use_loads(e->uses[i]))
+			return e->uses[i]->cert->loc;
+	for (i = 0; i < s->nvhost; i++) {
+		const struct web_vhost *v = s->vhosts[i];
+		const struct tls_hs *hs = tls_eval_policy_error(e, v);
+		const struct web_text *t;
+
+		if (hs == NULL)
+			continue;
+		t = hs->result == HS_BAD_PROTOCOLS ? &v->tls.protocols : &v->tls.ciphers;
+		return t->loc.file ? t->loc : v->loc;
+	}
+	return s->loc;
 }
 
 void

@@ -29,6 +29,13 @@ struct tls_use {
 	char *cert_path;              /* resolved against the configuration's directory */
 	char *key_path;
 	char *chain_path;
+	/* the security level of the server context it is loaded in (the
+	 * virtual host's cipher string's @SECLEVEL=, or the default): a use
+	 * per level */
+	int level;
+	/* nginx ssl_password_file in effect (NULL: none): the key is opened
+	 * with its passphrases */
+	const struct web_text *password_file;
 	bool dynamic;           /* a path with variables (or an engine key): not loadable here */
 	struct tls_chain *c;    /* NULL when dynamic */
 	struct tls_key *k;      /* NULL: no key, or dynamic */
@@ -37,6 +44,10 @@ struct tls_use {
 
 /* Whether the server can start with the use (c and k loaded, matching). */
 bool tls_use_loads(const struct tls_use *u);
+/* An encrypted key nginx has no ssl_password_file for: it asks for the
+ * passphrase on a terminal when it starts, and started by systemd (with
+ * none) it fails ("bad password read"). */
+bool nginx_needs_passphrase(const struct tls_use *u);
 
 /* What Cloudflare shows for a hostname, in the audit's SSL mode. */
 enum tls_status {
@@ -157,6 +168,12 @@ const struct web_conf_cmd *tls_eval_conf_failed(const struct tls_eval *e,
 const struct web_conf_cmd *tls_eval_conf_unmodelled(const struct tls_eval *e,
 						    const struct web_server *s,
 						    const struct web_vhost *v);
+
+/* Whether server i of the web model (a->origin.web->servers order) cannot
+ * start, and where the first cause stands (its server's configuration
+ * when none is known). */
+bool tls_eval_fails(const struct tls_eval *e, size_t i);
+struct loc tls_eval_fail_loc(const struct tls_eval *e, const struct web_server *s);
 
 /* The use of certificate i of v (NULL when it has none). */
 struct tls_use *tls_eval_use(const struct tls_eval *e, const struct web_vhost *v, size_t i);

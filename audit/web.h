@@ -273,6 +273,18 @@ struct web_tls {
 	/* nginx ssl_dhparam and ssl_crl: files loaded when the server starts */
 	struct web_text dhparam;
 	struct web_text crl;
+	/* OCSP stapling "on" (nginx ssl_stapling, Apache SSLUseStapling);
+	 * nginx ssl_stapling_file, the OCSP response (DER) read when the
+	 * server starts with stapling on */
+	struct web_text stapling;
+	struct web_text stapling_file;
+	/* nginx ssl_session_ticket_key: every file named (each 48 or 80
+	 * bytes), read when the server starts; inherited as a whole */
+	size_t nticket_key;
+	struct web_text *ticket_key;
+	/* nginx ssl_password_file: the passphrases of encrypted keys, read
+	 * when the configuration is */
+	struct web_text password_file;
 	/* A separate file of intermediates sent after every certificate
 	 * (Apache SSLCertificateChainFile); text NULL: none. */
 	struct web_text chain;
@@ -290,10 +302,9 @@ struct web_tls {
 	struct web_text ca_path;
 	struct web_text crl_path;
 	/* Apache SSLSessionTicketKeyFile: 48 bytes read at start */
-	struct web_text ticket_key;
-	/* OCSP stapling "on" (Apache SSLUseStapling), and the cache it
+	struct web_text ticket_key_file;
+	/* Apache: the cache OCSP stapling (SSLUseStapling, in stapling)
 	 * needs (SSLStaplingCache, one for the whole server) */
-	struct web_text stapling;
 	struct web_text stapling_cache;
 	/* Apache SSLCompression "on" */
 	struct web_text compression;
@@ -350,6 +361,24 @@ enum web_rules {
 };
 
 /* One web server configuration (an nginx or Apache instance). */
+/* A shared memory zone a directive declares (nginx: ssl_session_cache
+ * shared:NAME:SIZE, limit_req_zone, limit_conn_zone): nginx keeps one zone
+ * per name, for one use and of one size, and refuses to start on a second
+ * declaration that disagrees. */
+enum web_shm_use {
+	WSHM_SSL_SESSION,
+	WSHM_LIMIT_REQ,
+	WSHM_LIMIT_CONN
+};
+
+struct web_shm {
+	const char *name;
+	enum web_shm_use use;
+	long long size;        /* bytes */
+	const char *directive; /* "ssl_session_cache" */
+	struct loc loc;
+};
+
 struct web_server {
 	const char *software; /* "nginx", "apache": for reports only */
 	enum web_rules rules;
@@ -367,6 +396,10 @@ struct web_server {
 	 * without the PROXY header to a listener that waits for one. */
 	size_t npp_exempt;
 	struct cidr *pp_exempt;
+	/* nginx: the shared memory zones declared, in the order read (the
+	 * zones of the http block first) */
+	size_t nshm;
+	struct web_shm *shm;
 	/* web_vhost_for's index of the names, made on the first question
 	 * (the model is complete by then: parsers never ask); NULL for a
 	 * server not made by web_add_server: every question scans. */

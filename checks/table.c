@@ -168,9 +168,10 @@ const struct check check_table[] = {
 	{"CF000-TLS-UNCHECKED", 0, SEV_INFO,
 	 "a certificate or key cannot be checked statically",
 	 "Cause: a certificate or key path holds variables (nginx loads it for each handshake),\n"
-	 "names a key in an engine or token, or the key is encrypted (the server asks for a\n"
-	 "passphrase at start). What the server presents, and whether the key belongs to the\n"
-	 "certificate, is then not known to a static audit.\n"
+	 "names a key in an engine or token, or Apache's key is encrypted (SSLPassPhraseDialog\n"
+	 "gives the passphrase at start; nginx's is opened with ssl_password_file, and without\n"
+	 "one is CF521-TLS-KEY-LOAD). What the server presents, and whether the key belongs to\n"
+	 "the certificate, is then not known to a static audit.\n"
 	 "Evidence: the ssl_certificate / ssl_certificate_key (SSLCertificateFile /\n"
 	 "SSLCertificateKeyFile) directives and the key file's PEM header.\n"
 	 "Fix: nothing, if it is deliberate; check that hostname with openssl s_client.",
@@ -356,7 +357,9 @@ const struct check check_table[] = {
 	 "Cause: a certificate file the server names does not exist, holds no PEM certificate\n"
 	 "(DER, or something else), its chain file is missing, or OpenSSL refuses the certificate\n"
 	 "in a server context (a key or signature below its security level: \"ee key too small\",\n"
-	 "\"ca md too weak\"), or, in nginx, the default server of a TLS address:port has no\n"
+	 "\"ca md too weak\"; a cipher string's @SECLEVEL=N sets the level before the certificate\n"
+	 "is loaded, in nginx and Apache alike, so @SECLEVEL=3 refuses RSA 2048 and @SECLEVEL=0\n"
+	 "takes RSA 1024), or, in nginx, the default server of a TLS address:port has no\n"
 	 "certificate at all (\"no ssl_certificate is defined for the listen ... ssl directive\";\n"
 	 "ssl belongs to the socket, so a server whose own listen has no ssl can be it), or, in\n"
 	 "Apache, a virtual host with SSLEngine on has no certificate (AH02572). nginx and\n"
@@ -394,27 +397,40 @@ const struct check check_table[] = {
 	 "TLSv1.2 TLSv1.3.",
 	 check_tls_none},
 	{"CF521-TLS-FILE-LOAD", 521, SEV_ERROR,
-	 "a TLS file the web server loads at start is missing",
-	 "Cause: nginx loads ssl_dhparam, ssl_crl, ssl_trusted_certificate and (with\n"
-	 "ssl_verify_client) ssl_client_certificate when a TLS server starts; a file that is not\n"
-	 "there (a placeholder path copied from a generator, a CA bundle never installed) stops\n"
-	 "it, and so does ssl_verify_client on or optional without ssl_client_certificate:\n"
-	 "nginx does not start (or reload): 521. Apache checks SSLCACertificateFile/Path,\n"
-	 "SSLCARevocationFile/Path, SSLSessionTicketKeyFile and the files SSLOpenSSLConfCmd\n"
-	 "names when it reads them (missing or empty: a syntax error) and reads 48 bytes of the\n"
-	 "ticket key file at start (AH02287).\n"
-	 "Evidence: the directives in effect for each server with a certificate, the files\n"
-	 "looked up inside the root (variables in a path are not resolved: not checked).\n"
-	 "Fix: create the file (openssl dhparam -out FILE 2048) or remove the directive.",
+	 "a TLS file the web server loads at start is missing or unusable",
+	 "Cause: nginx loads ssl_dhparam, ssl_crl, ssl_trusted_certificate, (with\n"
+	 "ssl_verify_client) ssl_client_certificate, (with ssl_stapling on) ssl_stapling_file,\n"
+	 "ssl_session_ticket_key and ssl_password_file when it starts; a file that is not there\n"
+	 "(a placeholder path copied from a generator, a CA bundle never installed) or that it\n"
+	 "cannot use stops it: DH parameters it cannot read, or a group below the security\n"
+	 "level (1024 bits: \"dh key too small\"; @SECLEVEL= in ssl_ciphers sets the level), a\n"
+	 "CA or CRL file with no PEM certificate or CRL, a stapling file that is not a DER OCSP\n"
+	 "response, a ticket key that is not 48 or 80 bytes. So does ssl_verify_client on or\n"
+	 "optional without ssl_client_certificate. nginx does not start (or reload): 521.\n"
+	 "Apache checks SSLCACertificateFile/Path, SSLCARevocationFile/Path,\n"
+	 "SSLSessionTicketKeyFile and the files SSLOpenSSLConfCmd names when it reads them\n"
+	 "(missing or empty: a syntax error) and reads 48 bytes of the ticket key file at start\n"
+	 "(AH02287).\n"
+	 "Evidence: the directives in effect for each server with a certificate (the password\n"
+	 "file for every server), each file read inside the root and loaded with OpenSSL as\n"
+	 "nginx loads it (nginx expands no variables in these paths; a file that cannot be\n"
+	 "read is an input error).\n"
+	 "Fix: create the file (openssl dhparam -out FILE 2048, openssl rand 80 >FILE) or remove\n"
+	 "the directive.",
 	 check_tls_none},
 	{"CF521-TLS-KEY-LOAD", 521, SEV_ERROR,
 	 "the web server cannot load a private key and does not start",
 	 "Cause: no private key is named for a certificate, or the key file does not exist or\n"
-	 "holds no PEM private key. The server refuses to start (or to reload): 521.\n"
+	 "holds no PEM private key, or (nginx) the key is encrypted and no passphrase opens it:\n"
+	 "without ssl_password_file nginx asks for one on a terminal, and started by systemd it\n"
+	 "has none (\"bad password read\"); with one, none of its lines is the passphrase. The\n"
+	 "server refuses to start (or to reload): 521.\n"
 	 "Evidence: the key directive paired with each certificate directive, the key file read\n"
-	 "inside the root (its contents are never printed).\n"
+	 "inside the root and opened with each line of ssl_password_file as nginx does (neither\n"
+	 "the key nor a passphrase is ever printed).\n"
 	 "Fix: name the key (ssl_certificate_key, SSLCertificateKeyFile) that belongs to the\n"
-	 "certificate.",
+	 "certificate; for an encrypted key, ssl_password_file with its passphrase (or decrypt\n"
+	 "it: openssl pkey -in KEY -out KEY.plain).",
 	 check_tls_none},
 	{"CF521-TLS-KEY-MISMATCH", 521, SEV_ERROR,
 	 "the private key does not belong to the certificate",
@@ -427,6 +443,20 @@ const struct check check_table[] = {
 	 "for every certificate and key pair the configuration names.\n"
 	 "Fix: install the key the certificate was issued for (openssl x509 -noout -pubkey and\n"
 	 "openssl pkey -pubout must print the same key).",
+	 check_tls_none},
+	{"CF521-ZONE-CONFLICT", 521, SEV_ERROR,
+	 "two declarations of one shared memory zone disagree: nginx does not start",
+	 "Cause: nginx keeps one shared memory zone per name: ssl_session_cache shared:NAME:SIZE,\n"
+	 "limit_req_zone and limit_conn_zone declare one. A second declaration of the name with\n"
+	 "another size (snippets from two guides: shared:SSL:10m here, shared:SSL:50m there), or\n"
+	 "for another use, stops nginx (\"the size ... of shared memory zone ... conflicts with\n"
+	 "already declared size ...\", \"... is already declared for a different use\"): it does\n"
+	 "not start (or reload), and every host it serves is down: 521.\n"
+	 "Evidence: every ssl_session_cache, limit_req_zone and limit_conn_zone of the\n"
+	 "configuration, sizes as nginx reads them (10m = 10240k); the finding stands at the\n"
+	 "later declaration (the http block's zones are read before the servers').\n"
+	 "Fix: declare the zone once (ssl_session_cache in the http block), or give each use and\n"
+	 "size its own name.",
 	 check_tls_none},
 	{"CF522-DNS-AAAA-DROPPED", 522, SEV_ERROR,
 	 "an AAAA-only name meets an IPv6 firewall that drops Cloudflare",

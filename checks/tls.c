@@ -208,6 +208,20 @@ host_label(const struct tls_outcome *o)
 
 /* ---- what keeps the server from starting ---- */
 
+/* " at security level 3, which ssl_ciphers sets with @SECLEVEL=3" when the cipher
+ * string set the level the certificate is loaded at; "" at the default. */
+static const char *
+level_text(const struct tls_use *u, char *buf, size_t n)
+{
+	const struct web_text *t = &u->vhost->tls.ciphers;
+
+	if (u->level == tls_default_level())
+		return "";
+	snprintf(buf, n, " at security level %d, which %s sets with @SECLEVEL=%d", u->level,
+		 text_name(t, "the cipher string"), u->level);
+	return buf;
+}
+
 static void
 use_findings(struct audit *a, const struct tls_use *u)
 {
@@ -216,6 +230,8 @@ use_findings(struct audit *a, const struct tls_use *u)
 	const struct tls_key *k = u->k;
 	/* the key's directive, or the certificate's when it holds the key */
 	const struct web_text *kt = u->key ? u->key : u->cert;
+	const char *use_error;
+	char level[160];
 
 	if (u->dynamic) {
 		audit_finding(a, "CF000-TLS-UNCHECKED", u->cert->loc,
@@ -239,11 +255,12 @@ use_findings(struct audit *a, const struct tls_use *u)
 	}
 	if (c->status != TL_OK)
 		return; /* unreadable here: an input error, not a finding */
-	if (c->use_error) {
+	if ((use_error = tls_chain_use_error(c, u->level)) != NULL) {
 		audit_finding(a, "CF521-TLS-CERT-LOAD", u->cert->loc,
-			      "%s %s: OpenSSL refuses the certificate (%s): %s refuses to start "
+			      "%s %s: OpenSSL refuses the certificate%s (%s): %s refuses to start "
 			      "(visitors get 521)",
-			      u->cert->name, path_text(u->cert_path), c->use_error, sw);
+			      u->cert->name, path_text(u->cert_path),
+			      level_text(u, level, sizeof(level)), use_error, sw);
 		return;
 	}
 	if (k == NULL) {
@@ -260,6 +277,17 @@ use_findings(struct audit *a, const struct tls_use *u)
 			      k->status == TL_MISSING ? "no such file" : k->error, sw);
 		return;
 	}
+	if (nginx_needs_passphrase(u)) {
+		audit_finding(a, "CF521-TLS-KEY-LOAD", kt->loc,
+			      "%s %s is encrypted and no ssl_password_file is set: %s asks for its "
+			      "passphrase on a terminal when it starts, and started by systemd (no "
+			      "terminal) it refuses to start (\"bad password read\") (visitors get "
+			      "521)",
+			      kt->name, path_text(u->key_path), sw);
+		return;
+	}
+	if (k->status == TL_ENCRYPTED && u->password_file)
+		return; /* the password file could not be read: its finding says why */
 	if (k->status == TL_ENCRYPTED) {
 		audit_finding(a, "CF000-TLS-UNCHECKED", kt->loc,
 			      "%s %s is encrypted: %s asks for its passphrase at start (or reads a "

@@ -87,8 +87,9 @@ rewrite() {
 	tolower($1) == "sslcertificatefile" { out("SSLCertificateFile " tmp "/cert.pem"); next }
 	tolower($1) == "sslcertificatekeyfile" { out("SSLCertificateKeyFile " tmp "/key.pem"); next }
 	tolower($1) == "sslcertificatechainfile" { out("# chain dropped for the oracle"); next }
-	# client certificates keep curl out, and so can suites, OpenSSL
-	# commands and stapling that httpd refuses: the TLS oracle judges them
+	# client certificates keep curl out, and so can suites (@SECLEVEL= can
+	# refuse the certificate used here), OpenSSL commands and stapling that
+	# httpd refuses: the TLS oracle judges them
 	tolower($1) == "sslcacertificatefile" || tolower($1) == "sslverifyclient" { out("# " $1 " dropped for the oracle"); next }
 	tolower($1) == "sslciphersuite" || tolower($1) == "sslopensslconfcmd" || tolower($1) == "sslusestapling" { out("# " $1 " dropped for the oracle"); next }
 	# a host with TLS on and no certificate stops httpd (judged by the TLS oracle):

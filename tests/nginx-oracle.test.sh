@@ -60,7 +60,7 @@ rewrite() {
 	# TLS settings that would keep curl out or nginx from starting (client
 	# certificates, SSLv3 only, a missing dhparam file...): the TLS oracle
 	# judges them; this one asks which server answers
-	/^[ \t]*ssl_(verify_client|protocols|ciphers|prefer_server_ciphers|dhparam|crl|trusted_certificate|client_certificate)[ \t]/ { print "\t# " $1 " dropped for the oracle"; next }
+	/^[ \t]*ssl_(verify_client|protocols|ciphers|prefer_server_ciphers|dhparam|crl|trusted_certificate|client_certificate|stapling_file|session_ticket_key|password_file|session_cache)[ \t]/ { print "\t# " $1 " dropped for the oracle"; next }
 	{ gsub(/include \/etc\/nginx\//, "include ") }
 	/^[ \t]*server[ \t]*\{[ \t]*$/ {
 		print $0 " return 200 \"" file ":" FNR "\";"

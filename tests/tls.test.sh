@@ -120,7 +120,23 @@ tree enc tls-self-signed
 openssl pkey -in $S/tls-self-signed/etc/ssl/private/www.example.com.key -aes128 -passout pass:test \
 	-out "$tmp/enc/etc/ssl/private/www.example.com.key" 2>/dev/null
 run enc --ca $S/tls-self-signed/test-ca.pem --root "$tmp/enc"
-expect enc "an encrypted key cannot be checked" "CF000-TLS-UNCHECKED.*encrypted"
+# nginx asks for the passphrase on a terminal: under systemd it has none
+expect enc "an encrypted key without ssl_password_file stops nginx" "CF521-TLS-KEY-LOAD.*encrypted and no ssl_password_file"
+# with ssl_password_file, each line is tried in turn (a CR before the LF
+# is dropped); the right one opens the key, which is then checked
+printf 'wrong\r\n\ntest\n' >"$tmp/enc/etc/nginx/pass"
+sed -i 's#^http {#http {\n\tssl_password_file /etc/nginx/pass;#' "$tmp/enc/etc/nginx/nginx.conf"
+run encpw --ca $S/tls-self-signed/test-ca.pem --root "$tmp/enc"
+expect_not encpw "the right passphrase in ssl_password_file opens the key" "CF521\|CF000-TLS-UNCHECKED"
+expect encpw "and the certificate is checked as before" "CF526-CERT-SELF-SIGNED"
+printf 'wrong\n' >"$tmp/enc/etc/nginx/pass"
+run encbad --ca $S/tls-self-signed/test-ca.pem --root "$tmp/enc"
+expect encbad "no passphrase of ssl_password_file opens the key: nginx stops" "CF521-TLS-KEY-LOAD.*no passphrase in /etc/nginx/pass opens it"
+expect_not encbad "a passphrase is never printed" "wrong"
+rm "$tmp/enc/etc/nginx/pass"
+run encmiss --ca $S/tls-self-signed/test-ca.pem --root "$tmp/enc"
+expect encmiss "a missing ssl_password_file stops nginx" "CF521-TLS-FILE-LOAD: ssl_password_file /etc/nginx/pass: no such file"
+expect_not encmiss "once" "CF521-TLS-KEY-LOAD"
 tree nokey tls-self-signed
 rm "$tmp/nokey/etc/ssl/private/www.example.com.key"
 run nokey --root "$tmp/nokey"
@@ -139,6 +155,35 @@ tree badciphers tls-self-signed
 sed -i 's#^http {#http {\n\tssl_ciphers NOTHING-AT-ALL;#' "$tmp/badciphers/etc/nginx/nginx.conf"
 run badciphers --root "$tmp/badciphers"
 expect badciphers "a cipher string that selects nothing stops nginx" "CF521-TLS-CONFIG-INVALID.*no cipher match"
+
+# the other files nginx loads at start: there, and usable
+tree aux tls-self-signed
+printf 'not parameters\n' >"$tmp/aux/etc/nginx/dh.pem"
+head -c 47 /dev/zero >"$tmp/aux/etc/nginx/ticket47"
+head -c 80 /dev/zero >"$tmp/aux/etc/nginx/ticket80"
+printf 'not a certificate\n' >"$tmp/aux/etc/nginx/ca.pem"
+printf 'not DER\n' >"$tmp/aux/etc/nginx/ocsp.der"
+sed -i 's#^http {#http {\n\tssl_dhparam dh.pem;\n\tssl_session_ticket_key ticket80;\n\tssl_session_ticket_key ticket47;\n\tssl_trusted_certificate ca.pem;\n\tssl_stapling on;\n\tssl_stapling_file ocsp.der;#' \
+	"$tmp/aux/etc/nginx/nginx.conf"
+run aux --root "$tmp/aux"
+expect aux "DH parameters nginx cannot read stop it" "CF521-TLS-FILE-LOAD: ssl_dhparam /etc/nginx/dh.pem: no DH parameters"
+expect aux "a session ticket key of the wrong size stops nginx" "CF521-TLS-FILE-LOAD: ssl_session_ticket_key /etc/nginx/ticket47: 47 bytes"
+expect_not aux "one of 80 bytes is fine" "ticket80"
+expect aux "a CA file without certificates stops nginx" "CF521-TLS-FILE-LOAD: ssl_trusted_certificate /etc/nginx/ca.pem: no certificate or CRL"
+expect aux "a stapling file that is not an OCSP response stops nginx" "CF521-TLS-FILE-LOAD: ssl_stapling_file /etc/nginx/ocsp.der: not a DER OCSP response"
+sed -i 's#ssl_stapling on;#ssl_stapling off;#' "$tmp/aux/etc/nginx/nginx.conf"
+run auxoff --root "$tmp/aux"
+expect_not auxoff "the stapling file is read only with ssl_stapling on" "ssl_stapling_file"
+# a 1024-bit group is refused at the default security level ("dh key too
+# small"), taken at the level @SECLEVEL=0 in ssl_ciphers sets first
+tree dh tls-self-signed
+openssl dhparam -out "$tmp/dh/etc/nginx/dh.pem" 1024 2>/dev/null
+sed -i 's#^http {#http {\n\tssl_dhparam dh.pem;#' "$tmp/dh/etc/nginx/nginx.conf"
+run dh --root "$tmp/dh"
+expect dh "a 1024-bit DH group stops nginx" "CF521-TLS-FILE-LOAD: ssl_dhparam /etc/nginx/dh.pem: .*dh key too small"
+sed -i 's#^http {#http {\n\tssl_ciphers DEFAULT:@SECLEVEL=0;#' "$tmp/dh/etc/nginx/nginx.conf"
+run dh0 --root "$tmp/dh"
+expect_not dh0 "at @SECLEVEL=0 it is taken" "CF521"
 
 # Apache reads the key from the certificate's file when no key file is named
 tree apkey tls-apache

@@ -84,8 +84,10 @@ ca() {
 		{ cat "$work/ca.err" >&2; exit 1; }
 }
 
-# rsa_key FILE / ec_key FILE: a fresh key
+# rsa_key FILE / ec_key FILE: a fresh key (rsa1024_key: one below OpenSSL's
+# default security level)
 rsa_key() { "$OPENSSL" genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$1" 2>/dev/null; }
+rsa1024_key() { "$OPENSSL" genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 -out "$1" 2>/dev/null; }
 ec_key() { "$OPENSSL" genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null; }
 
 csr() { "$OPENSSL" req -new -key "$1" -subj "/CN=$2" -config "$work/ca.cnf" -out "$3"; }
@@ -246,6 +248,38 @@ ca -cert "$work/inter.pem" -keyfile "$work/inter.key" -revoke "$work/revoked.pem
 ca -gencrl -cert "$work/inter.pem" -keyfile "$work/inter.key" -crlexts crl_ext \
 	-crl_lastupdate 20260901000000Z -crl_nextupdate 20361001000000Z -out samples/tls-revoked/test.crl
 echo "crl = test.crl" >>samples/tls-revoked/cfaudit.conf
+# tls-seclevel-low: a 1024-bit RSA leaf, which nginx loads only because
+# ssl_ciphers' @SECLEVEL=0 lowers the level first; tls-seclevel-high: a
+# plain RSA 2048 leaf, which @SECLEVEL=3 refuses
+leaf weak rsa1024 $OK_START $OK_END DNS:www.example.com DNS:example.com
+install tls-seclevel-low weak www.example.com.pem www.example.com.key
+install tls-seclevel-high www www.example.com.pem www.example.com.key
+# tls-seclevel-apache: the same 1024-bit leaf, with its chain, for Apache (RHEL paths)
+s=samples/tls-seclevel-apache
+mkdir -p "$s/etc/pki/tls/certs" "$s/etc/pki/tls/private"
+cp samples/tls-seclevel-low/etc/ssl/certs/www.example.com.pem "$s/etc/pki/tls/certs/"
+cp samples/tls-seclevel-low/etc/ssl/private/www.example.com.key "$s/etc/pki/tls/private/"
+trust tls-seclevel-apache
+# tls-seclevel-apache-high: tls-seclevel-high's RSA 2048 leaf, for Apache
+s=samples/tls-seclevel-apache-high
+mkdir -p "$s/etc/pki/tls/certs" "$s/etc/pki/tls/private"
+cp samples/tls-seclevel-high/etc/ssl/certs/www.example.com.pem "$s/etc/pki/tls/certs/"
+cp samples/tls-seclevel-high/etc/ssl/private/www.example.com.key "$s/etc/pki/tls/private/"
+trust tls-seclevel-apache-high
+
+# tls-password-file: www's key encrypted; ssl_password_file holds its
+# passphrase (TEST ONLY, like the key) after a wrong one
+install tls-password-file www www.example.com.pem www.example.com.key
+{ echo "$NOTE"; "$OPENSSL" pkey -in "$work/www.key" -aes256 -passout pass:cfaudit-test-passphrase; } \
+	>samples/tls-password-file/etc/ssl/private/www.example.com.key
+mkdir -p samples/tls-password-file/etc/nginx
+printf 'an-old-passphrase\ncfaudit-test-passphrase\n' >samples/tls-password-file/etc/nginx/passphrases
+# tls-encrypted-key: the same, without ssl_password_file
+trust tls-encrypted-key
+mkdir -p samples/tls-encrypted-key/etc/ssl/certs samples/tls-encrypted-key/etc/ssl/private
+cp samples/tls-password-file/etc/ssl/certs/www.example.com.pem samples/tls-encrypted-key/etc/ssl/certs/
+cp samples/tls-password-file/etc/ssl/private/www.example.com.key samples/tls-encrypted-key/etc/ssl/private/
+
 # tls-apache (RHEL paths): a leaf with its chain in a separate file, an
 # ECDSA host, a host demanding a client certificate from the test root
 leaf admin rsa $OK_START $OK_END DNS:admin.example.com

@@ -388,6 +388,51 @@ test_inheritance(void)
 	CHECK(v->locs[3]->s == v->locs[1]->s && v->locs[4]->s == v->locs[1]->s);
 }
 
+/* The TLS files nginx reads at start (inherited like the others; ticket
+ * keys as a list) and the shared memory zones, in the order read (the http
+ * block's limit zones first). */
+static void
+test_tls_start_files(void)
+{
+	const struct web_vhost *v;
+	const struct web_server *s;
+
+	parse("http {\n"
+	      "\tssl_password_file /etc/nginx/pass;\n"
+	      "\tssl_session_ticket_key /etc/nginx/t1;\n"
+	      "\tssl_session_cache shared:SSL:10m;\n"
+	      "\tserver {\n"
+	      "\t\tssl_stapling on;\n"
+	      "\t\tssl_stapling_file /etc/nginx/ocsp.der;\n"
+	      "\t\tssl_session_cache builtin:1000 shared:SSL:20m;\n"
+	      "\t}\n"
+	      "\tserver {\n"
+	      "\t\tssl_session_ticket_key /etc/nginx/t2;\n"
+	      "\t\tssl_session_ticket_key /etc/nginx/t3;\n"
+	      "\t\tssl_session_cache off;\n"
+	      "\t}\n"
+	      "\tlimit_conn_zone $binary_remote_addr zone=c:1m;\n"
+	      "}\n");
+	CHECK(O.ndiag == 0);
+	v = vhost(0);
+	CHECK_STR(v->tls.password_file.text, "/etc/nginx/pass");
+	CHECK_STR(v->tls.stapling.text, "on");
+	CHECK(v->tls.nticket_key == 1 && v->tls.ticket_key[0].loc.line == 3);
+	v = vhost(1);
+	CHECK(v->tls.stapling.text == NULL && v->tls.stapling_file.text == NULL);
+	CHECK(v->tls.nticket_key == 2 && strcmp(v->tls.ticket_key[1].text, "/etc/nginx/t3") == 0);
+	s = server();
+	CHECK(s->nshm == 3);
+	CHECK(strcmp(s->shm[0].name, "c") == 0 && s->shm[0].use == WSHM_LIMIT_CONN &&
+	      s->shm[0].size == 1024 * 1024);
+	CHECK(strcmp(s->shm[1].name, "SSL") == 0 && s->shm[1].size == 10 * 1024 * 1024 &&
+	      s->shm[1].loc.line == 4);
+	CHECK(s->shm[2].use == WSHM_SSL_SESSION && s->shm[2].size == 20 * 1024 * 1024 &&
+	      s->shm[2].loc.line == 8);
+	parse("http {\n\tssl_session_cache shared:SSL;\n}\n");
+	CHECK_STR(main_error(2), "invalid session cache \"shared:SSL\"");
+}
+
 static void
 test_inheritance_nested(void)
 {
@@ -551,6 +596,7 @@ main(void)
 	RUN(test_lua);
 	RUN(test_inheritance);
 	RUN(test_inheritance_nested);
+	RUN(test_tls_start_files);
 	RUN(test_listen);
 	RUN(test_server_names);
 	origin_free(&O);

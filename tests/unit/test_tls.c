@@ -109,6 +109,19 @@ write_der(const char *name, X509 *x)
 	fclose(f);
 }
 
+/* A file of raw bytes. */
+static void
+write_raw(const char *name, const char *data, size_t len)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	fwrite(data, 1, len, f);
+	fclose(f);
+}
+
 static char *
 pem_of(X509 *x)
 {
@@ -658,6 +671,117 @@ cleanup(void)
 		printf("not ok tls cleanup: %s\n", dir);
 }
 
+/* A chain is checked at every security level it is wanted at: a cipher
+ * string's @SECLEVEL=0 takes a SHA-1 signature, @SECLEVEL=3 refuses RSA
+ * 2048 (112-bit security), the default level is always checked. */
+static void
+test_tls_levels(void)
+{
+	struct tls_files *f = tls_files_new(NULL, AT);
+	X509 *sha1 = mk_cert("www.example.com", "DNS:www.example.com", rsa_b, &root, AT - DAY,
+			     AT + 90 * DAY, false, EVP_sha1());
+	X509 *leaf = mk_cert("www.example.com", "DNS:www.example.com", rsa_b, &root, AT - DAY,
+			     AT + 90 * DAY, false, NULL);
+	struct tls_chain *weak;
+	struct tls_chain *rsa;
+	const char *err;
+
+	write_file("lv-sha1.pem", &sha1, 1, NULL);
+	write_file("lv-rsa.pem", &leaf, 1, NULL);
+	weak = tls_files_chain(f, "/lv-sha1.pem", NULL);
+	rsa = tls_files_chain(f, "/lv-rsa.pem", NULL);
+	tls_chain_want_level(weak, 0);
+	tls_chain_want_level(rsa, 3);
+	tls_files_load(f, 1);
+	CHECK(weak->status == TL_OK && rsa->status == TL_OK);
+	CHECK(tls_chain_use_error(weak, 0) == NULL);
+	CHECK(tls_default_level() < 1 || tls_chain_use_error(weak, tls_default_level()) != NULL);
+	CHECK(tls_default_level() > 2 || tls_chain_use_error(rsa, tls_default_level()) == NULL);
+	err = tls_chain_use_error(rsa, 3);
+	CHECK(err && strstr(err, "ee key too small"));
+	tls_files_free(f);
+	X509_free(sha1);
+	X509_free(leaf);
+}
+
+/* nginx's ssl_password_file: each line in turn (CR LF and empty lines
+ * too), the right one opens the key; none, and the key does not load
+ * (and no passphrase is in the error); no file given: TL_ENCRYPTED. */
+static void
+test_tls_passphrase(void)
+{
+	struct tls_files *f = tls_files_new(NULL, AT);
+	X509 *leaf = mk_cert("www.example.com", "DNS:www.example.com", rsa_b, &root, AT - DAY,
+			     AT + 90 * DAY, false, NULL);
+	struct tls_chain *c;
+	struct tls_key *right;
+	struct tls_key *wrong;
+	struct tls_key *none;
+	struct tls_key *nofile;
+	char path[128];
+	FILE *fp;
+
+	write_file("pw-leaf.pem", &leaf, 1, NULL);
+	snprintf(path, sizeof(path), "%s/pw-enc.key", dir);
+	fp = fopen(path, "w");
+	PEM_write_PrivateKey(fp, rsa_b, EVP_aes_128_cbc(), NULL, 0, NULL, (void *)"sesame");
+	fclose(fp);
+	write_raw("pw-right", "wrong\r\n\nsesame\n", 16);
+	write_raw("pw-wrong", "open-please", 11);
+	c = tls_files_chain(f, "/pw-leaf.pem", NULL);
+	right = tls_files_key_pw(f, "/pw-enc.key", "/pw-right");
+	wrong = tls_files_key_pw(f, "/pw-enc.key", "/pw-wrong");
+	none = tls_files_key(f, "/pw-enc.key");
+	nofile = tls_files_key_pw(f, "/pw-enc.key", "/pw-nothere");
+	CHECK(right != wrong && right != none);
+	tls_files_load(f, 1);
+	CHECK(right->status == TL_OK && right->type == TK_RSA);
+	CHECK(c->status == TL_OK && tls_pair_error(c, right) == NULL);
+	CHECK(wrong->status == TL_INVALID && wrong->error && strstr(wrong->error, "/pw-wrong") &&
+	      strstr(wrong->error, "open-please") == NULL);
+	CHECK(none->status == TL_ENCRYPTED);
+	CHECK(nofile->status == TL_ENCRYPTED);
+	tls_files_free(f);
+	X509_free(leaf);
+}
+
+/* The other files nginx loads at start, as it loads them. */
+static void
+test_tls_aux(void)
+{
+	X509 *leaf = mk_cert("www.example.com", "DNS:www.example.com", rsa_b, &root, AT - DAY,
+			     AT + 90 * DAY, false, NULL);
+	char key48[48];
+	char *err = NULL;
+
+	memset(key48, 'k', sizeof(key48));
+	write_raw("aux-48", key48, 48);
+	write_raw("aux-47", key48, 47);
+	write_raw("aux-text", "not a file of any kind\n", 23);
+	write_file("aux-ca.pem", &leaf, 1, NULL);
+	CHECK(tls_aux_load("/aux-48", TA_TICKET_KEY, 2, &err) == TL_OK && err == NULL);
+	CHECK(tls_aux_load("/aux-47", TA_TICKET_KEY, 2, &err) == TL_INVALID && err &&
+	      strstr(err, "48 or 80"));
+	free(err);
+	err = NULL;
+	CHECK(tls_aux_load("/aux-nothere", TA_DHPARAM, 2, &err) == TL_MISSING);
+	free(err);
+	err = NULL;
+	CHECK(tls_aux_load("/aux-text", TA_DHPARAM, 2, &err) == TL_INVALID && err);
+	free(err);
+	err = NULL;
+	CHECK(tls_aux_load("/aux-ca.pem", TA_CA, 2, &err) == TL_OK);
+	CHECK(tls_aux_load("/aux-ca.pem", TA_CLIENT_CA, 2, &err) == TL_OK);
+	CHECK(tls_aux_load("/aux-text", TA_CRL, 2, &err) == TL_INVALID && err);
+	free(err);
+	err = NULL;
+	CHECK(tls_aux_load("/aux-text", TA_OCSP, 2, &err) == TL_INVALID && err);
+	free(err);
+	err = NULL;
+	CHECK(tls_aux_load("/aux-text", TA_PASSWORDS, 2, &err) == TL_OK);
+	X509_free(leaf);
+}
+
 int
 main(void)
 {
@@ -670,6 +794,9 @@ main(void)
 	RUN(test_tls_names);
 	RUN(test_tls_files);
 	RUN(test_tls_crl);
+	RUN(test_tls_levels);
+	RUN(test_tls_passphrase);
+	RUN(test_tls_aux);
 	RUN(test_tls_handshake);
 	RUN(test_tls_standin);
 	RUN(test_tls_many);
