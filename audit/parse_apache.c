@@ -687,6 +687,28 @@ include_plain(struct incl *I, const char *path, int dir)
 	read_file(I->s, I->line, path, I->out, I->depth);
 }
 
+/* The files of dir that the last component comp of an Include matches,
+ * named to be read ahead (root_ahead_read) while the first are parsed. */
+static void
+read_ahead(const char *dir, const char *comp, char *const *names, const unsigned char *types,
+	   size_t n)
+{
+	char **paths = NULL;
+	size_t np = 0;
+	size_t cap = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((types[i] == ENTRY_FILE || types[i] == ENTRY_LINK) &&
+		    fnmatch(comp, names[i], FNM_PERIOD) == 0)
+			VEC_PUSH(paths, np, cap, join_path(dir, names[i]));
+	if (np > 1)
+		root_ahead_read((const char *const *)paths, np);
+	for (i = 0; i < np; i++)
+		free(paths[i]);
+	free(paths);
+}
+
 /* ap_dir_fnmatch: the components of pattern below dir; a wildcard matches
  * names (a leading "." only explicitly), a component that is not the last
  * only directories; no match fails an Include. */
@@ -732,6 +754,8 @@ include_fnmatch(struct incl *I, const char *dir, const char *rest)
 		free(comp);
 		return;
 	}
+	if (next == NULL)
+		read_ahead(dir, comp, names, types, n);
 	for (i = 0; i < n && !I->failed; i++) {
 		char *path;
 
@@ -5261,6 +5285,20 @@ build_model(struct walker *W, struct input *main_in)
 	for (i = 0; i < W->nvh; i++)
 		fill_vhost(W, W->vhs[i], web_add_vhost(W->w, W->srv, W->vhs[i]->loc));
 	apply_proxy_protocol(W);
+	/* the trees search_access_files will walk for each host, read ahead */
+	for (i = 0; i < W->nvh + 1; i++) {
+		struct vconf *V = i == 0 ? &W->main : W->vhs[i - 1];
+		const char *const *names;
+		size_t nnames;
+		char *d;
+
+		if (V->vh == NULL)
+			continue;
+		access_names(W, V, &names, &nnames);
+		d = strcmp(V->docroot, "/") == 0 ? xstrdup("/") : xasprintf("%s/", V->docroot);
+		root_ahead_tree(d, names, nnames, CAP_HTACCESS_DEPTH, CAP_HTACCESS_DIRS);
+		free(d);
+	}
 	for (i = 0; i < W->nvh + 1; i++) {
 		struct vconf *V = i == 0 ? &W->main : W->vhs[i - 1];
 		const struct web_trust *trust;
@@ -5509,6 +5547,7 @@ parse_apache(struct origin *o, struct input *in, const char *data, size_t len, b
 	vconf_init(&W.main, (struct loc){in->file, 0}, true);
 	walk_server(&W, &W.main, list.v, list.n, AX_MAIN);
 	build_model(&W, in);
+	root_ahead_stop();
 
 	for (i = 0; i < W.nre; i++)
 		apache_regex_free(W.res[i]);
