@@ -331,6 +331,35 @@ read_direct(const char *path, char **data, size_t *len, char **err)
 	return read_opened(open_in_root(path, &st), &st, data, len, err);
 }
 
+/* read_direct for the file name in the directory dirfd (opened inside the
+ * root; path is dirfd's path and name), which a listing just showed to be
+ * a regular file: one open of one name, O_NOFOLLOW, instead of a look
+ * and an open that each resolve the whole path. The listing was the look:
+ * the open must find a regular file still (the check read_direct makes of
+ * its second open); anything else, and every error, is left to
+ * read_direct, so the result is the same. */
+static enum read_result
+read_in_dir(int dirfd, const char *name, const char *path, char **data, size_t *len, char **err)
+{
+	struct stat st;
+	int fd;
+	enum read_result rr;
+
+	if (dirfd < 0 || strchr(name, '/') || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return read_direct(path, data, len, err);
+	fd = openat(dirfd, name, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return read_direct(path, data, len, err);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return read_direct(path, data, len, err);
+	}
+	*err = NULL;
+	rr = read_fd(fd, &st, data, len, err);
+	close(fd);
+	return rr;
+}
+
 enum read_result
 host_read(const char *path, char **data, size_t *len, char **err)
 {
@@ -359,15 +388,74 @@ name_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+static unsigned char entry_type(int dirfd, const struct dirent64 *e);
+
+struct typed_name {
+	char *name;
+	unsigned char type;
+};
+
+/* The entries of the open directory fd, without "." and "..", in the
+ * directory's order, with their types when types is true. getdents64
+ * straight into a buffer: fdopendir would add an fstat and an fcntl to
+ * every listing (a server with 10,000 DocumentRoots lists 10,000). */
+static enum read_result
+dir_entries(int fd, bool types, struct typed_name **out, size_t *n, char **err)
+{
+	char buf[32768];
+	struct typed_name *v = NULL;
+	size_t len = 0;
+	size_t cap = 0;
+	size_t i;
+
+	for (;;) {
+		ssize_t got = getdents64(fd, buf, sizeof(buf));
+		ssize_t off;
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			*err = xasprintf("cannot read the directory: %s", strerror(errno));
+			goto fail;
+		}
+		if (got == 0)
+			break;
+		for (off = 0; off < got;) {
+			const struct dirent64 *e = (const struct dirent64 *)(void *)(buf + off);
+			struct typed_name tn;
+
+			off += e->d_reclen;
+			if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+				continue;
+			if (len == CAP_DIR_ENTRIES) {
+				*err = xasprintf("more than %u entries: not read", CAP_DIR_ENTRIES);
+				goto fail;
+			}
+			tn.name = xstrdup(e->d_name);
+			tn.type = types ? entry_type(fd, e) : ENTRY_OTHER;
+			VEC_PUSH(v, len, cap, tn);
+		}
+	}
+	*out = v;
+	*n = len;
+	return READ_OK;
+fail:
+	for (i = 0; i < len; i++)
+		free(v[i].name);
+	free(v);
+	*out = NULL;
+	*n = 0;
+	return READ_FAILED;
+}
+
 /* Read the entries of the open directory fd (closed here). */
 static enum read_result
 list_fd(int fd, char ***names, size_t *n, char **err)
 {
-	DIR *d;
-	struct dirent *e;
-	char **v = NULL;
-	size_t len = 0;
-	size_t cap = 0;
+	struct typed_name *v;
+	size_t len;
+	size_t i;
+	enum read_result rr;
 
 	*names = NULL;
 	*n = 0;
@@ -383,27 +471,16 @@ list_fd(int fd, char ***names, size_t *n, char **err)
 			*err = xasprintf("cannot open: %s", strerror(errno));
 		return READ_FAILED;
 	}
-	if ((d = fdopendir(fd)) == NULL) {
-		*err = xasprintf("cannot read the directory: %s", strerror(errno));
-		close(fd);
-		return READ_FAILED;
-	}
-	errno = 0;
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		if (len == CAP_DIR_ENTRIES) {
-			names_free(v, len);
-			closedir(d);
-			*err = xasprintf("more than %u entries: not read", CAP_DIR_ENTRIES);
-			return READ_FAILED;
-		}
-		VEC_PUSH(v, len, cap, xstrdup(e->d_name));
-	}
-	closedir(d);
+	rr = dir_entries(fd, false, &v, &len, err);
+	close(fd);
+	if (rr != READ_OK)
+		return rr;
+	*names = xcalloc(len ? len : 1, sizeof(**names));
+	for (i = 0; i < len; i++)
+		(*names)[i] = v[i].name;
+	free(v);
 	if (len > 1)
-		qsort(v, len, sizeof(*v), name_cmp);
-	*names = v;
+		qsort(*names, len, sizeof(**names), name_cmp);
 	*n = len;
 	return READ_OK;
 }
@@ -420,7 +497,7 @@ root_list(const char *path, char ***names, size_t *n, char **err)
 }
 
 static unsigned char
-entry_type(int dirfd, const struct dirent *e)
+entry_type(int dirfd, const struct dirent64 *e)
 {
 	struct stat st;
 
@@ -445,27 +522,23 @@ entry_type(int dirfd, const struct dirent *e)
 				     : ENTRY_OTHER;
 }
 
-struct typed_name {
-	char *name;
-	unsigned char type;
-};
-
 static int
 typed_cmp(const void *a, const void *b)
 {
 	return strcmp(((const struct typed_name *)a)->name, ((const struct typed_name *)b)->name);
 }
 
+static enum read_result list_types_fd(int fd, char ***names, unsigned char **types, size_t *n,
+				      char **err);
+
+/* keep_fd: where the directory's descriptor is left open on READ_OK
+ * (NULL: closed). */
 static enum read_result
-list_types_direct(const char *path, char ***names, unsigned char **types, size_t *n, char **err)
+list_types_direct(const char *path, char ***names, unsigned char **types, size_t *n, char **err,
+		  int *keep_fd)
 {
 	int fd;
-	DIR *d;
-	struct dirent *e;
-	struct typed_name *v = NULL;
-	size_t len = 0;
-	size_t cap = 0;
-	size_t i;
+	enum read_result rr;
 
 	*names = NULL;
 	*types = NULL;
@@ -478,29 +551,26 @@ list_types_direct(const char *path, char ***names, unsigned char **types, size_t
 	fd = openat2_in_root(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return list_fd(fd, names, n, err); /* errno says why */
-	if ((d = fdopendir(fd)) == NULL) {
-		*err = xasprintf("cannot read the directory: %s", strerror(errno));
+	rr = list_types_fd(fd, names, types, n, err);
+	if (keep_fd && rr == READ_OK)
+		*keep_fd = fd;
+	else
 		close(fd);
-		return READ_FAILED;
-	}
-	while ((e = readdir(d)) != NULL) {
-		struct typed_name tn;
+	return rr;
+}
 
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		if (len == CAP_DIR_ENTRIES) {
-			for (i = 0; i < len; i++)
-				free(v[i].name);
-			free(v);
-			closedir(d);
-			*err = xasprintf("more than %u entries: not read", CAP_DIR_ENTRIES);
-			return READ_FAILED;
-		}
-		tn.name = xstrdup(e->d_name);
-		tn.type = entry_type(dirfd(d), e);
-		VEC_PUSH(v, len, cap, tn);
-	}
-	closedir(d);
+/* The sorted, typed entries of the open directory fd. */
+static enum read_result
+list_types_fd(int fd, char ***names, unsigned char **types, size_t *n, char **err)
+{
+	struct typed_name *v;
+	size_t len;
+	size_t i;
+	enum read_result rr;
+
+	rr = dir_entries(fd, true, &v, &len, err);
+	if (rr != READ_OK)
+		return rr;
 	if (len > 1)
 		qsort(v, len, sizeof(*v), typed_cmp);
 	*names = xcalloc(len ? len : 1, sizeof(**names));
@@ -568,9 +638,16 @@ struct ahead_walk {
 	char **names;
 };
 
+/* The directory of files named together by root_ahead_read. */
+struct ahead_dir {
+	struct ahead_dir *next;
+	char path[];
+};
+
 struct ahead {
 	struct ahead *chain;
 	const struct ahead_walk *walk; /* AH_LIST named by root_ahead_tree */
+	const struct ahead_dir *dir;   /* AH_READ of a regular file listed there */
 	enum ahead_kind kind;
 	enum ahead_state state;
 	enum read_result rr;
@@ -599,11 +676,18 @@ static struct {
 	size_t qnext;
 	size_t held; /* bytes of results not taken yet */
 	struct ahead_walk *walks;
-} ah = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+	struct ahead_dir *dirs;
+} ah = {.mu = PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP, .cv = PTHREAD_COND_INITIALIZER};
 
 /* Whether the table may hold something: read without the lock, checked
  * again under it. */
 static atomic_bool ah_on;
+/* How many results the helper has handed over: a reader that finds its
+ * file being read watches this for a while before it sleeps (one read
+ * takes microseconds; a sleep and a wake-up cost as much again). */
+static atomic_size_t ah_published;
+
+#define AHEAD_SPIN 4000
 
 static size_t
 ahead_hash(enum ahead_kind kind, const char *path)
@@ -697,8 +781,17 @@ ahead_take(enum ahead_kind kind, const char *path)
 		pthread_mutex_unlock(&ah.mu);
 		return NULL;
 	}
-	while (e->state == AH_BUSY)
-		pthread_cond_wait(&ah.cv, &ah.mu);
+	while (e->state == AH_BUSY) {
+		size_t seen = atomic_load(&ah_published);
+		unsigned spin;
+
+		pthread_mutex_unlock(&ah.mu);
+		for (spin = 0; spin < AHEAD_SPIN && atomic_load(&ah_published) == seen; spin++)
+			__builtin_ia32_pause();
+		pthread_mutex_lock(&ah.mu);
+		if (e->state == AH_BUSY && atomic_load(&ah_published) == seen)
+			pthread_cond_wait(&ah.cv, &ah.mu);
+	}
 	if (e->state == AH_DONE) {
 		r = xmalloc(sizeof(*r));
 		*r = *e;
@@ -722,11 +815,14 @@ ahead_publish(struct ahead *e, size_t bytes)
 	e->state = AH_DONE;
 	e->bytes = bytes;
 	ah.held += bytes;
+	atomic_fetch_add(&ah_published, 1);
 	pthread_cond_broadcast(&ah.cv);
 }
 
+/* dirfd: e's directory, when a listing showed e to be a regular file
+ * there (-1: not known). */
 static void
-ahead_read(struct ahead *e)
+ahead_read(struct ahead *e, int dirfd)
 {
 	char *data = NULL;
 	size_t len = 0;
@@ -735,7 +831,10 @@ ahead_read(struct ahead *e)
 
 	e->state = AH_BUSY;
 	pthread_mutex_unlock(&ah.mu);
-	rr = read_direct(e->path, &data, &len, &err);
+	if (dirfd >= 0)
+		rr = read_in_dir(dirfd, strrchr(e->path, '/') + 1, e->path, &data, &len, &err);
+	else
+		rr = read_direct(e->path, &data, &len, &err);
 	pthread_mutex_lock(&ah.mu);
 	e->rr = rr;
 	e->data = data;
@@ -780,17 +879,23 @@ ahead_tree(struct ahead *e, unsigned depth, size_t *dirs)
 	size_t nnext = 0;
 	size_t cap = 0;
 	size_t nfiles;
+	bool *regular = NULL;
+	size_t rcap = 0;
+	size_t nreg = 0;
 	size_t bytes = 64;
 	size_t i;
+	int dirfd = -1;
 
 	e->state = AH_BUSY;
 	pthread_mutex_unlock(&ah.mu);
-	rr = list_types_direct(e->path, &names, &types, &n, &err);
+	rr = list_types_direct(e->path, &names, &types, &n, &err, &dirfd);
 	/* what comes next, before the listing is handed over */
 	for (i = 0; i < n; i++) {
 		bytes += strlen(names[i]) + 1 + sizeof(char *) + 1;
-		if (types[i] != ENTRY_DIR && walk_wants(w, names[i]))
+		if (types[i] != ENTRY_DIR && walk_wants(w, names[i])) {
 			VEC_PUSH(next, nnext, cap, xasprintf("%s%s", e->path, names[i]));
+			VEC_PUSH(regular, nreg, rcap, types[i] == ENTRY_FILE);
+		}
 	}
 	nfiles = nnext;
 	for (i = 0; i < n; i++)
@@ -810,8 +915,13 @@ ahead_tree(struct ahead *e, unsigned depth, size_t *dirs)
 			break;
 		if (i < nfiles) {
 			if (ahead_find(AH_READ, next[i]) == NULL)
-				ahead_read(ahead_add(AH_READ, next[i], AH_QUEUED));
+				ahead_read(ahead_add(AH_READ, next[i], AH_QUEUED),
+					   regular[i] && e->path[strlen(e->path) - 1] == '/' ? dirfd : -1);
 			continue;
+		}
+		if (dirfd >= 0) {
+			close(dirfd); /* not kept open down the tree */
+			dirfd = -1;
 		}
 		if (++*dirs > w->max_dirs || depth + 1 > w->max_depth)
 			break;
@@ -821,14 +931,20 @@ ahead_tree(struct ahead *e, unsigned depth, size_t *dirs)
 		x->walk = w;
 		ahead_tree(x, depth + 1, dirs);
 	}
+	if (dirfd >= 0)
+		close(dirfd);
 	for (i = 0; i < nnext; i++)
 		free(next[i]);
 	free(next);
+	free(regular);
 }
 
 static void *
 ahead_run(void *arg)
 {
+	const struct ahead_dir *at = NULL; /* the directory dirfd is */
+	int dirfd = -1;
+
 	(void)arg;
 	pthread_mutex_lock(&ah.mu);
 	for (;;) {
@@ -842,12 +958,24 @@ ahead_run(void *arg)
 		e = ah.queue[ah.qnext++];
 		if (e->state != AH_QUEUED)
 			continue;
+		if (e->kind == AH_READ && e->dir && e->dir != at) {
+			if (dirfd >= 0)
+				close(dirfd);
+			at = e->dir;
+			pthread_mutex_unlock(&ah.mu);
+			dirfd = openat2_in_root(at->path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+			pthread_mutex_lock(&ah.mu);
+			if (e->state != AH_QUEUED)
+				continue;
+		}
 		if (e->kind == AH_READ)
-			ahead_read(e);
+			ahead_read(e, e->dir ? dirfd : -1);
 		else
 			ahead_tree(e, 0, &dirs);
 	}
 	pthread_mutex_unlock(&ah.mu);
+	if (dirfd >= 0)
+		close(dirfd);
 	return NULL;
 }
 
@@ -880,16 +1008,37 @@ ahead_queue(enum ahead_kind kind, const char *path, const struct ahead_walk *w)
 }
 
 void
-root_ahead_read(const char *const *paths, size_t n)
+root_ahead_read(const char *dir, const char *const *paths, const bool *regular, size_t n)
 {
+	struct ahead_dir *d = NULL;
+	size_t dl = strlen(dir);
 	size_t i;
 
 	if (n == 0)
 		return;
 	pthread_mutex_lock(&ah.mu);
 	if (ahead_start()) {
-		for (i = 0; i < n; i++)
-			ahead_queue(AH_READ, paths[i], NULL);
+		for (i = 0; i < n; i++) {
+			const char *slash = strrchr(paths[i], '/');
+			struct ahead *e;
+
+			if (ahead_find(AH_READ, paths[i]))
+				continue;
+			e = ahead_add(AH_READ, paths[i], AH_QUEUED);
+			VEC_PUSH(ah.queue, ah.nq, ah.qcap, e);
+			/* a regular file right in dir: opened by its name there */
+			if (!regular[i] || slash == NULL || slash[1] == '\0' ||
+			    (size_t)(slash - paths[i]) != (dl && dir[dl - 1] == '/' ? dl - 1 : dl) ||
+			    strncmp(paths[i], dir, (size_t)(slash - paths[i])) != 0)
+				continue;
+			if (d == NULL) {
+				d = xmalloc(sizeof(*d) + dl + 1);
+				memcpy(d->path, dir, dl + 1);
+				d->next = ah.dirs;
+				ah.dirs = d;
+			}
+			e->dir = d;
+		}
 		pthread_cond_broadcast(&ah.cv);
 	}
 	pthread_mutex_unlock(&ah.mu);
@@ -967,6 +1116,12 @@ root_ahead_stop(void)
 		names_free(w->names, w->nnames);
 		free(w);
 	}
+	while (ah.dirs) {
+		struct ahead_dir *d = ah.dirs;
+
+		ah.dirs = d->next;
+		free(d);
+	}
 	ah.slots = NULL;
 	ah.nslot = 0;
 	ah.count = 0;
@@ -1001,7 +1156,7 @@ root_list_types(const char *path, char ***names, unsigned char **types, size_t *
 	enum read_result rr;
 
 	if (!atomic_load(&ah_on) || (e = ahead_take(AH_LIST, path)) == NULL)
-		return list_types_direct(path, names, types, n, err);
+		return list_types_direct(path, names, types, n, err, NULL);
 	rr = e->rr;
 	*names = e->names;
 	*types = e->types;

@@ -11,39 +11,9 @@
  * Each can be raised at build time: make CFLAGS="-O2 -g -DCAP_FILE_SIZE=..." */
 #ifndef CAP_FILE_SIZE
 #define CAP_FILE_SIZE (256u * 1024 * 1024) /* one input file */
-/* Reading ahead: a parser names what it will read next and a helper
- * thread reads it meanwhile; root_read and root_list_types hand over the
- * result, the same as reading then (each result once). Only hints:
- * whatever the helper has not done is read by the caller. The files at
- * paths[0..n), in that order: */
-void root_ahead_read(const char *const *paths, size_t n);
-/* The directory dir (ending in "/"), the files named names[] in it and,
- * recursively, its subdirectories "dir/sub/" (at most max_depth deep,
- * max_dirs directories in all), as a walk in name order lists and reads
- * them. */
-void root_ahead_tree(const char *dir, const char *const *names, size_t nnames, unsigned max_depth,
-		     size_t max_dirs);
-/* Stop the helper and drop what nobody took (before root_close). */
-void root_ahead_stop(void);
-
 #endif
 #ifndef CAP_LINE_LEN
 #define CAP_LINE_LEN (1024u * 1024)        /* one line of a text input */
-/* Reading ahead: a parser names what it will read next and a helper
- * thread reads it meanwhile; root_read and root_list_types hand over the
- * result, the same as reading then (each result once). Only hints:
- * whatever the helper has not done is read by the caller. The files at
- * paths[0..n), in that order: */
-void root_ahead_read(const char *const *paths, size_t n);
-/* The directory dir (ending in "/"), the files named names[] in it and,
- * recursively, its subdirectories "dir/sub/" (at most max_depth deep,
- * max_dirs directories in all), as a walk in name order lists and reads
- * them. */
-void root_ahead_tree(const char *dir, const char *const *names, size_t nnames, unsigned max_depth,
-		     size_t max_dirs);
-/* Stop the helper and drop what nobody took (before root_close). */
-void root_ahead_stop(void);
-
 #endif
 
 enum read_result {
@@ -76,21 +46,6 @@ bool root_exists(const char *path);
  * when a directory cannot be listed. Free with root_glob_free. */
 #ifndef CAP_GLOB_MATCHES
 #define CAP_GLOB_MATCHES 50000u
-/* Reading ahead: a parser names what it will read next and a helper
- * thread reads it meanwhile; root_read and root_list_types hand over the
- * result, the same as reading then (each result once). Only hints:
- * whatever the helper has not done is read by the caller. The files at
- * paths[0..n), in that order: */
-void root_ahead_read(const char *const *paths, size_t n);
-/* The directory dir (ending in "/"), the files named names[] in it and,
- * recursively, its subdirectories "dir/sub/" (at most max_depth deep,
- * max_dirs directories in all), as a walk in name order lists and reads
- * them. */
-void root_ahead_tree(const char *dir, const char *const *names, size_t nnames, unsigned max_depth,
-		     size_t max_dirs);
-/* Stop the helper and drop what nobody took (before root_close). */
-void root_ahead_stop(void);
-
 #endif
 enum read_result root_glob(const char *pattern, char ***out, size_t *n, char **err);
 void root_glob_free(char **v, size_t n);
@@ -104,21 +59,6 @@ bool glob_magic(const char *s);
  * holds more than CAP_DIR_ENTRIES entries. Free with names_free. */
 #ifndef CAP_DIR_ENTRIES
 #define CAP_DIR_ENTRIES 100000u
-/* Reading ahead: a parser names what it will read next and a helper
- * thread reads it meanwhile; root_read and root_list_types hand over the
- * result, the same as reading then (each result once). Only hints:
- * whatever the helper has not done is read by the caller. The files at
- * paths[0..n), in that order: */
-void root_ahead_read(const char *const *paths, size_t n);
-/* The directory dir (ending in "/"), the files named names[] in it and,
- * recursively, its subdirectories "dir/sub/" (at most max_depth deep,
- * max_dirs directories in all), as a walk in name order lists and reads
- * them. */
-void root_ahead_tree(const char *dir, const char *const *names, size_t nnames, unsigned max_depth,
-		     size_t max_dirs);
-/* Stop the helper and drop what nobody took (before root_close). */
-void root_ahead_stop(void);
-
 #endif
 enum read_result root_list(const char *path, char ***names, size_t *n, char **err);
 enum read_result host_list(const char *path, char ***names, size_t *n, char **err);
@@ -139,8 +79,9 @@ enum read_result root_list_types(const char *path, char ***names, unsigned char 
  * thread reads it meanwhile; root_read and root_list_types hand over the
  * result, the same as reading then (each result once). Only hints:
  * whatever the helper has not done is read by the caller. The files at
- * paths[0..n), in that order: */
-void root_ahead_read(const char *const *paths, size_t n);
+ * paths[0..n), in that order; regular[i]: a listing of dir just showed
+ * paths[i] (dir/NAME) to be a regular file: */
+void root_ahead_read(const char *dir, const char *const *paths, const bool *regular, size_t n);
 /* The directory dir (ending in "/"), the files named names[] in it and,
  * recursively, its subdirectories "dir/sub/" (at most max_depth deep,
  * max_dirs directories in all), as a walk in name order lists and reads
