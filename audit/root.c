@@ -675,6 +675,7 @@ static struct {
 	size_t qcap;
 	size_t qnext;
 	size_t held; /* bytes of results not taken yet */
+	size_t spinning; /* readers watching an entry without the lock */
 	struct ahead_walk *walks;
 	struct ahead_dir *dirs;
 } ah = {.mu = PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP, .cv = PTHREAD_COND_INITIALIZER};
@@ -688,6 +689,16 @@ static atomic_bool ah_on;
 static atomic_size_t ah_published;
 
 #define AHEAD_SPIN 4000
+
+static inline void
+cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield");
+#endif
+}
 
 static size_t
 ahead_hash(enum ahead_kind kind, const char *path)
@@ -781,16 +792,22 @@ ahead_take(enum ahead_kind kind, const char *path)
 		pthread_mutex_unlock(&ah.mu);
 		return NULL;
 	}
-	while (e->state == AH_BUSY) {
-		size_t seen = atomic_load(&ah_published);
-		unsigned spin;
+	if (e->state == AH_BUSY) {
+		ah.spinning++; /* e stays: root_ahead_stop waits for us */
+		while (e->state == AH_BUSY) {
+			size_t seen = atomic_load(&ah_published);
+			unsigned spin;
 
-		pthread_mutex_unlock(&ah.mu);
-		for (spin = 0; spin < AHEAD_SPIN && atomic_load(&ah_published) == seen; spin++)
-			__builtin_ia32_pause();
-		pthread_mutex_lock(&ah.mu);
-		if (e->state == AH_BUSY && atomic_load(&ah_published) == seen)
-			pthread_cond_wait(&ah.cv, &ah.mu);
+			pthread_mutex_unlock(&ah.mu);
+			for (spin = 0; spin < AHEAD_SPIN && atomic_load(&ah_published) == seen;
+			     spin++)
+				cpu_relax();
+			pthread_mutex_lock(&ah.mu);
+			if (e->state == AH_BUSY && atomic_load(&ah_published) == seen)
+				pthread_cond_wait(&ah.cv, &ah.mu);
+		}
+		if (--ah.spinning == 0)
+			pthread_cond_broadcast(&ah.cv);
 	}
 	if (e->state == AH_DONE) {
 		r = xmalloc(sizeof(*r));
@@ -1099,6 +1116,8 @@ root_ahead_stop(void)
 	pthread_mutex_lock(&ah.mu);
 	atomic_store(&ah_on, false);
 	ah.running = false;
+	while (ah.spinning) /* another thread's reader, done once it looks again */
+		pthread_cond_wait(&ah.cv, &ah.mu);
 	for (i = 0; i < ah.nslot; i++)
 		while (ah.slots[i]) {
 			struct ahead *e = ah.slots[i];
