@@ -615,7 +615,9 @@ names_free(char **names, size_t n)
  * included, and whatever is never asked for is thrown away. What waits
  * untaken is capped (AHEAD_BYTES); the helper pauses at the cap. */
 
+#ifndef AHEAD_BYTES
 #define AHEAD_BYTES (64u * 1024 * 1024)
+#endif
 
 enum ahead_kind {
 	AH_READ,
