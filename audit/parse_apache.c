@@ -166,6 +166,10 @@ struct areader {
 	bool htaccess; /* reading a .htaccess file */
 	struct pmap inputs;   /* interned file name -> its input */
 	struct pmap patterns; /* interned "c:" or "i:" pattern -> struct apattern */
+	char *wbuf;           /* split_words' buffers */
+	size_t wcap;
+	size_t *woff;
+	size_t woff_cap;
 };
 
 /* A pattern on the client address and the addresses it matches, found
@@ -482,26 +486,74 @@ get_word(const char **line)
 	return out;
 }
 
-/* All the words of text into the tree's arena. */
+/* get_word into out, which has room for the rest of the line: the next
+ * word's length; *line is left at the word after it. */
+static size_t
+word_into(const char **line, char *out)
+{
+	const char *s = *line;
+	const char *e;
+	char quote = 0;
+	char *d;
+
+	if (*s == '"' || *s == '\'') {
+		quote = *s++;
+		for (e = s; *e && *e != quote; e++)
+			if (*e == '\\' && (e[1] == quote || e[1] == '\\'))
+				e++;
+	} else {
+		for (e = s; *e && !is_space((unsigned char)*e); e++)
+			;
+	}
+	for (d = out; s < e; s++) {
+		if (*s == '\\' && s + 1 < e && (s[1] == '\\' || (quote && s[1] == quote)))
+			s++;
+		*d++ = *s;
+	}
+	*d = '\0';
+	if (quote && *e == quote)
+		e++;
+	while (is_space((unsigned char)*e))
+		e++;
+	*line = e;
+	return (size_t)(d - out);
+}
+
+/* All the words of text into the tree's arena, packed in one block (split
+ * in the reader's buffers first: no allocation per word). */
 static size_t
 split_words(struct areader *R, const char *text, const char ***argv)
 {
-	const char **v = NULL;
-	size_t n = 0;
-	size_t cap = 0;
-	char *w;
+	size_t tl = strlen(text);
 	const char *p = text;
+	size_t n = 0;
+	size_t used = 0;
+	char *block;
 	size_t i;
 
-	while (n < CAP_ARGS && (w = get_word(&p)) != NULL) {
-		VEC_PUSH(v, n, cap, w);
+	/* each word is at most as long as its text, plus its NUL */
+	if (R->wcap < 2 * tl + 2) {
+		R->wcap = 2 * tl + 2;
+		free(R->wbuf);
+		R->wbuf = xmalloc(R->wcap);
+	}
+	while (is_space((unsigned char)*p))
+		p++;
+	while (n < CAP_ARGS && *p) {
+		if (n == R->woff_cap) {
+			R->woff_cap = R->woff_cap ? R->woff_cap * 2 : 64;
+			R->woff = xreallocarray(R->woff, R->woff_cap, sizeof(*R->woff));
+		}
+		R->woff[n++] = used;
+		used += word_into(&p, R->wbuf + used) + 1;
 	}
 	*argv = web_alloc(R->tree, (n ? n : 1) * sizeof(**argv));
-	for (i = 0; i < n; i++) {
-		(*argv)[i] = web_strdup(R->tree, v[i]);
-		free((char *)v[i]);
-	}
-	free(v);
+	if (n == 0)
+		return 0;
+	block = web_alloc_bytes(R->tree, used);
+	memcpy(block, R->wbuf, used);
+	for (i = 0; i < n; i++)
+		(*argv)[i] = block + R->woff[i];
 	return n;
 }
 
@@ -687,6 +739,34 @@ include_plain(struct incl *I, const char *path, int dir)
 	read_file(I->s, I->line, path, I->out, I->depth);
 }
 
+/* The files of dir that the last component comp of an Include matches,
+ * named to be read ahead (root_ahead_read) while the first are parsed. */
+static void
+read_ahead(const char *dir, const char *comp, char *const *names, const unsigned char *types,
+	   size_t n)
+{
+	char **paths = NULL;
+	bool *regular = NULL;
+	size_t np = 0;
+	size_t nr = 0;
+	size_t cap = 0;
+	size_t rcap = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((types[i] == ENTRY_FILE || types[i] == ENTRY_LINK) &&
+		    fnmatch(comp, names[i], FNM_PERIOD) == 0) {
+			VEC_PUSH(paths, np, cap, join_path(dir, names[i]));
+			VEC_PUSH(regular, nr, rcap, types[i] == ENTRY_FILE);
+		}
+	if (np > 1)
+		root_ahead_read(dir, (const char *const *)paths, regular, np);
+	for (i = 0; i < np; i++)
+		free(paths[i]);
+	free(paths);
+	free(regular);
+}
+
 /* ap_dir_fnmatch: the components of pattern below dir; a wildcard matches
  * names (a leading "." only explicitly), a component that is not the last
  * only directories; no match fails an Include. */
@@ -732,6 +812,8 @@ include_fnmatch(struct incl *I, const char *dir, const char *rest)
 		free(comp);
 		return;
 	}
+	if (next == NULL)
+		read_ahead(dir, comp, names, types, n);
 	for (i = 0; i < n && !I->failed; i++) {
 		char *path;
 
@@ -5440,6 +5522,20 @@ build_model(struct walker *W, struct input *main_in)
 		fill_vhost(W, W->vhs[i], web_add_vhost(W->w, W->srv, W->vhs[i]->loc));
 	socket_tls(W->srv);
 	apply_proxy_protocol(W);
+	/* the trees search_access_files will walk for each host, read ahead */
+	for (i = 0; i < W->nvh + 1; i++) {
+		struct vconf *V = i == 0 ? &W->main : W->vhs[i - 1];
+		const char *const *names;
+		size_t nnames;
+		char *d;
+
+		if (V->vh == NULL)
+			continue;
+		access_names(W, V, &names, &nnames);
+		d = strcmp(V->docroot, "/") == 0 ? xstrdup("/") : xasprintf("%s/", V->docroot);
+		root_ahead_tree(d, names, nnames, CAP_HTACCESS_DEPTH, CAP_HTACCESS_DIRS);
+		free(d);
+	}
 	for (i = 0; i < W->nvh + 1; i++) {
 		struct vconf *V = i == 0 ? &W->main : W->vhs[i - 1];
 		const struct web_trust *trust;
@@ -5688,6 +5784,7 @@ parse_apache(struct origin *o, struct input *in, const char *data, size_t len, b
 	vconf_init(&W.main, (struct loc){in->file, 0}, true);
 	walk_server(&W, &W.main, list.v, list.n, AX_MAIN);
 	build_model(&W, in);
+	root_ahead_stop();
 
 	for (i = 0; i < W.nre; i++)
 		apache_regex_free(W.res[i]);
@@ -5703,6 +5800,8 @@ parse_apache(struct origin *o, struct input *in, const char *data, size_t len, b
 	free(file);
 	pmap_free(&R.inputs);
 	pmap_free(&R.patterns);
+	free(R.wbuf);
+	free(R.woff);
 	web_free(R.tree);
 }
 
@@ -5756,6 +5855,8 @@ apache_tree(struct origin *o, struct input *in, const char *data, size_t len)
 	free(R.lists);
 	pmap_free(&R.inputs);
 	pmap_free(&R.patterns);
+	free(R.wbuf);
+	free(R.woff);
 	web_free(R.tree);
 	return buf_take(&b);
 }

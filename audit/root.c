@@ -6,6 +6,8 @@
 #include <fnmatch.h>
 #include <limits.h>
 #include <linux/openat2.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -316,8 +318,8 @@ read_opened(int fd, const struct stat *known, char **data, size_t *len, char **e
 	return r;
 }
 
-enum read_result
-root_read(const char *path, char **data, size_t *len, char **err)
+static enum read_result
+read_direct(const char *path, char **data, size_t *len, char **err)
 {
 	struct stat st; /* open_in_root's look at the file, read_fd's too */
 
@@ -327,6 +329,35 @@ root_read(const char *path, char **data, size_t *len, char **err)
 		return READ_FAILED;
 	}
 	return read_opened(open_in_root(path, &st), &st, data, len, err);
+}
+
+/* read_direct for the file name in the directory dirfd (opened inside the
+ * root; path is dirfd's path and name), which a listing just showed to be
+ * a regular file: one open of one name, O_NOFOLLOW, instead of a look
+ * and an open that each resolve the whole path. The listing was the look:
+ * the open must find a regular file still (the check read_direct makes of
+ * its second open); anything else, and every error, is left to
+ * read_direct, so the result is the same. */
+static enum read_result
+read_in_dir(int dirfd, const char *name, const char *path, char **data, size_t *len, char **err)
+{
+	struct stat st;
+	int fd;
+	enum read_result rr;
+
+	if (dirfd < 0 || strchr(name, '/') || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return read_direct(path, data, len, err);
+	fd = openat(dirfd, name, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return read_direct(path, data, len, err);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return read_direct(path, data, len, err);
+	}
+	*err = NULL;
+	rr = read_fd(fd, &st, data, len, err);
+	close(fd);
+	return rr;
 }
 
 enum read_result
@@ -357,15 +388,74 @@ name_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+static unsigned char entry_type(int dirfd, const struct dirent64 *e);
+
+struct typed_name {
+	char *name;
+	unsigned char type;
+};
+
+/* The entries of the open directory fd, without "." and "..", in the
+ * directory's order, with their types when types is true. getdents64
+ * straight into a buffer: fdopendir would add an fstat and an fcntl to
+ * every listing (a server with 10,000 DocumentRoots lists 10,000). */
+static enum read_result
+dir_entries(int fd, bool types, struct typed_name **out, size_t *n, char **err)
+{
+	char buf[32768];
+	struct typed_name *v = NULL;
+	size_t len = 0;
+	size_t cap = 0;
+	size_t i;
+
+	for (;;) {
+		ssize_t got = getdents64(fd, buf, sizeof(buf));
+		ssize_t off;
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			*err = xasprintf("cannot read the directory: %s", strerror(errno));
+			goto fail;
+		}
+		if (got == 0)
+			break;
+		for (off = 0; off < got;) {
+			const struct dirent64 *e = (const struct dirent64 *)(void *)(buf + off);
+			struct typed_name tn;
+
+			off += e->d_reclen;
+			if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+				continue;
+			if (len == CAP_DIR_ENTRIES) {
+				*err = xasprintf("more than %u entries: not read", CAP_DIR_ENTRIES);
+				goto fail;
+			}
+			tn.name = xstrdup(e->d_name);
+			tn.type = types ? entry_type(fd, e) : ENTRY_OTHER;
+			VEC_PUSH(v, len, cap, tn);
+		}
+	}
+	*out = v;
+	*n = len;
+	return READ_OK;
+fail:
+	for (i = 0; i < len; i++)
+		free(v[i].name);
+	free(v);
+	*out = NULL;
+	*n = 0;
+	return READ_FAILED;
+}
+
 /* Read the entries of the open directory fd (closed here). */
 static enum read_result
 list_fd(int fd, char ***names, size_t *n, char **err)
 {
-	DIR *d;
-	struct dirent *e;
-	char **v = NULL;
-	size_t len = 0;
-	size_t cap = 0;
+	struct typed_name *v;
+	size_t len;
+	size_t i;
+	enum read_result rr;
 
 	*names = NULL;
 	*n = 0;
@@ -381,27 +471,16 @@ list_fd(int fd, char ***names, size_t *n, char **err)
 			*err = xasprintf("cannot open: %s", strerror(errno));
 		return READ_FAILED;
 	}
-	if ((d = fdopendir(fd)) == NULL) {
-		*err = xasprintf("cannot read the directory: %s", strerror(errno));
-		close(fd);
-		return READ_FAILED;
-	}
-	errno = 0;
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		if (len == CAP_DIR_ENTRIES) {
-			names_free(v, len);
-			closedir(d);
-			*err = xasprintf("more than %u entries: not read", CAP_DIR_ENTRIES);
-			return READ_FAILED;
-		}
-		VEC_PUSH(v, len, cap, xstrdup(e->d_name));
-	}
-	closedir(d);
+	rr = dir_entries(fd, false, &v, &len, err);
+	close(fd);
+	if (rr != READ_OK)
+		return rr;
+	*names = xcalloc(len ? len : 1, sizeof(**names));
+	for (i = 0; i < len; i++)
+		(*names)[i] = v[i].name;
+	free(v);
 	if (len > 1)
-		qsort(v, len, sizeof(*v), name_cmp);
-	*names = v;
+		qsort(*names, len, sizeof(**names), name_cmp);
 	*n = len;
 	return READ_OK;
 }
@@ -418,7 +497,7 @@ root_list(const char *path, char ***names, size_t *n, char **err)
 }
 
 static unsigned char
-entry_type(int dirfd, const struct dirent *e)
+entry_type(int dirfd, const struct dirent64 *e)
 {
 	struct stat st;
 
@@ -443,27 +522,23 @@ entry_type(int dirfd, const struct dirent *e)
 				     : ENTRY_OTHER;
 }
 
-struct typed_name {
-	char *name;
-	unsigned char type;
-};
-
 static int
 typed_cmp(const void *a, const void *b)
 {
 	return strcmp(((const struct typed_name *)a)->name, ((const struct typed_name *)b)->name);
 }
 
-enum read_result
-root_list_types(const char *path, char ***names, unsigned char **types, size_t *n, char **err)
+static enum read_result list_types_fd(int fd, char ***names, unsigned char **types, size_t *n,
+				      char **err);
+
+/* keep_fd: where the directory's descriptor is left open on READ_OK
+ * (NULL: closed). */
+static enum read_result
+list_types_direct(const char *path, char ***names, unsigned char **types, size_t *n, char **err,
+		  int *keep_fd)
 {
 	int fd;
-	DIR *d;
-	struct dirent *e;
-	struct typed_name *v = NULL;
-	size_t len = 0;
-	size_t cap = 0;
-	size_t i;
+	enum read_result rr;
 
 	*names = NULL;
 	*types = NULL;
@@ -476,29 +551,26 @@ root_list_types(const char *path, char ***names, unsigned char **types, size_t *
 	fd = openat2_in_root(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return list_fd(fd, names, n, err); /* errno says why */
-	if ((d = fdopendir(fd)) == NULL) {
-		*err = xasprintf("cannot read the directory: %s", strerror(errno));
+	rr = list_types_fd(fd, names, types, n, err);
+	if (keep_fd && rr == READ_OK)
+		*keep_fd = fd;
+	else
 		close(fd);
-		return READ_FAILED;
-	}
-	while ((e = readdir(d)) != NULL) {
-		struct typed_name tn;
+	return rr;
+}
 
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		if (len == CAP_DIR_ENTRIES) {
-			for (i = 0; i < len; i++)
-				free(v[i].name);
-			free(v);
-			closedir(d);
-			*err = xasprintf("more than %u entries: not read", CAP_DIR_ENTRIES);
-			return READ_FAILED;
-		}
-		tn.name = xstrdup(e->d_name);
-		tn.type = entry_type(dirfd(d), e);
-		VEC_PUSH(v, len, cap, tn);
-	}
-	closedir(d);
+/* The sorted, typed entries of the open directory fd. */
+static enum read_result
+list_types_fd(int fd, char ***names, unsigned char **types, size_t *n, char **err)
+{
+	struct typed_name *v;
+	size_t len;
+	size_t i;
+	enum read_result rr;
+
+	rr = dir_entries(fd, true, &v, &len, err);
+	if (rr != READ_OK)
+		return rr;
 	if (len > 1)
 		qsort(v, len, sizeof(*v), typed_cmp);
 	*names = xcalloc(len ? len : 1, sizeof(**names));
@@ -527,6 +599,592 @@ names_free(char **names, size_t n)
 	for (i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
+}
+
+/* ---- reading ahead ----
+ *
+ * A parser that knows which files it will read next (the matches of an
+ * Include, the directories under every DocumentRoot) names them here and
+ * a helper thread opens, reads and lists them while the parser works on
+ * what came before: the system calls and the kernel's page copies run on
+ * the other CPU. The results wait in a table keyed by kind and path; the
+ * parser's root_read and root_list_types take them from there, or read
+ * for themselves whatever the helper has not started (each result is
+ * taken once: a second read of a path reads it again). Nothing but timing
+ * changes: a result is what the same call would have returned, errors
+ * included, and whatever is never asked for is thrown away. What waits
+ * untaken is capped (AHEAD_BYTES); the helper pauses at the cap. */
+
+#ifndef AHEAD_BYTES
+#define AHEAD_BYTES (64u * 1024 * 1024)
+#endif
+
+enum ahead_kind {
+	AH_READ,
+	AH_LIST
+};
+
+enum ahead_state {
+	AH_QUEUED, /* named, not started: a reader takes it over */
+	AH_BUSY,   /* the helper is at it: a reader waits */
+	AH_DONE,   /* a result waits */
+	AH_GONE    /* taken, or read by the parser itself: never again */
+};
+
+/* What a directory walk looks for (root_ahead_tree). */
+struct ahead_walk {
+	struct ahead_walk *next;
+	unsigned max_depth;
+	size_t max_dirs;
+	size_t nnames;
+	char **names;
+};
+
+/* The directory of files named together by root_ahead_read. */
+struct ahead_dir {
+	struct ahead_dir *next;
+	char path[];
+};
+
+struct ahead {
+	struct ahead *chain;
+	const struct ahead_walk *walk; /* AH_LIST named by root_ahead_tree */
+	const struct ahead_dir *dir;   /* AH_READ of a regular file listed there */
+	enum ahead_kind kind;
+	enum ahead_state state;
+	enum read_result rr;
+	char *err;
+	char *data; /* AH_READ */
+	size_t len;
+	char **names; /* AH_LIST */
+	unsigned char *types;
+	size_t n;
+	size_t bytes; /* counted in held while AH_DONE */
+	char path[];
+};
+
+static struct {
+	pthread_mutex_t mu;
+	pthread_cond_t cv; /* any state change, and stop */
+	bool running;
+	bool stop;
+	pthread_t tid;
+	struct ahead **slots; /* a power of two of them, chained */
+	size_t nslot;
+	size_t count;
+	struct ahead **queue; /* in the order named */
+	size_t nq;
+	size_t qcap;
+	size_t qnext;
+	size_t held; /* bytes of results not taken yet */
+	size_t spinning; /* readers watching an entry without the lock */
+	struct ahead_walk *walks;
+	struct ahead_dir *dirs;
+} ah = {.mu = PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP, .cv = PTHREAD_COND_INITIALIZER};
+
+/* Whether the table may hold something: read without the lock, checked
+ * again under it. */
+static atomic_bool ah_on;
+/* How many results the helper has handed over: a reader that finds its
+ * file being read watches this for a while before it sleeps (one read
+ * takes microseconds; a sleep and a wake-up cost as much again). */
+static atomic_size_t ah_published;
+
+#define AHEAD_SPIN 4000
+
+static inline void
+cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield");
+#endif
+}
+
+static size_t
+ahead_hash(enum ahead_kind kind, const char *path)
+{
+	size_t h = 14695981039346656037u ^ (size_t)kind;
+
+	for (; *path; path++)
+		h = (h ^ (unsigned char)*path) * 1099511628211u;
+	return h;
+}
+
+static struct ahead *
+ahead_find(enum ahead_kind kind, const char *path)
+{
+	struct ahead *e;
+
+	if (ah.nslot == 0)
+		return NULL;
+	for (e = ah.slots[ahead_hash(kind, path) & (ah.nslot - 1)]; e; e = e->chain)
+		if (e->kind == kind && strcmp(e->path, path) == 0)
+			return e;
+	return NULL;
+}
+
+/* A new entry for a path not in the table. */
+static struct ahead *
+ahead_add(enum ahead_kind kind, const char *path, enum ahead_state state)
+{
+	size_t len = strlen(path);
+	struct ahead *e = xcalloc(1, sizeof(*e) + len + 1);
+	size_t i;
+
+	memcpy(e->path, path, len + 1);
+	e->kind = kind;
+	e->state = state;
+	if (ah.count * 2 >= ah.nslot) {
+		size_t ncap = ah.nslot ? ah.nslot * 2 : 1024;
+		struct ahead **ns = xcalloc(ncap, sizeof(*ns));
+
+		for (i = 0; i < ah.nslot; i++)
+			while (ah.slots[i]) {
+				struct ahead *x = ah.slots[i];
+				size_t j = ahead_hash(x->kind, x->path) & (ncap - 1);
+
+				ah.slots[i] = x->chain;
+				x->chain = ns[j];
+				ns[j] = x;
+			}
+		free(ah.slots);
+		ah.slots = ns;
+		ah.nslot = ncap;
+	}
+	i = ahead_hash(kind, path) & (ah.nslot - 1);
+	e->chain = ah.slots[i];
+	ah.slots[i] = e;
+	ah.count++;
+	return e;
+}
+
+static void
+ahead_clear(struct ahead *e)
+{
+	free(e->err);
+	free(e->data);
+	names_free(e->names, e->n);
+	free(e->types);
+	e->err = NULL;
+	e->data = NULL;
+	e->names = NULL;
+	e->types = NULL;
+	e->n = 0;
+}
+
+/* The result waiting for kind and path, taken (the caller owns what it
+ * holds; free the entry with free()); NULL: the caller reads for itself. */
+static struct ahead *
+ahead_take(enum ahead_kind kind, const char *path)
+{
+	struct ahead *e;
+	struct ahead *r = NULL;
+
+	pthread_mutex_lock(&ah.mu);
+	if (!ah.running) {
+		pthread_mutex_unlock(&ah.mu);
+		return NULL;
+	}
+	e = ahead_find(kind, path);
+	if (e == NULL) {
+		/* the helper must not read it after this */
+		ahead_add(kind, path, AH_GONE);
+		pthread_mutex_unlock(&ah.mu);
+		return NULL;
+	}
+	if (e->state == AH_BUSY) {
+		ah.spinning++; /* e stays: root_ahead_stop waits for us */
+		while (e->state == AH_BUSY) {
+			size_t seen = atomic_load(&ah_published);
+			unsigned spin;
+
+			pthread_mutex_unlock(&ah.mu);
+			for (spin = 0; spin < AHEAD_SPIN && atomic_load(&ah_published) == seen;
+			     spin++)
+				cpu_relax();
+			pthread_mutex_lock(&ah.mu);
+			if (e->state == AH_BUSY && atomic_load(&ah_published) == seen)
+				pthread_cond_wait(&ah.cv, &ah.mu);
+		}
+		if (--ah.spinning == 0)
+			pthread_cond_broadcast(&ah.cv);
+	}
+	if (e->state == AH_DONE) {
+		r = xmalloc(sizeof(*r));
+		*r = *e;
+		e->err = NULL;
+		e->data = NULL;
+		e->names = NULL;
+		e->types = NULL;
+		e->n = 0;
+		ah.held -= e->bytes;
+		pthread_cond_broadcast(&ah.cv);
+	}
+	e->state = AH_GONE;
+	pthread_mutex_unlock(&ah.mu);
+	return r;
+}
+
+/* The helper's side: with the lock held; e is AH_QUEUED. */
+static void
+ahead_publish(struct ahead *e, size_t bytes)
+{
+	e->state = AH_DONE;
+	e->bytes = bytes;
+	ah.held += bytes;
+	atomic_fetch_add(&ah_published, 1);
+	pthread_cond_broadcast(&ah.cv);
+}
+
+/* dirfd: e's directory, when a listing showed e to be a regular file
+ * there (-1: not known). */
+static void
+ahead_read(struct ahead *e, int dirfd)
+{
+	char *data = NULL;
+	size_t len = 0;
+	char *err = NULL;
+	enum read_result rr;
+
+	e->state = AH_BUSY;
+	pthread_mutex_unlock(&ah.mu);
+	if (dirfd >= 0)
+		rr = read_in_dir(dirfd, strrchr(e->path, '/') + 1, e->path, &data, &len, &err);
+	else
+		rr = read_direct(e->path, &data, &len, &err);
+	pthread_mutex_lock(&ah.mu);
+	e->rr = rr;
+	e->data = data;
+	e->len = len;
+	e->err = err;
+	ahead_publish(e, len + 64);
+}
+
+/* Wait while the results not taken are over the cap; false: stop. */
+static bool
+ahead_room(void)
+{
+	while (!ah.stop && ah.held > AHEAD_BYTES)
+		pthread_cond_wait(&ah.cv, &ah.mu);
+	return !ah.stop;
+}
+
+static bool
+walk_wants(const struct ahead_walk *w, const char *name)
+{
+	size_t k;
+
+	for (k = 0; k < w->nnames; k++)
+		if (strcmp(w->names[k], name) == 0)
+			return true;
+	return false;
+}
+
+/* List e's directory, read the files in it that the walk looks for, and
+ * walk its subdirectories, depth first in name order: the order a parser
+ * walking the same tree asks for them. */
+static void
+ahead_tree(struct ahead *e, unsigned depth, size_t *dirs)
+{
+	const struct ahead_walk *w = e->walk;
+	char **names = NULL;
+	unsigned char *types = NULL;
+	size_t n = 0;
+	char *err = NULL;
+	enum read_result rr;
+	char **next = NULL; /* files to read, then directories to walk */
+	size_t nnext = 0;
+	size_t cap = 0;
+	size_t nfiles;
+	bool *regular = NULL;
+	size_t rcap = 0;
+	size_t nreg = 0;
+	size_t bytes = 64;
+	size_t i;
+	int dirfd = -1;
+
+	e->state = AH_BUSY;
+	pthread_mutex_unlock(&ah.mu);
+	rr = list_types_direct(e->path, &names, &types, &n, &err, &dirfd);
+	/* what comes next, before the listing is handed over */
+	for (i = 0; i < n; i++) {
+		bytes += strlen(names[i]) + 1 + sizeof(char *) + 1;
+		if (types[i] != ENTRY_DIR && walk_wants(w, names[i])) {
+			VEC_PUSH(next, nnext, cap, xasprintf("%s%s", e->path, names[i]));
+			VEC_PUSH(regular, nreg, rcap, types[i] == ENTRY_FILE);
+		}
+	}
+	nfiles = nnext;
+	for (i = 0; i < n; i++)
+		if (types[i] == ENTRY_DIR)
+			VEC_PUSH(next, nnext, cap, xasprintf("%s%s/", e->path, names[i]));
+	pthread_mutex_lock(&ah.mu);
+	e->rr = rr;
+	e->err = err;
+	e->names = names;
+	e->types = types;
+	e->n = n;
+	ahead_publish(e, bytes);
+	for (i = 0; i < nnext; i++) {
+		struct ahead *x;
+
+		if (!ahead_room())
+			break;
+		if (i < nfiles) {
+			if (ahead_find(AH_READ, next[i]) == NULL)
+				ahead_read(ahead_add(AH_READ, next[i], AH_QUEUED),
+					   regular[i] && e->path[strlen(e->path) - 1] == '/' ? dirfd : -1);
+			continue;
+		}
+		if (dirfd >= 0) {
+			close(dirfd); /* not kept open down the tree */
+			dirfd = -1;
+		}
+		if (++*dirs > w->max_dirs || depth + 1 > w->max_depth)
+			break;
+		if (ahead_find(AH_LIST, next[i]) != NULL)
+			continue; /* read already, or being read */
+		x = ahead_add(AH_LIST, next[i], AH_QUEUED);
+		x->walk = w;
+		ahead_tree(x, depth + 1, dirs);
+	}
+	if (dirfd >= 0)
+		close(dirfd);
+	for (i = 0; i < nnext; i++)
+		free(next[i]);
+	free(next);
+	free(regular);
+}
+
+static void *
+ahead_run(void *arg)
+{
+	const struct ahead_dir *at = NULL; /* the directory dirfd is */
+	int dirfd = -1;
+
+	(void)arg;
+	pthread_mutex_lock(&ah.mu);
+	for (;;) {
+		struct ahead *e;
+		size_t dirs = 1;
+
+		while (!ah.stop && ah.qnext == ah.nq)
+			pthread_cond_wait(&ah.cv, &ah.mu);
+		if (!ahead_room())
+			break;
+		e = ah.queue[ah.qnext++];
+		if (e->state != AH_QUEUED)
+			continue;
+		if (e->kind == AH_READ && e->dir && e->dir != at) {
+			if (dirfd >= 0)
+				close(dirfd);
+			at = e->dir;
+			pthread_mutex_unlock(&ah.mu);
+			dirfd = openat2_in_root(at->path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+			pthread_mutex_lock(&ah.mu);
+			if (e->state != AH_QUEUED)
+				continue;
+		}
+		if (e->kind == AH_READ)
+			ahead_read(e, e->dir ? dirfd : -1);
+		else
+			ahead_tree(e, 0, &dirs);
+	}
+	pthread_mutex_unlock(&ah.mu);
+	if (dirfd >= 0)
+		close(dirfd);
+	return NULL;
+}
+
+/* With the lock held: the helper runs (false: it could not start). */
+static bool
+ahead_start(void)
+{
+	if (ah.running)
+		return true;
+	if (root_fd < 0 && !root_open("/"))
+		return false;
+	ah.stop = false;
+	if (pthread_create(&ah.tid, NULL, ahead_run, NULL) != 0)
+		return false;
+	ah.running = true;
+	atomic_store(&ah_on, true);
+	return true;
+}
+
+static void
+ahead_queue(enum ahead_kind kind, const char *path, const struct ahead_walk *w)
+{
+	struct ahead *e;
+
+	if (ahead_find(kind, path))
+		return;
+	e = ahead_add(kind, path, AH_QUEUED);
+	e->walk = w;
+	VEC_PUSH(ah.queue, ah.nq, ah.qcap, e);
+}
+
+void
+root_ahead_read(const char *dir, const char *const *paths, const bool *regular, size_t n)
+{
+	struct ahead_dir *d = NULL;
+	size_t dl = strlen(dir);
+	size_t i;
+
+	if (n == 0)
+		return;
+	pthread_mutex_lock(&ah.mu);
+	if (ahead_start()) {
+		for (i = 0; i < n; i++) {
+			const char *slash = strrchr(paths[i], '/');
+			struct ahead *e;
+
+			if (ahead_find(AH_READ, paths[i]))
+				continue;
+			e = ahead_add(AH_READ, paths[i], AH_QUEUED);
+			VEC_PUSH(ah.queue, ah.nq, ah.qcap, e);
+			/* a regular file right in dir: opened by its name there */
+			if (!regular[i] || slash == NULL || slash[1] == '\0' ||
+			    (size_t)(slash - paths[i]) != (dl && dir[dl - 1] == '/' ? dl - 1 : dl) ||
+			    strncmp(paths[i], dir, (size_t)(slash - paths[i])) != 0)
+				continue;
+			if (d == NULL) {
+				d = xmalloc(sizeof(*d) + dl + 1);
+				memcpy(d->path, dir, dl + 1);
+				d->next = ah.dirs;
+				ah.dirs = d;
+			}
+			e->dir = d;
+		}
+		pthread_cond_broadcast(&ah.cv);
+	}
+	pthread_mutex_unlock(&ah.mu);
+}
+
+void
+root_ahead_tree(const char *dir, const char *const *names, size_t nnames, unsigned max_depth,
+		size_t max_dirs)
+{
+	struct ahead_walk *w;
+	size_t k;
+
+	pthread_mutex_lock(&ah.mu);
+	if (!ahead_start()) {
+		pthread_mutex_unlock(&ah.mu);
+		return;
+	}
+	/* the walk of the last call, when it looks for the same */
+	w = ah.walks;
+	if (w && w->nnames == nnames && w->max_depth == max_depth && w->max_dirs == max_dirs) {
+		for (k = 0; k < nnames && strcmp(w->names[k], names[k]) == 0; k++)
+			;
+		if (k < nnames)
+			w = NULL;
+	} else {
+		w = NULL;
+	}
+	if (w == NULL) {
+		w = xcalloc(1, sizeof(*w));
+		w->max_depth = max_depth;
+		w->max_dirs = max_dirs;
+		w->nnames = nnames;
+		w->names = xcalloc(nnames ? nnames : 1, sizeof(*w->names));
+		for (k = 0; k < nnames; k++)
+			w->names[k] = xstrdup(names[k]);
+		w->next = ah.walks;
+		ah.walks = w;
+	}
+	ahead_queue(AH_LIST, dir, w);
+	pthread_cond_broadcast(&ah.cv);
+	pthread_mutex_unlock(&ah.mu);
+}
+
+void
+root_ahead_stop(void)
+{
+	size_t i;
+
+	pthread_mutex_lock(&ah.mu);
+	if (!ah.running) {
+		pthread_mutex_unlock(&ah.mu);
+		return;
+	}
+	ah.stop = true;
+	pthread_cond_broadcast(&ah.cv);
+	pthread_mutex_unlock(&ah.mu);
+	pthread_join(ah.tid, NULL);
+	pthread_mutex_lock(&ah.mu);
+	atomic_store(&ah_on, false);
+	ah.running = false;
+	while (ah.spinning) /* another thread's reader, done once it looks again */
+		pthread_cond_wait(&ah.cv, &ah.mu);
+	for (i = 0; i < ah.nslot; i++)
+		while (ah.slots[i]) {
+			struct ahead *e = ah.slots[i];
+
+			ah.slots[i] = e->chain;
+			ahead_clear(e);
+			free(e);
+		}
+	free(ah.slots);
+	free(ah.queue);
+	while (ah.walks) {
+		struct ahead_walk *w = ah.walks;
+
+		ah.walks = w->next;
+		names_free(w->names, w->nnames);
+		free(w);
+	}
+	while (ah.dirs) {
+		struct ahead_dir *d = ah.dirs;
+
+		ah.dirs = d->next;
+		free(d);
+	}
+	ah.slots = NULL;
+	ah.nslot = 0;
+	ah.count = 0;
+	ah.queue = NULL;
+	ah.nq = 0;
+	ah.qcap = 0;
+	ah.qnext = 0;
+	ah.held = 0;
+	pthread_mutex_unlock(&ah.mu);
+}
+
+enum read_result
+root_read(const char *path, char **data, size_t *len, char **err)
+{
+	struct ahead *e;
+	enum read_result rr;
+
+	if (!atomic_load(&ah_on) || (e = ahead_take(AH_READ, path)) == NULL)
+		return read_direct(path, data, len, err);
+	rr = e->rr;
+	*data = e->data;
+	*len = e->len;
+	*err = e->err;
+	free(e);
+	return rr;
+}
+
+enum read_result
+root_list_types(const char *path, char ***names, unsigned char **types, size_t *n, char **err)
+{
+	struct ahead *e;
+	enum read_result rr;
+
+	if (!atomic_load(&ah_on) || (e = ahead_take(AH_LIST, path)) == NULL)
+		return list_types_direct(path, names, types, n, err, NULL);
+	rr = e->rr;
+	*names = e->names;
+	*types = e->types;
+	*n = e->n;
+	*err = e->err;
+	free(e);
+	return rr;
 }
 
 /* ---- glob inside the root ---- */

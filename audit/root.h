@@ -75,4 +75,20 @@ enum entry_type {
 enum read_result root_list_types(const char *path, char ***names, unsigned char **types,
 				 size_t *n, char **err);
 
+/* Reading ahead: a parser names what it will read next and a helper
+ * thread reads it meanwhile; root_read and root_list_types hand over the
+ * result, the same as reading then (each result once). Only hints:
+ * whatever the helper has not done is read by the caller. The files at
+ * paths[0..n), in that order; regular[i]: a listing of dir just showed
+ * paths[i] (dir/NAME) to be a regular file: */
+void root_ahead_read(const char *dir, const char *const *paths, const bool *regular, size_t n);
+/* The directory dir (ending in "/"), the files named names[] in it and,
+ * recursively, its subdirectories "dir/sub/" (at most max_depth deep,
+ * max_dirs directories in all), as a walk in name order lists and reads
+ * them. */
+void root_ahead_tree(const char *dir, const char *const *names, size_t nnames, unsigned max_depth,
+		     size_t max_dirs);
+/* Stop the helper and drop what nobody took (before root_close). */
+void root_ahead_stop(void);
+
 #endif

@@ -83,28 +83,44 @@ arena_chunk(size_t need, size_t prev)
 	return (struct web_arena *)(void *)start;
 }
 
-void *
-web_alloc(struct web *w, size_t n)
+/* n bytes aligned to align (a power of two, at most max_align_t's). */
+static void *
+arena_take(struct web *w, size_t n, size_t align)
 {
 	struct web_arena *a = w->arena;
-	size_t align = sizeof(max_align_t);
+	size_t at = a ? (a->used + align - 1) & ~(align - 1) : 0;
 	void *p;
 
-	n = (n + align - 1) / align * align;
-	if (a == NULL || a->cap - a->used < n) {
+	if (a == NULL || at > a->cap || a->cap - at < n) {
 		a = arena_chunk(n, a ? a->cap : 0);
 		a->next = w->arena;
 		w->arena = a;
+		at = 0;
 	}
-	p = (char *)a->data + a->used;
-	a->used += n;
+	p = (char *)a->data + at;
+	a->used = at + n;
 	return p;
 }
 
+void *
+web_alloc(struct web *w, size_t n)
+{
+	return arena_take(w, n ? n : 1, sizeof(max_align_t));
+}
+
+void *
+web_alloc_bytes(struct web *w, size_t n)
+{
+	return arena_take(w, n ? n : 1, 1);
+}
+
+/* Strings are packed byte to byte: a model holds hundreds of thousands of
+ * short ones (words, names, paths), which max_align_t's 16 bytes each
+ * would double. */
 const char *
 web_strndup(struct web *w, const char *s, size_t n)
 {
-	char *p = web_alloc(w, n + 1);
+	char *p = arena_take(w, n + 1, 1);
 
 	memcpy(p, s, n);
 	p[n] = '\0';

@@ -430,6 +430,8 @@ void web_append(struct web *w, struct web *from);
 
 /* Allocation that lives as long as the model. */
 void *web_alloc(struct web *w, size_t n);
+/* n bytes without alignment (text). */
+void *web_alloc_bytes(struct web *w, size_t n);
 const char *web_strdup(struct web *w, const char *s);
 const char *web_strndup(struct web *w, const char *s, size_t n);
 /* Grow an arena array *v of *n elements so one more fits; returns the new slot (zeroed). */
