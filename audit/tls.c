@@ -676,6 +676,9 @@ chain_free(struct tls_chain *c)
 		free(c->verr[i].text);
 	}
 	free(c->verr);
+	for (i = 0; i < c->ndns; i++)
+		free(c->dns[i].v);
+	free(c->dns);
 	if (c->priv)
 		sk_X509_pop_free(c->priv, X509_free);
 	free(c);
@@ -1129,6 +1132,38 @@ use_error_at(SSL_CTX *ctx, STACK_OF(X509) *sk, int level)
 	return err;
 }
 
+/* The leaf's subjectAltName DNS names, as X509_check_host reads them
+ * (X509_get_ext_d2i: none when the extension is missing, repeated or
+ * undecodable; IA5String entries with data). */
+static void
+read_san_names(struct tls_chain *c, X509 *x)
+{
+	int crit = -1;
+	GENERAL_NAMES *gens = X509_get_ext_d2i(x, NID_subject_alt_name, &crit, NULL);
+	int i;
+
+	if (gens == NULL) {
+		ERR_clear_error();
+		return;
+	}
+	c->san_names = true;
+	c->dns = xcalloc((size_t)sk_GENERAL_NAME_num(gens) + 1, sizeof(*c->dns));
+	for (i = 0; i < sk_GENERAL_NAME_num(gens); i++) {
+		const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
+		const ASN1_IA5STRING *d;
+
+		if (g->type != GEN_DNS)
+			continue;
+		d = g->d.dNSName;
+		if (d == NULL || d->data == NULL || d->length <= 0 || d->type != V_ASN1_IA5STRING)
+			continue;
+		c->dns[c->ndns].v = xmalloc((size_t)d->length);
+		memcpy(c->dns[c->ndns].v, d->data, (size_t)d->length);
+		c->dns[c->ndns++].len = (size_t)d->length;
+	}
+	GENERAL_NAMES_free(gens);
+}
+
 static void
 load_chain(struct worker *w, struct tls_chain *c)
 {
@@ -1205,6 +1240,8 @@ load_chain(struct worker *w, struct tls_chain *c)
 		c->certs[i].from_chain_file = (size_t)i >= nfile;
 	}
 	c->priv = sk;
+	if (c->ncert > 0)
+		read_san_names(c, sk_X509_value(sk, 0));
 	if (c->status != TL_OK || c->ncert == 0)
 		return;
 	for (i = 0; i < TLS_LEVELS; i++)
@@ -1646,15 +1683,135 @@ tls_aux_load(const char *path, enum tls_aux kind, int level, char **err)
 
 /* ---- questions about loaded files ---- */
 
+/* ---- host names against DNS names, as OpenSSL's v3_utl.c matches them
+ * (X509_check_host with X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS) ---- */
+
+static unsigned char
+lower_ascii(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c;
+}
+
+/* equal_nocase: the same length and bytes but ASCII case; no NUL in the
+ * pattern. */
+static bool
+dns_equal_nocase(const unsigned char *p, size_t plen, const unsigned char *s, size_t slen)
+{
+	size_t i;
+
+	if (plen != slen)
+		return false;
+	for (i = 0; i < plen; i++)
+		if (p[i] == '\0' || lower_ascii(p[i]) != lower_ascii(s[i]))
+			return false;
+	return true;
+}
+
+static bool
+ldh_char(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+/* valid_star: the pattern's wildcard when it is the whole left-most label
+ * of a name of at least three labels, each label letters, digits and inner
+ * hyphens, the wildcard's not an IDNA one; NULL otherwise (the pattern is
+ * then compared as it is). */
+static const unsigned char *
+dns_valid_star(const unsigned char *p, size_t len)
+{
+	enum { START = 1, HYPHEN = 2, IDNA = 4 };
+	const unsigned char *star = NULL;
+	int state = START;
+	int dots = 0;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (p[i] == '*') {
+			bool at_start = (state & START) != 0;
+			bool at_end = i == len - 1 || p[i + 1] == '.';
+
+			if (star != NULL || (state & IDNA) != 0 || dots || !at_start || !at_end)
+				return NULL;
+			star = &p[i];
+			state &= ~START;
+		} else if (ldh_char(p[i])) {
+			if ((state & START) != 0 && len - i >= 4 &&
+			    strncasecmp((const char *)&p[i], "xn--", 4) == 0)
+				state |= IDNA;
+			state &= ~(HYPHEN | START);
+		} else if (p[i] == '.') {
+			if ((state & (HYPHEN | START)) != 0)
+				return NULL;
+			state = START;
+			dots++;
+		} else if (p[i] == '-') {
+			if ((state & START) != 0)
+				return NULL;
+			state |= HYPHEN;
+		} else {
+			return NULL;
+		}
+	}
+	if ((state & (START | HYPHEN)) != 0 || dots < 2)
+		return NULL;
+	return star;
+}
+
+/* wildcard_match for a "*" that is a whole label (no prefix): the suffix
+ * after it ends the host, and what it stands for is one label of at least
+ * one letter, digit or hyphen (or a "*" alone). */
+static bool
+dns_wildcard_match(const unsigned char *suffix, size_t suffix_len, const unsigned char *s,
+		   size_t slen)
+{
+	size_t i;
+
+	if (slen < suffix_len || slen == suffix_len)
+		return false;
+	if (!dns_equal_nocase(suffix, suffix_len, s + slen - suffix_len, suffix_len))
+		return false;
+	/* the wildcard may stand for a literal "*" */
+	if (slen - suffix_len == 1 && s[0] == '*')
+		return true;
+	for (i = 0; i < slen - suffix_len; i++)
+		if (!ldh_char(s[i]) && s[i] != '-')
+			return false;
+	return true;
+}
+
+bool
+tls_dns_name_covers(const unsigned char *pattern, size_t len, const char *host)
+{
+	const unsigned char *s = (const unsigned char *)host;
+	size_t slen = strlen(host);
+	const unsigned char *star = NULL;
+
+	if (!(slen > 1 && s[0] == '.'))
+		star = dns_valid_star(pattern, len);
+	if (star == NULL)
+		return dns_equal_nocase(pattern, len, s, slen);
+	return dns_wildcard_match(star + 1, len - (size_t)(star - pattern) - 1, s, slen);
+}
+
 bool
 tls_chain_covers(const struct tls_chain *c, const char *host)
 {
 	X509 *x;
 	unsigned int flags = X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS;
 	int has_san;
+	size_t i;
 
 	if (c->priv == NULL || sk_X509_num(c->priv) == 0)
 		return false;
+	/* the names read at load time, for an ordinary host name (a leading
+	 * dot asks OpenSSL for sub-domains: it answers that itself) */
+	if (c->san_names && host[0] != '.' && host[0] != '\0') {
+		for (i = 0; i < c->ndns; i++)
+			if (tls_dns_name_covers(c->dns[i].v, c->dns[i].len, host))
+				return true;
+		return false;
+	}
 	x = sk_X509_value(c->priv, 0);
 	/* the CN counts only when there is no subjectAltName at all */
 	has_san = X509_get_ext_by_NID(x, NID_subject_alt_name, -1) >= 0;

@@ -121,6 +121,16 @@ struct tls_chain {
 	struct tls_verr *verr;
 	void *priv;       /* OpenSSL's objects */
 	unsigned loader;  /* the loading thread that parsed them */
+	/* The leaf's subjectAltName DNS names, read once when it is loaded
+	 * (tls_chain_covers asks for every hostname); san_names false: no
+	 * such extension, or one OpenSSL cannot decode (then X509_check_host
+	 * answers). */
+	bool san_names;
+	size_t ndns;
+	struct tls_dns_name {
+		unsigned char *v; /* as in the certificate: may hold any byte */
+		size_t len;
+	} *dns;
 };
 
 struct tls_key {
@@ -208,6 +218,10 @@ enum tls_load tls_aux_load(const char *path, enum tls_aux kind, int level, char 
  * only without DNS names, a wildcard only as the whole left-most label; an
  * IP address never matches a name). */
 bool tls_chain_covers(const struct tls_chain *c, const char *host);
+/* Whether the DNS name pattern (a subjectAltName entry, len bytes) covers
+ * host as X509_check_host does with X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS
+ * (tests/unit/test_tls.c holds the two to the same answers). */
+bool tls_dns_name_covers(const unsigned char *pattern, size_t len, const char *host);
 /* Whether c holds a certificate equal to one of the PEM data's. */
 bool tls_chain_contains(const struct tls_chain *c, const char *pem, size_t len);
 /* Whether k can be used with c's leaf, as the server sets them up: NULL, or

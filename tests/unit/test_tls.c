@@ -782,6 +782,139 @@ test_tls_aux(void)
 	X509_free(leaf);
 }
 
+/* The host name matcher of tls_chain_covers against OpenSSL's own,
+ * X509_check_host with the flags cfaudit asks it with, on certificates
+ * whose subjectAltName holds hand-made DNS names (any bytes: NUL,
+ * capitals, stars in every place, IDNA labels, dots at the ends) and on
+ * random names from a small alphabet. */
+static X509 *
+cert_with_dns(const char *const *names, const size_t *lens, size_t n)
+{
+	X509 *x = X509_new();
+	GENERAL_NAMES *gens = sk_GENERAL_NAME_new_null();
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		GENERAL_NAME *g = GENERAL_NAME_new();
+		ASN1_IA5STRING *d = ASN1_IA5STRING_new();
+
+		ASN1_STRING_set(d, names[i], (int)lens[i]);
+		GENERAL_NAME_set0_value(g, GEN_DNS, d);
+		sk_GENERAL_NAME_push(gens, g);
+	}
+	X509_add1_ext_i2d(x, NID_subject_alt_name, gens, 0, 0);
+	GENERAL_NAMES_free(gens);
+	return x;
+}
+
+static bool
+fast_covers(const char *const *names, const size_t *lens, size_t n, const char *host)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (tls_dns_name_covers((const unsigned char *)names[i], lens[i], host))
+			return true;
+	return false;
+}
+
+static bool
+same_as_openssl(const char *const *names, const size_t *lens, size_t n, const char *host)
+{
+	X509 *x;
+	unsigned flags = X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS | X509_CHECK_FLAG_NEVER_CHECK_SUBJECT;
+	bool openssl;
+	bool fast;
+
+	/* a leading dot asks OpenSSL for sub-domains: tls_chain_covers leaves
+	 * those questions to it */
+	if (host[0] == '.')
+		return true;
+	x = cert_with_dns(names, lens, n);
+	openssl = X509_check_host(x, host, strlen(host), flags, NULL) == 1;
+	fast = fast_covers(names, lens, n, host);
+
+	if (openssl != fast)
+		printf("# host \"%s\": OpenSSL %d, cfaudit %d (first name \"%.*s\")\n", host,
+		       openssl, fast, (int)lens[0], names[0]);
+	X509_free(x);
+	return openssl == fast;
+}
+
+static void
+random_name(char *out, size_t cap)
+{
+	static const char alphabet[] = "aAzx-n.*_0";
+	size_t len = 1 + (size_t)rand() % (cap - 2);
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		out[i] = alphabet[rand() % (int)(sizeof(alphabet) - 1)];
+	out[len] = '\0';
+}
+
+static void
+test_tls_name_match(void)
+{
+	static const char *const patterns[] = {
+		"example.com", "www.example.com", "*.example.com", "*.com", "*", "*.",
+		"w*.example.com", "*w.example.com", "a.*.example.com", "*.*.example.com",
+		"xn--a.example.com", "*.xn--a.example.com", "xn--*.example.com", "WWW.Example.COM",
+		"*.Example.com", "-a.example.com", "a-.example.com", "*.a-.example.com",
+		"*.-a.example.com", "a..example.com", ".example.com", "example.com.",
+		"*.example.com.", "a_b.example.com", "*.a_b.example.com", "*.example", "*.e.x",
+		"1.2.3.4", "*.1.2.3", "*..example.com", "**.example.com", "*.example.com*",
+	};
+	static const char *const hosts[] = {
+		"example.com", "www.example.com", "WWW.EXAMPLE.COM", "a.www.example.com",
+		"w.example.com", "ww.example.com", "xn--a.example.com", "a.xn--a.example.com",
+		"x.com", "a.b.com", "1.2.3.4", "a.1.2.3", "my_host.example.com", "a_b.example.com",
+		"-.example.com", "a-.example.com", "www.example.com.", "a.example.com.",
+		"*.example.com", "a.example", "a.e.x", "www.example.com.evil.com", "evil.com",
+		"a.a-.example.com", "a.-a.example.com", ".example.com", "a", "*",
+	};
+	/* a name with a NUL inside: OpenSSL matches nothing with it */
+	static const char nul_name[] = "www.example.com\0.evil.com";
+	const char *names[3];
+	size_t lens[3];
+	char a[16];
+	char b[16];
+	char h[16];
+	size_t i;
+	size_t j;
+
+	for (i = 0; i < ARRAY_LEN(patterns); i++)
+		for (j = 0; j < ARRAY_LEN(hosts); j++) {
+			names[0] = patterns[i];
+			lens[0] = strlen(patterns[i]);
+			CHECK(same_as_openssl(names, lens, 1, hosts[j]));
+		}
+	names[0] = nul_name;
+	lens[0] = sizeof(nul_name) - 1;
+	names[1] = "*.example.com";
+	lens[1] = strlen(names[1]);
+	for (j = 0; j < ARRAY_LEN(hosts); j++) {
+		CHECK(same_as_openssl(names, lens, 1, hosts[j]));
+		CHECK(same_as_openssl(names, lens, 2, hosts[j]));
+	}
+	srand(6125);
+	for (i = 0; i < 20000; i++) {
+		random_name(a, sizeof(a));
+		random_name(b, sizeof(b));
+		random_name(h, sizeof(h));
+		names[0] = a;
+		lens[0] = strlen(a);
+		names[1] = b;
+		lens[1] = strlen(b);
+		CHECK(same_as_openssl(names, lens, 2, h));
+		/* the same with the host built from the pattern's tail */
+		if (a[0] == '*' && a[1] != '\0') {
+			snprintf(h, sizeof(h), "q%s", a + 1);
+			CHECK(same_as_openssl(names, lens, 1, h));
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -792,6 +925,7 @@ main(void)
 	RUN(test_tls_trust_errors);
 	RUN(test_tls_exclude);
 	RUN(test_tls_names);
+	RUN(test_tls_name_match);
 	RUN(test_tls_files);
 	RUN(test_tls_crl);
 	RUN(test_tls_levels);
