@@ -146,8 +146,20 @@ ptr_key(const void *a, const void *b, int c)
 {
 	char key[PTR_KEY_MAX];
 	char *end = put_ptr(put_ptr(key, a, '|'), b, '|');
+	char digits[12];
+	size_t n = 0;
+	/* c in decimal (snprintf was a third of making the key) */
+	unsigned u = c < 0 ? 0u - (unsigned)c : (unsigned)c;
 
-	snprintf(end, sizeof(key) - (size_t)(end - key), "%d", c);
+	do {
+		digits[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (c < 0)
+		*end++ = '-';
+	while (n > 0)
+		*end++ = digits[--n];
+	*end = '\0';
 	return xstrdup(key);
 }
 
@@ -177,6 +189,7 @@ struct tls_eval_priv {
 	struct smap uses_by_vhost; /* vhost -> struct vuses */
 	struct smap hs;            /* handshakes: "policyv|certv|h2" -> tls_hs */
 	struct smap policy;        /* policy_key -> tls_hs (policy check) */
+	struct smap policy_by_ptr; /* policy_ptr_key -> the same tls_hs */
 	struct smap confs;         /* a vhost's configuration commands -> struct conf_set */
 	size_t nvuse;
 	size_t vuse_cap;
@@ -800,14 +813,37 @@ policy_key(const struct web_vhost *v)
 			 v->tls.ciphersuites.text ? v->tls.ciphersuites.text : "\002", ptr);
 }
 
+/* The same settings by their texts' addresses: inherited ones are one
+ * text, so most hosts are found here without the texts being copied into
+ * a key (policy_key). */
+static char *
+policy_ptr_key(const struct web_vhost *v)
+{
+	char key[4 * (2 * sizeof(uintptr_t) + 1) + 1];
+	char *p = key;
+
+	p = put_ptr(p, v->tls.protocols.text, '|');
+	p = put_ptr(p, v->tls.ciphers.text, '|');
+	p = put_ptr(p, v->tls.ciphersuites.text, '|');
+	p = put_ptr(p, v->tls.nconf ? (const void *)v->tls.conf : NULL, '\0');
+	return xstrdup(key);
+}
+
 static const struct tls_hs *
 policy_check(struct tls_eval *e, const struct web_server *s, const struct web_vhost *v)
 {
 	struct tls_eval_priv *P = e->priv;
 	struct tls_policy p;
-	char *key = policy_key(v);
-	struct tls_hs *hs = smap_get(&P->policy, key);
+	char *pkey = policy_ptr_key(v);
+	struct tls_hs *hs = smap_get(&P->policy_by_ptr, pkey);
+	char *key;
 
+	if (hs) {
+		free(pkey);
+		return hs;
+	}
+	key = policy_key(v);
+	hs = smap_get(&P->policy, key);
 	if (hs == NULL) {
 		hs = xmalloc(sizeof(*hs));
 		tls_policy_of(e, s, v, v, false, &p);
@@ -815,6 +851,8 @@ policy_check(struct tls_eval *e, const struct web_server *s, const struct web_vh
 		smap_put(&P->policy, key, hs);
 	}
 	free(key);
+	smap_put(&P->policy_by_ptr, pkey, hs);
+	free(pkey);
 	return hs;
 }
 
@@ -826,9 +864,14 @@ tls_eval_policy_error(const struct tls_eval *e, const struct web_vhost *v)
 
 	if (!has_context(v->server, v))
 		return NULL;
-	key = policy_key(v);
-	hs = smap_get(&e->priv->policy, key);
+	key = policy_ptr_key(v);
+	hs = smap_get(&e->priv->policy_by_ptr, key);
 	free(key);
+	if (hs == NULL) {
+		key = policy_key(v);
+		hs = smap_get(&e->priv->policy, key);
+		free(key);
+	}
 	return hs && hs->result != HS_OK ? hs : NULL;
 }
 
@@ -2029,6 +2072,7 @@ tls_eval_free(struct tls_eval *e)
 		smap_free(&e->priv->uses_by_vhost, true);
 		smap_free(&e->priv->hs, false);
 		smap_free(&e->priv->policy, true);
+		smap_free(&e->priv->policy_by_ptr, false);
 		for (i = 0; i < e->priv->confs.cap; i++)
 			if (e->priv->confs.v[i].val)
 				conf_set_free(e->priv->confs.v[i].val);
