@@ -639,7 +639,6 @@ discover_and_parse(struct audit *a)
 	}
 	merge_lanes(&a->origin, &lane, ninput, ndiag, nsupp);
 	suppress_scan_rules(&a->origin);
-	origin_finish(&a->origin);
 	if (!a->opt.ports_given)
 		web_ports(a);
 }

@@ -6,7 +6,9 @@
 
 #include "audit.h"
 
-/* Read every input into a->origin (and --ranges into a->cf). */
+/* Read every input into a->origin (and --ranges into a->cf). The
+ * firewall's sets are not finished yet (origin_finish: evaluate() does it
+ * on the firewall's thread). */
 void discover_and_parse(struct audit *a);
 
 #endif

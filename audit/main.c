@@ -643,14 +643,17 @@ fw_job_run(void *arg)
 {
 	struct fw_job *j = arg;
 
+	/* the sets' lookup lists and the rules' references to them: only the
+	 * firewall's evaluation and checks read them */
+	origin_finish(&j->a->origin);
 	fw_evaluate(&j->a->origin, &j->a->cf, &j->eo, &j->a->reach);
 	return NULL;
 }
 
 /* The firewall and TLS evaluators read disjoint parts of the model (the
  * rulesets and addresses; the web servers) and write their own results:
- * the firewall is evaluated on a second thread while the hostnames'
- * records are resolved and TLS is evaluated. The TLS evaluator may list
+ * the firewall's sets are finished and it is evaluated on a second thread
+ * while the hostnames' records are resolved and TLS is evaluated. The TLS evaluator may list
  * inputs; the firewall's never reads them. */
 static void
 evaluate(struct audit *a)
