@@ -996,9 +996,146 @@ acl_admits_someone(const struct web_acl *acl, const struct ivset internet[FAM_CO
 /* Walk the rules in order, first match wins, over the addresses the rules
  * see as Cloudflare's (its own address where real-IP restoration does not
  * replace it); each deny that catches some of them is reported once. */
+
+/* Access lists by what decides whether they refuse Cloudflare (acl_key),
+ * the bytes in full (no hash alone: two lists with one key must be the
+ * same). */
+struct acl_keys {
+	size_t n;
+	size_t cap;
+	struct acl_key {
+		unsigned char *bytes;
+		size_t len;
+		uint64_t hash;
+	} *v;
+};
+
+#define ACL_KEY_MAX 4096
+
+static uint64_t
+key_hash(const unsigned char *p, size_t len)
+{
+	uint64_t h = 1469598103934665603ull;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ p[i]) * 1099511628211ull;
+	return h;
+}
+
+/* The slot of the key, or the empty one where it goes. */
+static struct acl_key *
+keys_slot(const struct acl_keys *k, const unsigned char *p, size_t len, uint64_t h)
+{
+	size_t i;
+
+	for (i = h & (k->cap - 1); k->v[i].bytes; i = (i + 1) & (k->cap - 1))
+		if (k->v[i].hash == h && k->v[i].len == len && memcmp(k->v[i].bytes, p, len) == 0)
+			break;
+	return &k->v[i];
+}
+
+static bool
+keys_has(const struct acl_keys *k, const unsigned char *p, size_t len)
+{
+	return k->cap > 0 && keys_slot(k, p, len, key_hash(p, len))->bytes != NULL;
+}
+
+static void
+keys_add(struct acl_keys *k, const unsigned char *p, size_t len)
+{
+	uint64_t h = key_hash(p, len);
+	struct acl_key *slot;
+	size_t i;
+
+	if ((k->n + 1) * 2 > k->cap) {
+		struct acl_keys old = *k;
+
+		k->cap = old.cap ? 2 * old.cap : 64;
+		k->v = xcalloc(k->cap, sizeof(*k->v));
+		for (i = 0; i < old.cap; i++)
+			if (old.v[i].bytes)
+				*keys_slot(k, old.v[i].bytes, old.v[i].len, old.v[i].hash) = old.v[i];
+		free(old.v);
+	}
+	slot = keys_slot(k, p, len, h);
+	if (slot->bytes)
+		return;
+	slot->bytes = xmalloc(len ? len : 1);
+	memcpy(slot->bytes, p, len);
+	slot->len = len;
+	slot->hash = h;
+	k->n++;
+}
+
+static void
+keys_free(struct acl_keys *k)
+{
+	size_t i;
+
+	for (i = 0; i < k->cap; i++)
+		free(k->v[i].bytes);
+	free(k->v);
+	memset(k, 0, sizeof(*k));
+}
+
+static bool
+key_put(unsigned char *key, size_t *len, const void *p, size_t n)
+{
+	if (n > ACL_KEY_MAX - *len)
+		return false;
+	memcpy(key + *len, p, n);
+	*len += n;
+	return true;
+}
+
+/* What decides whether a list refuses Cloudflare: each rule's kind and
+ * addresses, whether the real-IP module restores the client's address and
+ * from which trusted proxies (by identity). false: too big to keep. */
+static bool
+acl_key(const struct web_acl *acl, bool restored, const struct web_trust *trust,
+	unsigned char key[ACL_KEY_MAX], size_t *len)
+{
+	const void *t = restored ? (const void *)trust : NULL;
+	bool ok;
+	size_t i;
+	size_t j;
+	int f;
+
+	*len = 0;
+	ok = key_put(key, len, &restored, sizeof(restored)) && key_put(key, len, &t, sizeof(t));
+	for (i = 0; ok && i < acl->n; i++) {
+		const struct web_acl_rule *r = &acl->v[i];
+		unsigned char kind[5] = {r->allow, r->all, r->unix_socket, r->other, r->set != NULL};
+
+		ok = key_put(key, len, kind, sizeof(kind));
+		if (!ok || r->all)
+			continue;
+		if (r->set == NULL) {
+			int fam = (int)r->cidr.fam;
+
+			ok = key_put(key, len, &fam, sizeof(fam)) &&
+			     key_put(key, len, &r->cidr.lo, sizeof(r->cidr.lo)) &&
+			     key_put(key, len, &r->cidr.hi, sizeof(r->cidr.hi));
+			continue;
+		}
+		for (f = 0; ok && f < FAM_COUNT; f++) {
+			ok = key_put(key, len, &r->set[f].n, sizeof(r->set[f].n));
+			for (j = 0; ok && j < r->set[f].n; j++)
+				ok = key_put(key, len, &r->set[f].v[j].lo, sizeof(u128)) &&
+				     key_put(key, len, &r->set[f].v[j].hi, sizeof(u128));
+		}
+	}
+	return ok;
+}
+
 struct access {
 	struct seen seen;
 	struct ivset internet[FAM_COUNT];
+	/* access lists (acl_key) that refuse none of Cloudflare's addresses:
+	 * a scope with the same rules again (a WordPress .htaccess repeated on
+	 * every site) is not worked out again */
+	struct acl_keys quiet;
 };
 
 static void
@@ -1009,11 +1146,23 @@ access_scope(struct audit *a, const struct web_location *l, void *arg)
 	const struct web_acl *acl = l->acl;
 	bool restored = l->s->trust && header_ok(&l->s->real_ip_header);
 	struct ivset open[FAM_COUNT];
+	bool refuses = false;
+	unsigned char key[ACL_KEY_MAX];
+	size_t len;
+	bool keyed;
 	size_t i;
 	int f;
 
-	if (acl == NULL || !vhost_reached(a, l->vhost) || !acl_admits_someone(acl, ac->internet))
+	if (acl == NULL || !vhost_reached(a, l->vhost))
 		return;
+	keyed = acl_key(acl, restored, l->s->trust, key, &len);
+	if (keyed && keys_has(&ac->quiet, key, len))
+		return;
+	if (!acl_admits_someone(acl, ac->internet)) {
+		if (keyed)
+			keys_add(&ac->quiet, key, len);
+		return;
+	}
 	for (f = 0; f < FAM_COUNT; f++) {
 		if (restored) {
 			ivset_subtract(&open[f], &a->cf.all[f], &l->s->trust->set[f]);
@@ -1038,6 +1187,7 @@ access_scope(struct audit *a, const struct web_location *l, void *arg)
 				ivset_free(&denied[f]);
 				intersect(&denied[f], &open[f], &rule);
 				any |= denied[f].n > 0;
+				refuses |= denied[f].n > 0;
 			}
 			ivset_subtract(&rest, &open[f], &rule);
 			ivset_normalize(&rest);
@@ -1074,6 +1224,8 @@ access_scope(struct audit *a, const struct web_location *l, void *arg)
 	}
 	for (f = 0; f < FAM_COUNT; f++)
 		ivset_free(&open[f]);
+	if (keyed && !refuses)
+		keys_add(&ac->quiet, key, len);
 }
 
 void
@@ -1086,6 +1238,7 @@ check_web_access(struct audit *a)
 	internet_sets(ac.internet);
 	each_scope(a, access_scope, &ac);
 	seen_free(&ac.seen);
+	keys_free(&ac.quiet);
 	for (f = 0; f < FAM_COUNT; f++)
 		ivset_free(&ac.internet[f]);
 }

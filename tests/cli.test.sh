@@ -256,3 +256,29 @@ if grep -q ALLOWLIST-PARTIAL "$tmp/out"; then fail allowlist-isp-none "a chain o
 printf '*filter\n:INPUT DROP [0:0]\n-A INPUT -s 10.0.0.0/8 -j ACCEPT\n-A INPUT -s 173.245.48.0/20 -j ACCEPT\n-A INPUT -s 103.21.244.0/22 -j ACCEPT\nCOMMIT\n' >"$tmp/cf.v4"
 expect_status allowlist-cf 1 "$BIN" --no-config --iptables "$tmp/cf.v4"
 grep_in allowlist-cf-partial "CF000-FW-ALLOWLIST-PARTIAL: chain INPUT allows only part" "$tmp/out"
+
+# CF403-ACCESS-DENY: access lists alike in every site (a WordPress .htaccess on each):
+# each site's list is reported, the refusing ones and not the others
+r=$tmp/acl-root
+mkdir -p "$r/etc/apache2/sites-enabled"
+{
+	for m in authz_core authz_host; do
+		echo "LoadModule ${m}_module /usr/lib/apache2/modules/mod_$m.so"
+	done
+	printf 'Listen 80\n<Directory /srv/>\n  AllowOverride All\n  Require all granted\n</Directory>\n'
+	printf 'IncludeOptional sites-enabled/*.conf\n'
+} >"$r/etc/apache2/apache2.conf"
+for i in 1 2 3 4 5 6; do
+	mkdir -p "$r/srv/s$i"
+	printf '<VirtualHost *:80>\nServerName s%d.example.com\nDocumentRoot /srv/s%d\n</VirtualHost>\n' "$i" "$i" \
+		>"$r/etc/apache2/sites-enabled/s$i.conf"
+done
+deny='<RequireAll>\nRequire all granted\nRequire not ip %s\n</RequireAll>\n'
+# shellcheck disable=SC2059
+for i in 1 2; do printf "$deny" 173.245.48.0/20 >"$r/srv/s$i/.htaccess"; done
+for i in 3 4; do printf 'Require ip 203.0.113.0/24\n' >"$r/srv/s$i/.htaccess"; done
+# shellcheck disable=SC2059
+for i in 5 6; do printf "$deny" 198.51.100.0/24 >"$r/srv/s$i/.htaccess"; done
+expect_status acl-repeated 1 "$BIN" --no-config --root "$r" --ssl-mode flexible
+n=$(grep -c 'CF403-ACCESS-DENY' "$tmp/out")
+if [ "$n" = 4 ] && ! grep CF403 "$tmp/out" | grep -q '/srv/s[56]/'; then ok acl-repeated-each; else fail acl-repeated-each "$n findings: $(grep CF403 "$tmp/out" | cut -c1-60 | tr '\n' ' ')"; fi
