@@ -134,11 +134,6 @@ plain_byte(unsigned char c)
 	return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
 }
 
-/* s escaped into d, which has room for it (6 bytes a byte at most);
- * returns the end. */
-/* jansson's escapes: the quote, the backslash, and the control
- * characters (\b \f \n \r \t, else \u00XX in capitals); bytes that are
- * not UTF-8 become U+FFFD. */
 /* Whether any of the 8 bytes of x is one plain_byte refuses: 0x80 or over,
  * under 0x20, '"' or '\\' ("has a byte less than n" and "has a zero
  * byte", Hacker's Delight 6-1: exact about whether there is one). */
@@ -155,6 +150,10 @@ any_special8(uint64_t x)
 		highs) != 0;
 }
 
+/* s (len bytes before its NUL) escaped into d, which has room for it (6
+ * bytes a byte at most); returns the end. jansson's escapes: the quote,
+ * the backslash, and the control characters (\b \f \n \r \t, else
+ * \u00XX in capitals); bytes that are not UTF-8 become U+FFFD. */
 static char *
 escape_into(char *d, const unsigned char *p, size_t len)
 {
@@ -229,13 +228,14 @@ escape_into(char *d, const unsigned char *p, size_t len)
 static void
 put_string(struct jw *w, const char *s)
 {
-	size_t worst = 6 * strlen(s) + 2;
+	size_t len = strlen(s);
+	size_t worst = 6 * len + 2;
 	char *d;
 
 	if (worst > sizeof(w->data)) {
 		char *tmp = xmalloc(worst);
 
-		d = escape_into(tmp + 1, (const unsigned char *)s, worst / 6);
+		d = escape_into(tmp + 1, (const unsigned char *)s, len);
 		tmp[0] = '"';
 		*d++ = '"';
 		put(w, tmp, (size_t)(d - tmp));
@@ -246,7 +246,7 @@ put_string(struct jw *w, const char *s)
 		flush(w);
 	d = w->data + w->len;
 	*d++ = '"';
-	d = escape_into(d, (const unsigned char *)s, (worst - 2) / 6);
+	d = escape_into(d, (const unsigned char *)s, len);
 	*d++ = '"';
 	w->len = (size_t)(d - w->data);
 }

@@ -653,8 +653,8 @@ fw_job_run(void *arg)
 /* The firewall and TLS evaluators read disjoint parts of the model (the
  * rulesets and addresses; the web servers) and write their own results:
  * the firewall's sets are finished and it is evaluated on a second thread
- * while the hostnames' records are resolved and TLS is evaluated. The TLS evaluator may list
- * inputs; the firewall's never reads them. */
+ * while the hostnames' records are resolved and TLS is evaluated. The TLS
+ * evaluator may list inputs; the firewall's never reads them. */
 static void
 evaluate(struct audit *a)
 {
