@@ -123,6 +123,117 @@ smap_free(struct smap *m, bool free_vals)
 	memset(m, 0, sizeof(*m));
 }
 
+/* The evaluator's questions by identity (a virtual host, a handshake's
+ * settings and credentials): a few words, hashed as they are, without
+ * making a string of them for every hostname. */
+#define PKEY_MAX 24
+
+struct pkey {
+	size_t n;
+	uintptr_t w[PKEY_MAX];
+};
+
+struct pmap {
+	size_t n;
+	size_t cap;
+	struct pslot {
+		uintptr_t *w; /* NULL: empty */
+		size_t n;
+		uint64_t hash;
+		void *val;
+	} *v;
+};
+
+static void
+pkey_add(struct pkey *k, uintptr_t w)
+{
+	if (k->n == PKEY_MAX)
+		abort(); /* the keys below hold at most 6 + 16 words */
+	k->w[k->n++] = w;
+}
+
+static uint64_t
+pkey_hash(const struct pkey *k)
+{
+	uint64_t h = 1469598103934665603ull;
+	size_t i;
+
+	for (i = 0; i < k->n; i++)
+		h = (h ^ k->w[i]) * 0x100000001b3ull ^ (h >> 29);
+	return h;
+}
+
+static struct pslot *
+pmap_slot(const struct pmap *m, const uintptr_t *w, size_t n, uint64_t h)
+{
+	size_t i;
+
+	for (i = h & (m->cap - 1); m->v[i].w; i = (i + 1) & (m->cap - 1))
+		if (m->v[i].hash == h && m->v[i].n == n &&
+		    memcmp(m->v[i].w, w, n * sizeof(*w)) == 0)
+			break;
+	return &m->v[i];
+}
+
+static void *
+pmap_get(const struct pmap *m, const struct pkey *k)
+{
+	if (m->cap == 0)
+		return NULL;
+	return pmap_slot(m, k->w, k->n, pkey_hash(k))->val;
+}
+
+static void
+pmap_put(struct pmap *m, const struct pkey *k, void *val)
+{
+	struct pslot *slot;
+	size_t i;
+
+	if ((m->n + 1) * 2 > m->cap) {
+		struct pmap old = *m;
+
+		m->cap = old.cap ? old.cap * 2 : 64;
+		m->v = xcalloc(m->cap, sizeof(*m->v));
+		for (i = 0; i < old.cap; i++)
+			if (old.v[i].w)
+				*pmap_slot(m, old.v[i].w, old.v[i].n, old.v[i].hash) = old.v[i];
+		free(old.v);
+	}
+	slot = pmap_slot(m, k->w, k->n, pkey_hash(k));
+	if (slot->w == NULL) {
+		slot->w = xreallocarray(NULL, k->n ? k->n : 1, sizeof(*k->w));
+		memcpy(slot->w, k->w, k->n * sizeof(*k->w));
+		slot->n = k->n;
+		slot->hash = pkey_hash(k);
+		m->n++;
+	}
+	slot->val = val;
+}
+
+static void
+pmap_free(struct pmap *m, bool free_vals)
+{
+	size_t i;
+
+	for (i = 0; i < m->cap; i++) {
+		free(m->v[i].w);
+		if (free_vals)
+			free(m->v[i].val);
+	}
+	free(m->v);
+	memset(m, 0, sizeof(*m));
+}
+
+/* The key of one pointer. */
+static struct pkey
+pkey_of(const void *p)
+{
+	struct pkey k = {0, {0}};
+
+	pkey_add(&k, (uintptr_t)p);
+	return k;
+}
+
 /* p in hex at out, followed by sep; where the next goes. Keys are made
  * for every certificate, virtual host and hostname, and snprintf's "%p"
  * costs ten times this. */
@@ -186,10 +297,11 @@ struct vuses {
 
 struct tls_eval_priv {
 	struct smap use_by_text;   /* "cert|key|chain" pointers -> use */
-	struct smap uses_by_vhost; /* vhost -> struct vuses */
+	struct pmap uses_by_vhost; /* vhost -> struct vuses */
 	struct smap hs;            /* handshakes: "policyv|certv|h2" -> tls_hs */
 	struct smap policy;        /* policy_key -> tls_hs (policy check) */
-	struct smap policy_by_ptr; /* policy_ptr_key -> the same tls_hs */
+	struct pmap policy_by_ptr; /* policy_ptr_key -> the same tls_hs */
+	struct pmap hs_by_ptr;     /* a handshake's parts by identity -> tls_hs */
 	struct smap confs;         /* a vhost's configuration commands -> struct conf_set */
 	size_t nvuse;
 	size_t vuse_cap;
@@ -329,6 +441,7 @@ collect_vhost(struct tls_eval *e, const struct web_server *s, const struct web_v
 {
 	struct tls_eval_priv *P = e->priv;
 	struct vuses *vu;
+	struct pkey vkey;
 	size_t i;
 	char *key;
 	int level;
@@ -398,18 +511,16 @@ collect_vhost(struct tls_eval *e, const struct web_server *s, const struct web_v
 	}
 	free(pw_path);
 	vu->n = P->nvuse - vu->first;
-	key = ptr_key(v, NULL, 0);
-	smap_put(&P->uses_by_vhost, key, vu);
-	free(key);
+	vkey = pkey_of(v);
+	pmap_put(&P->uses_by_vhost, &vkey, vu);
 }
 
 struct tls_use *
 tls_eval_use(const struct tls_eval *e, const struct web_vhost *v, size_t i)
 {
-	char *key = ptr_key(v, NULL, 0);
-	const struct vuses *vu = smap_get(&e->priv->uses_by_vhost, key);
+	struct pkey key = pkey_of(v);
+	const struct vuses *vu = pmap_get(&e->priv->uses_by_vhost, &key);
 
-	free(key);
 	if (vu == NULL || i >= vu->n)
 		return NULL;
 	return e->priv->vuse[vu->first + i];
@@ -816,17 +927,16 @@ policy_key(const struct web_vhost *v)
 /* The same settings by their texts' addresses: inherited ones are one
  * text, so most hosts are found here without the texts being copied into
  * a key (policy_key). */
-static char *
+static struct pkey
 policy_ptr_key(const struct web_vhost *v)
 {
-	char key[4 * (2 * sizeof(uintptr_t) + 1) + 1];
-	char *p = key;
+	struct pkey k = {0, {0}};
 
-	p = put_ptr(p, v->tls.protocols.text, '|');
-	p = put_ptr(p, v->tls.ciphers.text, '|');
-	p = put_ptr(p, v->tls.ciphersuites.text, '|');
-	p = put_ptr(p, v->tls.nconf ? (const void *)v->tls.conf : NULL, '\0');
-	return xstrdup(key);
+	pkey_add(&k, (uintptr_t)v->tls.protocols.text);
+	pkey_add(&k, (uintptr_t)v->tls.ciphers.text);
+	pkey_add(&k, (uintptr_t)v->tls.ciphersuites.text);
+	pkey_add(&k, (uintptr_t)(v->tls.nconf ? (const void *)v->tls.conf : NULL));
+	return k;
 }
 
 static const struct tls_hs *
@@ -834,14 +944,12 @@ policy_check(struct tls_eval *e, const struct web_server *s, const struct web_vh
 {
 	struct tls_eval_priv *P = e->priv;
 	struct tls_policy p;
-	char *pkey = policy_ptr_key(v);
-	struct tls_hs *hs = smap_get(&P->policy_by_ptr, pkey);
+	struct pkey pkey = policy_ptr_key(v);
+	struct tls_hs *hs = pmap_get(&P->policy_by_ptr, &pkey);
 	char *key;
 
-	if (hs) {
-		free(pkey);
+	if (hs)
 		return hs;
-	}
 	key = policy_key(v);
 	hs = smap_get(&P->policy, key);
 	if (hs == NULL) {
@@ -851,22 +959,21 @@ policy_check(struct tls_eval *e, const struct web_server *s, const struct web_vh
 		smap_put(&P->policy, key, hs);
 	}
 	free(key);
-	smap_put(&P->policy_by_ptr, pkey, hs);
-	free(pkey);
+	pmap_put(&P->policy_by_ptr, &pkey, hs);
 	return hs;
 }
 
 const struct tls_hs *
 tls_eval_policy_error(const struct tls_eval *e, const struct web_vhost *v)
 {
+	struct pkey pkey;
 	char *key;
 	const struct tls_hs *hs;
 
 	if (!has_context(v->server, v))
 		return NULL;
-	key = policy_ptr_key(v);
-	hs = smap_get(&e->priv->policy_by_ptr, key);
-	free(key);
+	pkey = policy_ptr_key(v);
+	hs = pmap_get(&e->priv->policy_by_ptr, &pkey);
 	if (hs == NULL) {
 		key = policy_key(v);
 		hs = smap_get(&e->priv->policy, key);
@@ -1605,9 +1712,21 @@ handshake(struct tls_eval *e, const struct tls_outcome *o, const struct tls_cred
 	struct tls_policy p;
 	struct tls_hs *hs;
 	struct buf key = {NULL, 0, 0};
+	struct pkey pk = {0, {0}};
 	char *k;
 	size_t i;
 
+	/* what the key below is made of, by identity: found here, the same
+	 * settings and credentials are not written out again */
+	pkey_add(&pk, (uintptr_t)o->server);
+	pkey_add(&pk, (uintptr_t)o->policyv);
+	pkey_add(&pk, (uintptr_t)o->certv);
+	pkey_add(&pk, (uintptr_t)o->h2);
+	pkey_add(&pk, (uintptr_t)o->uses[0]->level);
+	for (i = 0; i < ncred; i++)
+		pkey_add(&pk, (uintptr_t)cred[i].chain);
+	if ((hs = pmap_get(&P->hs_by_ptr, &pk)) != NULL)
+		return hs;
 	tls_policy_of(e, o->server, o->policyv, o->certv, o->h2, &p);
 	buf_addf(&key, "%s\001%s\001%s\001%p\001%d%d", p.protocols ? p.protocols : "\002",
 		 p.ciphers ? p.ciphers : "\002", p.ciphersuites ? p.ciphersuites : "\002",
@@ -1631,6 +1750,7 @@ handshake(struct tls_eval *e, const struct tls_outcome *o, const struct tls_cred
 		VEC_PUSH(P->hss, P->nhs, P->hs_cap, hs);
 	}
 	free(k);
+	pmap_put(&P->hs_by_ptr, &pk, hs);
 	return hs;
 }
 
@@ -1896,9 +2016,9 @@ add_outcome(struct audit *a, struct tls_eval *e, size_t si, const struct group *
 	if (o.certv) {
 		const struct vuses *vu;
 
-		key = ptr_key(o.certv, NULL, 0);
-		vu = smap_get(&e->priv->uses_by_vhost, key);
-		free(key);
+		struct pkey vkey = pkey_of(o.certv);
+
+		vu = pmap_get(&e->priv->uses_by_vhost, &vkey);
 		if (vu) {
 			o.nuse = vu->n;
 			o.uses = &e->priv->vuse[vu->first];
@@ -2069,10 +2189,11 @@ tls_eval_free(struct tls_eval *e)
 	free(e->start_errors);
 	if (e->priv) {
 		smap_free(&e->priv->use_by_text, false);
-		smap_free(&e->priv->uses_by_vhost, true);
+		pmap_free(&e->priv->uses_by_vhost, true);
 		smap_free(&e->priv->hs, false);
 		smap_free(&e->priv->policy, true);
-		smap_free(&e->priv->policy_by_ptr, false);
+		pmap_free(&e->priv->policy_by_ptr, false);
+		pmap_free(&e->priv->hs_by_ptr, false);
 		for (i = 0; i < e->priv->confs.cap; i++)
 			if (e->priv->confs.v[i].val)
 				conf_set_free(e->priv->confs.v[i].val);
