@@ -299,31 +299,36 @@ iv_cmp(const void *a, const void *b)
 
 /* IPv4 keys fit in 32 bits: two 16-bit LSD radix passes on lo beat qsort
  * with a 128-bit comparator by an order of magnitude on million-entry sets.
- * Intervals with equal lo keep their order; the merge below does not care. */
-static void
-radix_sort_v4(struct iv *v, size_t n)
-{
-	struct iv *tmp = xreallocarray(NULL, n, sizeof(*tmp));
-	size_t *count = xcalloc(65536 + 1, sizeof(*count));
-	int pass;
-	size_t i;
-
-	for (pass = 0; pass < 2; pass++) {
-		unsigned shift = pass * 16u;
-		struct iv *from = pass == 0 ? v : tmp;
-		struct iv *to = pass == 0 ? tmp : v;
-
-		memset(count, 0, (65536 + 1) * sizeof(*count));
-		for (i = 0; i < n; i++)
-			count[((unsigned)(from[i].lo >> shift) & 0xffff) + 1]++;
-		for (i = 1; i <= 65536; i++)
-			count[i] += count[i - 1];
-		for (i = 0; i < n; i++)
-			to[count[(unsigned)(from[i].lo >> shift) & 0xffff]++] = from[i];
+ * Intervals with equal lo keep their order; the merges do not care. One
+ * body for both interval types (struct iv, 128-bit bounds holding an IPv4
+ * address, and the compact struct iv4): the hot path stays a plain loop. */
+#define RADIX_SORT_V4(name, type)                                                                  \
+	static void name(type *v, size_t n)                                                        \
+	{                                                                                          \
+		type *tmp = xreallocarray(NULL, n, sizeof(*tmp));                                  \
+		size_t *count = xcalloc(65536 + 1, sizeof(*count));                                \
+		int pass;                                                                          \
+		size_t i;                                                                          \
+                                                                                                   \
+		for (pass = 0; pass < 2; pass++) {                                                 \
+			unsigned shift = pass * 16u;                                               \
+			type *from = pass == 0 ? v : tmp;                                          \
+			type *to = pass == 0 ? tmp : v;                                            \
+                                                                                                   \
+			memset(count, 0, (65536 + 1) * sizeof(*count));                            \
+			for (i = 0; i < n; i++)                                                    \
+				count[((unsigned)(from[i].lo >> shift) & 0xffff) + 1]++;           \
+			for (i = 1; i <= 65536; i++)                                               \
+				count[i] += count[i - 1];                                          \
+			for (i = 0; i < n; i++)                                                    \
+				to[count[(unsigned)(from[i].lo >> shift) & 0xffff]++] = from[i];   \
+		}                                                                                  \
+		free(count);                                                                       \
+		free(tmp);                                                                         \
 	}
-	free(count);
-	free(tmp);
-}
+
+RADIX_SORT_V4(radix_sort_v4, struct iv)
+RADIX_SORT_V4(radix_sort_iv4, struct iv4)
 
 void
 ivset_normalize(struct ivset *s)
@@ -478,32 +483,6 @@ iv4_cmp(const void *a, const void *b)
 	if (x->hi != y->hi)
 		return x->hi < y->hi ? -1 : 1;
 	return 0;
-}
-
-/* radix_sort_v4 on 32-bit intervals. */
-static void
-radix_sort_iv4(struct iv4 *v, size_t n)
-{
-	struct iv4 *tmp = xreallocarray(NULL, n, sizeof(*tmp));
-	size_t *count = xcalloc(65536 + 1, sizeof(*count));
-	int pass;
-	size_t i;
-
-	for (pass = 0; pass < 2; pass++) {
-		unsigned shift = pass * 16u;
-		struct iv4 *from = pass == 0 ? v : tmp;
-		struct iv4 *to = pass == 0 ? tmp : v;
-
-		memset(count, 0, (65536 + 1) * sizeof(*count));
-		for (i = 0; i < n; i++)
-			count[((from[i].lo >> shift) & 0xffff) + 1]++;
-		for (i = 1; i <= 65536; i++)
-			count[i] += count[i - 1];
-		for (i = 0; i < n; i++)
-			to[count[(from[i].lo >> shift) & 0xffff]++] = from[i];
-	}
-	free(count);
-	free(tmp);
 }
 
 void

@@ -445,49 +445,10 @@ read_line(struct asrc *s, struct buf *b, unsigned *first)
 	return true;
 }
 
-/* ap_getword_conf: a word, or a quoted string ("\" escapes the quote and
- * itself in it; "\\" is "\" outside quotes too). NULL at the end. */
-static char *
-get_word(const char **line)
-{
-	const char *s = *line;
-	const char *e;
-	char quote = 0;
-	char *out;
-	char *d;
-
-	while (is_space((unsigned char)*s))
-		s++;
-	if (*s == '\0') {
-		*line = s;
-		return NULL;
-	}
-	if (*s == '"' || *s == '\'') {
-		quote = *s++;
-		for (e = s; *e && *e != quote; e++)
-			if (*e == '\\' && (e[1] == quote || e[1] == '\\'))
-				e++;
-	} else {
-		for (e = s; *e && !is_space((unsigned char)*e); e++)
-			;
-	}
-	out = xmalloc((size_t)(e - s) + 1);
-	for (d = out; s < e; s++) {
-		if (*s == '\\' && s + 1 < e && (s[1] == '\\' || (quote && s[1] == quote)))
-			s++;
-		*d++ = *s;
-	}
-	*d = '\0';
-	if (quote && *e == quote)
-		e++;
-	while (is_space((unsigned char)*e))
-		e++;
-	*line = e;
-	return out;
-}
-
-/* get_word into out, which has room for the rest of the line: the next
- * word's length; *line is left at the word after it. */
+/* The word at *line (not a space, not the end) into out, which has room
+ * for the rest of the line: its length; *line is left at the word after
+ * it. ap_getword_conf's rules: a word, or a quoted string ("\" escapes the
+ * quote and itself in it; "\\" is "\" outside quotes too). */
 static size_t
 word_into(const char **line, char *out)
 {
@@ -517,6 +478,22 @@ word_into(const char **line, char *out)
 		e++;
 	*line = e;
 	return (size_t)(d - out);
+}
+
+/* The next word (word_into), or NULL at the end of the line. */
+static char *
+get_word(const char **line)
+{
+	char *out;
+	size_t n;
+
+	while (is_space((unsigned char)**line))
+		(*line)++;
+	if (**line == '\0')
+		return NULL;
+	out = xmalloc(strlen(*line) + 1);
+	n = word_into(line, out);
+	return xrealloc(out, n + 1);
 }
 
 /* All the words of text into the tree's arena, packed in one block (split
